@@ -1,0 +1,54 @@
+/* main.c - `parity SUBCOMMAND ...`: dispatch to one thin front per command. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "err.h"
+
+const struct command parity_commands[] = {
+	{"probe", cmd_probe, "probe what the running kernel offers (Landlock, seccomp, protocols)", false},
+	{"run", cmd_run, "run a command under a profile (the reference enforcer)", false},
+	{NULL, NULL, NULL, false},
+};
+
+bool cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	}
+	return false;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: parity COMMAND [ARGS...]\n\n"
+		   "Does a capability-free sandbox (\"platform\" mode) protect as well as a\n"
+		   "namespaced one? parity enforces both, attacks both, and lets independent\n"
+		   "witnesses decide.\n\ncommands:\n");
+	for (const struct command *c = parity_commands; c->name; c++)
+		if (!c->hidden)
+			fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n`parity COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return PARITY_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (const struct command *c = parity_commands; c->name; c++)
+		if (strcmp(c->name, argv[1]) == 0)
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "parity: unknown command '%s' (see `parity --help`)\n", argv[1]);
+	return PARITY_EXIT_USAGE;
+}

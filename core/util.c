@@ -1,0 +1,336 @@
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+char *util_read_file(const char *path, size_t *len, struct perr *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf;
+
+	if (fd < 0) {
+		perr_sys(e, errno, "open %s", path);
+		if (e)
+			e->kind = PARITY_EXIT_USAGE;
+		return NULL;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		perr_sys(e, ENOMEM, "read %s", path);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				perr_sys(e, ENOMEM, "read %s", path);
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = errno;
+			free(buf);
+			close(fd);
+			perr_sys(e, err, "read %s", path);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int util_read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (len == 0)
+		return -EINVAL;
+	if (fd < 0)
+		return -errno;
+	r = read(fd, buf, len - 1);
+	if (r < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	close(fd);
+	buf[r] = 0;
+	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == ' '))
+		buf[--r] = 0;
+	return 0;
+}
+
+int util_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int util_write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (util_write_all(fd, text, strlen(text)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+ssize_t util_read_all(int fd, void *buf, size_t len)
+{
+	size_t n = 0;
+	while (n < len) {
+		ssize_t r = read(fd, (char *)buf + n, len - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
+uint64_t util_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+double util_now_ms(void)
+{
+	return (double)util_now_ns() / 1e6;
+}
+
+void util_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+}
+
+int util_random(void *buf, size_t len)
+{
+	size_t n = 0;
+	while (n < len) {
+		ssize_t r = getrandom((char *)buf + n, len - n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		n += (size_t)r;
+	}
+	return 0;
+}
+
+void util_marker(char out[27])
+{
+	unsigned char raw[12];
+	static const char hex[] = "0123456789abcdef";
+
+	if (util_random(raw, sizeof(raw)) < 0) {
+		/* getrandom cannot fail on a running kernel with these sizes;
+		 * fall back to time and pid so a marker is still unique. */
+		uint64_t t = util_now_ns() ^ ((uint64_t)getpid() << 32);
+		memcpy(raw, &t, 8);
+		memset(raw + 8, 0x5a, 4);
+	}
+	out[0] = 'p';
+	out[1] = 'm';
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		out[2 + 2 * i] = hex[raw[i] >> 4];
+		out[3 + 2 * i] = hex[raw[i] & 15];
+	}
+	out[26] = 0;
+}
+
+int util_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int util_wait_timeout(pid_t pid, int timeout_ms, bool *timed_out)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int status = 0;
+
+	if (timed_out)
+		*timed_out = false;
+	if (pidfd >= 0) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		int r;
+		do
+			r = poll(&p, 1, timeout_ms);
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			if (timed_out)
+				*timed_out = true;
+		}
+		close(pidfd);
+	} else {
+		/* Kernels before 5.3: poll with waitpid(WNOHANG). */
+		uint64_t deadline = util_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+		for (;;) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+			if (w == pid)
+				return status;
+			if (w < 0 && errno != EINTR)
+				return -1;
+			if (util_now_ns() > deadline) {
+				kill(pid, SIGKILL);
+				if (timed_out)
+					*timed_out = true;
+				break;
+			}
+			usleep(2000);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return status;
+}
+
+const char *util_status_str(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by SIG%s", util_signame(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "status 0x%x", status);
+	return buf;
+}
+
+int util_status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+const char *util_signame(int sig)
+{
+	static __thread char buf[16];
+	const char *abbrev = sigabbrev_np(sig);
+	if (abbrev)
+		return abbrev;
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
+}
+
+const char *util_errname(int err)
+{
+	static __thread char buf[16];
+	const char *name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "%d", err);
+	return buf;
+}
+
+const char *util_self_exe(void)
+{
+	static char path[PATH_MAX];
+	if (!path[0]) {
+		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		if (n < 0)
+			return NULL;
+		path[n] = 0;
+	}
+	return path;
+}
+
+void util_close_fds_from(int lowfd, const int *keep, size_t nkeep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int dfd;
+
+	if (!d) {
+		for (int fd = lowfd; fd < 1024; fd++) {
+			bool k = false;
+			for (size_t i = 0; i < nkeep; i++)
+				k |= keep[i] == fd;
+			if (!k)
+				close(fd);
+		}
+		return;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d))) {
+		long fd;
+		bool k = false;
+		if (util_parse_long(de->d_name, 0, INT_MAX, &fd) < 0)
+			continue;
+		if (fd < lowfd || fd == dfd)
+			continue;
+		for (size_t i = 0; i < nkeep; i++)
+			k |= keep[i] == fd;
+		if (!k)
+			close((int)fd);
+	}
+	closedir(d);
+}

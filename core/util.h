@@ -1,0 +1,61 @@
+/* util.h - small helpers shared by every layer: files, fds, time, randomness. */
+#ifndef PARITY_UTIL_H
+#define PARITY_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Read a whole file (NUL-terminated). Returns NULL and sets e on failure. */
+char *util_read_file(const char *path, size_t *len, struct perr *e);
+/* Read a small text file such as a sysctl; trailing newline removed.
+ * Returns 0, or -errno. */
+int util_read_text(const char *path, char *buf, size_t len);
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int util_write_all(int fd, const void *buf, size_t len);
+/* Write a string to a file (sysctls). Returns 0 or -errno. */
+int util_write_text(const char *path, const char *text);
+/* Read until EOF or len bytes. Returns bytes read or -errno. */
+ssize_t util_read_all(int fd, void *buf, size_t len);
+
+/* Monotonic time in nanoseconds / milliseconds. */
+uint64_t util_now_ns(void);
+double util_now_ms(void);
+/* Wall clock as RFC 3339 with milliseconds, UTC. */
+void util_rfc3339(char *buf, size_t len);
+
+/* `len` random bytes from getrandom(2). */
+int util_random(void *buf, size_t len);
+/* A fresh marker: "pm" + 24 lowercase hex digits (DNS-label safe). */
+void util_marker(char out[27]);
+
+/* Parse a base-10 integer in [min,max]. Returns 0 or -1. */
+int util_parse_long(const char *s, long min, long max, long *out);
+
+/* Wait for a child with a timeout (ms); on timeout kill it with SIGKILL.
+ * Returns the wait status, or -1 with errno. *timed_out is set if killed. */
+int util_wait_timeout(pid_t pid, int timeout_ms, bool *timed_out);
+
+/* Describe a wait status: "exit 3", "killed by SIGSYS". */
+const char *util_status_str(int status, char *buf, size_t len);
+/* Exit code for a status: WEXITSTATUS, or 128+signal. */
+int util_status_code(int status);
+
+/* Signal name without the SIG prefix ("KILL"), or a number. */
+const char *util_signame(int sig);
+/* errno symbol ("EACCES"), or a number. */
+const char *util_errname(int err);
+
+/* Directory of the running parity executable (for the sandbox's Landlock
+ * rules) and its path. */
+const char *util_self_exe(void);
+
+/* Close every fd >= lowfd except those listed. */
+void util_close_fds_from(int lowfd, const int *keep, size_t nkeep);
+
+#endif

@@ -1,0 +1,70 @@
+/* enforcer.h - `parity run`: apply a profile and run a command in it.
+ *
+ * Process model (see docs/architecture.md):
+ *
+ *   caller (the supervisor) --fork--> proxy   (serves the CONNECT proxy)
+ *                           --fork--> agent   setsid, [setns], identity,
+ *                                             landlock, seccomp, exec CMD
+ *
+ * The caller becomes the supervisor: in namespace mode it builds the sandbox
+ * netns first; in platform mode started as root it first drops to the
+ * restricted pod identity. enforcer_run() returns when the agent has exited
+ * (or timed out), after stopping the proxy. Cleanup of namespaces is the
+ * kernel's: they are anonymous and held only by fds and processes.
+ */
+#ifndef PARITY_ENFORCER_H
+#define PARITY_ENFORCER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "profile.h"
+#include "report.h"
+
+enum compat_mode {
+	COMPAT_BEST_EFFORT, /* skip what the ABI lacks, reported */
+	COMPAT_HARD,        /* refuse to start, naming the missing feature */
+};
+
+struct run_opts {
+	const struct profile *profile;
+	const char *policy_path; /* proxy allowlist; NULL: the shipped default */
+	int landlock_abi_cap;    /* -1: the kernel's own ABI */
+	enum compat_mode compat;
+	char *const *argv;       /* command and arguments */
+	char *const *extra_env;  /* "K=V" added to the agent's environment */
+	const char *const *extra_ro; /* extra Landlock read-only paths */
+	const char *const *extra_rw; /* extra Landlock read-write paths */
+	int proxy_log_fd;        /* JSON lines of upstream connections; -1: none */
+	int agent_stdin;         /* -1: inherit */
+	int agent_stdout;
+	int agent_stderr;
+	int timeout_ms;          /* 0: none */
+	bool export_supervisor_pid; /* PARITY_SUPERVISOR_PID in the agent env */
+	/* Called in the supervisor once the agent runs (lab bookkeeping). */
+	void (*on_agent_started)(pid_t agent, void *arg);
+	void *hook_arg;
+};
+
+struct run_result {
+	int status;          /* wait status of the agent */
+	bool timed_out;
+	bool exec_done;      /* the command started (all layers applied) */
+	pid_t agent_pid;
+	pid_t proxy_pid;
+	int proxy_status;    /* wait status of the proxy after the run */
+	bool proxy_died_early; /* the proxy was gone before the agent exited */
+	double setup_ms, run_ms;
+};
+
+/* Build and run. Returns 0 when the command was run (whatever its status),
+ * -1 with e set when the sandbox could not be established (the command never
+ * ran). `report` receives every entry; caller owns it. */
+int enforcer_run(const struct run_opts *o, struct enf_report *report, struct run_result *res,
+		 struct perr *e);
+
+/* Default run_opts (fds -1, ABI cap -1, best-effort). */
+void run_opts_init(struct run_opts *o);
+
+#endif

@@ -1,0 +1,161 @@
+/* profile.h - a profile is data: which enforcement layers, with which
+ * parameters. profile_load() turns enforcer/profiles/NAME.json (or any file)
+ * into a struct profile, rejecting unknown fields and bad values with an
+ * error that names the file and the field. Nothing is applied here.
+ */
+#ifndef PARITY_PROFILE_H
+#define PARITY_PROFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define PROFILE_MAX_PATHS 64
+#define PROFILE_MAX_PORTS 32
+#define PROFILE_MAX_RULES 96
+#define PROFILE_MAX_ARGS 6
+
+enum net_mode {
+	NET_HOST,      /* agent shares the supervisor's (pod) network namespace */
+	NET_NAMESPACE, /* private netns + veth (+ nftables), reference §1 */
+};
+
+enum nft_placement {
+	NFT_OFF,                /* control: namespace without nftables must escape */
+	NFT_SANDBOX_OUTPUT,     /* the reference: output chain inside the sandbox netns */
+	NFT_SUPERVISOR_FORWARD, /* variant: rules on the supervisor side of the veth */
+};
+
+/* What a seccomp rule or an architecture mismatch does. */
+enum sc_action {
+	SC_ALLOW,
+	SC_ERRNO,  /* return -errno */
+	SC_KILL,   /* SECCOMP_RET_KILL_PROCESS */
+	SC_NOTIFY, /* SECCOMP_RET_USER_NOTIF, handled by the supervisor */
+	SC_TRAP,
+	SC_LOG,
+};
+
+enum sc_op { SC_OP_EQ, SC_OP_NE, SC_OP_MASKED_EQ, SC_OP_GE, SC_OP_GT, SC_OP_LE, SC_OP_LT };
+
+struct sc_arg_cmp {
+	unsigned index; /* 0..5 */
+	enum sc_op op;
+	uint64_t mask; /* SC_OP_MASKED_EQ */
+	uint64_t value;
+	/* 32: compare the low 32 bits only, as the kernel reads an int argument
+	 * (seccompiler's Dword). 64: the full register (libseccomp's default). */
+	unsigned width;
+};
+
+struct sc_rule {
+	char syscall[40];
+	char label[64]; /* for the report: "socket(AF_INET, SOCK_DGRAM)" */
+	enum sc_action action;
+	int errno_value;
+	unsigned nargs;
+	struct sc_arg_cmp args[PROFILE_MAX_ARGS];
+};
+
+struct profile_identity {
+	/* The supervisor first becomes a restricted pod (platform as root). */
+	bool supervisor_drop;
+	uid_t supervisor_uid;
+	gid_t supervisor_gid;
+	/* The agent's identity; agent_drop false keeps the supervisor's. */
+	bool agent_drop;
+	uid_t agent_uid;
+	gid_t agent_gid;
+	bool clear_capabilities;
+	bool no_new_privs;
+	bool not_dumpable;
+	bool setsid;
+};
+
+struct profile_network {
+	enum net_mode mode;
+	char proxy_host[64]; /* listen address (numeric), e.g. "127.0.0.1" */
+	uint16_t proxy_port;
+	/* NET_NAMESPACE */
+	char host_addr[64];    /* "10.200.0.1" */
+	char sandbox_addr[64]; /* "10.200.0.2" */
+	unsigned prefix_len;   /* 24 */
+	enum nft_placement nft;
+};
+
+struct profile_landlock {
+	bool enabled;
+	unsigned nro, nrw;
+	char *fs_read_only[PROFILE_MAX_PATHS];
+	char *fs_read_write[PROFILE_MAX_PATHS];
+	/* A handled right with no port listed denies every port. */
+	bool connect_tcp_handled;
+	unsigned nconnect;
+	uint16_t connect_tcp[PROFILE_MAX_PORTS];
+	bool bind_tcp_handled;
+	unsigned nbind;
+	uint16_t bind_tcp[PROFILE_MAX_PORTS];
+	bool udp_handled; /* ABI 10: BIND_UDP + CONNECT_SEND_UDP */
+	unsigned nudp_bind, nudp_send;
+	uint16_t udp_bind[PROFILE_MAX_PORTS];
+	uint16_t udp_send[PROFILE_MAX_PORTS];
+	bool scope_abstract_unix;
+	bool scope_signal;
+	bool resolve_unix_handled; /* ABI 9 */
+	bool ioctl_dev_handled;    /* ABI 5 (part of the fs rights) */
+};
+
+/* Notification-based mediation (platform-notify, platform-strict). */
+struct profile_notify {
+	bool enabled;
+	unsigned nsyscalls;
+	char syscalls[16][24]; /* connect, sendto, sendmsg, recvfrom, recvmsg, bind */
+	bool check_arch;       /* non-native arch -> notify (then denied) */
+	bool allow_loopback;   /* the follow-up pins 127.0.0.1 and ::1 */
+	bool pin_policy_hosts; /* resolve policy names once at start */
+	bool port_check;       /* ours: pin ip:port, not ip alone */
+};
+
+struct profile_seccomp {
+	bool enabled;
+	bool base;                    /* the reference's shared base filter (§3.1) */
+	enum sc_action non_native;    /* i386 via int 0x80 and other arches */
+	int non_native_errno;
+	enum sc_action x32;           /* nr | 0x40000000 on x86_64 */
+	int x32_errno;
+	bool clone3_enosys;           /* separate first filter: clone3 -> ENOSYS */
+	unsigned nrules;
+	struct sc_rule rules[PROFILE_MAX_RULES];
+	struct profile_notify notify;
+};
+
+struct profile {
+	char name[64];
+	char path[4096];
+	char description[512];
+	char reference[512];
+	struct profile_identity id;
+	struct profile_network net;
+	struct profile_landlock ll;
+	struct profile_seccomp sc;
+};
+
+/* Find a profile: a path (contains '/' or ends in .json) or a shipped name
+ * looked up in $PARITY_PROFILE_DIR, then next to the executable
+ * (../enforcer/profiles, ./enforcer/profiles) and the source tree. */
+int profile_resolve_path(const char *name_or_file, char *out, size_t len, struct perr *e);
+int profile_load(const char *name_or_file, struct profile *p, struct perr *e);
+/* Parse from a JSON text (tests); `file` names it in errors. */
+int profile_parse(const char *text, const char *file, struct profile *p, struct perr *e);
+void profile_free(struct profile *p);
+
+/* Directory holding the shipped profiles (resolved as above). */
+const char *profile_dir(void);
+/* Names of the shipped profiles, in matrix order. */
+extern const char *const profile_shipped[];
+
+const char *sc_action_name(enum sc_action a);
+
+#endif

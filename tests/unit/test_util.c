@@ -1,0 +1,88 @@
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "jsonutil.h"
+#include "unit.h"
+#include "util.h"
+
+static void test_marker_unique_and_label_safe(void)
+{
+	char a[27], b[27];
+	util_marker(a);
+	util_marker(b);
+	CU_ASSERT_EQUAL(strlen(a), 26);
+	CU_ASSERT_STRING_NOT_EQUAL(a, b);
+	for (size_t i = 0; i < strlen(a); i++)
+		CU_ASSERT(strchr("abcdefghijklmnopqrstuvwxyz0123456789", a[i]) != NULL);
+}
+
+static void test_parse_long_bounds(void)
+{
+	long v = 0;
+	CU_ASSERT_EQUAL(util_parse_long("42", 0, 100, &v), 0);
+	CU_ASSERT_EQUAL(v, 42);
+	CU_ASSERT_EQUAL(util_parse_long("101", 0, 100, &v), -1);
+	CU_ASSERT_EQUAL(util_parse_long("4x", 0, 100, &v), -1);
+	CU_ASSERT_EQUAL(util_parse_long("", 0, 100, &v), -1);
+}
+
+static void test_status_strings(void)
+{
+	char buf[64];
+	pid_t p = fork();
+	int st;
+	if (p == 0)
+		_exit(7);
+	waitpid(p, &st, 0);
+	CU_ASSERT_STRING_EQUAL(util_status_str(st, buf, sizeof(buf)), "exit 7");
+	CU_ASSERT_EQUAL(util_status_code(st), 7);
+	CU_ASSERT_STRING_EQUAL(util_signame(31), "SYS");
+	CU_ASSERT_STRING_EQUAL(util_errname(13), "EACCES");
+}
+
+static void test_wait_timeout_kills(void)
+{
+	bool to = false;
+	pid_t p = fork();
+	int st;
+	if (p == 0) {
+		pause();
+		_exit(0);
+	}
+	st = util_wait_timeout(p, 50, &to);
+	CU_ASSERT(to);
+	CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == 9);
+}
+
+static void test_json_errors_name_file_and_field(void)
+{
+	struct perr e;
+	json_error_t je;
+	json_t *o = json_loads("{\"a\": \"x\", \"b\": 5}", 0, &je);
+	long long v;
+	const char *s;
+	static const char *const keys[] = {"a", NULL};
+
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(json_get_int(o, "a", true, 0, 10, &v, "f.json", "top", &e), -1);
+	CU_ASSERT(strstr(e.msg, "f.json") && strstr(e.msg, "top.a"));
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT_EQUAL(json_get_int(o, "b", true, 0, 4, &v, "f.json", "", &e), -1);
+	CU_ASSERT_EQUAL(json_get_str(o, "missing", true, &s, "f.json", "", &e), -1);
+	CU_ASSERT(strstr(e.msg, "missing") != NULL);
+	CU_ASSERT_EQUAL(json_check_keys(o, keys, "f.json", "", &e), -1);
+	CU_ASSERT(strstr(e.msg, "'b'") != NULL);
+	json_decref(o);
+}
+
+void unit_register(void)
+{
+	UNIT_SUITE("util");
+	UNIT_TEST(test_marker_unique_and_label_safe);
+	UNIT_TEST(test_parse_long_bounds);
+	UNIT_TEST(test_status_strings);
+	UNIT_TEST(test_wait_timeout_kills);
+	UNIT_TEST(test_json_errors_name_file_and_field);
+}

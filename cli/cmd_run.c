@@ -1,7 +1,220 @@
+/* cmd_run.c - `parity run`: the reference enforcer from the command line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "enforcer.h"
+#include "jsonutil.h"
+#include "pidns.h"
+#include "profile.h"
+#include "util.h"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: parity run --profile NAME|FILE [options] -- CMD [ARGS...]\n\n"
+		"Run CMD under a profile of the reference enforcer. The exit status is\n"
+		"CMD's (128+signal if it was killed); 2 for bad arguments, profile or\n"
+		"policy; 3 when the sandbox could not be established (CMD never ran).\n\n"
+		"options:\n"
+		"  --profile NAME|FILE     none, namespace, platform, platform-notify,\n"
+		"                          platform-strict, or a profile JSON file\n"
+		"  --landlock-abi N        use only what Landlock ABI N offers (<= kernel's)\n"
+		"  --compat MODE           best-effort (skip what the ABI lacks, reported) or\n"
+		"                          hard (refuse to start, naming the missing feature)\n"
+		"  --policy FILE           proxy allowlist (default: enforcer/policies/default.json)\n"
+		"  --report FILE           write the enforcement report (JSON)\n"
+		"  --proxy-log FILE        append the proxy's upstream log (JSON lines)\n"
+		"  --timeout SECONDS       kill CMD after this long (exit 137)\n"
+		"  --ro PATH, --rw PATH    extra Landlock filesystem rules (repeatable)\n"
+		"  --quiet                 no warning about skipped rules on stderr\n"
+		"  -h, --help              this text\n");
+}
+
+struct run_cli {
+	struct run_opts o;
+	struct profile prof;
+	int report_fd;
+	bool quiet;
+};
+
+
+static int run_worker(void *arg)
+{
+	struct run_cli *c = arg;
+	struct enf_report *rep = report_new(c->prof.name, c->prof.path);
+	struct run_result res;
+	struct perr e;
+	int rc;
+
+	perr_clear(&e);
+	rc = enforcer_run(&c->o, rep, &res, &e);
+	if (c->report_fd >= 0) {
+		json_t *j = report_json(rep);
+		json_object_set_new(j, "command_ran", json_boolean(rc == 0));
+		if (rc == 0) {
+			char st[64];
+			json_object_set_new(j, "command_status",
+					    json_string(util_status_str(res.status, st, sizeof(st))));
+			json_object_set_new(j, "timed_out", json_boolean(res.timed_out));
+		}
+		char *s = json_to_string(j, true);
+		if (s) {
+			util_write_all(c->report_fd, s, strlen(s));
+			util_write_all(c->report_fd, "\n", 1);
+			free(s);
+		}
+	}
+	if (rc < 0) {
+		report_free(rep);
+		return perr_report(&e, "parity run");
+	}
+	if (!c->quiet && report_count(rep, REP_SKIPPED))
+		fprintf(stderr, "parity run: %zu rule(s) of profile %s were skipped%s\n",
+			report_count(rep, REP_SKIPPED), c->prof.name,
+			c->report_fd >= 0 ? " (see the report)" : " (use --report FILE to see which)");
+	report_free(rep);
+	return util_status_code(res.status);
+}
+
 int cmd_run(int argc, char **argv)
 {
-	fprintf(stderr, "parity run: being written\n");
-	return 3;
+	static const struct option longopts[] = {
+		{"profile", required_argument, NULL, 'p'}, {"landlock-abi", required_argument, NULL, 'a'},
+		{"compat", required_argument, NULL, 'c'},  {"policy", required_argument, NULL, 'P'},
+		{"report", required_argument, NULL, 'r'},  {"proxy-log", required_argument, NULL, 'l'},
+		{"timeout", required_argument, NULL, 't'}, {"ro", required_argument, NULL, 'R'},
+		{"rw", required_argument, NULL, 'W'},      {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static struct run_cli c;
+	static const char *ro[32], *rw[32];
+	size_t nro = 0, nrw = 0;
+	const char *profile = NULL, *report = NULL, *plog = NULL;
+	struct perr e;
+	long v;
+	int opt, status;
+	pid_t pid;
+	bool isolated = false;
+
+	perr_clear(&e);
+	run_opts_init(&c.o);
+	c.report_fd = -1;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			profile = optarg;
+			break;
+		case 'a':
+			if (util_parse_long(optarg, 0, 99, &v) < 0) {
+				fprintf(stderr, "parity run: --landlock-abi: expected an integer "
+						"0..99, got '%s'\n", optarg);
+				return PARITY_EXIT_USAGE;
+			}
+			c.o.landlock_abi_cap = (int)v;
+			break;
+		case 'c':
+			if (strcmp(optarg, "best-effort") == 0)
+				c.o.compat = COMPAT_BEST_EFFORT;
+			else if (strcmp(optarg, "hard") == 0)
+				c.o.compat = COMPAT_HARD;
+			else {
+				fprintf(stderr, "parity run: --compat: expected best-effort or hard, "
+						"got '%s'\n", optarg);
+				return PARITY_EXIT_USAGE;
+			}
+			break;
+		case 'P':
+			c.o.policy_path = optarg;
+			break;
+		case 'r':
+			report = optarg;
+			break;
+		case 'l':
+			plog = optarg;
+			break;
+		case 't':
+			if (util_parse_long(optarg, 1, 86400, &v) < 0) {
+				fprintf(stderr, "parity run: --timeout: expected seconds 1..86400, "
+						"got '%s'\n", optarg);
+				return PARITY_EXIT_USAGE;
+			}
+			c.o.timeout_ms = (int)v * 1000;
+			break;
+		case 'R':
+		case 'W':
+			if (optarg[0] != '/' || (opt == 'R' ? nro : nrw) >= 31) {
+				fprintf(stderr, "parity run: --%s: expected an absolute path (at most "
+						"31)\n", opt == 'R' ? "ro" : "rw");
+				return PARITY_EXIT_USAGE;
+			}
+			if (opt == 'R')
+				ro[nro++] = optarg;
+			else
+				rw[nrw++] = optarg;
+			break;
+		case 'q':
+			c.quiet = true;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "parity run: unknown or incomplete option '%s'\n",
+				argv[optind - 1]);
+			run_usage(stderr);
+			return PARITY_EXIT_USAGE;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (!profile) {
+		fprintf(stderr, "parity run: --profile is required\n");
+		return PARITY_EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "parity run: no command given (parity run --profile P -- CMD)\n");
+		return PARITY_EXIT_USAGE;
+	}
+	if (profile_load(profile, &c.prof, &e) < 0)
+		return perr_report(&e, "parity run");
+	c.o.profile = &c.prof;
+	c.o.argv = argv + optind;
+	c.o.extra_ro = ro;
+	c.o.extra_rw = rw;
+	/* Open output files now, as the caller: the supervisor may drop to an
+	 * unprivileged pod identity that could not open them later. */
+	if (report) {
+		c.report_fd = open(report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (c.report_fd < 0) {
+			fprintf(stderr, "parity run: --report %s: %s\n", report, strerror(errno));
+			return PARITY_EXIT_USAGE;
+		}
+	}
+	if (plog) {
+		c.o.proxy_log_fd = open(plog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (c.o.proxy_log_fd < 0) {
+			fprintf(stderr, "parity run: --proxy-log %s: %s\n", plog, strerror(errno));
+			return PARITY_EXIT_USAGE;
+		}
+	}
+	/* The CLOEXEC flags must not stop the supervisor's own use: it keeps
+	 * them (no exec); the agent closes every fd but stdio. */
+	fflush(NULL);
+	pid = pidns_spawn(run_worker, &c, 0, true, &isolated, &e);
+	if (pid < 0)
+		return perr_report(&e, "parity run");
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return PARITY_EXIT_INFRA;
+	}
+	profile_free(&c.prof);
+	return util_status_code(status);
 }

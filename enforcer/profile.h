@@ -87,6 +87,10 @@ struct profile_network {
 
 struct profile_landlock {
 	bool enabled;
+	/* Handle the filesystem rights of ABIs <= this (the reference's
+	 * rust-landlock targets ABI::V2); rights of newer ABIs that have their
+	 * own switch (ioctl_dev, resolve_unix) are added by those switches. */
+	unsigned fs_rights_abi;
 	unsigned nro, nrw;
 	char *fs_read_only[PROFILE_MAX_PATHS];
 	char *fs_read_write[PROFILE_MAX_PATHS];

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct enf_report {
 	json_t *root;
@@ -132,4 +133,29 @@ json_t *report_json(struct enf_report *r)
 	json_object_set_new(r->root, "skipped", json_integer((json_int_t)r->counts[REP_SKIPPED]));
 	json_object_set_new(r->root, "failed", json_integer((json_int_t)r->counts[REP_FAILED]));
 	return r->root;
+}
+
+void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_status st,
+	      const char *fmt, ...)
+{
+	char detail[1024] = "", line[2048];
+	va_list ap;
+	int n;
+
+	if (!s)
+		return;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	if (s->report)
+		add_entry(s->report, layer, item, st, detail);
+	if (s->fd >= 0) {
+		n = report_entry_line(line, sizeof(line), layer, item, st, detail);
+		/* One write per line: lines never interleave, and a pipe write of
+		 * < PIPE_BUF bytes is atomic. */
+		if (n > 0)
+			(void)!write(s->fd, line, (size_t)n);
+	}
 }

@@ -1,0 +1,102 @@
+#include "pidns.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void pidns_die_with_parent(pid_t expected_parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* In a new PID namespace getppid() is 0 for init; otherwise the parent
+	 * may have died between fork and prctl. */
+	if (expected_parent > 0 && getppid() != expected_parent && getppid() != 0)
+		_exit(137);
+}
+
+struct init_args {
+	int (*fn)(void *);
+	void *arg;
+	pid_t parent;
+};
+
+static int init_main(void *arg)
+{
+	struct init_args *a = arg;
+	pid_t worker;
+	int status = 0, worker_status = 0;
+	sigset_t all;
+
+	pidns_die_with_parent(a->parent);
+	worker = fork();
+	if (worker < 0)
+		_exit(PARITY_EXIT_INFRA);
+	if (worker == 0) {
+		pidns_die_with_parent(1);
+		_exit(a->fn(a->arg));
+	}
+	/* Signals for init would be ignored anyway; block them so that a
+	 * forwarded SIGTERM cannot interrupt the reaping loop. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		pid_t w = waitpid(-1, &status, __WALL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD: everything reaped */
+		}
+		if (w == worker) {
+			worker_status = status;
+			/* The worker is done: leaving kills whatever is left. */
+			break;
+		}
+	}
+	_exit(util_status_code(worker_status));
+}
+
+pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool allow_fallback,
+		  bool *isolated, struct perr *e)
+{
+	struct init_args a = {.fn = fn, .arg = arg, .parent = getpid()};
+	pid_t pid;
+
+	/* glibc's clone() with a stack of its own, as in clone(2)'s example:
+	 * no CLONE_VM, so the child works on a copy of everything. */
+	static char *stack;
+	const size_t stack_size = 256 * 1024;
+	if (!stack) {
+		stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			stack = NULL;
+			return perr_sys(e, errno, "mmap init stack");
+		}
+	}
+	pid = clone(init_main, stack + stack_size, (int)(CLONE_NEWPID | extra_flags) | SIGCHLD, &a);
+	if (pid > 0) {
+		if (isolated)
+			*isolated = true;
+		return pid;
+	}
+	if (!allow_fallback || (errno != EPERM && errno != EINVAL))
+		return perr_sys(e, errno, "clone(CLONE_NEWPID)");
+	if (isolated)
+		*isolated = false;
+	pid = fork();
+	if (pid < 0)
+		return perr_sys(e, errno, "fork");
+	if (pid == 0) {
+		pidns_die_with_parent(a.parent);
+		_exit(fn(arg));
+	}
+	return pid;
+}

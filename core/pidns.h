@@ -1,0 +1,30 @@
+/* pidns.h - run a function as the worker of a fresh PID namespace.
+ *
+ *   caller --clone(CLONE_NEWPID)--> init (pid 1): PDEATHSIG=SIGKILL, reaps
+ *                                    └─ worker: fn(arg); exit code = return
+ *
+ * When the caller dies (even SIGKILL), init gets SIGKILL, and the kernel
+ * kills every process of a PID namespace whose init dies: nothing outlives
+ * the caller. The worker is not pid 1, so signals to it behave normally
+ * (an init ignores signals it has no handler for).
+ */
+#ifndef PARITY_PIDNS_H
+#define PARITY_PIDNS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* extra_flags: more CLONE_NEW* flags for the namespace (e.g. CLONE_NEWNS).
+ * Without the privilege for a PID namespace (not root) and with
+ * allow_fallback, the worker is forked directly with PDEATHSIG instead and
+ * *isolated is false. Returns init's (or the worker's) pid. */
+pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool allow_fallback,
+		  bool *isolated, struct perr *e);
+
+/* Called first thing in a child: die with the parent. `expected_parent` is
+ * the parent's pid before fork; if it already died, exit at once. */
+void pidns_die_with_parent(pid_t expected_parent);
+
+#endif

@@ -1,0 +1,458 @@
+/* enforcer.c - compose the layers of a profile and run a command in them.
+ * See enforcer.h for the process model. */
+#include "enforcer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "landlock.h"
+#include "netns.h"
+#include "pidns.h"
+#include "policy.h"
+#include "proxy.h"
+#include "seccomp_layer.h"
+#include "util.h"
+
+extern char **environ;
+
+void run_opts_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->landlock_abi_cap = -1;
+	o->compat = COMPAT_BEST_EFFORT;
+	o->proxy_log_fd = -1;
+	o->agent_stdin = o->agent_stdout = o->agent_stderr = -1;
+}
+
+/* ---- the agent's environment ---- */
+
+static bool is_proxy_var(const char *kv)
+{
+	static const char *const names[] = {"HTTP_PROXY=", "HTTPS_PROXY=", "ALL_PROXY=",
+					    "http_proxy=", "https_proxy=", "all_proxy=",
+					    "grpc_proxy=", "NO_PROXY=",    "no_proxy=",
+					    "PARITY_SUPERVISOR_PID="};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strncmp(kv, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+static char **agent_env(const struct run_opts *o, char **proxy_env)
+{
+	size_t n = 0, k = 0;
+	char **env;
+	static char sup[48];
+
+	for (char **p = environ; *p; p++)
+		n++;
+	for (char **p = proxy_env; p && *p; p++)
+		n++;
+	for (char *const *p = o->extra_env; p && *p; p++)
+		n++;
+	env = calloc(n + 2, sizeof(char *));
+	if (!env)
+		return NULL;
+	for (char **p = environ; *p; p++)
+		if (!is_proxy_var(*p))
+			env[k++] = *p;
+	for (char **p = proxy_env; p && *p; p++)
+		env[k++] = *p;
+	for (char *const *p = o->extra_env; p && *p; p++)
+		env[k++] = *p;
+	if (o->export_supervisor_pid) {
+		snprintf(sup, sizeof(sup), "PARITY_SUPERVISOR_PID=%d", (int)getpid());
+		env[k++] = sup;
+	}
+	env[k] = NULL;
+	return env;
+}
+
+/* ---- the agent child ---- */
+
+struct agent_ctx {
+	const struct run_opts *o;
+	struct landlock_plan *plan;
+	int sandbox_netns_fd; /* -1 in host mode */
+	int report_fd;        /* write end, CLOEXEC */
+	char **env;
+	pid_t supervisor;
+};
+
+static void fail_child(struct rep_sink *rs, const char *layer, const char *what)
+{
+	rep_emit(rs, layer, what, REP_FAILED, "the command was not run");
+	_exit(PARITY_EXIT_INFRA);
+}
+
+static void agent_main(struct agent_ctx *a)
+{
+	const struct profile *p = a->o->profile;
+	struct rep_sink rs = {.report = NULL, .fd = a->report_fd};
+	struct identity_target id = {0};
+	int notify_fd = -1;
+	int keep[1] = {a->report_fd};
+
+	pidns_die_with_parent(a->supervisor);
+	/* stdio first, then nothing but the report pipe survives: an fd the
+	 * supervisor holds must never leak into the sandbox (attack E11). */
+	if (a->o->agent_stdin >= 0 && dup2(a->o->agent_stdin, 0) < 0)
+		fail_child(&rs, "exec", "stdin");
+	if (a->o->agent_stdout >= 0 && dup2(a->o->agent_stdout, 1) < 0)
+		fail_child(&rs, "exec", "stdout");
+	if (a->o->agent_stderr >= 0 && dup2(a->o->agent_stderr, 2) < 0)
+		fail_child(&rs, "exec", "stderr");
+	if (a->sandbox_netns_fd >= 0) {
+		int nsfd = a->sandbox_netns_fd;
+		if (p->id.setsid && setsid() < 0)
+			fail_child(&rs, "identity", "setsid");
+		if (setns(nsfd, CLONE_NEWNET) < 0) {
+			rep_emit(&rs, "netns", "join sandbox netns", REP_FAILED, "setns: %s",
+				 strerror(errno));
+			_exit(PARITY_EXIT_INFRA);
+		}
+		rep_emit(&rs, "netns", "join sandbox netns", REP_APPLIED, "setns(CLONE_NEWNET)");
+	} else if (p->id.setsid) {
+		if (setsid() < 0)
+			fail_child(&rs, "identity", "setsid");
+	}
+	if (p->id.setsid)
+		rep_emit(&rs, "identity", "agent: setsid", REP_APPLIED, "new session, no tty");
+	util_close_fds_from(3, keep, 1);
+
+	/* Landlock phase 1 while still privileged (reference PR #810). */
+	if (a->plan->active)
+		landlock_prepare(a->plan, &rs);
+
+	id.who = "agent";
+	id.change_ids = p->id.agent_drop;
+	id.uid = p->id.agent_uid;
+	id.gid = p->id.agent_gid;
+	id.clear_capabilities = p->id.clear_capabilities;
+	id.no_new_privs = p->id.no_new_privs;
+	id.not_dumpable = p->id.not_dumpable;
+	if (identity_apply(&id, &rs) < 0)
+		_exit(PARITY_EXIT_INFRA);
+	/* Credential changes clear the parent-death signal: set it again. */
+	pidns_die_with_parent(a->supervisor);
+
+	if (a->plan->active && landlock_enforce(a->plan, &rs) < 0)
+		_exit(PARITY_EXIT_INFRA);
+	if (seccomp_apply(&p->sc, &rs, &notify_fd) < 0)
+		_exit(PARITY_EXIT_INFRA);
+
+	/* The marker line "exec": the supervisor knows every layer is in place
+	 * and the next thing is the command itself. */
+	(void)!write(a->report_fd, "exec\n", 5);
+	execvpe(a->o->argv[0], a->o->argv, a->env);
+	rep_emit(&rs, "exec", a->o->argv[0], REP_FAILED, "execvp: %s", strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* ---- the proxy child ---- */
+
+static pid_t start_proxy(const struct run_opts *o, int listen_fd, const struct policy *pol,
+			 struct perr *e)
+{
+	pid_t sup = getpid();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return perr_sys(e, errno, "fork proxy");
+	if (pid == 0) {
+		struct proxy_config c;
+		struct perr pe;
+		int keep[2] = {listen_fd, o->proxy_log_fd};
+
+		pidns_die_with_parent(sup);
+		util_close_fds_from(3, keep, o->proxy_log_fd >= 0 ? 2 : 1);
+		memset(&c, 0, sizeof(c));
+		c.listen_fd = listen_fd;
+		c.policy = pol;
+		c.log_fd = o->proxy_log_fd;
+		perr_clear(&pe);
+		if (proxy_serve(&c, &pe) < 0)
+			_exit(perr_report(&pe, "parity proxy"));
+		_exit(0);
+	}
+	return pid;
+}
+
+/* ---- namespace mode ---- */
+
+static int setup_namespace(const struct profile *p, struct rep_sink *rs, int *ns_fd,
+			   struct perr *e)
+{
+	struct netns_config cfg;
+	struct netns_result r;
+	int rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.host_addr, sizeof(cfg.host_addr), "%s", p->net.host_addr);
+	snprintf(cfg.sandbox_addr, sizeof(cfg.sandbox_addr), "%s", p->net.sandbox_addr);
+	cfg.prefix_len = p->net.prefix_len;
+	cfg.proxy_port = p->net.proxy_port;
+	cfg.nft = p->net.nft;
+	rc = netns_setup(&cfg, &r, e);
+	for (size_t i = 0; i < r.nsteps; i++)
+		rep_emit(rs, r.steps[i].layer, r.steps[i].name,
+			 r.steps[i].ok ? REP_APPLIED : REP_FAILED, "%s", r.steps[i].detail);
+	if (p->net.nft == NFT_OFF)
+		rep_emit(rs, "nftables", "ruleset", REP_SKIPPED,
+			 "off by profile (control: namespace without nftables)");
+	if (rc < 0)
+		return perr_prefix(e, "namespace mode");
+	*ns_fd = r.sandbox_netns_fd;
+	return 0;
+}
+
+/* ---- the run ---- */
+
+static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t agent, pid_t proxy)
+{
+	int afd = (int)syscall(SYS_pidfd_open, agent, 0);
+	int pfd = proxy > 0 ? (int)syscall(SYS_pidfd_open, proxy, 0) : -1;
+	uint64_t deadline = o->timeout_ms ? util_now_ns() + (uint64_t)o->timeout_ms * 1000000ull : 0;
+	int status = 0;
+
+	if (afd < 0) {
+		/* No pidfd (kernel < 5.3): plain wait with the timeout helper. */
+		res->status = util_wait_timeout(agent, o->timeout_ms ? o->timeout_ms : -1,
+						&res->timed_out);
+		return 0;
+	}
+	for (;;) {
+		struct pollfd fds[2] = {{.fd = afd, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
+		int left = -1, r;
+		if (deadline) {
+			uint64_t now = util_now_ns();
+			left = now >= deadline ? 0 : (int)((deadline - now) / 1000000ull) + 1;
+		}
+		r = poll(fds, pfd >= 0 ? 2 : 1, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			syscall(SYS_pidfd_send_signal, afd, SIGKILL, NULL, 0);
+			res->timed_out = true;
+			break;
+		}
+		if (fds[0].revents)
+			break;
+		if (pfd >= 0 && fds[1].revents) {
+			/* The proxy is gone while the agent runs: an attack on the
+			 * supervisor side (S12). Recorded; the agent goes on. */
+			res->proxy_died_early = true;
+			close(pfd);
+			pfd = -1;
+		}
+	}
+	while (waitpid(agent, &status, __WALL) < 0 && errno == EINTR)
+		;
+	res->status = status;
+	close(afd);
+	if (pfd >= 0)
+		close(pfd);
+	return 0;
+}
+
+int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_result *res,
+		 struct perr *e)
+{
+	const struct profile *p = o->profile;
+	struct rep_sink rs = {.report = rep, .fd = -1};
+	static struct landlock_plan plan;
+	struct policy pol;
+	struct agent_ctx ac;
+	char **proxy_env = NULL;
+	int listen_fd = -1, ns_fd = -1, pipefd[2] = {-1, -1};
+	pid_t proxy_pid = -1, agent_pid;
+	bool child_failed = false, exec_seen = false;
+	uint64_t t0 = util_now_ns();
+	char buf[8192];
+	size_t used = 0, failed_before;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&pol, 0, sizeof(pol));
+	res->agent_pid = res->proxy_pid = -1;
+	if (!o->argv || !o->argv[0])
+		return perr_usage(e, "no command to run");
+
+	/* 1. Everything that can refuse does so before anything runs. */
+	if (seccomp_check_profile(&p->sc, p->path, e) < 0)
+		return -1;
+	if (landlock_plan(&p->ll, o->landlock_abi_cap, o->compat, o->extra_ro, o->extra_rw, &plan,
+			  &rs, e) < 0)
+		return -1;
+	{
+		json_t *ll = json_object();
+		json_object_set_new(ll, "kernel_abi", json_integer(plan.kernel_abi));
+		json_object_set_new(ll, "effective_abi",
+				    json_integer(p->ll.enabled ? plan.effective_abi
+							       : (o->landlock_abi_cap >= 0
+									  ? o->landlock_abi_cap
+									  : plan.kernel_abi)));
+		json_object_set_new(ll, "emulated", json_boolean(o->landlock_abi_cap >= 0));
+		json_object_set_new(ll, "compat", json_string(o->compat == COMPAT_HARD
+								       ? "hard"
+								       : "best-effort"));
+		report_set(rep, "landlock", ll);
+		json_decref(ll);
+	}
+	if (policy_load(o->policy_path, &pol, e) < 0)
+		return -1;
+
+	/* 2. The supervisor side: netns (root) or the restricted pod drop. */
+	if (p->net.mode == NET_NAMESPACE) {
+		if (setup_namespace(p, &rs, &ns_fd, e) < 0)
+			goto out;
+	}
+	if (p->id.supervisor_drop) {
+		struct identity_target sup = {
+			.who = "supervisor",
+			.change_ids = true,
+			.uid = p->id.supervisor_uid,
+			.gid = p->id.supervisor_gid,
+			.clear_capabilities = true,
+			.no_new_privs = true,
+			.not_dumpable = false,
+		};
+		if (geteuid() != 0 && geteuid() != sup.uid) {
+			perr_set(e, "platform: started as uid %u, cannot become the pod uid %u",
+				 (unsigned)geteuid(), (unsigned)sup.uid);
+			goto out;
+		}
+		if (identity_apply(&sup, &rs) < 0) {
+			perr_set(e, "platform: could not become the restricted pod identity");
+			goto out;
+		}
+		pidns_die_with_parent(0);
+	}
+
+	/* 3. The proxy. */
+	listen_fd = proxy_listen(p->net.proxy_host, p->net.proxy_port, e);
+	if (listen_fd < 0) {
+		rep_emit(&rs, "proxy", "listen", REP_FAILED, "%s:%u", p->net.proxy_host,
+			 p->net.proxy_port);
+		perr_prefix(e, "proxy");
+		goto out;
+	}
+	rep_emit(&rs, "proxy", "listen", REP_APPLIED, "CONNECT proxy on %s%s%s:%u",
+		 strchr(p->net.proxy_host, ':') ? "[" : "", p->net.proxy_host,
+		 strchr(p->net.proxy_host, ':') ? "]" : "", p->net.proxy_port);
+	proxy_pid = start_proxy(o, listen_fd, &pol, e);
+	if (proxy_pid < 0)
+		goto out;
+	res->proxy_pid = proxy_pid;
+	close(listen_fd);
+	listen_fd = -1;
+	if (proxy_agent_env(p->net.proxy_host, p->net.proxy_port, &proxy_env) < 0) {
+		perr_sys(e, ENOMEM, "proxy environment");
+		goto out;
+	}
+
+	/* 4. The agent. */
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		perr_sys(e, errno, "pipe");
+		goto out;
+	}
+	memset(&ac, 0, sizeof(ac));
+	ac.o = o;
+	ac.plan = &plan;
+	ac.sandbox_netns_fd = ns_fd;
+	ac.report_fd = pipefd[1];
+	ac.supervisor = getpid();
+	ac.env = agent_env(o, proxy_env);
+	if (!ac.env) {
+		perr_sys(e, ENOMEM, "agent environment");
+		goto out;
+	}
+	res->setup_ms = (double)(util_now_ns() - t0) / 1e6;
+	agent_pid = fork();
+	if (agent_pid < 0) {
+		perr_sys(e, errno, "fork agent");
+		free(ac.env);
+		goto out;
+	}
+	if (agent_pid == 0)
+		agent_main(&ac);
+	free(ac.env);
+	res->agent_pid = agent_pid;
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	if (ns_fd >= 0) {
+		/* The agent holds the sandbox netns now; the veth host side stays
+		 * in ours, and both go when the agent's last process exits. */
+		close(ns_fd);
+		ns_fd = -1;
+	}
+	/* Read the child's entries until EOF: exec or exit. */
+	failed_before = report_count(rep, REP_FAILED);
+	for (;;) {
+		ssize_t r = read(pipefd[0], buf + used, sizeof(buf) - 1 - used);
+		char *nl, *line;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		used += (size_t)r;
+		buf[used] = 0;
+		line = buf;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = 0;
+			if (strcmp(line, "exec") == 0)
+				exec_seen = true;
+			else
+				report_add_line(rep, line);
+			line = nl + 1;
+		}
+		used = strlen(line);
+		memmove(buf, line, used);
+	}
+	child_failed = report_count(rep, REP_FAILED) > failed_before;
+	res->exec_done = exec_seen && !child_failed;
+	if (res->exec_done && o->on_agent_started)
+		o->on_agent_started(agent_pid, o->hook_arg);
+	wait_agent(o, res, agent_pid, proxy_pid);
+	res->run_ms = (double)(util_now_ns() - t0) / 1e6 - res->setup_ms;
+	if (!res->exec_done) {
+		char st[64];
+		perr_set(e, "the sandbox could not be established (agent setup %s); the command "
+			    "was not run",
+			 util_status_str(res->status, st, sizeof(st)));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (proxy_pid > 0) {
+		int st = 0;
+		kill(proxy_pid, SIGKILL);
+		while (waitpid(proxy_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		res->proxy_status = st;
+	}
+	if (listen_fd >= 0)
+		close(listen_fd);
+	if (ns_fd >= 0)
+		close(ns_fd);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	for (char **pe = proxy_env; pe && *pe; pe++)
+		free(*pe);
+	free(proxy_env);
+	policy_free(&pol);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/* landlock.h - the Landlock layer, with ABI emulation.
+ *
+ * Two phases, as the reference does since its PR #810:
+ *   landlock_plan()    in the supervisor: decide, for the effective ABI
+ *                      (min(kernel, --landlock-abi)), what is handled and
+ *                      what must be skipped; --compat hard refuses here,
+ *                      before anything runs.
+ *   landlock_prepare() in the agent child while still privileged: open the
+ *                      path fds.
+ *   landlock_enforce() after the identity drop: build the ruleset and
+ *                      restrict_self. Every rule is reported.
+ */
+#ifndef PARITY_LANDLOCK_H
+#define PARITY_LANDLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "enforcer.h"
+#include "err.h"
+#include "profile.h"
+#include "report.h"
+
+/* Rights an ABI offers (handled_access_fs / handled_access_net / scoped). */
+uint64_t landlock_abi_fs_rights(int abi);
+uint64_t landlock_abi_net_rights(int abi);
+uint64_t landlock_abi_scopes(int abi);
+/* The first ABI offering a right / scope bit (for "needs ABI N"). */
+int landlock_fs_right_min_abi(uint64_t right);
+int landlock_net_right_min_abi(uint64_t right);
+int landlock_scope_min_abi(uint64_t scope);
+const char *landlock_fs_right_name(uint64_t right);
+const char *landlock_net_right_name(uint64_t right);
+
+/* The kernel's ABI: >= 1, or 0 with *why set ("not built (ENOSYS)",
+ * "disabled at boot (EOPNOTSUPP)", "blocked (EPERM)"). */
+int landlock_kernel_abi(const char **why);
+
+struct landlock_path {
+	const char *path;
+	uint64_t access; /* wanted rights, masked to the handled set */
+	int fd;          /* O_PATH, opened by landlock_prepare */
+	bool read_write;
+};
+
+#define LANDLOCK_MAX_PATH_RULES 160
+
+struct landlock_plan {
+	bool active;       /* a ruleset will be created */
+	int kernel_abi;
+	int effective_abi;
+	bool emulated;     /* effective < kernel because of --landlock-abi */
+	struct parity_ll_masks {
+		uint64_t fs, net, scoped;
+	} handled;
+	unsigned npaths;
+	struct landlock_path paths[LANDLOCK_MAX_PATH_RULES];
+	unsigned nconnect, nbind, nudp_bind, nudp_send;
+	const uint16_t *connect_ports, *bind_ports, *udp_bind_ports, *udp_send_ports;
+};
+
+/* exe_dir substitutes "${exe_dir}" in paths. Skipped items go to rs; with
+ * COMPAT_HARD a missing feature is an error (usage class, exit 2... no: the
+ * kernel lacks it, infrastructure class) naming the feature and its ABI. */
+int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mode compat,
+		  const char *const *extra_ro, const char *const *extra_rw, struct landlock_plan *p,
+		  struct rep_sink *rs, struct perr *e);
+int landlock_prepare(struct landlock_plan *p, struct rep_sink *rs);
+int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs);
+
+#endif

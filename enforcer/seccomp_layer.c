@@ -1,0 +1,320 @@
+/* seccomp_layer.c - libseccomp filters from profile data. */
+#include "seccomp_layer.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+#define R_ALWAYS(name) {.syscall = #name, .label = #name, .action = SC_ERRNO, .errno_value = EPERM}
+#define ARG_EQ(i, v) {.index = i, .op = SC_OP_EQ, .value = v, .width = 32}
+#define ARG_MASK(i, m) {.index = i, .op = SC_OP_MASKED_EQ, .mask = m, .value = m, .width = 64}
+
+/* openshell-reference.md §3.1: default allow, matched rules EPERM; socket
+ * family compares are seccompiler Dword (32-bit) compares. */
+const struct sc_rule seccomp_base_rules[] = {
+	{.syscall = "socket", .label = "socket(AF_PACKET)", .action = SC_ERRNO, .errno_value = EPERM,
+	 .nargs = 1, .args = {ARG_EQ(0, AF_PACKET)}},
+	{.syscall = "socket", .label = "socket(AF_BLUETOOTH)", .action = SC_ERRNO,
+	 .errno_value = EPERM, .nargs = 1, .args = {ARG_EQ(0, AF_BLUETOOTH)}},
+	{.syscall = "socket", .label = "socket(AF_VSOCK)", .action = SC_ERRNO, .errno_value = EPERM,
+	 .nargs = 1, .args = {ARG_EQ(0, AF_VSOCK)}},
+	{.syscall = "socket", .label = "socket(AF_NETLINK, protocol != 0)", .action = SC_ERRNO,
+	 .errno_value = EPERM, .nargs = 2,
+	 .args = {ARG_EQ(0, AF_NETLINK), {.index = 2, .op = SC_OP_NE, .value = 0, .width = 64}}},
+	R_ALWAYS(memfd_create), R_ALWAYS(ptrace), R_ALWAYS(bpf), R_ALWAYS(process_vm_readv),
+	R_ALWAYS(process_vm_writev), R_ALWAYS(pidfd_open), R_ALWAYS(pidfd_getfd),
+	R_ALWAYS(pidfd_send_signal), R_ALWAYS(io_uring_setup), R_ALWAYS(mount), R_ALWAYS(fsopen),
+	R_ALWAYS(fsconfig), R_ALWAYS(fsmount), R_ALWAYS(fspick), R_ALWAYS(move_mount),
+	R_ALWAYS(open_tree), R_ALWAYS(setns), R_ALWAYS(umount2), R_ALWAYS(pivot_root),
+	R_ALWAYS(userfaultfd), R_ALWAYS(perf_event_open),
+	{.syscall = "execveat", .label = "execveat(AT_EMPTY_PATH)", .action = SC_ERRNO,
+	 .errno_value = EPERM, .nargs = 1, .args = {ARG_MASK(4, 0x1000)}},
+	{.syscall = "unshare", .label = "unshare(CLONE_NEWUSER)", .action = SC_ERRNO,
+	 .errno_value = EPERM, .nargs = 1, .args = {ARG_MASK(0, 0x10000000)}},
+	{.syscall = "clone", .label = "clone(CLONE_NEWUSER)", .action = SC_ERRNO,
+	 .errno_value = EPERM, .nargs = 1, .args = {ARG_MASK(0, 0x10000000)}},
+	{.syscall = "seccomp", .label = "seccomp(SECCOMP_SET_MODE_FILTER)", .action = SC_ERRNO,
+	 .errno_value = EPERM, .nargs = 1, .args = {ARG_EQ(0, 1)}},
+};
+const size_t seccomp_base_rules_count = ARRAY_SIZE(seccomp_base_rules);
+
+int seccomp_build_rules(const struct profile_seccomp *s, struct sc_rule *out, size_t n,
+			struct perr *e)
+{
+	size_t k = 0;
+	if (s->base) {
+		for (size_t i = 0; i < seccomp_base_rules_count; i++) {
+			if (k >= n)
+				return perr_set(e, "seccomp: too many rules");
+			out[k++] = seccomp_base_rules[i];
+		}
+	}
+	for (unsigned i = 0; i < s->nrules; i++) {
+		if (k >= n)
+			return perr_set(e, "seccomp: too many rules");
+		out[k++] = s->rules[i];
+	}
+	return (int)k;
+}
+
+int seccomp_check_profile(const struct profile_seccomp *s, const char *file, struct perr *e)
+{
+	if (!s->enabled)
+		return 0;
+	if (s->x32 != SC_ALLOW &&
+	    (s->x32 != s->non_native ||
+	     (s->x32 == SC_ERRNO && s->x32_errno != s->non_native_errno)))
+		return perr_usage(e,
+				  "%s: field 'seccomp.x32': must be \"allow\" (the reference) or "
+				  "the same action as non_native_arch (libseccomp has one bad-arch "
+				  "action)",
+				  file);
+	for (unsigned i = 0; i < s->nrules; i++) {
+		if (seccomp_syscall_resolve_name(s->rules[i].syscall) == __NR_SCMP_ERROR)
+			return perr_usage(e, "%s: field 'seccomp.rules[%u].syscall': unknown syscall "
+					     "\"%s\"", file, i, s->rules[i].syscall);
+		if (s->rules[i].action == SC_NOTIFY && !s->notify.enabled)
+			return perr_usage(e, "%s: field 'seccomp.rules[%u].action': notify needs "
+					     "seccomp.notify", file, i);
+	}
+	return 0;
+}
+
+static uint32_t to_scmp_action(enum sc_action a, int err)
+{
+	switch (a) {
+	case SC_ALLOW:
+		return SCMP_ACT_ALLOW;
+	case SC_ERRNO:
+		return SCMP_ACT_ERRNO((uint16_t)err);
+	case SC_KILL:
+		return SCMP_ACT_KILL_PROCESS;
+	case SC_NOTIFY:
+		return SCMP_ACT_NOTIFY;
+	case SC_TRAP:
+		return SCMP_ACT_TRAP;
+	case SC_LOG:
+		return SCMP_ACT_LOG;
+	}
+	return SCMP_ACT_KILL_PROCESS;
+}
+
+static int to_scmp_cmp(const struct sc_arg_cmp *c, struct scmp_arg_cmp *out)
+{
+	uint64_t mask32 = 0xffffffffull;
+	memset(out, 0, sizeof(*out));
+	out->arg = c->index;
+	switch (c->op) {
+	case SC_OP_EQ:
+		if (c->width == 32) {
+			/* The kernel reads an int: compare only the low word, so a
+			 * value with junk in the upper 32 bits still matches. */
+			out->op = SCMP_CMP_MASKED_EQ;
+			out->datum_a = mask32;
+			out->datum_b = c->value & mask32;
+		} else {
+			out->op = SCMP_CMP_EQ;
+			out->datum_a = c->value;
+		}
+		return 0;
+	case SC_OP_MASKED_EQ:
+		out->op = SCMP_CMP_MASKED_EQ;
+		out->datum_a = c->width == 32 ? (c->mask & mask32) : c->mask;
+		out->datum_b = c->value;
+		return 0;
+	case SC_OP_NE:
+		out->op = SCMP_CMP_NE;
+		break;
+	case SC_OP_GE:
+		out->op = SCMP_CMP_GE;
+		break;
+	case SC_OP_GT:
+		out->op = SCMP_CMP_GT;
+		break;
+	case SC_OP_LE:
+		out->op = SCMP_CMP_LE;
+		break;
+	case SC_OP_LT:
+		out->op = SCMP_CMP_LT;
+		break;
+	}
+	/* libseccomp 2.5 compares these on 64 bits; for "ne" that is the
+	 * stricter reading (documented in docs/seccomp.md). */
+	out->datum_a = c->value;
+	return 0;
+}
+
+static scmp_filter_ctx new_ctx(uint32_t badarch)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return NULL;
+	/* NNP is the identity layer's job (and reported there). */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Build the main filter (nothing is reported until it is loaded). */
+static scmp_filter_ctx build_main(const struct profile_seccomp *s, struct perr *e)
+{
+	static struct sc_rule rules[PROFILE_MAX_RULES + 64];
+	uint32_t badarch = to_scmp_action(s->non_native, s->non_native_errno);
+	scmp_filter_ctx ctx = new_ctx(badarch);
+	int n;
+
+	if (!ctx) {
+		perr_set(e, "seccomp_init failed");
+		return NULL;
+	}
+	n = seccomp_build_rules(s, rules, ARRAY_SIZE(rules), e);
+	if (n < 0)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		struct scmp_arg_cmp cmps[PROFILE_MAX_ARGS];
+		const struct sc_rule *r = &rules[i];
+		int nr = seccomp_syscall_resolve_name(r->syscall);
+		int rc;
+
+		if (nr == __NR_SCMP_ERROR) {
+			perr_set(e, "seccomp: unknown syscall %s", r->syscall);
+			goto fail;
+		}
+		if (nr < 0) {
+			/* A pseudo-syscall (e.g. socketcall on x86_64): no such entry
+			 * point on the native architecture. */
+			continue; /* reported by report_rules() */
+		}
+		for (unsigned k = 0; k < r->nargs; k++)
+			to_scmp_cmp(&r->args[k], &cmps[k]);
+		rc = seccomp_rule_add_exact_array(ctx, to_scmp_action(r->action, r->errno_value), nr,
+						  r->nargs, cmps);
+		if (rc < 0) {
+			perr_sys(e, -rc, "seccomp: rule %s", r->label);
+			goto fail;
+		}
+	}
+	if (s->x32 == SC_ALLOW) {
+		/* The reference's seccompiler never checks the x32 bit: x32
+		 * numbers match no rule and take the default (allow). Merge an
+		 * empty x32 filter so libseccomp does the same instead of sending
+		 * them to the bad-arch action. */
+		scmp_filter_ctx x32 = new_ctx(badarch);
+		int rc;
+		if (!x32 || seccomp_arch_remove(x32, SCMP_ARCH_NATIVE) < 0 ||
+		    seccomp_arch_add(x32, SCMP_ARCH_X32) < 0) {
+			if (x32)
+				seccomp_release(x32);
+			perr_set(e, "seccomp: cannot build the x32 filter");
+			goto fail;
+		}
+		rc = seccomp_merge(ctx, x32);
+		if (rc < 0) {
+			seccomp_release(x32);
+			perr_sys(e, -rc, "seccomp_merge(x32)");
+			goto fail;
+		}
+	}
+	return ctx;
+fail:
+	seccomp_release(ctx);
+	return NULL;
+}
+
+/* After a successful load: one entry per rule. */
+static void report_rules(const struct profile_seccomp *s, struct rep_sink *rs)
+{
+	static struct sc_rule rules[PROFILE_MAX_RULES + 64];
+	int n = seccomp_build_rules(s, rules, ARRAY_SIZE(rules), NULL);
+
+	for (int i = 0; i < n; i++) {
+		const struct sc_rule *r = &rules[i];
+		if (seccomp_syscall_resolve_name(r->syscall) < 0) {
+			/* A pseudo-syscall (e.g. socketcall on x86_64): there is no such
+			 * entry point on the native architecture. */
+			rep_emit(rs, "seccomp", r->label, REP_SKIPPED,
+				 "%s is not a native syscall on this architecture", r->syscall);
+			continue;
+		}
+		if (r->action == SC_ERRNO)
+			rep_emit(rs, "seccomp", r->label, REP_APPLIED, "errno %s",
+				 util_errname(r->errno_value));
+		else
+			rep_emit(rs, "seccomp", r->label, REP_APPLIED, "%s",
+				 sc_action_name(r->action));
+	}
+}
+
+int seccomp_profile_export_pfc(const struct profile_seccomp *s, int fd, struct perr *e)
+{
+	scmp_filter_ctx ctx = build_main(s, e);
+	int rc;
+	if (!ctx)
+		return -1;
+	rc = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	return rc < 0 ? perr_sys(e, -rc, "seccomp_export_pfc") : 0;
+}
+
+int seccomp_apply(const struct profile_seccomp *s, struct rep_sink *rs, int *notify_fd)
+{
+	struct perr e;
+	scmp_filter_ctx ctx;
+	int rc;
+
+	*notify_fd = -1;
+	perr_clear(&e);
+	if (!s->enabled)
+		return 0;
+	if (s->notify.enabled) {
+		/* Notify mediation is added by the notify layer (notify.c); a
+		 * profile asking for it must never run without it. */
+		rep_emit(rs, "seccomp", "notify", REP_FAILED,
+			 "user-notification mediation is not available in this build");
+		return -1;
+	}
+	if (s->clone3_enosys) {
+		scmp_filter_ctx c3 = new_ctx(SCMP_ACT_ALLOW);
+		if (!c3 ||
+		    seccomp_rule_add(c3, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 ||
+		    (rc = seccomp_load(c3)) < 0) {
+			rep_emit(rs, "seccomp", "clone3", REP_FAILED, "clone3 filter: %s",
+				 strerror(errno));
+			if (c3)
+				seccomp_release(c3);
+			return -1;
+		}
+		seccomp_release(c3);
+		rep_emit(rs, "seccomp", "clone3", REP_APPLIED, "ENOSYS (own filter, first)");
+	}
+	ctx = build_main(s, &e);
+	if (!ctx) {
+		char buf[1200];
+		rep_emit(rs, "seccomp", "main filter", REP_FAILED, "%s",
+			 perr_str(&e, buf, sizeof(buf)));
+		return -1;
+	}
+	rc = seccomp_load(ctx);
+	if (rc < 0) {
+		rep_emit(rs, "seccomp", "main filter", REP_FAILED, "seccomp_load: %s",
+			 strerror(-rc));
+		seccomp_release(ctx);
+		return -1;
+	}
+	seccomp_release(ctx);
+	report_rules(s, rs);
+	rep_emit(rs, "seccomp", "architecture", REP_APPLIED,
+		 "native x86_64; other architectures (i386 int 0x80): %s; x32 numbers: %s",
+		 sc_action_name(s->non_native),
+		 s->x32 == SC_ALLOW ? "allow (no rule matches them, as in the reference)"
+				    : sc_action_name(s->x32));
+	rep_emit(rs, "seccomp", "main filter", REP_APPLIED, "loaded, default allow");
+	return 0;
+}

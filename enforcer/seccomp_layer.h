@@ -1,0 +1,41 @@
+/* seccomp_layer.h - the seccomp layer, built with libseccomp.
+ *
+ * seccomp_build_rules() turns a profile into the list of rules to install
+ * (the reference's base filter, openshell-reference.md §3.1, then the
+ * profile's own rules) so the rule construction can be unit-tested without
+ * loading anything. seccomp_apply() loads them in the agent child:
+ *   1. clone3 -> ENOSYS (its own filter, as the reference does, so glibc
+ *      falls back to clone whose flags can be inspected)
+ *   2. the main filter: default allow, rules, the architecture policy.
+ * Architecture policy: `non_native` is libseccomp's bad-arch action; x32
+ * numbers either take that action too, or (x32 = allow, what the
+ * reference's seccompiler does) pass with no rule at all, built by merging an
+ * empty x32 filter into the native one. See docs/seccomp.md.
+ */
+#ifndef PARITY_SECCOMP_LAYER_H
+#define PARITY_SECCOMP_LAYER_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "profile.h"
+#include "report.h"
+
+/* The reference's base filter, as data. */
+extern const struct sc_rule seccomp_base_rules[];
+extern const size_t seccomp_base_rules_count;
+
+/* Collect base + profile rules into out (max n). Returns the count or -1. */
+int seccomp_build_rules(const struct profile_seccomp *s, struct sc_rule *out, size_t n,
+			struct perr *e);
+/* Check the architecture combination is expressible; usage error if not. */
+int seccomp_check_profile(const struct profile_seccomp *s, const char *file, struct perr *e);
+
+/* Load the filters into the calling thread. *notify_fd receives the listener
+ * when a rule uses notify (else -1). Every rule is reported. */
+int seccomp_apply(const struct profile_seccomp *s, struct rep_sink *rs, int *notify_fd);
+
+/* Export the main filter as libseccomp pseudo-filter code (for tests/docs). */
+int seccomp_profile_export_pfc(const struct profile_seccomp *s, int fd, struct perr *e);
+
+#endif

@@ -1,0 +1,69 @@
+/* lab_shm.h - the memory shared between the harness and the pod.
+ *
+ * The harness maps it (MAP_SHARED|MAP_ANONYMOUS) before forking the pod, so
+ * victims, the pod supervisor and the harness all see it. Victims only ever
+ * increment counters; the verdict is computed by the harness from it and
+ * from the network witnesses. Nothing in the sandbox can reach it: the agent
+ * closes every inherited fd and this mapping is not inherited across exec.
+ */
+#ifndef PARITY_LAB_SHM_H
+#define PARITY_LAB_SHM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define LAB_REPORT_MAX (192 * 1024)
+
+enum victim_state {
+	VICTIM_ALIVE = 0,
+	VICTIM_STOPPED = 1, /* SIGSTOP / SIGTSTP reached it */
+	VICTIM_KILLED = 2,  /* died of a signal */
+	VICTIM_EXITED = 3,  /* exited on its own: should not happen */
+	VICTIM_NOT_STARTED = 4,
+};
+
+struct lab_victim_status {
+	pid_t pid; /* as seen inside the pod's PID namespace */
+	_Atomic int state;
+	int signal; /* for STOPPED / KILLED */
+};
+
+struct lab_listener_counts {
+	_Atomic int connections; /* or datagrams */
+	_Atomic int bytes;
+	_Atomic bool marker;
+};
+
+struct lab_shm {
+	/* Signal victim: every signal it received through signalfd. */
+	_Atomic int signals[65];
+	_Atomic int signals_total;
+	_Atomic int last_sender_pid;
+	struct lab_victim_status signal_victim;
+	struct lab_victim_status sacrificial;
+	struct lab_victim_status listeners;
+	/* Abstract unix listeners in the pod netns. */
+	struct lab_listener_counts abstract_stream, abstract_dgram, abstract_seqpacket;
+	/* Services on the supervisor's side (pod netns): TCP 22/53/8081 on
+	 * 0.0.0.0 and ::, UDP 53 (a resolver on the supervisor side). */
+	struct lab_listener_counts pod_tcp, pod_udp;
+	/* The accomplice's abstract connects (A05/A06), done from the pod. */
+	struct lab_listener_counts accomplice_abstract;
+
+	/* Written by the pod supervisor after the run. */
+	pid_t supervisor_pid, proxy_pid, agent_pid;
+	bool run_returned;   /* enforcer_run came back (the supervisor lived) */
+	bool exec_done;
+	bool timed_out;
+	bool proxy_died_early;
+	int agent_status;
+	int proxy_status;
+	double setup_ms, run_ms;
+	int setup_failed;            /* enforcer_run returned -1 */
+	int setup_exit_kind;         /* enum parity_exit of that error */
+	char setup_error[1024];
+	char report[LAB_REPORT_MAX]; /* enforcement report, JSON */
+};
+
+#endif

@@ -1,0 +1,30 @@
+/* victims.h - processes in the pod, outside the sandbox, that count what
+ * reaches them. Each is forked by the pod supervisor before the agent
+ * starts, signals readiness on ready_fd (one byte), and dies with the pod.
+ *
+ *   signal victim   blocks every signal and counts them with signalfd
+ *   sacrificial     sleeps; SIGKILL/SIGSTOP on it show in its wait status
+ *   listeners       abstract unix stream/dgram/seqpacket "\0NAME",
+ *                   "\0NAME.dgram", "\0NAME.seqpacket"; TCP 22, 53, 8081
+ *                   and UDP 53 on 0.0.0.0 and :: of the pod
+ */
+#ifndef PARITY_VICTIMS_H
+#define PARITY_VICTIMS_H
+
+#include <sys/types.h>
+
+#include "lab_shm.h"
+
+pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd);
+pid_t victim_spawn_sacrificial(uid_t uid, gid_t gid, int ready_fd);
+pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, const char *marker,
+			     int ready_fd);
+/* Read the state of a victim child without reaping its exit for good. */
+void victim_poll_state(struct lab_victim_status *v);
+
+/* Pod services: the ports the listener victim holds (also used to keep
+ * attacks from picking them). */
+extern const unsigned short victim_pod_tcp_ports[];
+extern const unsigned victim_pod_tcp_nports;
+
+#endif

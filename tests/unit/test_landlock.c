@@ -1,0 +1,182 @@
+/* Landlock: the ABI table (which rights each ABI 0-10 handles), planning with
+ * emulated ABIs and compat modes, and real enforcement in a child. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "landlock.h"
+#include "landlock_compat.h"
+#include "profile.h"
+#include "unit.h"
+
+static void test_abi_table(void)
+{
+	static const struct {
+		int abi;
+		uint64_t fs, net, scopes;
+	} want[] = {
+		{0, 0, 0, 0},           {1, 0x1fff, 0, 0},     {2, 0x3fff, 0, 0},
+		{3, 0x7fff, 0, 0},      {4, 0x7fff, 0x3, 0},   {5, 0xffff, 0x3, 0},
+		{6, 0xffff, 0x3, 0x3},  {7, 0xffff, 0x3, 0x3}, {8, 0xffff, 0x3, 0x3},
+		{9, 0x1ffff, 0x3, 0x3}, {10, 0x1ffff, 0xf, 0x3},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CU_ASSERT_EQUAL(landlock_abi_fs_rights(want[i].abi), want[i].fs);
+		CU_ASSERT_EQUAL(landlock_abi_net_rights(want[i].abi), want[i].net);
+		CU_ASSERT_EQUAL(landlock_abi_scopes(want[i].abi), want[i].scopes);
+	}
+	CU_ASSERT_EQUAL(landlock_net_right_min_abi(LANDLOCK_ACCESS_NET_CONNECT_TCP), 4);
+	CU_ASSERT_EQUAL(landlock_net_right_min_abi(LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP), 10);
+	CU_ASSERT_EQUAL(landlock_scope_min_abi(LANDLOCK_SCOPE_SIGNAL), 6);
+	CU_ASSERT_EQUAL(landlock_fs_right_min_abi(LANDLOCK_ACCESS_FS_IOCTL_DEV), 5);
+	CU_ASSERT_EQUAL(landlock_fs_right_min_abi(LANDLOCK_ACCESS_FS_RESOLVE_UNIX), 9);
+}
+
+static void test_kernel_abi_matches_syscall(void)
+{
+	int raw = ll_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	CU_ASSERT_EQUAL(landlock_kernel_abi(NULL), raw > 0 ? raw : 0);
+}
+
+static int load_platform(struct profile *p)
+{
+	struct perr e;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/enforcer/profiles/platform.json", PARITY_SOURCE_ROOT);
+	return profile_load(path, p, &e);
+}
+
+static size_t count_status(struct enf_report *r, const char *item_part, const char *status)
+{
+	json_t *entries = json_object_get(report_json(r), "entries"), *e;
+	size_t i, n = 0;
+	json_array_foreach(entries, i, e)
+	{
+		if (strstr(json_string_value(json_object_get(e, "item")), item_part) &&
+		    strcmp(json_string_value(json_object_get(e, "status")), status) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void test_plan_emulated_abi3_skips_net_and_scopes(void)
+{
+	struct profile p;
+	struct landlock_plan plan;
+	struct enf_report *r = report_new("platform", NULL);
+	struct rep_sink rs = {.report = r, .fd = -1};
+	struct perr e;
+
+	if (landlock_kernel_abi(NULL) < 6) {
+		fprintf(stderr, "kernel Landlock ABI < 6: test needs 6\n");
+		report_free(r);
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(load_platform(&p), 0);
+	CU_ASSERT_EQUAL(landlock_plan(&p.ll, 3, COMPAT_BEST_EFFORT, NULL, NULL, &plan, &rs, &e), 0);
+	CU_ASSERT(plan.emulated);
+	CU_ASSERT_EQUAL(plan.effective_abi, 3);
+	CU_ASSERT_EQUAL(plan.handled.net, 0);
+	CU_ASSERT_EQUAL(plan.handled.scoped, 0);
+	CU_ASSERT_EQUAL(plan.handled.fs, landlock_abi_fs_rights(2));
+	/* The net rule and both scopes appear as skipped. */
+	CU_ASSERT(count_status(r, "net.connect_tcp", "skipped") >= 1);
+	CU_ASSERT_EQUAL(count_status(r, "scope.", "skipped"), 2);
+	report_free(r);
+
+	r = report_new("platform", NULL);
+	rs.report = r;
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(landlock_plan(&p.ll, 3, COMPAT_HARD, NULL, NULL, &plan, &rs, &e), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "connect_tcp"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ABI 4"));
+	report_free(r);
+
+	r = report_new("platform", NULL);
+	rs.report = r;
+	CU_ASSERT_EQUAL(landlock_plan(&p.ll, 99, COMPAT_BEST_EFFORT, NULL, NULL, &plan, &rs, &e),
+			-1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	report_free(r);
+	profile_free(&p);
+}
+
+static void test_plan_abi0_skips_everything(void)
+{
+	struct profile p;
+	struct landlock_plan plan;
+	struct enf_report *r = report_new("platform", NULL);
+	struct rep_sink rs = {.report = r, .fd = -1};
+	struct perr e;
+
+	CU_ASSERT_EQUAL_FATAL(load_platform(&p), 0);
+	CU_ASSERT_EQUAL(landlock_plan(&p.ll, 0, COMPAT_BEST_EFFORT, NULL, NULL, &plan, &rs, &e), 0);
+	CU_ASSERT_FALSE(plan.active);
+	CU_ASSERT(report_count(r, REP_SKIPPED) >= (size_t)(p.ll.nro + p.ll.nrw + 3));
+	report_free(r);
+	profile_free(&p);
+}
+
+/* A real ruleset in a child: connect to a loopback port other than the
+ * allowed one is EACCES; the allowed port is not. No root needed. */
+static void test_enforce_connect_rule_in_child(void)
+{
+	struct profile p;
+	int lst, port_ok, port_bad;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	pid_t pid;
+	int st;
+
+	if (landlock_kernel_abi(NULL) < 4) {
+		fprintf(stderr, "kernel Landlock ABI < 4: skipped\n");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(load_platform(&p), 0);
+	lst = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_EQUAL_FATAL(bind(lst, (struct sockaddr *)&a, sizeof(a)), 0);
+	listen(lst, 8);
+	getsockname(lst, (struct sockaddr *)&a, &al);
+	port_ok = ntohs(a.sin_port);
+	port_bad = port_ok; /* same listener: only the rule differs */
+	p.ll.connect_tcp[0] = (uint16_t)port_ok;
+	pid = fork();
+	if (pid == 0) {
+		struct landlock_plan plan;
+		struct rep_sink rs = {.report = NULL, .fd = -1};
+		struct perr e;
+		int s1, s2, r1, r2, err2;
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (landlock_plan(&p.ll, -1, COMPAT_HARD, NULL, NULL, &plan, &rs, &e) < 0 ||
+		    landlock_prepare(&plan, &rs) < 0 || landlock_enforce(&plan, &rs) < 0)
+			_exit(10);
+		s1 = socket(AF_INET, SOCK_STREAM, 0);
+		r1 = connect(s1, (struct sockaddr *)&a, sizeof(a));
+		/* Now forbid that port by changing nothing but the address port. */
+		a.sin_port = htons((uint16_t)(port_bad == 65535 ? 1 : port_bad + 1));
+		s2 = socket(AF_INET, SOCK_STREAM, 0);
+		r2 = connect(s2, (struct sockaddr *)&a, sizeof(a));
+		err2 = errno;
+		_exit(r1 == 0 && r2 < 0 && err2 == EACCES ? 0 : 11);
+	}
+	waitpid(pid, &st, 0);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(lst);
+	profile_free(&p);
+}
+
+void unit_register(void)
+{
+	UNIT_SUITE("landlock");
+	UNIT_TEST(test_abi_table);
+	UNIT_TEST(test_kernel_abi_matches_syscall);
+	UNIT_TEST(test_plan_emulated_abi3_skips_net_and_scopes);
+	UNIT_TEST(test_plan_abi0_skips_everything);
+	UNIT_TEST(test_enforce_connect_rule_in_child);
+}

@@ -821,9 +821,10 @@ static void child_seccomp(struct probe_feature *res, size_t n, const struct prob
 	bool timed_out;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		feat_set(&res[0], PROBE_NO, errno, "prctl(PR_SET_NO_NEW_PRIVS): %s",
-			 util_errname(errno));
-		feat_set(&res[1], PROBE_NO, errno, "no filter could be loaded");
+		int err = errno;
+		feat_set(&res[0], PROBE_NO, err, "prctl(PR_SET_NO_NEW_PRIVS): %s",
+			 util_errname(err));
+		feat_set(&res[1], PROBE_NO, err, "not tried: prctl(PR_SET_NO_NEW_PRIVS) failed");
 		return;
 	}
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -838,7 +839,7 @@ static void child_seccomp(struct probe_feature *res, size_t n, const struct prob
 	seccomp_release(ctx);
 	if (r < 0) {
 		feat_set(&res[0], PROBE_NO, -r, "seccomp_load(ERRNO filter): %s", util_errname(-r));
-		feat_set(&res[1], PROBE_NO, -r, "no filter could be loaded");
+		feat_set(&res[1], PROBE_NO, -r, "not tried: no seccomp filter could be loaded");
 		return;
 	}
 	errno = 0;
@@ -923,45 +924,58 @@ static void child_seccomp(struct probe_feature *res, size_t n, const struct prob
 }
 
 /* READ_DIR handled with no rule: once enforced, opening "/" as a directory
- * must fail with EACCES. */
+ * must fail with EACCES. Checked before too: inside a sandbox that already
+ * denies it, the denial would prove nothing. */
 static void child_landlock(struct probe_feature *res, size_t n, const struct probe *p)
 {
 	struct parity_landlock_ruleset_attr attr = {.handled_access_fs =
 							LANDLOCK_ACCESS_FS_READ_DIR};
-	int rfd, fd;
+	int rfd, fd, err;
+	bool open_before;
 
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	open_before = fd >= 0;
+	if (fd >= 0)
+		close(fd);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		feat_set(&res[0], PROBE_NO, errno, "prctl(PR_SET_NO_NEW_PRIVS): %s",
-			 util_errname(errno));
+		err = errno;
+		feat_set(&res[0], PROBE_NO, err, "prctl(PR_SET_NO_NEW_PRIVS): %s",
+			 util_errname(err));
 		return;
 	}
 	rfd = ll_create_ruleset(&attr, PARITY_LL_ATTR_SIZE_ABI1, 0);
 	if (rfd < 0) {
-		feat_set(&res[0], PROBE_NO, errno, "landlock_create_ruleset(READ_DIR): %s",
-			 util_errname(errno));
+		err = errno;
+		feat_set(&res[0], PROBE_NO, err, "landlock_create_ruleset(READ_DIR): %s",
+			 util_errname(err));
 		return;
 	}
 	if (ll_restrict_self(rfd, 0) < 0) {
-		feat_set(&res[0], PROBE_NO, errno, "landlock_restrict_self: %s%s",
-			 util_errname(errno),
-			 errno == E2BIG ? " (16 nested Landlock layers already)" : "");
+		err = errno;
+		feat_set(&res[0], PROBE_NO, err, "landlock_restrict_self: %s%s", util_errname(err),
+			 err == E2BIG ? " (16 nested Landlock layers already)" : "");
 		close(rfd);
 		return;
 	}
 	close(rfd);
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == EACCES)
-		feat_set(&res[0], PROBE_YES, 0,
-			 "landlock_restrict_self: ok; open(\"/\") denied: EACCES");
-	else if (fd < 0)
-		feat_set(&res[0], PROBE_NO, errno,
-			 "landlock_restrict_self: ok; open(\"/\") failed with %s, not EACCES",
-			 util_errname(errno));
-	else
+	err = fd < 0 ? errno : 0;
+	if (fd >= 0) {
+		close(fd);
 		feat_set(&res[0], PROBE_NO, 0,
 			 "landlock_restrict_self: ok but open(\"/\") was allowed: not enforced");
-	if (fd >= 0)
-		close(fd);
+	} else if (err != EACCES) {
+		feat_set(&res[0], PROBE_NO, err,
+			 "landlock_restrict_self: ok; open(\"/\") failed with %s, not EACCES",
+			 util_errname(err));
+	} else if (!open_before) {
+		feat_set(&res[0], PROBE_YES, 0,
+			 "landlock_restrict_self: ok (open(\"/\") was denied already, so "
+			 "enforcement is not observable here)");
+	} else {
+		feat_set(&res[0], PROBE_YES, 0,
+			 "landlock_restrict_self: ok; open(\"/\") then denied: EACCES");
+	}
 }
 
 static void child_x32(struct probe_feature *res, size_t n, const struct probe *p)
@@ -1209,8 +1223,9 @@ static void probe_pidfd(struct probe *p)
 	pid_t c;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		feat_set(&s->pidfd_open, PROBE_ERROR, errno, "pipe: %s", util_errname(errno));
-		feat_set(&s->pidfd_getfd, PROBE_ERROR, errno, "pipe: %s", util_errname(errno));
+		int err = errno;
+		feat_set(&s->pidfd_open, PROBE_ERROR, err, "pipe: %s", util_errname(err));
+		feat_set(&s->pidfd_getfd, PROBE_ERROR, err, "pipe: %s", util_errname(err));
 		return;
 	}
 	c = fork();
@@ -1219,8 +1234,9 @@ static void probe_pidfd(struct probe *p)
 			pause();
 	}
 	if (c < 0) {
-		feat_set(&s->pidfd_open, PROBE_ERROR, errno, "fork: %s", util_errname(errno));
-		feat_set(&s->pidfd_getfd, PROBE_ERROR, errno, "fork: %s", util_errname(errno));
+		int err = errno;
+		feat_set(&s->pidfd_open, PROBE_ERROR, err, "fork: %s", util_errname(err));
+		feat_set(&s->pidfd_getfd, PROBE_ERROR, err, "fork: %s", util_errname(err));
 		goto out;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, c, 0);

@@ -338,7 +338,6 @@ static void probe_system(struct probe *p)
 	}
 	/* The bounding set is read one capability at a time; the first
 	 * EINVAL is one past the highest capability this kernel knows. */
-	s->cap_last_cap = -1;
 	for (c = 0; c < 64; c++) {
 		int r = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
 		if (r < 0)

@@ -81,7 +81,8 @@ struct probe_landlock {
 	struct probe_feature restrict_self;
 };
 
-/* seccomp return actions, in SECCOMP_GET_ACTION_AVAIL order of strength. */
+/* seccomp return actions, strongest first (the kernel's precedence when
+ * stacked filters disagree). */
 enum probe_seccomp_action {
 	PROBE_SECCOMP_KILL_PROCESS,
 	PROBE_SECCOMP_KILL_THREAD,

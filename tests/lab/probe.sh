@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Lab test for `parity probe` (root): the JSON is valid and matches its
+# schema, root-only items are really probed (veth, nftables), the Landlock
+# ABI and errata equal what a raw syscall returns (made here through
+# python3 ctypes, not through parity), the same binary run as `nobody`
+# reports root-only items as "not probed: needs root", and nothing is left
+# behind in the host network namespace.
+set -euo pipefail
+
+: "${PARITY_BIN:?PARITY_BIN not set (run through meson test)}"
+: "${PARITY_SOURCE_ROOT:?}"
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		echo "FAIL: $what"
+		fail=1
+	fi
+}
+
+# --- CLI contract
+check "--help exits 0" "$PARITY_BIN" probe --help >/dev/null
+rc=0
+"$PARITY_BIN" probe --bogus 2>"$tmp/err" >/dev/null || rc=$?
+check "unknown option exits 2" test "$rc" = 2
+check "unknown option names it" grep -q -- "--bogus" "$tmp/err"
+"$PARITY_BIN" probe >"$tmp/table"
+check "table has the Landlock section" grep -q '^Landlock' "$tmp/table"
+
+# --- root run
+"$PARITY_BIN" probe --json >"$tmp/root.json"
+
+python3 - "$tmp/root.json" "$PARITY_SOURCE_ROOT/docs/schema/probe.schema.json" <<'EOF' || fail=1
+import ctypes, errno, json, os, sys
+
+probe = json.load(open(sys.argv[1]))  # fails the test on invalid JSON
+ok = True
+def check(what, cond, detail=""):
+    global ok
+    print(("ok: " if cond else "FAIL: ") + what + ("" if cond else " " + str(detail)))
+    ok &= bool(cond)
+
+try:
+    import jsonschema
+    schema = json.load(open(sys.argv[2]))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(probe))
+    check("JSON matches docs/schema/probe.schema.json", not errors,
+          [f"{list(e.path)}: {e.message}" for e in errors[:5]])
+except ImportError:
+    print("note: python3-jsonschema missing, schema not checked")
+
+# The Landlock ABI and errata from the raw syscall, independent of parity.
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+SYS_landlock_create_ruleset = 444  # x86_64 and the generic table
+raw = libc.syscall(SYS_landlock_create_ruleset, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+err = ctypes.get_errno()
+ll = probe["landlock"]
+if raw >= 0:
+    check("landlock ABI equals the raw syscall", ll["abi"] == raw, (ll["abi"], raw))
+    check("landlock status enabled", ll["status"] == "enabled", ll["status"])
+    mask = libc.syscall(SYS_landlock_create_ruleset, None, ctypes.c_size_t(0), ctypes.c_uint32(2))
+    if mask >= 0:
+        check("errata mask equals the raw syscall", ll["errata"]["mask"] == mask,
+              (ll["errata"]["mask"], mask))
+        check("every errata bit decoded", sum(1 << (e["id"] - 1) for e in ll["errata"]["fixed"])
+              | ll["errata"]["unknown_bits"] == mask, ll["errata"])
+    else:
+        check("errata unsupported like the raw syscall", not ll["errata"]["supported"], ll["errata"])
+else:
+    check("landlock errno equals the raw syscall", ll["errno"] == errno.errorcode[err],
+          (ll["errno"], err))
+    check("landlock ABI 0 when unusable", ll["abi"] == 0, ll["abi"])
+
+ns = probe["namespaces"]
+for item in ("net", "veth", "nftables"):
+    check(f"namespaces.{item} usable as root", ns[item]["state"] == "yes", ns[item]["reason"])
+for item in ("raw_v4", "packet"):
+    f = probe["protocols"][item]
+    check(f"protocols.{item} probed as root", f["state"] in ("yes", "no"), f["reason"])
+check("root run shows uid 0", probe["system"]["euid"] == 0)
+print(f"note: probe took {probe['probe_ms']:.1f} ms as root")
+check("probe well under a second", probe["probe_ms"] < 1000, probe["probe_ms"])
+sys.exit(0 if ok else 1)
+EOF
+
+# --- unprivileged run of the same binary
+if setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+	"$PARITY_BIN" probe --json >"$tmp/user.json"; then
+	python3 - "$tmp/root.json" "$tmp/user.json" <<'EOF' || fail=1
+import json, sys
+root, user = (json.load(open(p)) for p in sys.argv[1:3])
+ok = True
+def check(what, cond, detail=""):
+    global ok
+    print(("ok: " if cond else "FAIL: ") + what + ("" if cond else " " + str(detail)))
+    ok &= bool(cond)
+check("unprivileged run is not root", user["system"]["euid"] != 0)
+for sect, item in (("namespaces", "veth"), ("namespaces", "nftables"),
+                   ("protocols", "raw_v4"), ("protocols", "raw_v6"), ("protocols", "packet")):
+    f = user[sect][item]
+    check(f"{sect}.{item} not probed without root",
+          f["state"] == "not_probed" and f["reason"].startswith("not probed: needs root"), f)
+check("same Landlock ABI unprivileged", user["landlock"]["abi"] == root["landlock"]["abi"])
+check("unprivileged net namespace goes through a user namespace",
+      user["namespaces"]["net"]["state"] != "yes" or "CLONE_NEWUSER" in user["namespaces"]["net"]["reason"],
+      user["namespaces"]["net"])
+print(f"note: probe took {user['probe_ms']:.1f} ms as nobody")
+sys.exit(0 if ok else 1)
+EOF
+else
+	echo "FAIL: parity probe as nobody"
+	fail=1
+fi
+
+# --- nothing left behind in the host netns
+check "no probe veth in the host netns" test ! -e /sys/class/net/pprobe0 -a ! -e /sys/class/net/pprobe1
+if command -v nft >/dev/null; then
+	check "no probe nftables table in the host netns" \
+		bash -c '! nft list table inet parity_probe >/dev/null 2>&1'
+fi
+
+exit "$fail"

@@ -106,7 +106,8 @@ struct capture_verdict {
 	unsigned records, unseen_records; /* proxy records given / matching no flow */
 	bool *record_seen;		  /* [records] */
 	struct capture_flow *flowv;	  /* [flows], by id */
-	json_t *evidence;		  /* array of escaping flows (JSON as below) */
+	json_t *evidence;		  /* escaping flows as JSON (below), at most 32;
+					   * escape_flows has the full count */
 };
 
 /* Judge a stopped (or offline) capture. marker may be NULL (no marker

@@ -44,6 +44,7 @@ struct jflow {
 	struct fkey key;
 	struct capture_flow out;
 	uint64_t wan_packets;
+	bool wan_started; /* the flow's first packet came from the wan */
 	bool pod_egress;
 	uint8_t tail[2][MAX_MARKER]; /* [0] pod->wan stream, [1] wan->pod */
 	uint8_t tail_len[2];
@@ -487,6 +488,11 @@ static int judge_frame(struct judge *j, const struct capture_pkt *k, size_t idx)
 		/* An ICMP error about a packet the wan sent in this flow is a
 		 * reply, not egress; one quoting a packet never seen is. */
 		bool reply = inner && !created && f->wan_packets > 0;
+		/* The wan opened this flow (the lab's accomplice dialing into the
+		 * pod): the pod's packets in it are answers, such as the RST of a
+		 * closed port. Only the marker makes such a flow an escape. */
+		if (f->wan_started)
+			reply = true;
 		f->out.pod_packets++;
 		f->out.pod_bytes += k->origlen;
 		if (!noise && !local && !reply)
@@ -494,6 +500,8 @@ static int judge_frame(struct judge *j, const struct capture_pkt *k, size_t idx)
 		if (ip && pset_has(&j->svc, pi.dst))
 			f->out.to_service = true;
 	} else {
+		if (created)
+			f->wan_started = true;
 		f->wan_packets++;
 	}
 	if (j->mlen && scan_marker(j, f, pod ? 0 : 1, k, &pi)) {

@@ -68,8 +68,11 @@ struct netns_step {
 };
 
 struct netns_sandbox {
-	bool active;		      /* set up and not torn down */
-	int ns_fd;		      /* the sandbox netns; -1 when none */
+	bool active; /* set up and not torn down */
+	/* The sandbox netns; -1 when none. The supervisor may close it itself
+	 * once the agent has joined it: then set it to -1 (teardown closes what
+	 * is still open). */
+	int ns_fd;
 	int host_ns_fd;		      /* the caller's netns (for teardown) */
 	char host_if[NL_IFNAMSIZ];    /* the veth end in the caller's netns */
 	char sandbox_if[NL_IFNAMSIZ]; /* "eth0" */

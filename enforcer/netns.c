@@ -1,0 +1,290 @@
+/* netns.c - the namespace mode's network in one call. See netns.h. */
+#include "netns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void netns_cfg_init(struct netns_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->host_addr = "10.200.0.1";
+	cfg->sandbox_addr = "10.200.0.2";
+	cfg->prefix_len = 24;
+	cfg->proxy_port = 3128;
+	cfg->nft = NFT_SANDBOX_OUTPUT;
+	cfg->nft_exec = NFT_EXEC_THREAD;
+}
+
+const char *netns_step_status_name(enum netns_step_status st)
+{
+	switch (st) {
+	case NETNS_STEP_APPLIED:
+		return "applied";
+	case NETNS_STEP_SKIPPED:
+		return "skipped";
+	case NETNS_STEP_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+static void step(struct netns_sandbox *sb, const char *name, bool required,
+		 enum netns_step_status st, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void step(struct netns_sandbox *sb, const char *name, bool required,
+		 enum netns_step_status st, const char *fmt, ...)
+{
+	struct netns_step *s;
+	va_list ap;
+
+	if (sb->nsteps >= NETNS_MAX_STEPS)
+		return;
+	s = &sb->steps[sb->nsteps++];
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->required = required;
+	s->status = st;
+	va_start(ap, fmt);
+	vsnprintf(s->detail, sizeof(s->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* Record the outcome of one step from its return code and e. */
+static int done(struct netns_sandbox *sb, int rc, const char *name, struct perr *e, const char *fmt,
+		...) __attribute__((format(printf, 5, 6)));
+static int done(struct netns_sandbox *sb, int rc, const char *name, struct perr *e, const char *fmt,
+		...)
+{
+	char what[256], err[1400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		step(sb, name, true, NETNS_STEP_FAILED, "%s: %s", what,
+		     perr_str(e, err, sizeof(err)));
+		return -1;
+	}
+	step(sb, name, true, NETNS_STEP_APPLIED, "%s", what);
+	return 0;
+}
+
+static int family_of(const char *a)
+{
+	unsigned char b[16];
+
+	if (a && inet_pton(AF_INET, a, b) == 1)
+		return AF_INET;
+	if (a && inet_pton(AF_INET6, a, b) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+/* After a failed setup (nothing runs in the sandbox yet): drop a partial
+ * supervisor table; the veth goes with the sandbox netns when its fd is
+ * closed. */
+static void undo_failed(struct netns_sandbox *sb)
+{
+	if (sb->fwd_table[0])
+		nft_delete_table(sb->host_ns_fd, "inet", sb->fwd_table, NULL);
+	sb->fwd_table[0] = '\0';
+}
+
+static void close_fds(struct netns_sandbox *sb)
+{
+	if (sb->ns_fd >= 0)
+		close(sb->ns_fd);
+	if (sb->host_ns_fd >= 0)
+		close(sb->host_ns_fd);
+	sb->ns_fd = sb->host_ns_fd = -1;
+}
+
+static int apply_nft(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct perr *e)
+{
+	struct nft_sandbox_cfg nc = {
+	    .host_addr = cfg->host_addr,
+	    .proxy_port = cfg->proxy_port,
+	    .log_tag = cfg->log_tag,
+	    .exec = cfg->nft_exec,
+	};
+	char table[128], err[1400];
+	int rc;
+
+	switch (cfg->nft) {
+	case NFT_OFF:
+		step(sb, "nftables", false, NETNS_STEP_SKIPPED,
+		     "placement off: no rules (the control: routing alone must not stop egress)");
+		return 0;
+	case NFT_SANDBOX_OUTPUT:
+		rc = nft_apply_sandbox_output(sb->ns_fd, &nc, sb->rules, NFT_MAX_CMDS, &sb->nrules,
+					      e);
+		snprintf(table, sizeof(table), "table inet %s, chain output, in the sandbox netns",
+			 NFT_TABLE_DEFAULT);
+		break;
+	case NFT_SUPERVISOR_FORWARD:
+		snprintf(sb->fwd_table, sizeof(sb->fwd_table), "%s_%s", NFT_TABLE_DEFAULT,
+			 sb->host_if);
+		nc.table = sb->fwd_table;
+		nc.host_if = sb->host_if;
+		rc = nft_apply_supervisor_forward(-1, &nc, sb->rules, NFT_MAX_CMDS, &sb->nrules, e);
+		snprintf(table, sizeof(table), "table inet %s, chains input/forward, host side",
+			 sb->fwd_table);
+		break;
+	default:
+		return perr_usage(e, "nftables: unknown placement %d", (int)cfg->nft);
+	}
+	if (rc == 0) {
+		step(sb, "nftables", !cfg->nft_optional, NETNS_STEP_APPLIED, "%s: %zu commands",
+		     table, sb->nrules);
+		return 0;
+	}
+	step(sb, "nftables", !cfg->nft_optional, NETNS_STEP_FAILED, "%s: %s", table,
+	     perr_str(e, err, sizeof(err)));
+	if (cfg->nft_optional) {
+		sb->degraded = true; /* the reference's behaviour: run anyway */
+		return 0;
+	}
+	return -1;
+}
+
+static int setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct nl_ctx **hostp,
+		 struct nl_ctx **sbxp, struct perr *e)
+{
+	char host_cidr[80], sbx_cidr[80], path[96];
+	int fam = family_of(cfg->host_addr), rc, tries;
+	unsigned maxlen = fam == AF_INET6 ? 128 : 32;
+	int timeout = cfg->ready_timeout_ms > 0 ? cfg->ready_timeout_ms : 2000;
+	struct nl_ctx *host, *sbx;
+
+	if (!fam || family_of(cfg->sandbox_addr) != fam || cfg->prefix_len == 0 ||
+	    cfg->prefix_len > maxlen) {
+		perr_usage(e, "bad addresses %s / %s /%u",
+			   cfg->host_addr ? cfg->host_addr : "(null)",
+			   cfg->sandbox_addr ? cfg->sandbox_addr : "(null)", cfg->prefix_len);
+		return done(sb, -1, "addresses", e, "host %s, sandbox %s",
+			    cfg->host_addr ? cfg->host_addr : "?",
+			    cfg->sandbox_addr ? cfg->sandbox_addr : "?");
+	}
+	snprintf(host_cidr, sizeof(host_cidr), "%s/%u", cfg->host_addr, cfg->prefix_len);
+	snprintf(sbx_cidr, sizeof(sbx_cidr), "%s/%u", cfg->sandbox_addr, cfg->prefix_len);
+
+	sb->host_ns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (sb->host_ns_fd < 0)
+		return done(sb, perr_sys(e, errno, "open /proc/thread-self/ns/net"), "netns", e,
+			    "the caller's network namespace");
+	rc = nl_netns_new(&sb->ns_fd, NL_NETNS_NODAD, e);
+	if (done(sb, rc, "netns", e, "anonymous network namespace, IPv6 DAD off") < 0)
+		return -1;
+
+	*hostp = host = nl_ctx_open(-1, e);
+	if (host)
+		*sbxp = sbx = nl_ctx_open(sb->ns_fd, e);
+	if (!host || !*sbxp)
+		return done(sb, -1, "netlink", e, "route netlink sockets");
+	sbx = *sbxp;
+
+	snprintf(sb->sandbox_if, sizeof(sb->sandbox_if), NETNS_SANDBOX_IF);
+	for (tries = 0;; tries++) {
+		nl_ifname_unique(sb->host_if, "pvh");
+		rc = nl_veth_create(host, sb->host_if, sb->sandbox_if, sb->ns_fd, e);
+		if (rc == 0 || !e || e->sys_errno != EEXIST || tries == 3)
+			break;
+	}
+	if (rc < 0)
+		sb->host_if[0] = '\0';
+	if (done(sb, rc, "veth", e, "%s (here) <-> %s (sandbox)", rc ? "?" : sb->host_if,
+		 sb->sandbox_if) < 0)
+		return -1;
+
+	/* The caller's netns keeps its DAD default; the host end's automatic
+	 * IPv6 link-local would be tentative for ~2 s. Turn DAD off on it. */
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_dad", sb->host_if);
+	rc = netns_sysctl_write(-1, path, "0", e);
+	if (rc < 0 && e && e->sys_errno == ENOENT) /* no IPv6 */
+		rc = 0;
+	if (done(sb, rc, "host link DAD off", e, "%s.accept_dad=0", sb->host_if) < 0)
+		return -1;
+	rc = nl_addr_add(host, sb->host_if, host_cidr, e);
+	if (done(sb, rc, "host address", e, "%s on %s", host_cidr, sb->host_if) < 0)
+		return -1;
+	rc = nl_link_up(host, sb->host_if, e);
+	if (done(sb, rc, "host link up", e, "%s", sb->host_if) < 0)
+		return -1;
+	rc = nl_addr_add(sbx, sb->sandbox_if, sbx_cidr, e);
+	if (done(sb, rc, "sandbox address", e, "%s on %s", sbx_cidr, sb->sandbox_if) < 0)
+		return -1;
+	rc = nl_link_up(sbx, sb->sandbox_if, e);
+	if (done(sb, rc, "sandbox link up", e, "%s", sb->sandbox_if) < 0)
+		return -1;
+	rc = nl_link_up(sbx, "lo", e);
+	if (done(sb, rc, "sandbox lo up", e, "lo") < 0)
+		return -1;
+	rc = nl_route_add_default(sbx, cfg->host_addr, e);
+	if (done(sb, rc, "sandbox default route", e, "default via %s", cfg->host_addr) < 0)
+		return -1;
+	rc = nl_link_wait_ready(host, sb->host_if, timeout, e);
+	if (rc == 0)
+		rc = nl_link_wait_ready(sbx, sb->sandbox_if, timeout, e);
+	if (done(sb, rc, "links ready", e, "%s and %s up", sb->host_if, sb->sandbox_if) < 0)
+		return -1;
+
+	return apply_nft(cfg, sb, e);
+}
+
+int netns_setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct perr *e)
+{
+	struct nl_ctx *host = NULL, *sbx = NULL;
+	double t0 = util_now_ms();
+	int rc;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->ns_fd = sb->host_ns_fd = -1;
+	rc = setup(cfg, sb, &host, &sbx, e);
+	if (rc < 0) {
+		undo_failed(sb);
+		close_fds(sb);
+		perr_prefix(e, "namespace network");
+	}
+	nl_ctx_close(sbx);
+	nl_ctx_close(host);
+	sb->active = rc == 0;
+	sb->setup_ms = util_now_ms() - t0;
+	return rc;
+}
+
+int netns_teardown(struct netns_sandbox *sb, struct perr *e)
+{
+	struct nl_ctx *host;
+	struct perr local;
+	int rc = 0;
+
+	if (!sb || !sb->active)
+		return 0;
+	if (!e)
+		e = &local;
+	sb->active = false;
+	if (sb->fwd_table[0] && sb->host_if[0]) {
+		/* Processes may still run in the sandbox: cut the veth before
+		 * removing its filter, or they would be left unfiltered. Down
+		 * is enough (and far cheaper than deleting it); the veth goes
+		 * with the sandbox netns. */
+		host = nl_ctx_open(sb->host_ns_fd, e);
+		if (!host || (nl_link_down(host, sb->host_if, e) < 0 && e->sys_errno != ENODEV)) {
+			rc = perr_prefix(e, "teardown: table inet %s kept", sb->fwd_table);
+		} else if (nft_delete_table(sb->host_ns_fd, "inet", sb->fwd_table, e) < 0) {
+			rc = perr_prefix(e, "teardown");
+		}
+		nl_ctx_close(host);
+	}
+	sb->fwd_table[0] = '\0';
+	sb->host_if[0] = '\0';
+	close_fds(sb);
+	return rc;
+}

@@ -1,0 +1,129 @@
+/* nft.h - the namespace mode's nftables rulesets, through libnftables.
+ *
+ * Two placements of the same policy (reference: openshell-reference.md §1.2,
+ * U-HEAD nft_ruleset.rs):
+ *
+ *   NFT_RS_SANDBOX_OUTPUT      the reference: table inet parity, chain output
+ *                              (hook output) inside the sandbox netns:
+ *                              proxy accept (address AND port), lo accept,
+ *                              established accept, SYN log, tcp reject v4/v6,
+ *                              udp log, udp reject v4/v6.
+ *   NFT_RS_SUPERVISOR_FORWARD  the same decisions taken in the supervisor's
+ *                              netns on the host end of the veth, out of the
+ *                              sandbox's reach: chain sandbox_in (input from
+ *                              the veth: only tcp to host_addr:proxy_port,
+ *                              established, and IPv6 neighbour discovery;
+ *                              tcp/udp rejected, the rest dropped) and chain
+ *                              sandbox_fwd (forward from the veth: the
+ *                              reference's output rules minus the proxy/lo
+ *                              accepts), entered by `iifname <veth> jump`
+ *                              from base chains input/forward, which are
+ *                              added last. TCP is rejected with a reset
+ *                              there (ICMP errors sent over the veth are
+ *                              rate-limited per destination; see nft.c).
+ *
+ * Like the reference, every command runs on its own (one failure cannot roll
+ * back the others) and is Required or Optional. nft_apply_ruleset() reports
+ * each one (applied, failed with libnftables' error text, or not attempted)
+ * and fails when a Required one fails; it then stops.
+ *
+ * The rulesets are generated as text first (nft_ruleset_cmds/_text), so they
+ * can be inspected and unit-tested without root.
+ *
+ * Namespaces: a libnftables context talks through a netlink socket opened by
+ * nft_ctx_new(), i.e. in the namespace of the thread that created it. The
+ * functions here enter ns_fd in the calling thread, create the context, run,
+ * free it and return (or, with NFT_EXEC_FORK, do it in a forked child).
+ *
+ * Lifetime: a table in the sandbox netns dies with it. A supervisor-forward
+ * table lives in the supervisor's netns: give it a unique name (the veth's)
+ * and remove it with nft_delete_table() when the sandbox ends. It is not an
+ * "owner" table on purpose: that would vanish with the supervisor's socket
+ * while the agent may still run (fail-open).
+ */
+#ifndef PARITY_NFT_H
+#define PARITY_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define NFT_TABLE_DEFAULT "parity"
+#define NFT_LOG_PREFIX "parity:bypass:"
+#define NFT_CMD_LEN 256
+#define NFT_MAX_CMDS 32
+
+enum nft_ruleset {
+	NFT_RS_SANDBOX_OUTPUT,
+	NFT_RS_SUPERVISOR_FORWARD,
+};
+
+enum nft_exec {
+	NFT_EXEC_THREAD, /* setns in the calling thread (default, fastest) */
+	NFT_EXEC_FORK,	 /* a forked child runs libnftables (it may exit() on
+			    netlink init or allocation failure) */
+};
+
+struct nft_sandbox_cfg {
+	const char *table;     /* NULL: "parity" ([A-Za-z_][A-Za-z0-9_]*) */
+	const char *host_addr; /* the proxy's address, numeric v4 or v6 */
+	uint16_t proxy_port;
+	const char *host_if; /* SUPERVISOR_FORWARD: the supervisor's veth end */
+	const char *log_tag; /* NULL/"": prefix "parity:bypass:", else
+				"parity:bypass:<tag>:" ([A-Za-z0-9_.-], <= 32) */
+	enum nft_exec exec;
+};
+
+struct nft_cmd {
+	char text[NFT_CMD_LEN]; /* one nft command, e.g. "add rule inet parity ..." */
+	bool required;
+};
+
+struct nft_rule_result {
+	char rule[NFT_CMD_LEN];
+	bool required;
+	bool applied;
+	char error[256]; /* empty when applied */
+};
+
+/* The commands of a ruleset, in order. *n receives the count. */
+int nft_ruleset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, struct nft_cmd *cmds,
+		     size_t max, size_t *n, struct perr *e);
+/* The same as text: one command per line, "R " or "O " first. */
+int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, char *buf, size_t len,
+		     struct perr *e);
+
+/* Apply a ruleset in ns_fd (-1: the current namespace), command by command.
+ * res[0..*nres) gets one entry per command (max >= NFT_MAX_CMDS is always
+ * enough). Returns 0 when every Required command applied, else -1 with e
+ * naming the first failed Required command. */
+int nft_apply_ruleset(int ns_fd, enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg,
+		      struct nft_rule_result *res, size_t max, size_t *nres, struct perr *e);
+int nft_apply_sandbox_output(int ns_fd, const struct nft_sandbox_cfg *cfg,
+			     struct nft_rule_result *res, size_t max, size_t *nres, struct perr *e);
+int nft_apply_supervisor_forward(int ns_fd, const struct nft_sandbox_cfg *cfg,
+				 struct nft_rule_result *res, size_t max, size_t *nres,
+				 struct perr *e);
+
+/* Remove `table` of `family` ("inet", "ip") in ns_fd; a missing table is
+ * not an error. */
+int nft_delete_table(int ns_fd, const char *family, const char *table, struct perr *e);
+/* "list table <family> <table>" output in ns_fd (malloc'd, caller frees). */
+char *nft_list_table(int ns_fd, const char *family, const char *table, struct perr *e);
+
+/* The lab pod's forwarding and masquerade for the sandbox subnet: table ip
+ * <table>, chain forward (accept from and to the subnet) and chain
+ * postrouting (masquerade the subnet out of the uplink). One transaction.
+ * IP forwarding itself is a sysctl (NL_NETNS_FORWARD or
+ * netns_sysctl_write). */
+struct nft_pod_cfg {
+	const char *table;  /* NULL: "parity_pod" */
+	const char *subnet; /* "10.200.0.0/24" */
+	const char *uplink; /* the pod's interface towards the wan, "eth0" */
+};
+int nft_pod_nat_text(const struct nft_pod_cfg *cfg, char *buf, size_t len, struct perr *e);
+int nft_apply_pod_nat(int ns_fd, const struct nft_pod_cfg *cfg, struct perr *e);
+
+#endif

@@ -1,0 +1,501 @@
+/* lab_net.c - lab tests (root, real kernel) of core/nl, enforcer/nft and
+ * enforcer/netns. One program, one subcommand per meson test:
+ *
+ *   nl-basic      namespaces, veth, v4/v6 addresses and routes; v4 and v6
+ *                 connections work at once (no DAD/ND stall); threads
+ *   nft-output    netns_setup with the reference's sandbox-output ruleset
+ *   nft-forward   the same policy placed on the supervisor side
+ *   nft-off       the control: the same probes all get through
+ *   nft-fail      a failing Required rule: per-rule report, setup undone
+ *   leak          many cycles; then veth links, netns ids, namespaces held
+ *                 by processes and fds are back to where they started
+ *
+ * Setup uses only the library; the checks are real sockets in the sandbox
+ * netns and listeners outside it. Exit 0 pass, 1 fail, 77 skip (not root).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nftables/libnftables.h>
+
+#include "enforcer/netns.h"
+#include "enforcer/nft.h"
+#include "net_lab.h"
+#include "nl.h"
+#include "util.h"
+
+#define FAST_MS 200.0 /* a rejected connection fails at once */
+
+static unsigned long thread_netns(void)
+{
+	struct stat st;
+	return stat("/proc/thread-self/ns/net", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+static int read_in(int ns_fd, const char *path, char *buf, size_t len)
+{
+	struct perr e;
+	int saved, r;
+
+	if (nl_netns_enter(ns_fd, &saved, &e) < 0)
+		die("enter", &e);
+	r = util_read_text(path, buf, len);
+	if (nl_netns_leave(saved, &e) < 0)
+		die("leave", &e);
+	return r;
+}
+
+/* ---- nl-basic ----------------------------------------------------------- */
+
+/* Two fresh namespaces joined by a veth, v4 and v6; connect both ways. */
+static int pair_and_connect(bool quiet)
+{
+	struct perr e;
+	int a, b, la, la6, bad = 0, r;
+	struct nl_ctx *ca, *cb;
+	double ms;
+
+	perr_clear(&e);
+	if (nl_netns_new(&a, NL_NETNS_NODAD, &e) < 0 || nl_netns_new(&b, NL_NETNS_NODAD, &e) < 0)
+		die("nl_netns_new", &e);
+	ca = nl_ctx_open(a, &e);
+	cb = ca ? nl_ctx_open(b, &e) : NULL;
+	if (!cb)
+		die("nl_ctx_open", &e);
+	if (nl_veth_create(ca, "va", "vb", b, &e) < 0 ||
+	    nl_addr_add(ca, "va", "10.1.0.1/24", &e) < 0 ||
+	    nl_addr_add(ca, "va", "fd00:1::1/64", &e) < 0 ||
+	    nl_addr_add(cb, "vb", "10.1.0.2/24", &e) < 0 ||
+	    nl_addr_add(cb, "vb", "fd00:1::2/64", &e) < 0 || nl_link_up(ca, "va", &e) < 0 ||
+	    nl_link_up(cb, "vb", &e) < 0 || nl_link_up(cb, "lo", &e) < 0 ||
+	    nl_route_add_default(cb, "10.1.0.1", &e) < 0 ||
+	    nl_route_add_default(cb, "fd00:1::1", &e) < 0 ||
+	    nl_route_add(ca, "10.9.0.0/16", NULL, "va", &e) < 0 ||
+	    nl_link_wait_ready(ca, "va", 2000, &e) < 0 ||
+	    nl_link_wait_ready(cb, "vb", 2000, &e) < 0)
+		die("pair setup", &e);
+	la = probe_tcp_listen(a, "10.1.0.1", 7000);
+	la6 = probe_tcp_listen(a, "fd00:1::1", 7000);
+	r = probe_tcp_connect(b, "10.1.0.1", 7000, 3000, &ms);
+	if (r != 0 || ms > FAST_MS || !probe_accepted(la, 1000)) {
+		bad++;
+		printf("note: v4 connect %d (%s) in %.1f ms\n", r, strerror(-r), ms);
+	}
+	r = probe_tcp_connect(b, "fd00:1::1", 7000, 3000, &ms);
+	if (r != 0 || ms > FAST_MS || !probe_accepted(la6, 1000)) {
+		bad++;
+		printf("note: v6 connect %d (%s) in %.1f ms\n", r, strerror(-r), ms);
+	}
+	if (!quiet) {
+		char v[16];
+		CHECK(nl_ifindex(ca, "vb") == -ENODEV && nl_ifindex(cb, "vb") > 0,
+		      "veth peer created directly in the other namespace");
+		CHECK(read_in(b, "/proc/sys/net/ipv6/conf/default/accept_dad", v, sizeof(v)) == 0 &&
+			  strcmp(v, "0") == 0,
+		      "NL_NETNS_NODAD: accept_dad default = %s", v);
+		CHECK(nl_veth_create(ca, "va", "vc", -1, &e) < 0 && e.sys_errno == EEXIST,
+		      "duplicate veth name: EEXIST (%s)", e.msg);
+		CHECK(nl_addr_add(cb, "vb", "10.1.0.2/24", &e) < 0 && e.sys_errno == EEXIST &&
+			  strstr(e.msg, "kernel:"),
+		      "duplicate address: EEXIST with the kernel's text (%s)", e.msg);
+		CHECK(nl_addr_add(cb, "vb", "10.1.0.2/33", &e) < 0 && e.kind == PARITY_EXIT_USAGE,
+		      "bad prefix rejected before the kernel (%s)", e.msg);
+		CHECK(nl_link_up(cb, "nosuch0", &e) < 0 && e.sys_errno == ENODEV,
+		      "missing link: ENODEV (%s)", e.msg);
+		CHECK(netns_sysctl_write(b, "net/ipv4/ip_forward", "1", &e) == 0 &&
+			  read_in(b, "/proc/sys/net/ipv4/ip_forward", v, sizeof(v)) == 0 &&
+			  strcmp(v, "1") == 0,
+		      "netns_sysctl_write in the target namespace");
+		CHECK(read_in(-1, "/proc/sys/net/ipv4/ip_forward", v, sizeof(v)) == 0 &&
+			  strcmp(v, "0") == 0,
+		      "...and not in ours");
+		CHECK(nl_link_del(ca, "va", &e) == 0 && nl_ifindex(cb, "vb") == -ENODEV,
+		      "deleting one veth end removes the peer");
+	}
+	close(la);
+	close(la6);
+	nl_ctx_close(ca);
+	nl_ctx_close(cb);
+	close(a);
+	close(b);
+	return bad;
+}
+
+static void *thread_pairs(void *arg)
+{
+	unsigned long before = thread_netns();
+	int bad = 0;
+
+	for (int i = 0; i < 5; i++)
+		bad += pair_and_connect(true);
+	if (thread_netns() != before)
+		bad += 100;
+	*(int *)arg = bad;
+	return NULL;
+}
+
+static void t_nl_basic(void)
+{
+	unsigned long before = thread_netns();
+	pthread_t th[4];
+	int res[4], stalls = 0;
+
+	pair_and_connect(false);
+	for (int i = 0; i < 20; i++)
+		stalls += pair_and_connect(true);
+	CHECK(stalls == 0, "20 fresh pairs: v4 and v6 connect at once (%d slow or failed)", stalls);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, thread_pairs, &res[i]);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(res[i] == 0, "thread %d: 5 pairs in parallel with others (%d)", i, res[i]);
+	}
+	CHECK(thread_netns() == before, "the calling thread is back in its own namespace");
+}
+
+/* ---- placements --------------------------------------------------------- */
+
+static void print_sandbox(const struct netns_sandbox *sb)
+{
+	for (size_t i = 0; i < sb->nsteps; i++)
+		printf("     step %-22s %-8s %s\n", sb->steps[i].name,
+		       netns_step_status_name(sb->steps[i].status), sb->steps[i].detail);
+	for (size_t i = 0; i < sb->nrules; i++)
+		printf("     rule %c %-7s %s%s%s\n", sb->rules[i].required ? 'R' : 'O',
+		       sb->rules[i].applied ? "applied" : "FAILED", sb->rules[i].rule,
+		       sb->rules[i].error[0] ? " -- " : "", sb->rules[i].error);
+}
+
+/* Run "flush ruleset" as root inside ns_fd (what a sandbox with
+ * CAP_NET_ADMIN could do). */
+static void flush_ruleset_in(int ns_fd)
+{
+	struct perr e;
+	int saved;
+	struct nft_ctx *c;
+
+	if (nl_netns_enter(ns_fd, &saved, &e) < 0)
+		die("enter", &e);
+	c = nft_ctx_new(NFT_CTX_DEFAULT);
+	nft_ctx_buffer_error(c);
+	nft_run_cmd_from_buffer(c, "flush ruleset");
+	nft_ctx_free(c);
+	if (nl_netns_leave(saved, &e) < 0)
+		die("leave", &e);
+}
+
+struct probes {
+	int proxy, ssh, pod_other, udp_pod, wan_tcp, wan_proxy_port, wan_udp;
+};
+
+static void probes_open(struct probes *p, const struct wan *w)
+{
+	p->proxy = probe_tcp_listen(-1, "10.200.0.1", 3128);
+	p->ssh = probe_tcp_listen(-1, "10.200.0.1", 22);
+	p->pod_other = probe_tcp_listen(-1, LAB_POD_V4, 3128);
+	p->udp_pod = probe_udp_bind(-1, "10.200.0.1", 9999);
+	p->wan_tcp = probe_tcp_listen(w->fd, LAB_SINK_V4, 80);
+	p->wan_proxy_port = probe_tcp_listen(w->fd, LAB_SINK_V4, 3128);
+	p->wan_udp = probe_udp_bind(w->fd, LAB_SINK_V4, 9999);
+	if (p->proxy < 0 || p->ssh < 0 || p->pod_other < 0 || p->udp_pod < 0 || p->wan_tcp < 0 ||
+	    p->wan_proxy_port < 0 || p->wan_udp < 0)
+		die("listeners", NULL);
+}
+
+static void probes_close(struct probes *p)
+{
+	close(p->proxy);
+	close(p->ssh);
+	close(p->pod_other);
+	close(p->udp_pod);
+	close(p->wan_tcp);
+	close(p->wan_proxy_port);
+	close(p->wan_udp);
+}
+
+/* One TCP probe from the sandbox: blocked = refused at once and nothing
+ * accepted; open = connected and accepted. */
+static void tcp_case(int sbx, const char *addr, uint16_t port, int lfd, bool blocked,
+		     const char *what)
+{
+	double ms;
+	int r = probe_tcp_connect(sbx, addr, port, 3000, &ms);
+	bool acc = probe_accepted(lfd, blocked ? 100 : 1000);
+
+	if (blocked)
+		CHECK(r == -ECONNREFUSED && ms < FAST_MS && !acc,
+		      "%s %s:%u refused at once (%s, %.1f ms, accepted=%d)", what, addr, port,
+		      r ? util_errname(-r) : "connected", ms, acc);
+	else
+		CHECK(r == 0 && acc, "%s %s:%u connects (%s, %.1f ms)", what, addr, port,
+		      r ? util_errname(-r) : "ok", ms);
+}
+
+static void udp_case(int sbx, const char *addr, int rfd, bool blocked, const char *what)
+{
+	char marker[27];
+	int r;
+	bool got;
+
+	util_marker(marker);
+	r = probe_udp_send(sbx, addr, 9999, marker);
+	got = probe_udp_got(rfd, marker, blocked ? 300 : 2000);
+	CHECK(blocked ? !got : got, "%s udp %s:9999 %s (sendto %s)", what, addr,
+	      got ? "received" : "not received", r ? util_errname(-r) : "ok");
+}
+
+static void t_placement(enum nft_placement pl, enum nft_exec ex)
+{
+	struct perr e;
+	struct wan w;
+	struct netns_cfg cfg;
+	struct netns_sandbox sb;
+	struct probes p;
+	bool blocked = pl != NFT_OFF;
+	int base_veth, keep;
+	char *list;
+	char host_if[NL_IFNAMSIZ], table[64];
+
+	perr_clear(&e);
+	net_isolate();
+	if (wan_up(&w, &e) < 0)
+		die("wan", &e);
+	base_veth = veth_count();
+	netns_cfg_init(&cfg);
+	cfg.nft = pl;
+	cfg.nft_exec = ex;
+	cfg.log_tag = "lab";
+	if (netns_setup(&cfg, &sb, &e) < 0) {
+		print_sandbox(&sb);
+		die("netns_setup", &e);
+	}
+	print_sandbox(&sb);
+	printf("     setup %.2f ms\n", sb.setup_ms);
+	{
+		bool all = true;
+		for (size_t i = 0; i < sb.nsteps; i++)
+			all &=
+			    sb.steps[i].status == (strcmp(sb.steps[i].name, "nftables") || blocked
+						       ? NETNS_STEP_APPLIED
+						       : NETNS_STEP_SKIPPED);
+		for (size_t i = 0; i < sb.nrules; i++)
+			all &= sb.rules[i].applied;
+		CHECK(all && !sb.degraded, "every step and rule applied (%zu steps, %zu rules)",
+		      sb.nsteps, sb.nrules);
+	}
+	probes_open(&p, &w);
+	tcp_case(sb.ns_fd, "10.200.0.1", 3128, p.proxy, false, "proxy");
+	tcp_case(sb.ns_fd, "10.200.0.1", 22, p.ssh, blocked, "host");
+	tcp_case(sb.ns_fd, LAB_POD_V4, 3128, p.pod_other, blocked, "proxy port, other pod address");
+	tcp_case(sb.ns_fd, LAB_SINK_V4, 3128, p.wan_proxy_port, blocked, "proxy port, wan address");
+	tcp_case(sb.ns_fd, LAB_SINK_V4, 80, p.wan_tcp, blocked, "wan");
+	udp_case(sb.ns_fd, "10.200.0.1", p.udp_pod, blocked, "host");
+	udp_case(sb.ns_fd, LAB_SINK_V4, p.wan_udp, blocked, "wan");
+
+	if (pl == NFT_SANDBOX_OUTPUT) {
+		list = nft_list_table(sb.ns_fd, "inet", "parity", &e);
+		CHECK(list && strstr(list, "ip daddr 10.200.0.1 tcp dport 3128 accept") &&
+			  strstr(list, "reject with icmpv6 port-unreachable") &&
+			  strstr(list, "hook output"),
+		      "cross-check: table inet parity is in the sandbox netns");
+		free(list);
+	}
+	if (pl == NFT_SUPERVISOR_FORWARD) {
+		list = nft_list_table(-1, "inet", sb.fwd_table, &e);
+		CHECK(list && strstr(list, "jump sandbox_in") && strstr(list, "jump sandbox_fwd"),
+		      "cross-check: table inet %s is on the host side", sb.fwd_table);
+		free(list);
+		list = nft_list_table(sb.ns_fd, "inet", sb.fwd_table, &e);
+		CHECK(!list, "...and not in the sandbox netns");
+		free(list);
+		flush_ruleset_in(sb.ns_fd);
+		tcp_case(sb.ns_fd, "10.200.0.1", 22, p.ssh, true,
+			 "after 'flush ruleset' inside the sandbox, host");
+		tcp_case(sb.ns_fd, LAB_SINK_V4, 80, p.wan_tcp, true, "...and wan");
+	}
+	snprintf(host_if, sizeof(host_if), "%s", sb.host_if);
+	snprintf(table, sizeof(table), "%s", sb.fwd_table);
+	/* something still living in the sandbox after teardown */
+	keep = dup(sb.ns_fd);
+	CHECK(netns_teardown(&sb, &e) == 0, "netns_teardown");
+	if (table[0]) {
+		double ms;
+		int r1 = probe_tcp_connect(keep, "10.200.0.1", 3128, 300, &ms);
+		int r2 = probe_tcp_connect(keep, LAB_SINK_V4, 80, 300, &ms);
+		CHECK(r1 != 0 && r2 != 0 && !probe_accepted(p.proxy, 50) &&
+			  !probe_accepted(p.wan_tcp, 50),
+		      "after teardown a process left in the sandbox reaches nothing (%s, %s)",
+		      util_errname(-r1), util_errname(-r2));
+		list = nft_list_table(-1, "inet", table, &e);
+		CHECK(!list, "teardown removed table inet %s", table);
+		free(list);
+	}
+	close(keep);
+	CHECK(wait_count(veth_count, base_veth, 5000) == base_veth,
+	      "the host veth %s went with the sandbox netns", host_if);
+	probes_close(&p);
+	wan_down(&w);
+}
+
+/* ---- nft-fail ----------------------------------------------------------- */
+
+static void t_nft_fail(void)
+{
+	struct perr e;
+	struct nft_sandbox_cfg nc = {.host_addr = "10.200.0.1", .proxy_port = 3128};
+	struct nft_rule_result res[NFT_MAX_CMDS];
+	struct netns_cfg cfg;
+	struct netns_sandbox sb;
+	size_t n = 0;
+	int ns, fds, veths;
+	struct nft_ctx *c;
+	int saved;
+
+	perr_clear(&e);
+	net_isolate();
+	if (nl_netns_new(&ns, 0, &e) < 0)
+		die("netns", &e);
+	/* a chain "output" hooked elsewhere makes "add chain ... hook output" fail */
+	if (nl_netns_enter(ns, &saved, &e) < 0)
+		die("enter", &e);
+	c = nft_ctx_new(NFT_CTX_DEFAULT);
+	nft_ctx_buffer_error(c);
+	nft_run_cmd_from_buffer(c, "add table inet parity\nadd chain inet parity output { type "
+				   "filter hook input priority 0; }");
+	nft_ctx_free(c);
+	nl_netns_leave(saved, &e);
+	CHECK(nft_apply_sandbox_output(ns, &nc, res, NFT_MAX_CMDS, &n, &e) == -1,
+	      "a failed Required rule fails the ruleset: %s", e.msg);
+	CHECK(n == 12 && res[0].applied && res[1].applied && !res[2].applied && res[2].required &&
+		  res[2].error[0],
+	      "per-rule report: add chain failed (%s)", n > 2 ? res[2].error : "?");
+	CHECK(n == 12 && !res[3].applied && strstr(res[3].error, "not attempted"),
+	      "...and later rules are reported as not attempted");
+	close(ns);
+
+	/* a step failing after the veth exists: everything is undone */
+	fds = count_fds();
+	veths = veth_count();
+	netns_cfg_init(&cfg);
+	cfg.sandbox_addr = "10.201.0.2"; /* the gateway is off-link from there */
+	CHECK(netns_setup(&cfg, &sb, &e) == -1 && sb.nsteps > 0 &&
+		  sb.steps[sb.nsteps - 1].status == NETNS_STEP_FAILED &&
+		  strcmp(sb.steps[sb.nsteps - 1].name, "sandbox default route") == 0,
+	      "netns_setup fails at the route step: %s", e.msg);
+	CHECK(count_fds() == fds && sb.ns_fd == -1 && !sb.active, "...and closed its fds");
+	CHECK(wait_count(veth_count, veths, 5000) == veths, "...and the veth went with the netns");
+	CHECK(netns_teardown(&sb, &e) == 0, "teardown after a failed setup is a no-op");
+	cfg.sandbox_addr = "not-an-address";
+	CHECK(netns_setup(&cfg, &sb, &e) == -1 && e.kind == PARITY_EXIT_USAGE,
+	      "bad address is a usage error: %s", e.msg);
+}
+
+/* ---- leak --------------------------------------------------------------- */
+
+#define MAX_REFS 65536
+
+static void t_leak(void)
+{
+	static struct ns_ref before[MAX_REFS], after[MAX_REFS];
+	struct perr e;
+	size_t nb, na, leaked = 0, foreign = 0;
+	int fds, veths, nsids, peak = 0;
+
+	perr_clear(&e);
+	net_isolate();
+	fds = count_fds();
+	veths = veth_count();
+	nsids = nsid_count();
+	nb = netns_scan(before, MAX_REFS);
+	printf("     baseline: %d fds, %d veth, %d netns ids, %zu namespace refs\n", fds, veths,
+	       nsids, nb);
+
+	for (int i = 0; i < 30; i++) {
+		struct wan w;
+		struct netns_cfg cfg;
+		struct netns_sandbox sb;
+		int l;
+
+		if (wan_up(&w, &e) < 0)
+			die("wan", &e);
+		nsid_assign(w.fd);
+		netns_cfg_init(&cfg);
+		cfg.nft = (enum nft_placement)(i % 3);
+		cfg.nft_exec = i % 2 ? NFT_EXEC_FORK : NFT_EXEC_THREAD;
+		if (netns_setup(&cfg, &sb, &e) < 0)
+			die("netns_setup", &e);
+		nsid_assign(sb.ns_fd);
+		l = probe_tcp_listen(-1, "10.200.0.1", 3128);
+		if (probe_tcp_connect(sb.ns_fd, "10.200.0.1", 3128, 2000, NULL) != 0)
+			lab_failures++;
+		close(l);
+		if (nsid_count() > peak)
+			peak = nsid_count();
+		if (netns_teardown(&sb, &e) < 0)
+			die("netns_teardown", &e);
+		wan_down(&w);
+	}
+	CHECK(lab_failures == 0, "30 cycles (3 placements, thread/fork nft): proxy reachable");
+	CHECK(peak >= nsids + 2, "netns ids seen while running: %d (the counter works)", peak);
+	nft_delete_table(-1, "ip", "parity_pod", &e);
+	CHECK(count_fds() == fds, "open fds back to %d (%d)", fds, count_fds());
+	CHECK(wait_count(veth_count, veths, 10000) == veths,
+	      "veth links in the test netns back to %d", veths);
+	CHECK(wait_count(nsid_count, nsids, 10000) == nsids,
+	      "netns ids back to %d: the kernel destroyed every sandbox and wan namespace", nsids);
+	na = netns_scan(after, MAX_REFS);
+	for (size_t i = 0; i < na; i++) {
+		bool old = false;
+		for (size_t j = 0; j < nb && !old; j++)
+			old = before[j].ino == after[i].ino;
+		if (old)
+			continue;
+		if (after[i].pid == getpid()) {
+			leaked++;
+			printf("     leaked: net:[%lu] held by us\n", after[i].ino);
+		} else {
+			foreign++;
+		}
+	}
+	CHECK(leaked == 0,
+	      "no namespace created here is still held by a process (%zu new refs belong to "
+	      "other processes)",
+	      foreign);
+	{
+		char *l = nft_list_table(-1, "inet", "parity", NULL);
+		CHECK(!l, "no parity table left in the test netns");
+		free(l);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *t = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(t, "nl-basic")) {
+		net_isolate();
+		t_nl_basic();
+	} else if (!strcmp(t, "nft-output")) {
+		t_placement(NFT_SANDBOX_OUTPUT, NFT_EXEC_THREAD);
+	} else if (!strcmp(t, "nft-forward")) {
+		t_placement(NFT_SUPERVISOR_FORWARD, NFT_EXEC_FORK);
+	} else if (!strcmp(t, "nft-off")) {
+		t_placement(NFT_OFF, NFT_EXEC_THREAD);
+	} else if (!strcmp(t, "nft-fail")) {
+		t_nft_fail();
+	} else if (!strcmp(t, "leak")) {
+		t_leak();
+	} else {
+		fprintf(stderr, "usage: %s nl-basic|nft-output|nft-forward|nft-off|nft-fail|leak\n",
+			argv[0]);
+		return 2;
+	}
+	printf("%s: %d failure(s)\n", t, lab_failures);
+	return lab_failures ? 1 : 0;
+}

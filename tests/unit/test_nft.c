@@ -1,0 +1,326 @@
+/* test_nft.c - nftables ruleset generation (no root): order and content as
+ * the reference (openshell-reference.md §1.2), both placements, validation;
+ * plus the netlink name helper. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enforcer/netns.h"
+#include "enforcer/nft.h"
+#include "nl.h"
+#include "unit.h"
+#include "util.h"
+
+static const struct nft_sandbox_cfg ref_cfg = {
+    .host_addr = "10.200.0.1",
+    .proxy_port = 3128,
+};
+
+/* U-HEAD generate_bypass_commands, table renamed, log prefix ours. */
+static const struct {
+	const char *text;
+	bool required;
+} ref_output[] = {
+    {"add table inet parity", true},
+    {"flush table inet parity", true},
+    {"add chain inet parity output { type filter hook output priority 0; policy accept; }", true},
+    {"add rule inet parity output ip daddr 10.200.0.1 tcp dport 3128 accept", true},
+    {"add rule inet parity output oifname lo accept", true},
+    {"add rule inet parity output ct state established,related accept", false},
+    {"add rule inet parity output tcp flags syn limit rate 5/second burst 10 packets log prefix "
+     "\"parity:bypass:\" flags skuid",
+     false},
+    {"add rule inet parity output meta nfproto ipv4 meta l4proto tcp reject with icmp type "
+     "port-unreachable",
+     true},
+    {"add rule inet parity output meta nfproto ipv6 meta l4proto tcp reject with icmpv6 type "
+     "port-unreachable",
+     true},
+    {"add rule inet parity output meta l4proto udp limit rate 5/second burst 10 packets log "
+     "prefix \"parity:bypass:\" flags skuid",
+     false},
+    {"add rule inet parity output meta nfproto ipv4 meta l4proto udp reject with icmp type "
+     "port-unreachable",
+     true},
+    {"add rule inet parity output meta nfproto ipv6 meta l4proto udp reject with icmpv6 type "
+     "port-unreachable",
+     true},
+};
+
+static size_t find(const struct nft_cmd *c, size_t n, const char *needle)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(c[i].text, needle))
+			return i;
+	return (size_t)-1;
+}
+
+static size_t count(const struct nft_cmd *c, size_t n, const char *needle)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += strstr(c[i].text, needle) != NULL;
+	return k;
+}
+
+static void test_output_matches_reference_exactly(void)
+{
+	struct nft_cmd c[NFT_MAX_CMDS];
+	struct perr e;
+	size_t n = 0;
+
+	perr_clear(&e);
+	CU_ASSERT_EQUAL_FATAL(
+	    nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, c, NFT_MAX_CMDS, &n, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(n, ARRAY_SIZE(ref_output));
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_STRING_EQUAL(c[i].text, ref_output[i].text);
+		CU_ASSERT_EQUAL(c[i].required, ref_output[i].required);
+	}
+}
+
+static void test_output_proxy_accept_pins_address_and_port(void)
+{
+	struct nft_cmd c[NFT_MAX_CMDS];
+	struct perr e;
+	size_t n = 0, accept_idx, first_reject;
+
+	CU_ASSERT_EQUAL_FATAL(
+	    nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, c, NFT_MAX_CMDS, &n, &e), 0);
+	/* exactly one rule mentions the proxy port, and it names the address */
+	CU_ASSERT_EQUAL(count(c, n, "dport"), 1);
+	accept_idx = find(c, n, "tcp dport 3128 accept");
+	CU_ASSERT_FATAL(accept_idx != (size_t)-1);
+	CU_ASSERT(strstr(c[accept_idx].text, "ip daddr 10.200.0.1 tcp dport 3128 accept") != NULL);
+	CU_ASSERT(c[accept_idx].required);
+	/* every accept comes before every reject */
+	first_reject = find(c, n, "reject");
+	for (size_t i = first_reject; i < n; i++)
+		CU_ASSERT(strstr(c[i].text, " accept") == NULL);
+	CU_ASSERT(accept_idx < first_reject);
+}
+
+static void test_output_v4_v6_rejects(void)
+{
+	struct nft_cmd c[NFT_MAX_CMDS];
+	struct perr e;
+	size_t n = 0;
+	static const char *const want[] = {
+	    "meta nfproto ipv4 meta l4proto tcp reject with icmp type port-unreachable",
+	    "meta nfproto ipv6 meta l4proto tcp reject with icmpv6 type port-unreachable",
+	    "meta nfproto ipv4 meta l4proto udp reject with icmp type port-unreachable",
+	    "meta nfproto ipv6 meta l4proto udp reject with icmpv6 type port-unreachable",
+	};
+
+	CU_ASSERT_EQUAL_FATAL(
+	    nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, c, NFT_MAX_CMDS, &n, &e), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		size_t k = find(c, n, want[i]);
+		CU_ASSERT(k != (size_t)-1);
+		if (k != (size_t)-1)
+			CU_ASSERT(c[k].required);
+	}
+	/* tcp rejects before udp rejects, v4 before v6, as in the reference */
+	CU_ASSERT(find(c, n, want[0]) < find(c, n, want[1]));
+	CU_ASSERT(find(c, n, want[1]) < find(c, n, want[2]));
+	CU_ASSERT(find(c, n, want[2]) < find(c, n, want[3]));
+}
+
+static void test_output_ipv6_host_and_log_tag(void)
+{
+	struct nft_sandbox_cfg cfg = {
+	    .host_addr = "fd00:200::1", .proxy_port = 8080, .log_tag = "cell-7", .table = "t2"};
+	struct nft_cmd c[NFT_MAX_CMDS];
+	struct perr e;
+	size_t n = 0;
+
+	CU_ASSERT_EQUAL_FATAL(
+	    nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), 0);
+	CU_ASSERT_STRING_EQUAL(
+	    c[3].text, "add rule inet t2 output ip6 daddr fd00:200::1 tcp dport 8080 accept");
+	CU_ASSERT_EQUAL(count(c, n, "log prefix \"parity:bypass:cell-7:\" flags skuid"), 2);
+	CU_ASSERT_EQUAL(count(c, n, "inet t2"), n);
+}
+
+static void test_forward_placement(void)
+{
+	struct nft_sandbox_cfg cfg = ref_cfg;
+	struct nft_cmd c[NFT_MAX_CMDS];
+	struct perr e;
+	size_t n = 0, in_hook, fwd_hook, jump_in, jump_fwd, drop, first_in_rule;
+
+	cfg.table = "parity_pvh0011aabb";
+	cfg.host_if = "pvh0011aabb";
+	CU_ASSERT_EQUAL_FATAL(
+	    nft_ruleset_cmds(NFT_RS_SUPERVISOR_FORWARD, &cfg, c, NFT_MAX_CMDS, &n, &e), 0);
+	CU_ASSERT_STRING_EQUAL(c[0].text, "add table inet parity_pvh0011aabb");
+	CU_ASSERT_STRING_EQUAL(c[1].text, "flush table inet parity_pvh0011aabb");
+	/* nothing hooks into the stack before the regular chains are complete */
+	in_hook = find(c, n, "hook input");
+	fwd_hook = find(c, n, "hook forward");
+	jump_in = find(c, n, "jump sandbox_in");
+	jump_fwd = find(c, n, "jump sandbox_fwd");
+	drop = find(c, n, "sandbox_in drop");
+	CU_ASSERT_FATAL(in_hook != (size_t)-1 && fwd_hook != (size_t)-1);
+	CU_ASSERT_FATAL(jump_in != (size_t)-1 && jump_fwd != (size_t)-1 && drop != (size_t)-1);
+	CU_ASSERT_EQUAL(jump_fwd, n - 1);
+	CU_ASSERT_EQUAL(jump_in, n - 2);
+	for (size_t i = 0; i < in_hook; i++)
+		CU_ASSERT(strstr(c[i].text, "hook") == NULL);
+	CU_ASSERT(strstr(c[jump_in].text, "input iifname \"pvh0011aabb\" jump sandbox_in") != NULL);
+	CU_ASSERT(strstr(c[jump_fwd].text, "forward iifname \"pvh0011aabb\" jump sandbox_fwd") !=
+		  NULL);
+	CU_ASSERT(c[jump_in].required && c[jump_fwd].required && c[drop].required);
+	/* input: the proxy accept (address and port) is the first rule */
+	first_in_rule = find(c, n, "add rule inet parity_pvh0011aabb sandbox_in");
+	CU_ASSERT_STRING_EQUAL(
+	    c[first_in_rule].text,
+	    "add rule inet parity_pvh0011aabb sandbox_in ip daddr 10.200.0.1 tcp "
+	    "dport 3128 accept");
+	CU_ASSERT_EQUAL(count(c, n, "dport"), 1);
+	/* ...and the last one of sandbox_in is the drop */
+	CU_ASSERT(find(c, n, "add chain inet parity_pvh0011aabb sandbox_fwd") == drop + 1);
+	/* v4 and v6 rejects of tcp (reset: not ICMP-rate-limited) and udp in
+	 * both chains */
+	for (int k = 0; k < 2; k++) {
+		const char *ch = k ? "sandbox_fwd" : "sandbox_in";
+		char buf[200];
+		static const char *const r[] = {
+		    "meta nfproto ipv4 meta l4proto tcp reject with tcp reset",
+		    "meta nfproto ipv6 meta l4proto tcp reject with tcp reset",
+		    "meta nfproto ipv4 meta l4proto udp reject with icmp type port-unreachable",
+		    "meta nfproto ipv6 meta l4proto udp reject with icmpv6 type "
+		    "port-unreachable",
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
+			snprintf(buf, sizeof(buf), "%s %s", ch, r[i]);
+			CU_ASSERT_EQUAL(count(c, n, buf), 1);
+		}
+	}
+	/* the forward chain has no accept for the proxy nor lo */
+	CU_ASSERT_EQUAL(count(c, n, "sandbox_fwd ip daddr"), 0);
+	CU_ASSERT_EQUAL(count(c, n, "oifname lo"), 0);
+}
+
+static void test_validation_rejects_injection(void)
+{
+	struct nft_cmd c[NFT_MAX_CMDS];
+	struct nft_sandbox_cfg cfg = ref_cfg;
+	struct perr e;
+	size_t n = 99;
+
+	cfg.host_addr = "10.200.0.1 tcp dport 1-65535 accept; flush ruleset";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	cfg = ref_cfg;
+	cfg.log_tag = "x\" accept #";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
+	cfg = ref_cfg;
+	cfg.table = "parity; flush ruleset";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
+	cfg = ref_cfg;
+	cfg.proxy_port = 0;
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
+	cfg = ref_cfg;
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SUPERVISOR_FORWARD, &cfg, c, NFT_MAX_CMDS, &n, &e),
+			-1); /* no host_if */
+	cfg.host_if = "eth0\" accept";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SUPERVISOR_FORWARD, &cfg, c, NFT_MAX_CMDS, &n, &e),
+			-1);
+	cfg.host_if = "averyveryverylongname";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SUPERVISOR_FORWARD, &cfg, c, NFT_MAX_CMDS, &n, &e),
+			-1);
+	/* too little room */
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, c, 5, &n, &e), -1);
+}
+
+static void test_ruleset_text(void)
+{
+	char buf[8192], small[64];
+	struct perr e;
+	size_t lines = 0;
+	char *line, *save = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(
+	    nft_ruleset_text(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, buf, sizeof(buf), &e), 0);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		CU_ASSERT_STRING_EQUAL(line + 2, ref_output[lines].text);
+		CU_ASSERT_EQUAL(line[0], ref_output[lines].required ? 'R' : 'O');
+		CU_ASSERT_EQUAL(line[1], ' ');
+		lines++;
+	}
+	CU_ASSERT_EQUAL(lines, ARRAY_SIZE(ref_output));
+	CU_ASSERT_EQUAL(nft_ruleset_text(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, small, sizeof(small), &e),
+			-1);
+}
+
+static void test_pod_nat_text(void)
+{
+	struct nft_pod_cfg cfg = {.subnet = "10.200.0.0/24", .uplink = "eth0"};
+	char buf[2048];
+	struct perr e;
+
+	CU_ASSERT_EQUAL_FATAL(nft_pod_nat_text(&cfg, buf, sizeof(buf), &e), 0);
+	CU_ASSERT(strstr(buf, "add table ip parity_pod\n") == buf);
+	CU_ASSERT(strstr(buf, "type nat hook postrouting priority 100;") != NULL);
+	CU_ASSERT(strstr(buf, "add rule ip parity_pod postrouting ip saddr 10.200.0.0/24 oifname "
+			      "\"eth0\" masquerade\n") != NULL);
+	CU_ASSERT(strstr(buf, "add rule ip parity_pod forward ip saddr 10.200.0.0/24 accept\n") !=
+		  NULL);
+	cfg.subnet = "10.200.0.0";
+	CU_ASSERT_EQUAL(nft_pod_nat_text(&cfg, buf, sizeof(buf), &e), -1);
+	cfg.subnet = "fd00::/64";
+	CU_ASSERT_EQUAL(nft_pod_nat_text(&cfg, buf, sizeof(buf), &e), -1);
+	cfg.subnet = "10.200.0.0/24";
+	cfg.uplink = "eth0 masquerade";
+	CU_ASSERT_EQUAL(nft_pod_nat_text(&cfg, buf, sizeof(buf), &e), -1);
+}
+
+static void test_ifname_unique(void)
+{
+	char a[NL_IFNAMSIZ], b[NL_IFNAMSIZ], c[NL_IFNAMSIZ];
+
+	nl_ifname_unique(a, "pvh");
+	nl_ifname_unique(b, "pvh");
+	nl_ifname_unique(c, "averylongprefix");
+	CU_ASSERT_EQUAL(strlen(a), 11);
+	CU_ASSERT(strncmp(a, "pvh", 3) == 0);
+	CU_ASSERT_STRING_NOT_EQUAL(a, b);
+	CU_ASSERT_EQUAL(strlen(c), NL_IFNAMSIZ - 1);
+	CU_ASSERT(strncmp(c, "averylo", 7) == 0);
+}
+
+static void test_netns_defaults(void)
+{
+	struct netns_cfg cfg;
+	struct netns_sandbox sb;
+
+	netns_cfg_init(&cfg);
+	CU_ASSERT_STRING_EQUAL(cfg.host_addr, "10.200.0.1");
+	CU_ASSERT_STRING_EQUAL(cfg.sandbox_addr, "10.200.0.2");
+	CU_ASSERT_EQUAL(cfg.prefix_len, 24);
+	CU_ASSERT_EQUAL(cfg.proxy_port, 3128);
+	CU_ASSERT_EQUAL(cfg.nft, NFT_SANDBOX_OUTPUT);
+	CU_ASSERT_FALSE(cfg.nft_optional);
+	/* teardown of a zeroed or never set up sandbox is a no-op */
+	memset(&sb, 0, sizeof(sb));
+	CU_ASSERT_EQUAL(netns_teardown(&sb, NULL), 0);
+	CU_ASSERT_EQUAL(netns_teardown(NULL, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(netns_step_status_name(NETNS_STEP_SKIPPED), "skipped");
+}
+
+void unit_register(void)
+{
+	UNIT_SUITE("nft");
+	UNIT_TEST(test_output_matches_reference_exactly);
+	UNIT_TEST(test_output_proxy_accept_pins_address_and_port);
+	UNIT_TEST(test_output_v4_v6_rejects);
+	UNIT_TEST(test_output_ipv6_host_and_log_tag);
+	UNIT_TEST(test_forward_placement);
+	UNIT_TEST(test_validation_rejects_injection);
+	UNIT_TEST(test_ruleset_text);
+	UNIT_TEST(test_pod_nat_text);
+	UNIT_TEST(test_ifname_unique);
+	UNIT_TEST(test_netns_defaults);
+}

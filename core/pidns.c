@@ -70,18 +70,17 @@ pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool 
 	pid_t pid;
 
 	/* glibc's clone() with a stack of its own, as in clone(2)'s example:
-	 * no CLONE_VM, so the child works on a copy of everything. */
-	static char *stack;
+	 * no CLONE_VM, so the child works on a copy of everything and the
+	 * parent can unmap its stack at once. One stack per call: the wrapper
+	 * writes to it before the syscall, so callers in parallel threads must
+	 * not share one. */
 	const size_t stack_size = 256 * 1024;
-	if (!stack) {
-		stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-		if (stack == MAP_FAILED) {
-			stack = NULL;
-			return perr_sys(e, errno, "mmap init stack");
-		}
-	}
+	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return perr_sys(e, errno, "mmap init stack");
 	pid = clone(init_main, stack + stack_size, (int)(CLONE_NEWPID | extra_flags) | SIGCHLD, &a);
+	munmap(stack, stack_size);
 	if (pid > 0) {
 		if (isolated)
 			*isolated = true;

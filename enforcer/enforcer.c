@@ -191,29 +191,41 @@ static pid_t start_proxy(const struct run_opts *o, int listen_fd, const struct p
 
 /* ---- namespace mode ---- */
 
-static int setup_namespace(const struct profile *p, struct rep_sink *rs, int *ns_fd,
+static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct netns_sandbox *sb,
 			   struct perr *e)
 {
-	struct netns_config cfg;
-	struct netns_result r;
+	struct netns_cfg cfg;
 	int rc;
 
-	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.host_addr, sizeof(cfg.host_addr), "%s", p->net.host_addr);
-	snprintf(cfg.sandbox_addr, sizeof(cfg.sandbox_addr), "%s", p->net.sandbox_addr);
+	netns_cfg_init(&cfg);
+	cfg.host_addr = p->net.host_addr;
+	cfg.sandbox_addr = p->net.sandbox_addr;
 	cfg.prefix_len = p->net.prefix_len;
 	cfg.proxy_port = p->net.proxy_port;
 	cfg.nft = p->net.nft;
-	rc = netns_setup(&cfg, &r, e);
-	for (size_t i = 0; i < r.nsteps; i++)
-		rep_emit(rs, r.steps[i].layer, r.steps[i].name,
-			 r.steps[i].ok ? REP_APPLIED : REP_FAILED, "%s", r.steps[i].detail);
+	/* Fail closed: the reference starts without its rules when nft fails
+	 * (a "degraded" event); ours refuses, and says so. */
+	cfg.nft_optional = false;
+	cfg.log_tag = "ns";
+	rc = netns_setup(&cfg, sb, e);
+	for (size_t i = 0; i < sb->nsteps; i++) {
+		const struct netns_step *st = &sb->steps[i];
+		enum rep_status rst = st->status == NETNS_STEP_APPLIED   ? REP_APPLIED
+				      : st->status == NETNS_STEP_SKIPPED ? REP_SKIPPED
+									 : REP_FAILED;
+		rep_emit(rs, "netns", st->name, rst, "%s", st->detail);
+	}
+	for (size_t i = 0; i < sb->nrules; i++) {
+		const struct nft_rule_result *r = &sb->rules[i];
+		rep_emit(rs, "nftables", r->rule, r->applied ? REP_APPLIED : REP_FAILED, "%s%s",
+			 r->required ? "required" : "optional",
+			 r->applied ? "" : (r->error[0] ? r->error : ": not attempted"));
+	}
 	if (p->net.nft == NFT_OFF)
 		rep_emit(rs, "nftables", "ruleset", REP_SKIPPED,
 			 "off by profile (control: namespace without nftables)");
 	if (rc < 0)
 		return perr_prefix(e, "namespace mode");
-	*ns_fd = r.sandbox_netns_fd;
 	return 0;
 }
 
@@ -275,6 +287,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	struct policy pol;
 	struct agent_ctx ac;
 	char **proxy_env = NULL;
+	static struct netns_sandbox sb;
 	int listen_fd = -1, ns_fd = -1, pipefd[2] = {-1, -1};
 	pid_t proxy_pid = -1, agent_pid;
 	bool child_failed = false, exec_seen = false;
@@ -315,8 +328,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 
 	/* 2. The supervisor side: netns (root) or the restricted pod drop. */
 	if (p->net.mode == NET_NAMESPACE) {
-		if (setup_namespace(p, &rs, &ns_fd, e) < 0)
+		if (setup_namespace(p, &rs, &sb, e) < 0)
 			goto out;
+		ns_fd = sb.ns_fd;
 	}
 	if (p->id.supervisor_drop) {
 		struct identity_target sup = {
@@ -395,7 +409,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		/* The agent holds the sandbox netns now; the veth host side stays
 		 * in ours, and both go when the agent's last process exits. */
 		close(ns_fd);
-		ns_fd = -1;
+		ns_fd = sb.ns_fd = -1;
 	}
 	/* Read the child's entries until EOF: exec or exit. */
 	failed_before = report_count(rep, REP_FAILED);
@@ -444,6 +458,16 @@ out:
 	}
 	if (listen_fd >= 0)
 		close(listen_fd);
+	if (sb.active) {
+		/* Host veth down first, then the supervisor-side table (if any):
+		 * nothing left in the sandbox is ever unfiltered. */
+		struct perr te;
+		if (netns_teardown(&sb, &te) < 0 && rc == 0) {
+			*e = te;
+			rc = -1;
+		}
+		ns_fd = -1;
+	}
 	if (ns_fd >= 0)
 		close(ns_fd);
 	if (pipefd[0] >= 0)

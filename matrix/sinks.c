@@ -309,6 +309,8 @@ static void serve(struct sinks *s)
 				struct conn *c = p;
 
 				data = true;
+				if (c->fd < 0)
+					break; /* closed earlier in this batch */
 				if ((ev[i].events & EPOLLOUT) && c->blen)
 					io_echo_flush(s, c);
 				else
@@ -317,6 +319,7 @@ static void serve(struct sinks *s)
 			}
 			}
 		}
+		io_reap(s);
 		pthread_mutex_unlock(&s->lock);
 		if (stopping && data)
 			last = util_now_ms();
@@ -346,6 +349,7 @@ static void drain(struct sinks *s)
 	s->drained = s->serial - before;
 	while (s->conns)
 		io_conn_close(s, s->conns);
+	io_reap(s);
 	for (size_t i = 0; i < s->nw; i++) {
 		if (s->w[i].fd >= 0)
 			close(s->w[i].fd);

@@ -109,7 +109,8 @@ int sinks_stop(struct sinks *s, struct perr *e);
  *                   "bytes", "marker_seen", "eof", "timed_out",
  *                   "elapsed_ms", "first_payload", "error"
  *                   ("connect: ECONNREFUSED" or null)}…],
- *   "accomplice_dropped", "connections_over_limit", "drained",
+ *   "accomplice_dropped", "connections_evicted" (the oldest of 256 open
+ *   connections closed to make room), "connections_unserved", "drained",
  *   "timing": {"start_ms", "stop_ms", "settle_ms", "settle_idle_ms",
  *              "settle_max_ms"},
  *   "not_covered": "…"

@@ -377,8 +377,8 @@ json_t *sinks_evidence(const struct sinks *s)
 	json_object_set_new(o, "allowed_upstream", up);
 	json_object_set_new(o, "accomplice", accomplice_json(s));
 	json_object_set_new(o, "accomplice_dropped", json_integer((json_int_t)s->acc_dropped));
-	json_object_set_new(o, "connections_over_limit",
-			    json_integer((json_int_t)s->conns_over_limit));
+	json_object_set_new(o, "connections_evicted", json_integer((json_int_t)s->conns_evicted));
+	json_object_set_new(o, "connections_unserved", json_integer((json_int_t)s->conns_unserved));
 	json_object_set_new(o, "drained", json_integer((json_int_t)s->drained));
 	json_object_set_new(o, "timing", timing);
 	json_object_set_new(

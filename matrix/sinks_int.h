@@ -26,7 +26,7 @@
 #define SINKS_MAX_PEERS 16    /* distinct peer addresses kept per witness */
 #define SINKS_MAX_RECORDS 32  /* connections/datagrams kept per witness */
 #define SINKS_MAX_QUERIES 512 /* DNS questions kept per cell */
-#define SINKS_MAX_CONNS 1024  /* open connections; above, read once and close */
+#define SINKS_MAX_CONNS 256   /* open connections; above, the oldest is read and closed */
 #define SINKS_MAX_ACCOMPLICE 64
 #define SINKS_ADDR_LEN 46 /* INET6_ADDRSTRLEN */
 
@@ -134,10 +134,11 @@ struct sinks {
 	bool req_busy, req_pending;
 	int req_family, req_type, req_proto, req_fd, req_errno;
 	/* connections (serving thread only) */
-	struct conn *conns;
+	struct conn *conns, *conns_tail; /* newest first */
+	struct conn *grave;		 /* closed, freed after the batch */
 	size_t nconns;
 	uint64_t serial;
-	uint64_t conns_over_limit;
+	uint64_t conns_evicted, conns_unserved;
 	/* [L] DNS */
 	struct dns_zone zone;
 	char allowed_name[256], rebind_name[256];
@@ -182,7 +183,9 @@ void io_dgram(struct sinks *s, struct witness *w, bool drain);
 /* Returns whether c is still open. */
 bool io_conn_read(struct sinks *s, struct conn *c, bool drain);
 void io_echo_flush(struct sinks *s, struct conn *c);
+/* Closes now, frees at io_reap() (end of the batch). */
 void io_conn_close(struct sinks *s, struct conn *c);
+void io_reap(struct sinks *s);
 void io_fail_witness(struct sinks *s, struct witness *w, const char *what, int err);
 
 /* sinks.c: a socket created in the wan netns (by the serving thread). */

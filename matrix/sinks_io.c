@@ -30,15 +30,31 @@ void io_conn_close(struct sinks *s, struct conn *c)
 	 * reporting it with a pointer to freed memory. */
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	c->fd = -1;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		s->conns_tail = c->prev;
 	s->nconns--;
-	free(c->buf);
-	free(c);
+	/* Freed after the batch: a later event of the same batch may still
+	 * point at it (an evicted connection). */
+	c->next = s->grave;
+	s->grave = c;
+}
+
+void io_reap(struct sinks *s)
+{
+	while (s->grave) {
+		struct conn *c = s->grave;
+
+		s->grave = c->next;
+		free(c->buf);
+		free(c);
+	}
 }
 
 static int conn_events(struct sinks *s, struct conn *c, uint32_t events)
@@ -166,7 +182,7 @@ bool io_conn_read(struct sinks *s, struct conn *c, bool drain)
 		ssize_t n;
 		int r = 0;
 
-		if (c->blen && w->role == ROLE_UPSTREAM)
+		if (c->blen && w->role == ROLE_UPSTREAM && !drain)
 			return true; /* echo backlog: wait for EPOLLOUT */
 		n = read(c->fd, s->buf, 65536);
 		if (n < 0 && errno == EINTR)
@@ -182,8 +198,8 @@ bool io_conn_read(struct sinks *s, struct conn *c, bool drain)
 		wit_data(s, w, c->rec, c->serial, &c->scan, s->buf, (size_t)n);
 		if (w->role == ROLE_DNS)
 			r = dns_tcp_feed(s, c, s->buf, (size_t)n);
-		else if (w->role == ROLE_UPSTREAM)
-			r = echo(s, c, s->buf, (size_t)n);
+		else if (w->role == ROLE_UPSTREAM && !drain)
+			r = echo(s, c, s->buf, (size_t)n); /* no echo while closing */
 		if (r < 0) {
 			io_conn_close(s, c);
 			return false;
@@ -192,13 +208,13 @@ bool io_conn_read(struct sinks *s, struct conn *c, bool drain)
 	return true;
 }
 
-/* Over the connection limit: take what is queued now and close. */
+/* No memory for one more connection: take what is queued now and close. */
 static void read_once(struct sinks *s, struct witness *w, int fd, int rec)
 {
 	struct mscan m = {.n = 0};
 	ssize_t n = read(fd, s->buf, 65536);
 
-	s->conns_over_limit++;
+	s->conns_unserved++;
 	if (n > 0)
 		wit_data(s, w, rec, ++s->serial, &m, s->buf, (size_t)n);
 	close(fd);
@@ -223,7 +239,17 @@ void io_accept(struct sinks *s, struct witness *w, bool drain)
 			return;
 		}
 		rec = wit_peer(w, &ss, true);
-		c = s->nconns < SINKS_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+		if (s->nconns >= SINKS_MAX_CONNS && s->conns_tail) {
+			/* Full: the oldest connection makes room, after what it
+			 * has queued is read. Many idle connections cannot blind
+			 * the witnesses to a new one. */
+			struct conn *old = s->conns_tail;
+
+			s->conns_evicted++;
+			if (io_conn_read(s, old, true))
+				io_conn_close(s, old);
+		}
+		c = calloc(1, sizeof(*c));
 		if (!c) {
 			read_once(s, w, fd, rec);
 			continue;
@@ -243,6 +269,8 @@ void io_accept(struct sinks *s, struct witness *w, bool drain)
 		c->next = s->conns;
 		if (c->next)
 			c->next->prev = c;
+		else
+			s->conns_tail = c;
 		s->conns = c;
 		s->nconns++;
 		if (drain)

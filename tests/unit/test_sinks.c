@@ -587,6 +587,50 @@ static void test_fork_holding_connection(void)
 	waitpid(child, &st, 0);
 }
 
+/* More connections than the sinks keep open: the oldest make room, each
+ * one's bytes still counted, and the newest's marker still seen. */
+static void test_connection_limit(void)
+{
+	enum { N = 300 };
+	static int fds[N];
+	uint16_t dport, uport, tcp[2];
+	struct sinks *s;
+	struct perr e;
+	json_t *ev, *w;
+	int last;
+
+	util_marker(marker);
+	s = start(&dport, &uport, -1);
+	CU_ASSERT_FATAL(s != NULL);
+	ports_of(s, "tcp", tcp, 2);
+	for (int i = 0; i < N; i++) {
+		fds[i] = tcp_to(tcp[0]);
+		CU_ASSERT_FATAL(fds[i] >= 0);
+		CU_ASSERT(write(fds[i], "x", 1) == 1);
+	}
+	for (int i = 0; i < 4000 && witness_int(s, "tcp", tcp[0], "connections") < N; i++)
+		usleep(500);
+	last = tcp_to(tcp[0]);
+	CU_ASSERT_FATAL(last >= 0);
+	util_write_all(last, marker, 26);
+	for (int i = 0; i < 4000 && witness_int(s, "tcp", tcp[0], "bytes") < N + 26; i++)
+		usleep(500);
+	CU_ASSERT_EQUAL(sinks_stop(s, &e), 0);
+	ev = sinks_evidence(s);
+	w = find(json_object_get(ev, "sinks"), "tcp", tcp[0]);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(w, "connections")), N + 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(w, "bytes")), N + 26);
+	CU_ASSERT(json_is_true(json_object_get(w, "marker_seen")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(ev, "connections_evicted")),
+			N + 1 - 256);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(w, "records_dropped")), N + 1 - 32);
+	json_decref(ev);
+	sinks_free(s);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	close(last);
+}
+
 static void test_bad_config(void)
 {
 	struct sinks *s = (struct sinks *)1;
@@ -617,5 +661,6 @@ void unit_register(void)
 	UNIT_TEST(test_settle_and_cycles);
 	UNIT_TEST(test_echo_backpressure_and_dns_trickle);
 	UNIT_TEST(test_fork_holding_connection);
+	UNIT_TEST(test_connection_limit);
 	UNIT_TEST(test_bad_config);
 }

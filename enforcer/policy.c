@@ -133,6 +133,9 @@ static int parse_host(json_t *rule, const char *file, const char *where, struct 
 			r->kind = HOST_IP;
 			return 0;
 		}
+		return perr_usage(e,
+				  "%s: field '%s.host': \"%s\": brackets hold IPv6 addresses only",
+				  file, where, s);
 	} else if (netaddr_parse(h, &r->ip) == 0) {
 		r->kind = HOST_IP;
 		return 0;

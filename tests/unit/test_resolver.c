@@ -22,7 +22,8 @@ static size_t response(uint8_t *out, const char *name, uint16_t qtype, uint16_t 
 	out[3] = (uint8_t)flags;
 	out[6] = (uint8_t)(ancount >> 8);
 	out[7] = (uint8_t)ancount;
-	memcpy(out + n, answers, alen);
+	if (alen)
+		memcpy(out + n, answers, alen);
 	return (size_t)n + alen;
 }
 

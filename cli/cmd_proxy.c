@@ -12,17 +12,20 @@
 #include "enforcer/proxy.h"
 #include "err.h"
 #include "enforcer/netaddr.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: parity proxy --listen HOST:PORT [--policy FILE] [--log FILE]\n\n"
+	fprintf(f, "usage: parity proxy --listen HOST:PORT [--policy FILE] [--log FILE] "
+		   "[--pipe-size BYTES]\n\n"
 		   "Run the sandbox's HTTP CONNECT proxy in the foreground until killed.\n\n"
 		   "  --listen HOST:PORT  numeric address to listen on: 127.0.0.1:3128,\n"
 		   "                      [::1]:3128 (port 0 picks a free port)\n"
 		   "  --policy FILE       allowlist (JSON, see enforcer/policies/); default:\n"
 		   "                      the built-in empty allowlist, which denies everything\n"
 		   "  --log FILE          append one JSON line per DNS query, upstream dial and\n"
-		   "                      tunnel close, and per rejected request; '-' is stdout\n\n"
+		   "                      tunnel close, and per rejected request; '-' is stdout\n"
+		   "  --pipe-size BYTES   relay pipe size per direction (default 1 MiB; tuning)\n\n"
 		   "Only CONNECT is served (other methods get 405). The policy is checked\n"
 		   "before any name is resolved; internal addresses are refused.\n"
 		   "Exit status: 2 bad arguments or policy, 3 the proxy could not start.\n");
@@ -31,11 +34,9 @@ static void usage(FILE *f)
 int cmd_proxy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"policy", required_argument, NULL, 'p'},
-	    {"log", required_argument, NULL, 'L'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, 'l'}, {"policy", required_argument, NULL, 'p'},
+	    {"log", required_argument, NULL, 'L'},    {"pipe-size", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	const char *listen_arg = NULL, *policy_path = NULL, *log_path = NULL;
 	struct netaddr addr;
@@ -44,6 +45,7 @@ int cmd_proxy(int argc, char **argv)
 	struct policy policy;
 	struct proxy_config cfg = {.log_fd = -1};
 	struct perr e;
+	long pipe_size = 0;
 	int opt;
 
 	perr_clear(&e);
@@ -63,6 +65,15 @@ int cmd_proxy(int argc, char **argv)
 			break;
 		case 'L':
 			log_path = optarg;
+			break;
+		case 's':
+			if (util_parse_long(optarg, 4096, 1L << 30, &pipe_size) != 0) {
+				fprintf(stderr,
+					"parity proxy: --pipe-size '%s': expected bytes in "
+					"[4096, 2^30]\n",
+					optarg);
+				return PARITY_EXIT_USAGE;
+			}
 			break;
 		default:
 			fprintf(stderr, "parity proxy: unknown or incomplete option '%s'\n",
@@ -105,6 +116,7 @@ int cmd_proxy(int argc, char **argv)
 		}
 	}
 	cfg.policy = &policy;
+	cfg.pipe_size = (size_t)pipe_size;
 	cfg.listen_fd = proxy_listen(host, port, &e);
 	if (cfg.listen_fd < 0) {
 		policy_free(&policy);

@@ -8,7 +8,8 @@
 
 const struct command parity_commands[] = {
 	{"probe", cmd_probe, "probe what the running kernel offers (Landlock, seccomp, protocols)", false},
-	// {"run", cmd_run, "run a command under a profile (the reference enforcer)", false},
+	{"run", cmd_run, "run a command under a profile (the reference enforcer)", false},
+	{"proxy", cmd_proxy, "run the sandbox's CONNECT proxy in the foreground", false},
 	{NULL, NULL, NULL, false},
 };
 

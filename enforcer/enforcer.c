@@ -323,8 +323,14 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		report_set(rep, "landlock", ll);
 		json_decref(ll);
 	}
-	if (policy_load(o->policy_path, &pol, e) < 0)
-		return -1;
+	{
+		char dflt[4096];
+		const char *pp = o->policy_path ? o->policy_path
+						: profile_policy_path("default", dflt, sizeof(dflt));
+		if (policy_load(pp, &pol, e) < 0)
+			return -1;
+		rep_emit(&rs, "proxy", "policy", REP_INFO, "%s: %zu rule(s)", pp, pol.n_rules);
+	}
 
 	/* 2. The supervisor side: netns (root) or the restricted pod drop. */
 	if (p->net.mode == NET_NAMESPACE) {

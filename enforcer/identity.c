@@ -72,7 +72,12 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 	if (t->clear_capabilities) {
 		snprintf(item, sizeof(item), "%s: capability bounding set", who);
 		/* Bounding first: dropping needs CAP_SETPCAP, gone after setuid. */
-		if (geteuid() == 0 || prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) == 1) {
+		bool bounding_empty = true;
+		for (int c = 0; c <= last_cap(); c++)
+			bounding_empty &= prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0;
+		if (bounding_empty) {
+			rep_emit(rs, "identity", item, REP_APPLIED, "already empty (inherited)");
+		} else if (geteuid() == 0 || prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) == 1) {
 			if (identity_clear_bounding(&lc) < 0) {
 				rep_emit(rs, "identity", item, REP_FAILED, "PR_CAPBSET_DROP: %s",
 					 strerror(errno));

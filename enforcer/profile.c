@@ -68,6 +68,12 @@ const char *profile_dir(void)
 	return dir;
 }
 
+const char *profile_policy_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/../policies/%s.json", profile_dir(), name);
+	return buf;
+}
+
 int profile_resolve_path(const char *name_or_file, char *out, size_t len, struct perr *e)
 {
 	size_t n = strlen(name_or_file);

@@ -157,6 +157,8 @@ void profile_free(struct profile *p);
 
 /* Directory holding the shipped profiles (resolved as above). */
 const char *profile_dir(void);
+/* A shipped proxy policy (enforcer/policies/NAME.json) next to the profiles. */
+const char *profile_policy_path(const char *name, char *buf, size_t len);
 /* Names of the shipped profiles, in matrix order. */
 extern const char *const profile_shipped[];
 

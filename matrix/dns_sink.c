@@ -95,7 +95,7 @@ static int read_name(const uint8_t *msg, size_t len, size_t *off, struct dns_que
 	return DNS_OK;
 }
 
-int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
+int dns_sink_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 {
 	size_t off = DNS_HEADER_LEN;
 

@@ -2,7 +2,7 @@
  * I/O: sinks.c feeds them UDP datagrams and TCP messages (without the 2-byte
  * length prefix).
  *
- *   dns_parse_query()     header and every question (up to DNS_MAX_QUESTIONS):
+ *   dns_sink_parse_query()     header and every question (up to DNS_MAX_QUESTIONS):
  *                         labels of 1..63 octets, names of at most 255 octets,
  *                         compression pointers followed only strictly
  *                         backwards (so a pointer can never loop).
@@ -84,7 +84,7 @@ struct dns_zone {
 
 /* Parse msg. Returns DNS_OK or a negative enum dns_status; q->nq questions
  * are valid either way (the header too unless DNS_ERR_SHORT). */
-int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q);
+int dns_sink_parse_query(const uint8_t *msg, size_t len, struct dns_query *q);
 const char *dns_status_str(int status);
 
 /* Whether marker (lowercase) occurs in the concatenated label octets of the

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -182,6 +183,7 @@ static int pod_main(void *arg)
 	char env[10][160];
 	char *envp[11];
 	char proxy[96];
+	char policy[4096];
 	size_t k = 0;
 	int rc;
 
@@ -231,7 +233,8 @@ static int pod_main(void *arg)
 
 	run_opts_init(&o);
 	o.profile = p;
-	o.policy_path = pc->c->policy_path;
+	o.policy_path = pc->c->policy_path ? pc->c->policy_path
+					   : profile_policy_path("lab", policy, sizeof(policy));
 	o.landlock_abi_cap = pc->c->landlock_abi_cap;
 	o.compat = pc->c->compat;
 	o.argv = pc->c->argv;
@@ -506,7 +509,9 @@ static void judge_victims(struct lab_outcome *o, struct lab_shm *shm, json_t *ev
 		add_escape(o, "accomplice read the marker from the program's abstract socket");
 }
 
-/* Parse the proxy's JSON-lines log into flow records for the capture judge. */
+/* Parse the proxy's JSON-lines log (docs/proxy.md) into flow records for the
+ * capture judge: every upstream dial ("connect") and resolver query ("dns")
+ * with its exact 5-tuple. */
 static size_t proxy_records(const char *log, struct flow_record **out, json_t *lines)
 {
 	size_t cap = 16, n = 0;
@@ -518,15 +523,19 @@ static size_t proxy_records(const char *log, struct flow_record **out, json_t *l
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		json_error_t je;
 		json_t *j = json_loadb(p, len, 0, &je);
+		const char *kind, *la, *ra;
+		json_int_t lp, rp;
 		p = nl ? nl + 1 : NULL;
 		if (!j)
 			continue;
 		json_array_append(lines, j);
-		const char *kind = json_string_value(json_object_get(j, "kind"));
-		const char *lo = json_string_value(json_object_get(j, "upstream_local"));
-		const char *re = json_string_value(json_object_get(j, "upstream_remote"));
-		struct perr e;
-		if (kind && lo && re && *lo && *re) {
+		kind = json_string_value(json_object_get(j, "kind"));
+		la = json_string_value(json_object_get(j, "local_addr"));
+		ra = json_string_value(json_object_get(j, "remote_addr"));
+		lp = json_integer_value(json_object_get(j, "local_port"));
+		rp = json_integer_value(json_object_get(j, "remote_port"));
+		if (kind && la && ra && lp > 0 && rp > 0 &&
+		    (strcmp(kind, "connect") == 0 || strcmp(kind, "dns") == 0)) {
 			if (n == cap) {
 				struct flow_record *nv = realloc(v, cap * 2 * sizeof(*v));
 				if (!nv) {
@@ -536,8 +545,13 @@ static size_t proxy_records(const char *log, struct flow_record **out, json_t *l
 				v = nv;
 				cap *= 2;
 			}
-			if (flow_record_parse(&v[n], kind, lo, re, &e) == 0)
-				n++;
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n].proto = strcmp(kind, "dns") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+			snprintf(v[n].local, sizeof(v[n].local), "%s", la);
+			snprintf(v[n].remote, sizeof(v[n].remote), "%s", ra);
+			v[n].lport = (uint16_t)lp;
+			v[n].rport = (uint16_t)rp;
+			n++;
 		}
 		json_decref(j);
 	}

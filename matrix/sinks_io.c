@@ -70,7 +70,7 @@ static void dns_message(struct sinks *s, struct witness *w, const struct sockadd
 	int st, rcode;
 	size_t n;
 
-	st = dns_parse_query(msg, len, &s->query);
+	st = dns_sink_parse_query(msg, len, &s->query);
 	n = dns_build_reply(msg, len, st, &s->query, &s->zone, out + 2, DNS_MAX_REPLY, &rcode);
 	dns_record(s, w, peer, &s->query, st, rcode);
 	if (!n)

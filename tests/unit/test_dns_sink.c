@@ -64,7 +64,7 @@ static void test_parse_valid(void)
 	uint8_t b[512];
 	size_t n = mkq(b, 0xbeef, "Allowed.TEST", 1, true);
 
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT_EQUAL(q.id, 0xbeef);
 	CU_ASSERT_EQUAL(q.qdcount, 1);
 	CU_ASSERT_EQUAL(q.arcount, 1);
@@ -76,7 +76,7 @@ static void test_parse_valid(void)
 	CU_ASSERT(memcmp(q.q[0].wire, "\7Allowed\4TEST", 14) == 0);
 
 	n = mkq(b, 1, "", 2, false); /* the root */
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT_STRING_EQUAL(q.q[0].text, ".");
 }
 
@@ -90,7 +90,7 @@ static void test_parse_escapes(void)
 	n += sizeof(name);
 	memcpy(b + n, "\0\1\0\1", 4);
 	n += 4;
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT_STRING_EQUAL(q.q[0].text, "a\\.\\000b.\\\\");
 }
 
@@ -109,7 +109,7 @@ static void test_parse_pointers(void)
 	b[n++] = (uint8_t)q1;
 	memcpy(b + n, "\0\x10\0\1", 4);
 	n += 4;
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT_EQUAL(q.nq, 2);
 	CU_ASSERT_STRING_EQUAL(q.q[1].text, "pm0123456789abcdef01234567.exfil.test");
 	CU_ASSERT_EQUAL(q.q[1].qtype, 16);
@@ -118,22 +118,22 @@ static void test_parse_pointers(void)
 
 	/* a pointer to itself, forwards, into the header */
 	uint8_t self[] = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1};
-	CU_ASSERT_EQUAL(dns_parse_query(self, sizeof(self), &q), DNS_ERR_POINTER);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(self, sizeof(self), &q), DNS_ERR_POINTER);
 	uint8_t fwd[] = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 14, 1, 'a', 0, 0, 1, 0, 1};
-	CU_ASSERT_EQUAL(dns_parse_query(fwd, sizeof(fwd), &q), DNS_ERR_POINTER);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(fwd, sizeof(fwd), &q), DNS_ERR_POINTER);
 	uint8_t hdr[] = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 2, 0, 1, 0, 1};
-	CU_ASSERT_EQUAL(dns_parse_query(hdr, sizeof(hdr), &q), DNS_ERR_POINTER);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(hdr, sizeof(hdr), &q), DNS_ERR_POINTER);
 	/* a loop: label at 12, then a pointer back to 12 (inside the same name) */
 	uint8_t loop[] = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0xc0, 12, 0, 1, 0, 1};
-	CU_ASSERT_EQUAL(dns_parse_query(loop, sizeof(loop), &q), DNS_ERR_POINTER);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(loop, sizeof(loop), &q), DNS_ERR_POINTER);
 	/* two names pointing at each other: the second jumps back into the
 	 * first, whose pointer would jump forward again */
 	uint8_t two[] = {0,    1,  0, 0, 0, 2, 0, 0,   0,    0,	 0, 0, 1, 'a',
 			 0xc0, 20, 0, 1, 0, 1, 1, 'b', 0xc0, 12, 0, 1, 0, 1};
-	CU_ASSERT(dns_parse_query(two, sizeof(two), &q) < 0);
+	CU_ASSERT(dns_sink_parse_query(two, sizeof(two), &q) < 0);
 	/* pointer cut in half */
 	uint8_t half[] = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0};
-	CU_ASSERT_EQUAL(dns_parse_query(half, sizeof(half), &q), DNS_ERR_TRUNCATED);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(half, sizeof(half), &q), DNS_ERR_TRUNCATED);
 }
 
 static void test_parse_truncated(void)
@@ -142,16 +142,16 @@ static void test_parse_truncated(void)
 	size_t n = mkq(b, 9, "pm0123456789abcdef01234567.exfil.test", 1, false);
 
 	for (size_t l = 0; l < n; l++)
-		CU_ASSERT_EQUAL(dns_parse_query(b, l, &q),
+		CU_ASSERT_EQUAL(dns_sink_parse_query(b, l, &q),
 				l < 12 ? DNS_ERR_SHORT : DNS_ERR_TRUNCATED);
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	/* the question is valid, the second promised one is missing */
 	b[5] = 2;
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_ERR_TRUNCATED);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_ERR_TRUNCATED);
 	CU_ASSERT_EQUAL(q.nq, 1);
 	CU_ASSERT(dns_name_has_marker(&q.q[0], MARKER, 26));
 	b[5] = 0;
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_ERR_NOQUESTION);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_ERR_NOQUESTION);
 }
 
 static void test_parse_label_and_name_limits(void)
@@ -164,9 +164,9 @@ static void test_parse_label_and_name_limits(void)
 	n += 64;
 	b[n++] = 0;
 	memcpy(b + n, "\0\1\0\1", 4);
-	CU_ASSERT_EQUAL(dns_parse_query(b, n + 4, &q), DNS_ERR_LABEL);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n + 4, &q), DNS_ERR_LABEL);
 	b[12] = 0x80;
-	CU_ASSERT_EQUAL(dns_parse_query(b, n + 4, &q), DNS_ERR_LABEL);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n + 4, &q), DNS_ERR_LABEL);
 
 	/* exactly 255 octets: 3 x (1+63) + (1+61) + 1 */
 	for (int extra = 0; extra < 2; extra++) {
@@ -182,7 +182,7 @@ static void test_parse_label_and_name_limits(void)
 		b[n++] = 0;
 		memcpy(b + n, "\0\1\0\1", 4);
 		n += 4;
-		CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), extra ? DNS_ERR_NAME : DNS_OK);
+		CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), extra ? DNS_ERR_NAME : DNS_OK);
 		if (!extra)
 			CU_ASSERT_EQUAL(q.q[0].wire_len, 255);
 	}
@@ -204,7 +204,7 @@ static void test_parse_label_and_name_limits(void)
 	b[n++] = 12;
 	memcpy(b + n, "\0\1\0\1", 4);
 	n += 4;
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_ERR_NAME);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_ERR_NAME);
 	CU_ASSERT_EQUAL(q.nq, 1);
 }
 
@@ -213,7 +213,7 @@ static int answer(const uint8_t *r, size_t n, uint16_t *type, uint8_t *rdata, si
 {
 	size_t off;
 
-	if (dns_parse_query(r, n, &q) != DNS_OK)
+	if (dns_sink_parse_query(r, n, &q) != DNS_OK)
 		return -1;
 	off = 12 + q.q[0].wire_len + 4;
 	if (r[6] == 0 && r[7] == 0)
@@ -231,7 +231,7 @@ static int answer(const uint8_t *r, size_t n, uint16_t *type, uint8_t *rdata, si
 static size_t reply(const uint8_t *b, size_t n, uint8_t *out, int *rcode)
 {
 	struct dns_zone z = zone();
-	int st = dns_parse_query(b, n, &q);
+	int st = dns_sink_parse_query(b, n, &q);
 
 	return dns_build_reply(b, n, st, &q, &z, out, DNS_MAX_REPLY, rcode);
 }
@@ -312,19 +312,19 @@ static void test_marker_in_qname(void)
 	size_t n;
 
 	n = mkq(b, 1, "x.PM0123456789ABCDEF01234567.exfil.test", 1, false);
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT(dns_name_has_marker(&q.q[0], MARKER, 26));
 	/* split across labels */
 	n = mkq(b, 1, "pm0123456.789abcdef.01234567.exfil.test", 1, false);
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT(dns_name_has_marker(&q.q[0], MARKER, 26));
 	/* inside a longer label */
 	n = mkq(b, 1, "aaapm0123456789abcdef01234567zzz.test", 1, false);
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT(dns_name_has_marker(&q.q[0], MARKER, 26));
 	/* one digit off */
 	n = mkq(b, 1, "pm0123456789abcdef01234568.exfil.test", 1, false);
-	CU_ASSERT_EQUAL(dns_parse_query(b, n, &q), DNS_OK);
+	CU_ASSERT_EQUAL(dns_sink_parse_query(b, n, &q), DNS_OK);
 	CU_ASSERT(!dns_name_has_marker(&q.q[0], MARKER, 26));
 	CU_ASSERT(!dns_name_has_marker(&q.q[0], MARKER, 0));
 }
@@ -381,7 +381,7 @@ static void fuzz_one(const uint8_t *b, size_t n)
 	CU_ASSERT(rn <= DNS_MAX_REPLY);
 	if (rn) {
 		/* every reply we build parses back (FORMERR has no question) */
-		int st = dns_parse_query(r, rn, &q);
+		int st = dns_sink_parse_query(r, rn, &q);
 		CU_ASSERT(st == DNS_OK || (st == DNS_ERR_NOQUESTION && rcode == DNS_RCODE_FORMERR));
 	}
 	for (unsigned i = 0; i < q.nq; i++)

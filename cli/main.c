@@ -9,6 +9,8 @@
 const struct command parity_commands[] = {
 	{"probe", cmd_probe, "probe what the running kernel offers (Landlock, seccomp, protocols)", false},
 	{"run", cmd_run, "run a command under a profile (the reference enforcer)", false},
+	{"attack", cmd_attack, "list, show and run attacks; judge any program (exec) by witnesses", false},
+	{"__attack", cmd_attack_inside, "run a registry attack (inside the sandbox)", true},
 	{"proxy", cmd_proxy, "run the sandbox's CONNECT proxy in the foreground", false},
 	{NULL, NULL, NULL, false},
 };

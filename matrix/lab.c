@@ -116,31 +116,34 @@ struct pod_ctx {
 };
 
 /* The pod's resolv.conf points at the DNS sink, as a pod's points at cluster
- * DNS. An unlinked O_TMPFILE bound over /etc/resolv.conf in the pod's own
- * mount namespace: nothing on disk, nothing to clean up. */
+ * DNS. The pod gets a private tmpfs on /dev/shm in its own mount namespace
+ * (so cells never share POSIX shm either); the file is made there and bound
+ * over /etc/resolv.conf. Both vanish with the mount namespace: nothing on
+ * disk, nothing to clean up. (A bind from an O_TMPFILE or memfd via
+ * /proc/self/fd is refused by the kernel: ENOENT / EINVAL.) */
 static int pod_resolv_conf(struct perr *e)
 {
 	static const char text[] = "# parity lab: the DNS sink plays cluster DNS\n"
 				   "nameserver " LAB_DNS_V4 "\noptions timeout:1 attempts:1\n";
-	char path[64];
+	static const char path[] = "/dev/shm/.parity-resolv.conf";
 	int fd;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return perr_sys(e, errno, "make / private in the pod mount namespace");
-	fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+	if (mkdir("/dev/shm", 01777) < 0 && errno != EEXIST)
+		return perr_sys(e, errno, "mkdir /dev/shm");
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=1777") < 0)
+		return perr_sys(e, errno, "mount a private tmpfs on /dev/shm");
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return perr_sys(e, errno, "O_TMPFILE in /tmp");
-	if (util_write_all(fd, text, sizeof(text) - 1) < 0 || fchmod(fd, 0644) < 0) {
+		return perr_sys(e, errno, "create %s", path);
+	if (util_write_all(fd, text, sizeof(text) - 1) < 0) {
 		close(fd);
-		return perr_sys(e, errno, "write resolv.conf");
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
-		int err = errno;
-		close(fd);
-		return perr_sys(e, err, "bind the lab resolv.conf over /etc/resolv.conf");
+		return perr_sys(e, errno, "write %s", path);
 	}
 	close(fd);
+	if (mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
+		return perr_sys(e, errno, "bind the lab resolv.conf over /etc/resolv.conf");
 	return 0;
 }
 

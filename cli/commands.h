@@ -15,6 +15,7 @@ struct command {
 
 int cmd_probe(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 extern const struct command parity_commands[];
 

@@ -9,6 +9,7 @@
 const struct command parity_commands[] = {
 	{"probe", cmd_probe, "probe what the running kernel offers (Landlock, seccomp, protocols)", false},
 	{"run", cmd_run, "run a command under a profile (the reference enforcer)", false},
+	{"vm", cmd_vm, "real Debian kernels under QEMU: fetch, list, run", false},
 	{NULL, NULL, NULL, false},
 };
 

@@ -80,6 +80,19 @@ extra=$(kernel_field "$kernel" cmdline_extra)
 [ -z "$append" ] || cmdline+=" $append"
 echo "$cmdline" >"$out/cmdline"
 
+# Never leave a QEMU behind, whatever ends this script (a test harness's
+# timeout sends SIGTERM).
+QPID=""
+stop_qemu() {
+	if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
+		kill -TERM "$QPID" 2>/dev/null || true
+		sleep 0.5
+		kill -KILL "$QPID" 2>/dev/null || true
+	fi
+}
+trap stop_qemu EXIT
+trap 'stop_qemu; exit 3' INT TERM
+
 # qemu ACCEL CONSOLE CHANNEL CMDLINE: start QEMU in the background, set QPID.
 qemu() {
 	local a=$1 con=$2 chan=$3 cl=$4 cpu

@@ -54,6 +54,7 @@ fi
 need apt-get apt
 need dpkg-deb dpkg
 need depmod kmod
+need flock util-linux
 
 # --- the private apt state ---------------------------------------------------
 
@@ -280,6 +281,11 @@ for n in "${names[@]}"; do
 		printf '%-24s %-36s same source as above\n' "$n" "$(. "$(record_path "$n")" && echo "$KVER")"
 		continue
 	fi
+	# One fetch per source at a time (two test runs may share the cache).
+	mkdir -p "$VM_CACHE/fetched"
+	exec 9>"$VM_CACHE/fetched/.$k.lock"
+	flock 9
 	fetch_one "$n"
+	exec 9>&-
 	done_keys+="$k "
 done

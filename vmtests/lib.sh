@@ -40,12 +40,33 @@ elif v is not None:
     print(v)
 PY
 }
-kernel_names() { kjson '[x["name"] for x in k["kernels"]]'; }
+_VM_NAMES=""
+kernel_names() {
+	[ -n "$_VM_NAMES" ] || _VM_NAMES=$(kjson '[x["name"] for x in k["kernels"]]')
+	printf '%s\n' "$_VM_NAMES"
+}
 kernel_exists() { local n; n=$(kernel_names) && grep -qxF -- "$1" <<<"$n"; }
 # kernel_field NAME FIELD  (FIELD may be a dotted path: expect.landlock_abi)
 kernel_field() {
-	kernel_exists "$1" || usage_die "unknown kernel '$1' (known: $(kernel_names | tr '\n' ' '))"
-	kjson "__import__('functools').reduce(lambda d, p: d.get(p) if isinstance(d, dict) else None, '$2'.split('.'), next(x for x in k['kernels'] if x['name'] == '$1'))"
+	local v
+	v=$(python3 - "$VM_KERNELS" "$1" "$2" <<'PY'
+import json, sys
+path, name, field = sys.argv[1:]
+try:
+    with open(path) as f:
+        kernels = json.load(f)["kernels"]
+except (OSError, ValueError, KeyError) as e:
+    sys.exit(f"{path}: {e}")
+d = next((x for x in kernels if x.get("name") == name), None)
+if d is None:
+    print("unknown kernel '%s' (known: %s)" % (name, " ".join(x.get("name", "?") for x in kernels)), file=sys.stderr)
+    sys.exit(2)
+for p in field.split("."):
+    d = d.get(p) if isinstance(d, dict) else None
+print("" if d is None else d)
+PY
+	) || { local rc=$?; ((rc == 2)) && exit 2; exit 3; }
+	printf '%s\n' "$v"
 }
 
 # The fetch record of a kernel source (suite + meta-package), written by

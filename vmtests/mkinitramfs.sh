@@ -224,8 +224,8 @@ printf '%s' "$status_lines" >"$S/etc/parity/modules.status"
 echo "$KVER" >"$S/etc/parity/kernel"
 
 (cd "$S" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet) |
-	gzip -1 >"$out.tmp"
-mv "$out.tmp" "$out"
+	gzip -1 >"$stage/initrd"
+mv "$stage/initrd" "$out"
 log "$kernel: built $out ($(du -h "$out" | cut -f1), ${#ko_files[@]} modules)"
 printf '%s' "$status_lines" | sed "s/^/$VM_PROG: $kernel: /" >&2
 echo "$out"

@@ -26,9 +26,10 @@
 # framed block on it after the payload and all its processes are dead
 #   PARITY-RESULTS-BEGIN v1
 #   <base64 of a tar.gz holding results/ and guest/>
-#   PARITY-RESULTS-END status=N size=BYTES sha256=HEX
-# and the block is accepted only if it is the only thing on the port and its
-# size and hash match.
+#   PARITY-RESULTS-END status=N size=BYTES sha256=HEX mac=HEX
+# and the block is accepted only if it is the only thing on the port, its
+# size and hash match, and mac = sha256("KEY status=N size=BYTES sha256=HEX")
+# with this boot's key, which the guest's init alone read (fw_cfg).
 #
 # Output (DIR):
 #   verdict        one line: "REPORTED status=N" or "INCONCLUSIVE: why"
@@ -80,6 +81,10 @@ extra=$(kernel_field "$kernel" cmdline_extra)
 [ -z "$append" ] || cmdline+=" $append"
 echo "$cmdline" >"$out/cmdline"
 
+# The report key: fresh per boot, given to the guest through fw_cfg only;
+# the init reads it before the payload starts and signs the report with it.
+KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
 # Never leave a QEMU behind, whatever ends this script (a test harness's
 # timeout sends SIGTERM).
 QPID=""
@@ -103,6 +108,7 @@ qemu() {
 		acc=(-accel tcg,thread=multi) cpu=max
 	fi
 	"$QEMU" "${acc[@]}" -cpu "$cpu" -m "$mem" -smp "$smp" \
+		-fw_cfg "name=opt/parity/key,string=$KEY" \
 		-nodefaults -nographic -no-reboot -monitor none \
 		-chardev "file,id=con,path=$con" -serial chardev:con \
 		-chardev "file,id=chan,path=$chan" -serial chardev:chan \
@@ -198,9 +204,12 @@ check_channel() {
 		return 1
 	fi
 	local size sum
-	[[ "$last" =~ ^PARITY-RESULTS-END\ status=([0-9]+)\ size=([0-9]+)\ sha256=([0-9a-f]{64})$ ]] ||
+	[[ "$last" =~ ^PARITY-RESULTS-END\ status=([0-9]+)\ size=([0-9]+)\ sha256=([0-9a-f]{64})\ mac=([0-9a-f]{64})$ ]] ||
 		{ WHY="malformed end marker: $last"; return 1; }
 	STATUS=${BASH_REMATCH[1]} size=${BASH_REMATCH[2]} sum=${BASH_REMATCH[3]}
+	local mac=${BASH_REMATCH[4]}
+	[ "$(printf '%s status=%s size=%s sha256=%s' "$KEY" "$STATUS" "$size" "$sum" | sha256sum | cut -d' ' -f1)" = "$mac" ] ||
+		{ WHY="the report is not signed with this boot's key (forged?)"; return 1; }
 	sed '1d;$d' "$clean" | base64 -d >"$out/.pack.tgz" 2>/dev/null || { WHY="results are not valid base64"; return 1; }
 	[ "$(stat -c %s "$out/.pack.tgz")" = "$size" ] || { WHY="results size mismatch"; return 1; }
 	[ "$(sha256_of "$out/.pack.tgz")" = "$sum" ] || { WHY="results checksum mismatch"; return 1; }

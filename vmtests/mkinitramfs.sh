@@ -158,7 +158,7 @@ done <"$modlist"
 # --- the cache key -----------------------------------------------------------
 
 key=$( {
-	echo "v1 $KVER"
+	echo "v2 $KVER"
 	sha256_of "$BUSYBOX"
 	sha256_of "$init"
 	printf '%s' "$load_lines" "$status_lines"
@@ -218,6 +218,16 @@ for rel in "${ko_files[@]}"; do
 	esac
 done
 [ ! -e "$S/payload/run" ] || chmod 755 "$S/payload/run"
+# qemu_fw_cfg, for the init only: it reads the per-boot key with it, then
+# unloads it and deletes this file, before the payload starts. Kept out of
+# lib/modules so that nothing can autoload it by name.
+fw=$(modprobe -d "$MODROOT" -S "$KVER" --show-depends qemu_fw_cfg 2>/dev/null | awk '$1 == "insmod" { print $2 }' | tail -n1)
+case "$fw" in
+*.ko.xz) xz -dc "$fw" >"$S/etc/parity/qemu_fw_cfg.ko" ;;
+*.ko.zst) zstd -qdc "$fw" >"$S/etc/parity/qemu_fw_cfg.ko" ;;
+*.ko) cp "$fw" "$S/etc/parity/qemu_fw_cfg.ko" ;;
+*) log "$kernel: no qemu_fw_cfg module: the guest cannot authenticate its report" ;;
+esac
 depmod -b "$S" "$KVER" || die "depmod on the initramfs tree failed"
 printf '%s' "$load_lines" >"$S/etc/parity/modules.load"
 printf '%s' "$status_lines" >"$S/etc/parity/modules.status"

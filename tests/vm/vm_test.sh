@@ -11,6 +11,8 @@
 #   hang              a payload that never ends, host timeout 25 s: INCONCLUSIVE
 #   tamper            a payload that forges a block on the results channel:
 #                     INCONCLUSIVE, never a pass
+#   forge-reboot      a payload forges a well-formed report and reboots before
+#                     the init can write: only the key tells; INCONCLUSIVE
 #   payload-fail      a payload exiting 3: REPORTED status=3, its results back
 #   payload-timeout   a payload killed by the guest's timeout: REPORTED
 #                     status=137, its partial results back
@@ -89,6 +91,12 @@ tamper)
 	"$vm/run.sh" --out "$out" --run "$here/tamper.sh" --timeout 120 "$kernel" || rc=$?
 	expect_inconclusive "$rc" "$out/$kernel" 'unexpected data on the results channel'
 	grep -q "sha256=$(printf %064d 0)" "$out/$kernel/channel.log" || fail "the forged block is not on the channel"
+	;;
+forge-reboot)
+	"$vm/run.sh" --out "$out" --run "$here/forge-reboot.sh" --timeout 120 "$kernel" || rc=$?
+	expect_inconclusive "$rc" "$out/$kernel" 'not signed with this boot'
+	n=$(grep -c '^PARITY-RESULTS-BEGIN' "$out/$kernel/channel.log" || true)
+	[ "$n" = 1 ] || fail "expected exactly the forged block on the channel, found $n blocks"
 	;;
 payload-fail)
 	"$vm/run.sh" --out "$out" --run "$here/fail.sh" --timeout 120 "$kernel" || rc=$?

@@ -18,6 +18,7 @@ int cmd_run(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
 int cmd_attack_inside(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
 
 extern const struct command parity_commands[];
 

@@ -12,6 +12,7 @@ const struct command parity_commands[] = {
 	{"attack", cmd_attack, "list, show and run attacks; judge any program (exec) by witnesses", false},
 	{"__attack", cmd_attack_inside, "run a registry attack (inside the sandbox)", true},
 	{"proxy", cmd_proxy, "run the sandbox's CONNECT proxy in the foreground", false},
+	{"vm", cmd_vm, "real Debian kernels under QEMU: fetch, list, run", false},
 	{NULL, NULL, NULL, false},
 };
 

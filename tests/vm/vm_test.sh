@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# vm_test.sh CASE [KERNEL] - one test of the vm suite (tests/vm/meson.build).
+#
+#   fetch-cached      fetch every kernel, then fetch again with apt-get and
+#                     apt-cache replaced by failing stubs: the second fetch
+#                     must succeed from the cache alone
+#   kernel NAME       boot NAME with the demonstration payload: it must
+#                     report, and report the Landlock ABI kernels.json expects
+#   broken-init       a guest whose PID 1 exits: INCONCLUSIVE, panic in the log
+#   panic-cmdline     a command line that panics (no init, no root): INCONCLUSIVE
+#   hang              a payload that never ends, host timeout 25 s: INCONCLUSIVE
+#   tamper            a payload that forges a block on the results channel:
+#                     INCONCLUSIVE, never a pass
+#   forge-reboot      a payload forges a well-formed report and reboots before
+#                     the init can write: only the key tells; INCONCLUSIVE
+#   payload-fail      a payload exiting 3: REPORTED status=3, its results back
+#   payload-timeout   a payload killed by the guest's timeout: REPORTED
+#                     status=137, its partial results back
+# Output goes to $PARITY_BUILD_ROOT/vm-tests/CASE/. Exit 77 (skip) when not root.
+set -euo pipefail
+src=${PARITY_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+bld=${PARITY_BUILD_ROOT:-$src/build}
+vm=$src/vmtests
+here=$src/tests/vm
+case_=${1:?usage: vm_test.sh CASE [KERNEL]}
+kernel=${2:-${VM_TEST_KERNEL:-debian-6.1}}
+[ "$(id -u)" = 0 ] || { echo "SKIP: the vm suite needs root (QEMU, mknod in the initramfs)"; exit 77; }
+out=$bld/vm-tests/$case_${2:+-$2}
+rm -rf "$out"
+mkdir -p "$out"
+
+fail() { echo "FAIL: $*"; exit 1; }
+show() { # show DIR: what a reviewer needs when a test fails
+	echo "--- verdict: $(cat "$1/verdict" 2>/dev/null)"
+	echo "--- console log ($1/console.log), last lines:"
+	tail -n 15 "$1/console.log" 2>/dev/null || true
+}
+# expect_inconclusive RC DIR PATTERN: INCONCLUSIVE with the log kept
+expect_inconclusive() {
+	local rc=$1 d=$2 pat=$3
+	show "$d"
+	[ "$rc" = 4 ] || fail "exit status $rc, expected 4 (INCONCLUSIVE)"
+	grep -q '^INCONCLUSIVE' "$d/verdict" || fail "verdict is not INCONCLUSIVE"
+	grep -q "$pat" "$d/verdict" || fail "verdict does not say '$pat'"
+	[ -s "$d/console.log" ] || fail "the console log was not kept"
+	[ ! -e "$d/results" ] || fail "results were accepted from a broken guest"
+	echo "PASS: $(cat "$d/verdict")"
+}
+
+rc=0
+case "$case_" in
+fetch-cached)
+	"$vm/fetch.sh" || fail "first fetch failed"
+	mkdir -p "$out/stubs"
+	for t in apt-get apt-cache; do
+		printf '#!/bin/sh\necho "%s called: $*" >>"%s/called"\nexit 1\n' "$t" "$out" >"$out/stubs/$t"
+		chmod +x "$out/stubs/$t"
+	done
+	PATH=$out/stubs:$PATH "$vm/fetch.sh" | tee "$out/second.txt" || fail "second fetch failed without apt"
+	[ ! -e "$out/called" ] || fail "second fetch used apt: $(cat "$out/called")"
+	n=$(grep -c 'cached, nothing downloaded' "$out/second.txt" || true)
+	((n >= 1)) || fail "second fetch did not report its cache"
+	"$vm/fetch.sh" --list
+	echo "PASS: second fetch downloaded nothing"
+	;;
+kernel)
+	[ -n "${2:-}" ] || fail "kernel NAME"
+	"$vm/run.sh" --out "$out" "$kernel" || rc=$?
+	d=$out/$kernel
+	cat "$d/state" 2>/dev/null || true
+	((rc == 0)) || { show "$d"; fail "run.sh exit status $rc"; }
+	want=$(bash -c '. "$1/lib.sh" && load_record "$2" && echo "$KVER"' vm_test "$vm" "$kernel")
+	got=$(cat "$d/results/uname")
+	[ "$got" = "$want" ] || fail "guest runs $got, fetched $want"
+	echo "PASS: $kernel runs $got, Landlock ABI $(cat "$d/results/landlock_abi"), LSMs $(cat "$d/results/lsm")"
+	;;
+broken-init)
+	"$vm/run.sh" --out "$out" --init "$here/bad-init" --timeout 120 "$kernel" || rc=$?
+	expect_inconclusive "$rc" "$out/$kernel" 'kernel panic'
+	grep -q 'Attempted to kill init' "$out/$kernel/console.log" || fail "no 'Attempted to kill init' in the log"
+	;;
+panic-cmdline)
+	"$vm/run.sh" --out "$out" --append "rdinit=/nonexistent root=/dev/nonexistent" --timeout 120 "$kernel" || rc=$?
+	expect_inconclusive "$rc" "$out/$kernel" 'kernel panic'
+	;;
+hang)
+	"$vm/run.sh" --out "$out" --run "$here/hang.sh" --timeout 25 --payload-timeout 600 "$kernel" || rc=$?
+	expect_inconclusive "$rc" "$out/$kernel" 'timeout'
+	;;
+tamper)
+	"$vm/run.sh" --out "$out" --run "$here/tamper.sh" --timeout 120 "$kernel" || rc=$?
+	expect_inconclusive "$rc" "$out/$kernel" 'unexpected data on the results channel'
+	grep -q "sha256=$(printf %064d 0)" "$out/$kernel/channel.log" || fail "the forged block is not on the channel"
+	;;
+forge-reboot)
+	"$vm/run.sh" --out "$out" --run "$here/forge-reboot.sh" --timeout 120 "$kernel" || rc=$?
+	expect_inconclusive "$rc" "$out/$kernel" 'not signed with this boot'
+	n=$(grep -c '^PARITY-RESULTS-BEGIN' "$out/$kernel/channel.log" || true)
+	[ "$n" = 1 ] || fail "expected exactly the forged block on the channel, found $n blocks"
+	;;
+payload-fail)
+	"$vm/run.sh" --out "$out" --run "$here/fail.sh" --timeout 120 "$kernel" || rc=$?
+	d=$out/$kernel
+	show "$d"
+	[ "$rc" = 1 ] || fail "exit status $rc, expected 1"
+	grep -qx 'REPORTED status=3' "$d/verdict" || fail "verdict is not 'REPORTED status=3'"
+	grep -q 'the payload ran' "$d/results/note" || fail "the payload's results did not come back"
+	echo "PASS: $(cat "$d/verdict")"
+	;;
+payload-timeout)
+	"$vm/run.sh" --out "$out" --run "$here/hang.sh" --timeout 120 --payload-timeout 5 "$kernel" || rc=$?
+	d=$out/$kernel
+	show "$d"
+	[ "$rc" = 1 ] || fail "exit status $rc, expected 1"
+	grep -qx 'REPORTED status=137' "$d/verdict" || fail "verdict is not 'REPORTED status=137'"
+	grep -q started "$d/results/partial" || fail "the partial results did not come back"
+	grep -q payload_killed "$d/guest/info.txt" || fail "guest/info.txt does not say the payload was killed"
+	echo "PASS: $(cat "$d/verdict"), partial results kept"
+	;;
+*) echo "vm_test.sh: unknown case $case_" >&2; exit 2 ;;
+esac

@@ -326,7 +326,8 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	{
 		char dflt[4096];
 		const char *pp = o->policy_path ? o->policy_path
-						: profile_policy_path("default", dflt, sizeof(dflt));
+						: profile_policy_path(p->net.proxy_open ? "open" : "default",
+								      dflt, sizeof(dflt));
 		if (policy_load(pp, &pol, e) < 0)
 			return -1;
 		rep_emit(&rs, "proxy", "policy", REP_INFO, "%s: %zu rule(s)", pp, pol.n_rules);

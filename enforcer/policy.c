@@ -298,7 +298,7 @@ static int parse_rules(json_t *root, const char *file, struct policy *p, struct 
 
 int policy_parse(const char *text, const char *file, struct policy *p, struct perr *e)
 {
-	static const char *const top_keys[] = {"version", "resolver", "allow", NULL};
+	static const char *const top_keys[] = {"version", "resolver", "allow", "open", NULL};
 	json_error_t je;
 	json_t *root, *ver;
 	int rc = -1;
@@ -325,8 +325,13 @@ int policy_parse(const char *text, const char *file, struct policy *p, struct pe
 		perr_usage(e, "%s: field 'version': unsupported policy version (expected 1)", file);
 		goto out;
 	}
-	if (parse_resolver(root, file, p, e) != 0 || parse_rules(root, file, p, e) != 0)
+	if (parse_resolver(root, file, p, e) != 0 || parse_rules(root, file, p, e) != 0 ||
+	    json_get_bool(root, "open", false, &p->open, file, "", e) != 0)
 		goto out;
+	if (p->open && p->n_rules) {
+		perr_usage(e, "%s: field 'open': an open policy has no allow rules", file);
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(root);
@@ -388,9 +393,15 @@ bool policy_host_matches(const struct policy_rule *r, const char *host,
 	return false;
 }
 
+/* The rule an open policy matches: any host, any port, no address checks
+ * (policy_check_addresses recognises it). */
+static const struct policy_rule open_rule = {.kind = HOST_NONE};
+
 const struct policy_rule *policy_match(const struct policy *p, const char *host,
 				       const struct netaddr *host_ip, uint16_t port)
 {
+	if (p->open)
+		return &open_rule;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 		bool port_ok = false;
@@ -406,6 +417,8 @@ const char *policy_check_addresses(const struct policy_rule *r, uint16_t port,
 				   const struct netaddr *addrs, size_t n, size_t *bad)
 {
 	*bad = 0;
+	if (r == &open_rule)
+		return NULL;
 	if (!r->allowed_ips) {
 		for (size_t i = 0; i < n; i++) {
 			if (netaddr_internal_kind(&addrs[i])) {

@@ -53,6 +53,10 @@ enum resolver_kind {
 };
 
 struct policy {
+	/* "open": true - every host and port is allowed and no address is
+	 * refused. Only for the positive control (profile none), so that
+	 * attacks on the proxy's policy can escape there; never for a sandbox. */
+	bool open;
 	struct policy_rule *rules;
 	size_t n_rules;
 	enum resolver_kind resolver;

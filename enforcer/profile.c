@@ -263,7 +263,7 @@ static int parse_identity(json_t *o, const char *file, struct profile_identity *
 
 static int parse_network(json_t *o, const char *file, struct profile_network *n, struct perr *e)
 {
-	static const char *const keys[] = {"mode", "proxy", "namespace", NULL};
+	static const char *const keys[] = {"mode", "proxy", "proxy_policy", "namespace", NULL};
 	static const char *const ns_keys[] = {"host_addr", "sandbox_addr", "nftables", NULL};
 	const char *mode = "host", *proxy = NULL, *s;
 	json_t *ns = NULL;
@@ -281,6 +281,16 @@ static int parse_network(json_t *o, const char *file, struct profile_network *n,
 	else
 		return perr_usage(e, "%s: field 'network.mode': expected \"host\" or \"namespace\"",
 				  file);
+	{
+		const char *pp = "default";
+		if (json_get_str(o, "proxy_policy", false, &pp, file, "network", e) < 0)
+			return -1;
+		if (strcmp(pp, "open") == 0)
+			n->proxy_open = true;
+		else if (strcmp(pp, "default") != 0)
+			return perr_usage(e, "%s: field 'network.proxy_policy': expected \"default\" or "
+					     "\"open\"", file);
+	}
 	if (parse_hostport(proxy, n->proxy_host, sizeof(n->proxy_host), &n->proxy_port) < 0)
 		return perr_usage(e,
 				  "%s: field 'network.proxy': expected a numeric ADDR:PORT or "

@@ -78,6 +78,10 @@ struct profile_network {
 	enum net_mode mode;
 	char proxy_host[64]; /* listen address (numeric), e.g. "127.0.0.1" */
 	uint16_t proxy_port;
+	/* The proxy's allowlist when none is given: false = the shipped
+	 * default (lab: lab.json); true = an open proxy (the positive control:
+	 * attacks on the proxy policy must be able to escape under `none`). */
+	bool proxy_open;
 	/* NET_NAMESPACE */
 	char host_addr[64];    /* "10.200.0.1" */
 	char sandbox_addr[64]; /* "10.200.0.2" */

@@ -237,7 +237,8 @@ static int pod_main(void *arg)
 	run_opts_init(&o);
 	o.profile = p;
 	o.policy_path = pc->c->policy_path ? pc->c->policy_path
-					   : profile_policy_path("lab", policy, sizeof(policy));
+					   : profile_policy_path(p->net.proxy_open ? "lab-open" : "lab",
+								 policy, sizeof(policy));
 	o.landlock_abi_cap = pc->c->landlock_abi_cap;
 	o.compat = pc->c->compat;
 	o.argv = pc->c->argv;
@@ -752,6 +753,27 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 						  LAB_DNS_V6,  LAB_ALLOWED_V4, NULL};
 		struct perr je;
 
+		/* The proxy is a layer under test too: a tunnel it opened to anything
+		 * but the lab's one allowed upstream is a pivot that worked (T13,
+		 * D05, D07), whether or not a sink listened there. */
+		{
+			size_t li;
+			json_t *l;
+			json_array_foreach(lines, li, l)
+			{
+				const char *kind = json_string_value(json_object_get(l, "kind"));
+				const char *dec = json_string_value(json_object_get(l, "decision"));
+				const char *ra = json_string_value(json_object_get(l, "remote_addr"));
+				if (kind && dec && ra && strcmp(kind, "connect") == 0 &&
+				    strcmp(dec, "allowed") == 0 && strcmp(ra, LAB_ALLOWED_V4) != 0)
+					add_escape(o, "the proxy opened a tunnel to %s:%lld for CONNECT %s:%lld "
+						      "(outside the lab's allowlist)",
+						   ra,
+						   json_integer_value(json_object_get(l, "remote_port")),
+						   json_string_value(json_object_get(l, "host")),
+						   json_integer_value(json_object_get(l, "port")));
+			}
+		}
 		json_object_set_new(ev, "proxy_log", lines);
 		if (capture_judge(cap, o->marker, pod_addrs, svc, recs, nrec, &v, &je) == 0) {
 			json_object_set_new(ev, "capture", capture_verdict_json(&v, 64));

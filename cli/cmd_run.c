@@ -189,6 +189,7 @@ int cmd_run(int argc, char **argv)
 	c.o.argv = argv + optind;
 	c.o.extra_ro = ro;
 	c.o.extra_rw = rw;
+	c.o.export_supervisor_pid = true;
 	/* Open output files now, as the caller: the supervisor may drop to an
 	 * unprivileged pod identity that could not open them later. */
 	if (report) {

@@ -270,15 +270,22 @@ int netns_teardown(struct netns_sandbox *sb, struct perr *e)
 	if (!e)
 		e = &local;
 	sb->active = false;
-	if (sb->fwd_table[0] && sb->host_if[0]) {
+	if (sb->host_if[0]) {
 		/* Processes may still run in the sandbox: cut the veth before
 		 * removing its filter, or they would be left unfiltered. Down
 		 * is enough (and far cheaper than deleting it); the veth goes
-		 * with the sandbox netns. */
+		 * with the sandbox netns. Down matters without a supervisor
+		 * table too: it withdraws the host side's route to the sandbox
+		 * subnet at once, while the kernel destroys the namespace (and
+		 * the veth) asynchronously; a run started right after ours would
+		 * otherwise find two routes to the same /24 and lose its first
+		 * packets to the dying veth (seen: 1 s SYN retransmits). */
 		host = nl_ctx_open(sb->host_ns_fd, e);
 		if (!host || (nl_link_down(host, sb->host_if, e) < 0 && e->sys_errno != ENODEV)) {
-			rc = perr_prefix(e, "teardown: table inet %s kept", sb->fwd_table);
-		} else if (nft_delete_table(sb->host_ns_fd, "inet", sb->fwd_table, e) < 0) {
+			if (sb->fwd_table[0])
+				rc = perr_prefix(e, "teardown: table inet %s kept", sb->fwd_table);
+		} else if (sb->fwd_table[0] &&
+			   nft_delete_table(sb->host_ns_fd, "inet", sb->fwd_table, e) < 0) {
 			rc = perr_prefix(e, "teardown");
 		}
 		nl_ctx_close(host);

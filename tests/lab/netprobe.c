@@ -1,0 +1,167 @@
+/* netprobe - one network or signal action, run inside a sandbox by the lab
+ * tests; prints "result=ok" or "result=ERRNO-NAME" and exits 0 / 1.
+ *
+ *   netprobe udp-socket
+ *   netprobe udp-send HOST PORT MSG
+ *   netprobe tcp-connect HOST PORT [TIMEOUT_MS]
+ *   netprobe kill PID|supervisor SIGNO
+ *   netprobe abstract-connect NAME
+ *   netprobe connect-proxy PROXY_HOST PROXY_PORT TARGET_HOST:PORT
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int result(int err, const char *extra)
+{
+	printf("result=%s%s%s\n", err ? strerrorname_np(err) : "ok", extra ? " " : "",
+	       extra ? extra : "");
+	return err ? 1 : 0;
+}
+
+static socklen_t addr(const char *host, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(host, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, host, &a->sin6_addr);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, host, &a->sin_addr);
+	return sizeof(*a);
+}
+
+static int tcp_connect(const char *host, int port, int timeout_ms, int *fd_out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr(host, port, &ss);
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
+	socklen_t el = sizeof(err);
+
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (errno != EINPROGRESS) {
+			err = errno;
+			close(fd);
+			return err;
+		}
+		if (poll(&p, 1, timeout_ms) <= 0) {
+			close(fd);
+			return ETIMEDOUT;
+		}
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		if (err) {
+			close(fd);
+			return err;
+		}
+	}
+	fcntl(fd, F_SETFL, 0);
+	if (fd_out)
+		*fd_out = fd;
+	else
+		close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	if (strcmp(argv[1], "udp-socket") == 0) {
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		return result(fd < 0 ? errno : 0, NULL);
+	}
+	if (strcmp(argv[1], "udp-send") == 0 && argc == 5) {
+		struct sockaddr_storage ss;
+		socklen_t len = addr(argv[2], atoi(argv[3]), &ss);
+		int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+		if (fd < 0)
+			return result(errno, "(socket)");
+		if (sendto(fd, argv[4], strlen(argv[4]), 0, (struct sockaddr *)&ss, len) < 0)
+			return result(errno, "(sendto)");
+		return result(0, NULL);
+	}
+	if (strcmp(argv[1], "tcp-connect") == 0 && argc >= 4) {
+		double t0 = now_ms();
+		char ms[32];
+		int err = tcp_connect(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 2000, NULL);
+		snprintf(ms, sizeof(ms), "ms=%.1f", now_ms() - t0);
+		return result(err, ms);
+	}
+	if (strcmp(argv[1], "kill") == 0 && argc == 4) {
+		/* "supervisor": $PARITY_SUPERVISOR_PID, as the agent would find it. */
+		const char *who = strcmp(argv[2], "supervisor") == 0 ? getenv("PARITY_SUPERVISOR_PID")
+								     : argv[2];
+		if (!who)
+			return result(ESRCH, "(no PARITY_SUPERVISOR_PID)");
+		int r = kill(atoi(who), atoi(argv[3]));
+		return result(r < 0 ? errno : 0, NULL);
+	}
+	if (strcmp(argv[1], "abstract-connect") == 0 && argc == 3) {
+		struct sockaddr_un a = {.sun_family = AF_UNIX};
+		size_t n = strlen(argv[2]);
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (n + 1 > sizeof(a.sun_path))
+			return 2;
+		memcpy(a.sun_path + 1, argv[2], n);
+		if (connect(fd, (struct sockaddr *)&a,
+			    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0)
+			return result(errno, NULL);
+		(void)!write(fd, "hello\n", 6);
+		return result(0, NULL);
+	}
+	if (strcmp(argv[1], "connect-proxy") == 0 && argc == 5) {
+		char req[512], buf[4096];
+		int fd = -1, err = tcp_connect(argv[2], atoi(argv[3]), 2000, &fd);
+		ssize_t n;
+		struct timeval tv = {.tv_sec = 3};
+		if (err)
+			return result(err, "(connect to proxy)");
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", argv[4], argv[4]);
+		(void)!write(fd, req, strlen(req));
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			return result(n < 0 ? errno : ECONNRESET, "(no proxy answer)");
+		buf[n] = 0;
+		if (strncmp(buf, "HTTP/1.1 200", 12) != 0) {
+			char *nl = strchr(buf, '\r');
+			if (nl)
+				*nl = 0;
+			printf("status=%s\n", buf);
+			return result(EACCES, "(proxy refused)");
+		}
+		printf("status=200\n");
+		(void)!write(fd, "ping-parity\n", 12);
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n > 0 && memmem(buf, (size_t)n, "ping-parity", 11))
+			return result(0, "echo=ok");
+		return result(EIO, "(no echo)");
+	}
+	fprintf(stderr, "netprobe: bad arguments\n");
+	return 2;
+}

@@ -1,0 +1,427 @@
+/* test_run - `parity run` on a real kernel (issues 2 and 3): every check
+ * runs the real binary under a profile, with the `none` profile (or
+ * namespace without nftables) as the control that must succeed.
+ *
+ * The test moves itself into a private netns (it plays the pod): upstream
+ * 203.0.113.80:443 (echo) on lo, a loopback TCP listener, an abstract unix
+ * listener, and a same-uid victim outside the sandbox. Nothing touches the
+ * host's network.
+ *
+ *   test_run platform | namespace | leak
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "net_lab.h"
+#include "nft.h"
+#include "nl.h"
+#include "util.h"
+
+static const char *parity_bin, *netprobe, *source_root;
+static char tmpdir[64];
+static char policy_path[128];
+
+struct run {
+	int code;
+	char out[8192];
+	double ms;
+};
+
+/* Run `parity run ARGS... -- netprobe PROBE...`, collect stdout+stderr. */
+static void prun(struct run *r, const char *const *args, const char *const *probe)
+{
+	const char *argv[48];
+	size_t k = 0;
+	int p[2], st;
+	pid_t pid;
+	size_t n = 0;
+	double t0 = util_now_ms();
+
+	argv[k++] = parity_bin;
+	argv[k++] = "run";
+	for (size_t i = 0; args[i]; i++)
+		argv[k++] = args[i];
+	argv[k++] = "--";
+	argv[k++] = netprobe;
+	for (size_t i = 0; probe[i]; i++)
+		argv[k++] = probe[i];
+	argv[k] = NULL;
+	if (pipe(p) < 0)
+		die("pipe", NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		execv(parity_bin, (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t m = read(p[0], r->out + n, sizeof(r->out) - 1 - n);
+		if (m <= 0)
+			break;
+		n += (size_t)m;
+	}
+	r->out[n] = 0;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	r->code = util_status_code(st);
+	r->ms = util_now_ms() - t0;
+}
+
+static bool says(const struct run *r, const char *what)
+{
+	return strstr(r->out, what) != NULL;
+}
+
+/* ---- fixtures: upstream echo, loopback listener, abstract listener, victim ---- */
+
+static void *echo_main(void *arg)
+{
+	int lfd = *(int *)arg;
+	fcntl(lfd, F_SETFL, 0); /* blocking accept */
+	for (;;) {
+		int c = accept(lfd, NULL, NULL);
+		char buf[4096];
+		ssize_t n;
+		if (c < 0)
+			return NULL;
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			(void)!write(c, buf, (size_t)n);
+		close(c);
+	}
+}
+
+static int abstract_listen(const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memcpy(a.sun_path + 1, name, strlen(name));
+	if (bind(fd, (struct sockaddr *)&a,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name))) < 0 ||
+	    listen(fd, 16) < 0)
+		die("abstract listener", NULL);
+	return fd;
+}
+
+/* A process of `uid` outside the sandbox that reports each signal on a pipe. */
+static pid_t victim_start(uid_t uid, int *report_fd)
+{
+	int p[2];
+	pid_t pid;
+	if (pipe(p) < 0)
+		die("pipe", NULL);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t all;
+		int sfd;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(1);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL);
+		sfd = signalfd(-1, &all, 0);
+		(void)!write(p[1], "R", 1);
+		for (;;) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				_exit(1);
+			char c = (char)si.ssi_signo;
+			(void)!write(p[1], &c, 1);
+		}
+	}
+	close(p[1]);
+	{
+		char c;
+		if (read(p[0], &c, 1) != 1)
+			die("victim did not start", NULL);
+	}
+	*report_fd = p[0];
+	return pid;
+}
+
+static int victim_signals(int fd, int wait_ms)
+{
+	int n = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, wait_ms) > 0) {
+		char c;
+		if (read(fd, &c, 1) != 1)
+			break;
+		n++;
+		wait_ms = 50;
+	}
+	return n;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		die("write fixture", NULL);
+}
+
+static void setup_common(void)
+{
+	struct perr e;
+	struct nl_ctx *c;
+	static int up;
+	pthread_t th;
+
+	perr_clear(&e);
+	parity_bin = getenv("PARITY_BIN");
+	netprobe = getenv("NETPROBE_BIN");
+	source_root = getenv("PARITY_SOURCE_ROOT");
+	if (!parity_bin || !netprobe || !source_root) {
+		printf("PARITY_BIN, NETPROBE_BIN and PARITY_SOURCE_ROOT must be set\n");
+		exit(2);
+	}
+	net_isolate();
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/parity-test-run-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		die("mkdtemp", NULL);
+	chmod(tmpdir, 0755);
+	c = nl_ctx_open(-1, &e);
+	if (!c || nl_addr_add(c, "lo", "203.0.113.80/32", &e) < 0)
+		die("upstream address", &e);
+	nl_ctx_close(c);
+	up = probe_tcp_listen(-1, "203.0.113.80", 443);
+	if (up < 0)
+		die("upstream listener", NULL);
+	pthread_create(&th, NULL, echo_main, &up);
+	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", tmpdir);
+	write_file(policy_path,
+		   "{\"version\":1,\"resolver\":\"system\",\"allow\":[{\"host\":\"203.0.113.80\","
+		   "\"ports\":[443],\"allowed_ips\":[\"203.0.113.0/24\"]}]}\n");
+}
+
+static void cleanup_tmp(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (tmpdir[0])
+		(void)!system(cmd);
+}
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* ---- issue 2: platform ---- */
+
+static void test_platform(void)
+{
+	struct run r;
+	char port[16], vpid[16], abs[64], rep[128], sig[8];
+	int lfd = probe_tcp_listen(-1, "127.0.0.1", 0), afd, vfd;
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	pid_t victim;
+	FILE *f;
+	char buf[65536];
+	size_t n;
+
+	getsockname(lfd, (struct sockaddr *)&a, &al);
+	snprintf(port, sizeof(port), "%u", ntohs(a.sin_port));
+	snprintf(abs, sizeof(abs), "parity-test-%d", (int)getpid());
+	afd = abstract_listen(abs);
+	victim = victim_start(10001, &vfd);
+	snprintf(vpid, sizeof(vpid), "%d", (int)victim);
+	snprintf(sig, sizeof(sig), "%d", SIGURG);
+
+	prun(&r, ARGS("--profile", "platform"), ARGS("udp-socket"));
+	CHECK(r.code == 1 && says(&r, "result=EPERM"), "platform: socket(AF_INET, SOCK_DGRAM) fails EPERM (%s)", r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("udp-socket"));
+	CHECK(r.code == 0 && says(&r, "result=ok"), "control none: socket(AF_INET, SOCK_DGRAM) works");
+
+	prun(&r, ARGS("--profile", "platform"), ARGS("tcp-connect", "127.0.0.1", port));
+	CHECK(r.code == 1 && says(&r, "result=EACCES"), "platform: TCP to 127.0.0.1:%s fails EACCES (%s)", port, r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("tcp-connect", "127.0.0.1", port));
+	CHECK(r.code == 0, "control none: TCP to 127.0.0.1:%s connects", port);
+
+	prun(&r, ARGS("--profile", "platform", "--policy", policy_path),
+	     ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.80:443"));
+	CHECK(r.code == 0 && says(&r, "status=200") && says(&r, "echo=ok"),
+	      "platform: CONNECT to the allowed upstream relays both ways (%s)", r.out);
+	prun(&r, ARGS("--profile", "platform", "--policy", policy_path),
+	     ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.81:443"));
+	CHECK(r.code == 1 && says(&r, "403"), "platform: a denied CONNECT gets 403 (%s)", r.out);
+	prun(&r, ARGS("--profile", "none", "--policy", policy_path),
+	     ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.80:443"));
+	CHECK(r.code == 0 && says(&r, "echo=ok"), "control none: the same CONNECT relays");
+
+	/* The supervisor and the proxy share the agent's uid (the PR's one-uid
+	 * pod) and its PID namespace: only the Landlock signal scope stands
+	 * between them. SIGURG is ignored by default, so the control harms
+	 * nothing. A process in another PID namespace (victim) is invisible. */
+	prun(&r, ARGS("--profile", "platform"), ARGS("kill", "supervisor", sig));
+	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	      "platform: a signal to the same-uid supervisor outside the sandbox fails EPERM (%s)", r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("kill", "supervisor", sig));
+	CHECK(r.code == 0, "control none: the same signal is delivered (%s)", r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("kill", vpid, sig));
+	CHECK(r.code == 1 && says(&r, "result=ESRCH") && victim_signals(vfd, 200) == 0,
+	      "a process outside the run's PID namespace is not even visible (%s)", r.out);
+
+	prun(&r, ARGS("--profile", "platform"), ARGS("abstract-connect", abs));
+	CHECK(r.code == 1 && says(&r, "result=EPERM"), "platform: connect to an abstract socket outside fails (%s)", r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("abstract-connect", abs));
+	CHECK(r.code == 0, "control none: the abstract socket is reachable");
+
+	snprintf(rep, sizeof(rep), "%s/report.json", tmpdir);
+	prun(&r, ARGS("--profile", "platform", "--landlock-abi", "3", "--report", rep),
+	     ARGS("tcp-connect", "127.0.0.1", port));
+	f = fopen(rep, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+	CHECK(r.code == 0 && strstr(buf, "\"net.connect_tcp") && strstr(buf, "\"skipped\""),
+	      "platform --landlock-abi 3: direct TCP goes through, the report lists the skipped net rule");
+	prun(&r, ARGS("--profile", "platform", "--landlock-abi", "3", "--compat", "hard"),
+	     ARGS("tcp-connect", "127.0.0.1", port));
+	CHECK(r.code == 3 && !says(&r, "result=") && says(&r, "connect_tcp") && says(&r, "ABI 4"),
+	      "platform --landlock-abi 3 --compat hard refuses to start, naming the feature (%s)", r.out);
+
+	prun(&r, ARGS("--profile", "no-such-profile"), ARGS("udp-socket"));
+	CHECK(r.code == 2 && !says(&r, "result="), "a bad profile name: exit 2, nothing runs");
+	prun(&r, ARGS("--profile", "platform", "--landlock-abi", "x"), ARGS("udp-socket"));
+	CHECK(r.code == 2 && !says(&r, "result="), "a bad --landlock-abi: exit 2");
+	prun(&r, ARGS("--profile", "platform", "--policy", "/nonexistent.json"), ARGS("udp-socket"));
+	CHECK(r.code == 2 && !says(&r, "result=") && says(&r, "/nonexistent.json"),
+	      "a missing policy file: exit 2 naming it");
+
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
+	close(lfd);
+	close(afd);
+	close(vfd);
+}
+
+/* ---- issue 3: namespace ---- */
+
+static void write_profile_variant(const char *dst, const char *nft)
+{
+	char src[512], *text, *p;
+	size_t len;
+	struct perr e;
+	snprintf(src, sizeof(src), "%s/enforcer/profiles/namespace.json", source_root);
+	text = util_read_file(src, &len, &e);
+	if (!text || !(p = strstr(text, "\"sandbox-output\"")))
+		die("namespace.json", &e);
+	FILE *f = fopen(dst, "w");
+	fwrite(text, 1, (size_t)(p - text), f);
+	fprintf(f, "\"%s\"%s", nft, p + strlen("\"sandbox-output\""));
+	fclose(f);
+	free(text);
+}
+
+static bool captured(struct capture *c, const char *needle)
+{
+	struct capture_cursor cur = {0};
+	struct capture_pkt k;
+	while (capture_next(c, &cur, &k))
+		if (memmem(k.data, k.caplen, needle, strlen(needle)))
+			return true;
+	return false;
+}
+
+static void test_namespace(void)
+{
+	struct run r;
+	char nonft[128], abs[64], sup_sig[8];
+	int afd, ulfd;
+	struct capture *cap;
+	struct perr e;
+	char marker[27], msg[64];
+
+	perr_clear(&e);
+	snprintf(nonft, sizeof(nonft), "%s/namespace-nonft.json", tmpdir);
+	write_profile_variant(nonft, "off");
+	snprintf(abs, sizeof(abs), "parity-test-%d", (int)getpid());
+	afd = abstract_listen(abs);
+	/* A proxy-port listener answers for the proxy in the control. */
+
+	prun(&r, ARGS("--profile", "namespace", "--policy", policy_path),
+	     ARGS("connect-proxy", "10.200.0.1", "3128", "203.0.113.80:443"));
+	CHECK(r.code == 0 && says(&r, "echo=ok"), "namespace: TCP to 10.200.0.1:3128 reaches the proxy and relays (%s)", r.out);
+
+	prun(&r, ARGS("--profile", "namespace"), ARGS("tcp-connect", "10.200.0.1", "22"));
+	CHECK(r.code == 1 && says(&r, "result=ECONNREFUSED") && r.ms < 2000,
+	      "namespace: TCP to 10.200.0.1:22 fails fast with ECONNREFUSED (%s)", r.out);
+	{
+		int l22 = probe_tcp_listen(-1, "0.0.0.0", 22);
+		prun(&r, ARGS("--profile", nonft), ARGS("tcp-connect", "10.200.0.1", "22"));
+		CHECK(r.code == 0, "control namespace without nftables: 10.200.0.1:22 connects (%s)", r.out);
+		close(l22);
+	}
+
+	util_marker(marker);
+	snprintf(msg, sizeof(msg), "udp-%s", marker);
+	ulfd = probe_udp_bind(-1, "10.200.0.1", 9999);
+	if (capture_start(&cap, -1, "any", &e) < 0)
+		die("capture", &e);
+	prun(&r, ARGS("--profile", "namespace"), ARGS("udp-send", "10.200.0.1", "9999", msg));
+	capture_stop(cap, &e);
+	CHECK(!captured(cap, msg), "namespace: a UDP datagram from inside is in no capture on the supervisor side (%s)", r.out);
+	capture_free(cap);
+	if (capture_start(&cap, -1, "any", &e) < 0)
+		die("capture", &e);
+	prun(&r, ARGS("--profile", nonft), ARGS("udp-send", "10.200.0.1", "9999", msg));
+	capture_stop(cap, &e);
+	CHECK(captured(cap, msg) && probe_udp_got(ulfd, msg, 500),
+	      "control namespace without nftables: the datagram is captured and received");
+	capture_free(cap);
+	close(ulfd);
+
+	snprintf(sup_sig, sizeof(sup_sig), "%d", SIGURG);
+	prun(&r, ARGS("--profile", "namespace"), ARGS("kill", "supervisor", sup_sig));
+	CHECK(r.code == 1 && says(&r, "result=EPERM"), "namespace: the agent cannot signal the root supervisor (%s)", r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("kill", "supervisor", sup_sig));
+	CHECK(r.code == 0, "control none: the same signal is permitted");
+
+	prun(&r, ARGS("--profile", "namespace"), ARGS("abstract-connect", abs));
+	CHECK(r.code == 1 && says(&r, "result=ECONNREFUSED"),
+	      "namespace: an abstract socket in the supervisor's netns is unreachable (%s)", r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("abstract-connect", abs));
+	CHECK(r.code == 0, "control none: it is reachable");
+	close(afd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2)
+		return 2;
+	setup_common();
+	if (strcmp(argv[1], "platform") == 0)
+		test_platform();
+	else if (strcmp(argv[1], "namespace") == 0)
+		test_namespace();
+	else {
+		cleanup_tmp();
+		return 2;
+	}
+	cleanup_tmp();
+	printf("%d failure(s)\n", lab_failures);
+	return lab_failures ? 1 : 0;
+}

@@ -1,6 +1,8 @@
 /* netns.c - the namespace mode's network in one call. See netns.h. */
 #include "netns.h"
 
+#include <nftables/libnftables.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +37,19 @@ const char *netns_step_status_name(enum netns_step_status st)
 	return "?";
 }
 
+
+/* The supervisor-forward table is an owner table: closing its owner socket
+ * removes it (the kernel does the same if we die). Without an owner (older
+ * kernels, or a failed setup), delete it by name. */
+static void drop_fwd_table(struct netns_sandbox *sb)
+{
+	if (sb->fwd_owner) {
+		nft_ctx_free(sb->fwd_owner);
+		sb->fwd_owner = NULL;
+	} else if (sb->fwd_table[0]) {
+		nft_delete_table(sb->host_ns_fd, "inet", sb->fwd_table, NULL);
+	}
+}
 static void step(struct netns_sandbox *sb, const char *name, bool required,
 		 enum netns_step_status st, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -93,7 +108,7 @@ static int family_of(const char *a)
 static void undo_failed(struct netns_sandbox *sb)
 {
 	if (sb->fwd_table[0])
-		nft_delete_table(sb->host_ns_fd, "inet", sb->fwd_table, NULL);
+		drop_fwd_table(sb);
 	sb->fwd_table[0] = '\0';
 }
 
@@ -133,6 +148,11 @@ static int apply_nft(const struct netns_cfg *cfg, struct netns_sandbox *sb, stru
 			 sb->host_if);
 		nc.table = sb->fwd_table;
 		nc.host_if = sb->host_if;
+		/* The table lives in the supervisor's netns, which outlives the
+		 * run: make it an owner table, so the kernel removes it when the
+		 * supervisor's socket closes, even after a SIGKILL. */
+		nc.owner_ctx = &sb->fwd_owner;
+		nc.exec = NFT_EXEC_THREAD;
 		rc = nft_apply_supervisor_forward(-1, &nc, sb->rules, NFT_MAX_CMDS, &sb->nrules, e);
 		snprintf(table, sizeof(table), "table inet %s, chains input/forward, host side",
 			 sb->fwd_table);
@@ -284,9 +304,8 @@ int netns_teardown(struct netns_sandbox *sb, struct perr *e)
 		if (!host || (nl_link_down(host, sb->host_if, e) < 0 && e->sys_errno != ENODEV)) {
 			if (sb->fwd_table[0])
 				rc = perr_prefix(e, "teardown: table inet %s kept", sb->fwd_table);
-		} else if (sb->fwd_table[0] &&
-			   nft_delete_table(sb->host_ns_fd, "inet", sb->fwd_table, e) < 0) {
-			rc = perr_prefix(e, "teardown");
+		} else if (sb->fwd_table[0]) {
+			drop_fwd_table(sb);
 		}
 		nl_ctx_close(host);
 	}

@@ -77,6 +77,7 @@ struct netns_sandbox {
 	char host_if[NL_IFNAMSIZ];    /* the veth end in the caller's netns */
 	char sandbox_if[NL_IFNAMSIZ]; /* "eth0" */
 	char fwd_table[64];	      /* supervisor-forward table, "" if none */
+	struct nft_ctx *fwd_owner;    /* its owner socket: freeing it removes the table */
 	size_t nsteps;
 	struct netns_step steps[NETNS_MAX_STEPS];
 	size_t nrules; /* nftables commands, in order */

@@ -140,7 +140,10 @@ int nft_ruleset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, str
 	else
 		snprintf(pfx, sizeof(pfx), NFT_LOG_PREFIX);
 
-	add(&b, true, "add table inet %s", t);
+	if (cfg->owner_ctx)
+		add(&b, true, "add table inet %s { flags owner; }", t);
+	else
+		add(&b, true, "add table inet %s", t);
 	add(&b, true, "flush table inet %s", t);
 	switch (rs) {
 	case NFT_RS_SANDBOX_OUTPUT:
@@ -258,7 +261,8 @@ static void err_text(struct nft_ctx *c, char *out, size_t len)
 
 /* Run each command, stopping after a failed Required one. Returns the index
  * of that command, or -1 when none failed. */
-static long run_cmds(const struct nft_cmd *cmds, size_t n, struct nft_rule_result *res)
+static long run_cmds(const struct nft_cmd *cmds, size_t n, struct nft_rule_result *res,
+		     struct nft_ctx **keep)
 {
 	struct nft_ctx *c = ctx_new();
 	long failed = -1;
@@ -285,20 +289,22 @@ static long run_cmds(const struct nft_cmd *cmds, size_t n, struct nft_rule_resul
 		if (r->required && failed < 0)
 			failed = (long)i;
 	}
-	if (c)
+	if (keep && c && failed < 0)
+		*keep = c; /* its socket owns the table: the caller frees it */
+	else if (c)
 		nft_ctx_free(c);
 	return failed;
 }
 
 static long run_in_thread(int ns_fd, const struct nft_cmd *cmds, size_t n,
-			  struct nft_rule_result *res, struct perr *e)
+			  struct nft_rule_result *res, struct nft_ctx **keep, struct perr *e)
 {
 	int saved;
 	long failed;
 
 	if (nl_netns_enter(ns_fd, &saved, e) < 0)
 		return -2;
-	failed = run_cmds(cmds, n, res);
+	failed = run_cmds(cmds, n, res, keep);
 	if (nl_netns_leave(saved, e) < 0)
 		return -2;
 	return failed;
@@ -328,7 +334,7 @@ static long run_in_child(int ns_fd, const struct nft_cmd *cmds, size_t n,
 		close(p[0]);
 		if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) < 0)
 			_exit(3);
-		failed = run_cmds(cmds, n, res);
+		failed = run_cmds(cmds, n, res, NULL);
 		if (util_write_all(p[1], &failed, sizeof(failed)) < 0 ||
 		    util_write_all(p[1], res, n * sizeof(*res)) < 0)
 			_exit(4);
@@ -353,10 +359,10 @@ static long run_in_child(int ns_fd, const struct nft_cmd *cmds, size_t n,
 }
 
 static long run_cmds_in(int ns_fd, enum nft_exec ex, const struct nft_cmd *cmds, size_t n,
-			struct nft_rule_result *res, struct perr *e)
+			struct nft_rule_result *res, struct nft_ctx **keep, struct perr *e)
 {
 	return ex == NFT_EXEC_FORK ? run_in_child(ns_fd, cmds, n, res, e)
-				   : run_in_thread(ns_fd, cmds, n, res, e);
+				   : run_in_thread(ns_fd, cmds, n, res, keep, e);
 }
 
 int nft_apply_ruleset(int ns_fd, enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg,
@@ -371,7 +377,9 @@ int nft_apply_ruleset(int ns_fd, enum nft_ruleset rs, const struct nft_sandbox_c
 		return -1;
 	if (max < n)
 		return perr_usage(e, "nftables: room for %zu results, %zu commands", max, n);
-	failed = run_cmds_in(ns_fd, cfg->exec, cmds, n, res, e);
+	if (cfg->owner_ctx && cfg->exec == NFT_EXEC_FORK)
+		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
+	failed = run_cmds_in(ns_fd, cfg->exec, cmds, n, res, cfg->owner_ctx, e);
 	if (failed == -2)
 		return perr_prefix(e, "nftables");
 	*nres = n;

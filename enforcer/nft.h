@@ -74,6 +74,12 @@ struct nft_sandbox_cfg {
 	const char *log_tag; /* NULL/"": prefix "parity:bypass:", else
 				"parity:bypass:<tag>:" ([A-Za-z0-9_.-], <= 32) */
 	enum nft_exec exec;
+	/* Non-NULL: create the table with "flags owner" and hand back the
+	 * libnftables context whose netlink socket owns it. The kernel removes
+	 * an owner table when that socket closes, so a supervisor-side table
+	 * cannot outlive a SIGKILLed supervisor. Free the context (nft_ctx_free)
+	 * to remove the table. NFT_EXEC_THREAD only (kernel >= 5.12). */
+	struct nft_ctx **owner_ctx;
 };
 
 struct nft_cmd {

@@ -7,6 +7,7 @@
  *   netprobe kill PID|supervisor SIGNO
  *   netprobe abstract-connect NAME
  *   netprobe connect-proxy PROXY_HOST PROXY_PORT TARGET_HOST:PORT
+ *   netprobe sleep MS [TOKEN...]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -161,6 +162,10 @@ int main(int argc, char **argv)
 		if (n > 0 && memmem(buf, (size_t)n, "ping-parity", 11))
 			return result(0, "echo=ok");
 		return result(EIO, "(no echo)");
+	}
+	if (strcmp(argv[1], "sleep") == 0 && argc >= 3) {
+		usleep((useconds_t)atoi(argv[2]) * 1000);
+		return result(0, NULL);
 	}
 	fprintf(stderr, "netprobe: bad arguments\n");
 	return 2;

@@ -10,6 +10,7 @@
  *   test_run platform | namespace | leak
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include "capture.h"
 #include "net_lab.h"
 #include "nft.h"
+#include <nftables/libnftables.h>
 #include "nl.h"
 #include "util.h"
 
@@ -408,6 +410,131 @@ static void test_namespace(void)
 	close(afd);
 }
 
+/* ---- issue 3: nothing outlives a run, even a SIGKILLed one ---- */
+
+static char leak_token[40];
+
+static int count_token_procs(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d))) {
+		char path[300], buf[4096];
+		int fd;
+		ssize_t r;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (r > 0 && memmem(buf, (size_t)r, leak_token, strlen(leak_token)))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* nftables tables in the test's netns (the supervisor side): the
+ * supervisor-forward variant puts its table here. */
+static int count_nft_tables(void)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *out;
+	int n = 0;
+	if (!ctx)
+		return -1;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	if (nft_run_cmd_from_buffer(ctx, "list tables") == 0) {
+		out = nft_ctx_get_output_buffer(ctx);
+		for (const char *p = out; p && (p = strstr(p, "table ")); p += 6)
+			n++;
+	}
+	nft_ctx_free(ctx);
+	return n;
+}
+
+static int count_parity_files(void)
+{
+	const char *dirs[] = {"/tmp", "/dev/shm", "/run"};
+	int n = 0;
+	for (size_t i = 0; i < 3; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+		while (d && (de = readdir(d)))
+			if (strstr(de->d_name, leak_token) || strncmp(de->d_name, ".parity", 7) == 0)
+				n++;
+		if (d)
+			closedir(d);
+	}
+	return n;
+}
+
+/* Distinct network namespaces that processes are in or hold open,
+ * system-wide (the lab suite runs serially). */
+static int count_netns(void)
+{
+	static struct ns_ref refs[65536];
+	size_t n = netns_scan(refs, 65536), distinct = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = refs[j].ino == refs[i].ino;
+		distinct += !seen;
+	}
+	return (int)distinct;
+}
+
+static void test_leak(void)
+{
+	int procs0, nsids0, veth0, nft0, files0;
+	unsigned seed = (unsigned)getpid();
+	char ro[80];
+
+	snprintf(leak_token, sizeof(leak_token), "leaktoken%d", (int)getpid());
+	snprintf(ro, sizeof(ro), "/nonexistent-%s", leak_token);
+	procs0 = count_token_procs();
+	nsids0 = count_netns();
+	veth0 = veth_count();
+	nft0 = count_nft_tables();
+	files0 = count_parity_files();
+	char fwd[128];
+	snprintf(fwd, sizeof(fwd), "%s/namespace-fwd.json", tmpdir);
+	write_profile_variant(fwd, "supervisor-forward");
+	for (int i = 0; i < 21; i++) {
+		const char *prof = i % 3 == 0 ? "platform" : i % 3 == 1 ? "namespace" : fwd;
+		/* 0-60 ms: setup takes ~5-30 ms, so some kills land in setup,
+		 * some while the command runs. */
+		int delay_us = (int)(rand_r(&seed) % 60000);
+		const char *argv[] = {parity_bin, "run", "--quiet", "--profile", prof, "--ro", ro,
+				      "--", netprobe, "sleep", "30000", leak_token, NULL};
+		pid_t pid = fork();
+		if (pid == 0) {
+			int dn = open("/dev/null", O_WRONLY);
+			dup2(dn, 1);
+			dup2(dn, 2);
+			execv(parity_bin, (char **)argv);
+			_exit(127);
+		}
+		usleep((useconds_t)delay_us);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	CHECK(wait_count(count_token_procs, procs0, 3000) == procs0,
+	      "leak: after 21 SIGKILLed runs (platform, namespace, supervisor-forward), no process of theirs is left");
+	CHECK(wait_count(count_netns, nsids0, 5000) == nsids0,
+	      "leak: the network namespaces are as before (%d, was %d)", count_netns(), nsids0);
+	CHECK(wait_count(veth_count, veth0, 5000) == veth0, "leak: no veth is left (%d)", veth_count());
+	CHECK(wait_count(count_nft_tables, nft0, 3000) == nft0,
+	      "leak: no nftables table is left (%d, was %d)", count_nft_tables(), nft0);
+	CHECK(count_parity_files() == files0, "leak: no temporary file is left");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -417,6 +544,8 @@ int main(int argc, char **argv)
 		test_platform();
 	else if (strcmp(argv[1], "namespace") == 0)
 		test_namespace();
+	else if (strcmp(argv[1], "leak") == 0)
+		test_leak();
 	else {
 		cleanup_tmp();
 		return 2;

@@ -8,6 +8,7 @@
  *   netprobe abstract-connect NAME
  *   netprobe connect-proxy PROXY_HOST PROXY_PORT TARGET_HOST:PORT
  *   netprobe sleep MS [TOKEN...]
+ *   netprobe int80                      (i386 getpid via int $0x80)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -162,6 +163,13 @@ int main(int argc, char **argv)
 		if (n > 0 && memmem(buf, (size_t)n, "ping-parity", 11))
 			return result(0, "echo=ok");
 		return result(EIO, "(no echo)");
+	}
+	if (strcmp(argv[1], "int80") == 0) {
+		/* i386 getpid (20) through the compat entry point: a filter that
+		 * kills on a foreign architecture ends the process with SIGSYS. */
+		long ret;
+		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+		return result(ret < 0 ? (int)-ret : 0, NULL);
 	}
 	if (strcmp(argv[1], "sleep") == 0 && argc >= 3) {
 		usleep((useconds_t)atoi(argv[2]) * 1000);

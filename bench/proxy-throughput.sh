@@ -12,8 +12,8 @@
 # 127.0.0.0/8 upstreams by design, so the sink needs a non-loopback address;
 # the traffic still only crosses the loopback device. Each mode moves BYTES
 # (default 2 GiB) per run; the median of R runs (default 3) is reported.
-# Binaries: $PARITY_BIN and $TCPBENCH_BIN, else build/cli/parity and
-# build/tests/lab/tcpbench.
+# Binaries: $PARITY_BIN and $TCPBENCH_BIN, else build/parity and
+# build/bench/tcpbench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +27,8 @@ while (($#)); do
 	esac
 done
 
-PARITY_BIN=${PARITY_BIN:-$PWD/build/cli/parity}
-TCPBENCH_BIN=${TCPBENCH_BIN:-$PWD/build/tests/lab/tcpbench}
+PARITY_BIN=${PARITY_BIN:-$PWD/build/parity}
+TCPBENCH_BIN=${TCPBENCH_BIN:-$PWD/build/bench/tcpbench}
 for b in "$PARITY_BIN" "$TCPBENCH_BIN"; do
 	[ -x "$b" ] || { echo "proxy-throughput: $b not built (ninja -C build)" >&2; exit 3; }
 done

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Sandbox start-to-exit time, against the peers the issues name (root):
+#   platform:  parity run --profile platform -- /bin/true   vs bwrap --unshare-net
+#   namespace: parity run --profile namespace -- /bin/true  vs bwrap, and vs a
+#              script doing what the reference system does with its CLIs
+#              (ip netns add, veth, addresses, route, nft -f, ip netns exec, del)
+# Prints medians and ratios with the targets: platform <= 1.5x bwrap;
+# namespace <= 2x bwrap and <= 0.2x the CLI script.
+#   bench/startup.sh [--runs N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=50
+while (($#)); do
+	case "$1" in
+	--runs) runs=$2; shift 2 ;;
+	-h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+	*) echo "startup: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+PARITY_BIN=${PARITY_BIN:-$PWD/build/parity}
+BENCHTIME=${BENCHTIME:-$PWD/build/bench/benchtime}
+[ "$(id -u)" = 0 ] || { echo "startup: needs root" >&2; exit 2; }
+
+med() { "$BENCHTIME" -n "$1" -- "${@:2}" | sed -E 's/.*median_ms=([0-9.]+).*/\1/'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# The reference's CLI sequence (openshell-reference.md §1.1-§1.2), once.
+cli=$(mktemp)
+trap 'rm -f "$cli"' EXIT
+cat >"$cli" <<'SH'
+#!/bin/sh
+set -e
+n=sb$$
+ip netns add $n
+ip link add vh$$ type veth peer name vs$$
+ip link set vs$$ netns $n
+ip addr add 10.201.0.1/24 dev vh$$ && ip link set vh$$ up
+ip -n $n addr add 10.201.0.2/24 dev vs$$ && ip -n $n link set vs$$ up && ip -n $n link set lo up
+ip -n $n route add default via 10.201.0.1
+ip netns exec $n nft -f - <<NFT
+table inet openshell_bypass {
+  chain output { type filter hook output priority 0; policy accept;
+    ip daddr 10.201.0.1 tcp dport 3128 accept
+    oifname lo accept
+    ct state established,related accept
+    tcp flags syn limit rate 5/second burst 10 packets log prefix "bypass:"
+    meta nfproto ipv4 meta l4proto tcp reject with icmp type port-unreachable
+    meta nfproto ipv6 meta l4proto tcp reject with icmpv6 type port-unreachable
+    meta l4proto udp limit rate 5/second burst 10 packets log prefix "bypass:"
+    meta nfproto ipv4 meta l4proto udp reject with icmp type port-unreachable
+    meta nfproto ipv6 meta l4proto udp reject with icmpv6 type port-unreachable
+  }
+}
+NFT
+ip netns exec $n /bin/true
+ip netns del $n
+SH
+chmod +x "$cli"
+
+bw=$(med "$runs" bwrap --unshare-net --ro-bind / / /bin/true)
+pl=$(med "$runs" "$PARITY_BIN" run --quiet --profile platform -- /bin/true)
+ns=$(med "$runs" "$PARITY_BIN" run --quiet --profile namespace -- /bin/true)
+cl=$(med "$((runs < 30 ? runs : 30))" unshare -n "$cli")
+printf '%-46s %8s ms\n' "bwrap --unshare-net --ro-bind / / /bin/true" "$bw"
+printf '%-46s %8s ms  %sx bwrap (target <= 1.5)\n' "parity run --profile platform" "$pl" "$(ratio "$pl" "$bw")"
+printf '%-46s %8s ms  %sx bwrap (target <= 2)\n' "parity run --profile namespace" "$ns" "$(ratio "$ns" "$bw")"
+printf '%-46s %8s ms  namespace = %sx of it (target <= 0.2)\n' "reference CLI script (ip, nft)" "$cl" "$(ratio "$ns" "$cl")"

@@ -14,9 +14,10 @@ static void load_shipped(const char *name)
 
 	perr_clear(&e);
 	snprintf(path, sizeof(path), "%s/enforcer/profiles/%s.json", PARITY_SOURCE_ROOT, name);
-	if (profile_load(path, &p, &e) != 0)
+	if (profile_load(path, &p, &e) != 0) {
 		fprintf(stderr, "%s: %s\n", name, e.msg);
-	CU_ASSERT_EQUAL_FATAL(profile_load(path, &p, &e), 0);
+		CU_FAIL_FATAL("shipped profile does not load");
+	}
 	CU_ASSERT_STRING_EQUAL(p.name, name);
 	profile_free(&p);
 }

@@ -577,6 +577,20 @@ static char *read_memfd(int fd)
 	return buf;
 }
 
+struct capture_stopper {
+	struct capture *cap;
+	int rc;
+	struct perr e;
+};
+
+static void *capture_stop_main(void *arg)
+{
+	struct capture_stopper *cs = arg;
+	perr_clear(&cs->e);
+	cs->rc = capture_stop(cs->cap, &cs->e);
+	return NULL;
+}
+
 int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 {
 	struct lab_net net = {-1, -1};
@@ -633,6 +647,11 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	sc.dns_v4 = LAB_DNS_V4;
 	sc.dns_v6 = LAB_DNS_V6;
 	sc.allowed_v4 = LAB_ALLOWED_V4;
+	/* Every process of the pod is dead when the witnesses stop, so what is
+	 * left is only in the kernel's queues (veth delivers synchronously to
+	 * the peer's backlog): a short quiet period is enough. */
+	sc.settle_idle_ms = 5;
+	sc.settle_max_ms = 100;
 	if (sinks_start(&sinks, &sc, e) < 0 || capture_ready(cap, e) < 0)
 		goto out;
 	st.sinks = sinks;
@@ -685,10 +704,22 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	t2 = util_now_ns();
 	o->run_ms = (double)(t2 - t1) / 1e6;
 
-	/* Stop the witnesses (each drains what is still in flight). */
-	if (sinks_stop(sinks, e) < 0 || capture_stop(cap, e) < 0) {
-		o->infra_failed = true;
-		snprintf(o->infra_error, sizeof(o->infra_error), "witness failed: %s", e->msg);
+	/* Stop the witnesses (each drains what is still in flight). Their
+	 * settle periods overlap: the capture stops in its own thread. */
+	{
+		struct capture_stopper cs = {.cap = cap};
+		pthread_t th;
+		bool threaded = pthread_create(&th, NULL, capture_stop_main, &cs) == 0;
+		int src = sinks_stop(sinks, e);
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			capture_stop_main(&cs);
+		if (src < 0 || cs.rc < 0) {
+			o->infra_failed = true;
+			snprintf(o->infra_error, sizeof(o->infra_error), "witness failed: %s",
+				 src < 0 ? e->msg : cs.e.msg);
+		}
 	}
 
 	/* The program. */

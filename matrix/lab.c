@@ -111,6 +111,7 @@ struct pod_ctx {
 	struct lab_shm *shm;
 	int pod_fd;
 	int out_w, err_w, plog_fd;
+	int go_fd; /* one byte: the witnesses are watching; EOF: give up */
 	const char *marker;
 	char abstract[64];
 };
@@ -219,6 +220,19 @@ static int pod_main(void *arg)
 		return PARITY_EXIT_INFRA;
 	}
 	close(ready[0]);
+	/* The harness forks the pod before any of its threads exist (a fork in
+	 * a multi-threaded process can inherit a lock held by another thread),
+	 * then starts the witnesses and says go. */
+	{
+		char go = 0;
+		struct pollfd gp = {.fd = pc->go_fd, .events = POLLIN};
+		if (poll(&gp, 1, 15000) <= 0 || read(pc->go_fd, &go, 1) != 1 || go != 'g') {
+			perr_set(&e, "the harness did not start its witnesses");
+			pod_fail(shm, &e);
+			return PARITY_EXIT_INFRA;
+		}
+		close(pc->go_fd);
+	}
 
 	snprintf(proxy, sizeof(proxy), "%s%s%s:%u", strchr(p->net.proxy_host, ':') ? "[" : "",
 		 p->net.proxy_host, strchr(p->net.proxy_host, ':') ? "]" : "", p->net.proxy_port);
@@ -601,7 +615,7 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	struct pod_ctx pc;
 	struct lab_run_state st;
 	struct reader rout = {0}, rerr = {0};
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, plog = -1;
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, gop[2] = {-1, -1}, plog = -1;
 	pid_t init = -1;
 	bool timed_out = false, readers = false;
 	uint64_t t0 = util_now_ns(), t1, t2;
@@ -633,7 +647,27 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	if (lab_net_build(&net, e) < 0)
 		goto out;
 
-	/* Witnesses first: they must be watching before anything runs. */
+	if (pipe2(gop, O_CLOEXEC) < 0) {
+		perr_sys(e, errno, "pipe");
+		goto out;
+	}
+	/* The pod. */
+	memset(&pc, 0, sizeof(pc));
+	pc.c = c;
+	pc.shm = shm;
+	pc.pod_fd = net.pod_fd;
+	pc.out_w = outp[1];
+	pc.err_w = errp[1];
+	pc.plog_fd = plog;
+	pc.marker = o->marker;
+	pc.go_fd = gop[0];
+	snprintf(pc.abstract, sizeof(pc.abstract), "parity-victim-%.12s", o->marker + 2);
+	init = pidns_spawn(pod_main, &pc, CLONE_NEWNS, false, NULL, e);
+	if (init < 0)
+		goto out;
+	close(gop[0]);
+	gop[0] = -1;
+	/* The witnesses: watching before the pod is told to go. */
 	{
 		struct capture_opts co = {0};
 		if (capture_begin(&cap, net.wan_fd, "pod0", &co, e) < 0)
@@ -658,22 +692,15 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	st.pod_fd = net.pod_fd;
 	st.shm = shm;
 	st.marker = o->marker;
+	if (write(gop[1], "g", 1) != 1) {
+		perr_sys(e, errno, "start the pod");
+		goto out;
+	}
+	close(gop[1]);
+	gop[1] = -1;
 	t1 = util_now_ns();
 	o->lab_ms = (double)(t1 - t0) / 1e6;
 
-	/* The pod. */
-	memset(&pc, 0, sizeof(pc));
-	pc.c = c;
-	pc.shm = shm;
-	pc.pod_fd = net.pod_fd;
-	pc.out_w = outp[1];
-	pc.err_w = errp[1];
-	pc.plog_fd = plog;
-	pc.marker = o->marker;
-	snprintf(pc.abstract, sizeof(pc.abstract), "parity-victim-%.12s", o->marker + 2);
-	init = pidns_spawn(pod_main, &pc, CLONE_NEWNS, false, NULL, e);
-	if (init < 0)
-		goto out;
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
@@ -851,6 +878,9 @@ out:
 		close(outp[1]);
 	if (errp[1] >= 0)
 		close(errp[1]);
+	for (int i = 0; i < 2; i++)
+		if (gop[i] >= 0)
+			close(gop[i]);
 	if (readers) {
 		pthread_join(rout.th, NULL);
 		pthread_join(rerr.th, NULL);

@@ -107,7 +107,9 @@ void attack_request_accomplice(struct attack_log *log, const char *kind, const c
 int attack_main(const char *id);
 
 /* ---- helpers every family uses ---- */
-/* Parse "a.b.c.d"/"v6" + port into a sockaddr; returns its length or 0. */
+/* Parse "a.b.c.d"/"v6" + port into a sockaddr; returns its length or 0.
+ * Writes the whole sockaddr_storage (128 bytes): never pass a cast
+ * sockaddr_in. */
 socklen_t attack_sockaddr(const char *host, uint16_t port, struct sockaddr_storage *ss);
 /* Non-blocking connect with a timeout; returns 0 or -1 with errno. */
 int attack_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms);

@@ -824,8 +824,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 				const char *ra = json_string_value(json_object_get(l, "remote_addr"));
 				if (kind && dec && ra && strcmp(kind, "connect") == 0 &&
 				    strcmp(dec, "allowed") == 0 && strcmp(ra, LAB_ALLOWED_V4) != 0)
-					add_escape(o, "the proxy opened a tunnel to %s:%lld for CONNECT %s:%lld "
-						      "(outside the lab's allowlist)",
+					add_escape(o, "the proxy allowed and dialed %s:%lld for CONNECT "
+						      "%s:%lld (outside the lab's allowlist)",
 						   ra,
 						   json_integer_value(json_object_get(l, "remote_port")),
 						   json_string_value(json_object_get(l, "host")),

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,7 @@ int cmd_run(int argc, char **argv)
 	/* The CLOEXEC flags must not stop the supervisor's own use: it keeps
 	 * them (no exec); the agent closes every fd but stdio. */
 	fflush(NULL);
-	pid = pidns_spawn(run_worker, &c, 0, true, &isolated, &e);
+	pid = pidns_spawn(run_worker, &c, CLONE_NEWNS, true, &isolated, &e);
 	if (pid < 0)
 		return perr_report(&e, "parity run");
 	while (waitpid(pid, &status, 0) < 0) {

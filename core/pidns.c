@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,7 +27,18 @@ struct init_args {
 	int (*fn)(void *);
 	void *arg;
 	pid_t parent;
+	bool own_proc; /* mount a procfs of the new PID namespace */
 };
+
+/* With its own mount namespace, the init mounts a procfs for its PID
+ * namespace: /proc/<pid> then names the processes the sandbox can see
+ * (without it, /proc/$PARITY_SUPERVISOR_PID is a host process). */
+static int mount_own_proc(void)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
 
 static int init_main(void *arg)
 {
@@ -36,6 +48,11 @@ static int init_main(void *arg)
 	sigset_t all;
 
 	pidns_die_with_parent(a->parent);
+	/* A session of its own: kill(0, sig) from inside must never reach the
+	 * caller's process group (the harness, or the user's shell). */
+	setsid();
+	if (a->own_proc && mount_own_proc() < 0)
+		_exit(PARITY_EXIT_INFRA);
 	worker = fork();
 	if (worker < 0)
 		_exit(PARITY_EXIT_INFRA);
@@ -66,7 +83,8 @@ static int init_main(void *arg)
 pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool allow_fallback,
 		  bool *isolated, struct perr *e)
 {
-	struct init_args a = {.fn = fn, .arg = arg, .parent = getpid()};
+	struct init_args a = {.fn = fn, .arg = arg, .parent = getpid(),
+			      .own_proc = (extra_flags & CLONE_NEWNS) != 0};
 	pid_t pid;
 
 	/* glibc's clone() with a stack of its own, as in clone(2)'s example:

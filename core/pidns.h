@@ -16,7 +16,9 @@
 
 #include "err.h"
 
-/* extra_flags: more CLONE_NEW* flags for the namespace (e.g. CLONE_NEWNS).
+/* extra_flags: more CLONE_NEW* flags for the namespace. With CLONE_NEWNS the
+ * init makes / private and mounts a procfs of the new PID namespace on
+ * /proc. The init always starts a new session (setsid).
  * Without the privilege for a PID namespace (not root) and with
  * allow_fallback, the worker is forked directly with PDEATHSIG instead and
  * *isolated is false. Returns init's (or the worker's) pid. */

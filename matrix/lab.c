@@ -129,8 +129,6 @@ static int pod_resolv_conf(struct perr *e)
 	static const char path[] = "/dev/shm/.parity-resolv.conf";
 	int fd;
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return perr_sys(e, errno, "make / private in the pod mount namespace");
 	if (mkdir("/dev/shm", 01777) < 0 && errno != EEXIST)
 		return perr_sys(e, errno, "mkdir /dev/shm");
 	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=1777") < 0)

@@ -590,7 +590,8 @@ const struct attack attacks_signal[] = {
 		 "the supervisor, the proxy and the victims under the same uid.",
 	.syscalls = "kill(-1, SIGUSR1)",
 	.refs = "attack-catalog.md §0.8, B5 S02 (kill_something_info)",
-	.expect = {NS_UID, LL_SIG " for each target (kill returns 0 all the same)", LL_SIG_NOTIFY, LL_SIG},
+	.expect = {NS_UID, LL_SIG " for each target (kill returns 0 all the same)", LL_SIG_NOTIFY,
+		   LL_SIG},
 	.run = s02_all,
     },
     {

@@ -287,114 +287,126 @@ out:
 #define LL_SCOPE "Landlock scope abstract_unix_socket (ABI >= 6): EPERM"
 #define NOTIFY_CONNECT "Landlock scope (EPERM) before the connect/sendto notification"
 
+/* The table keeps the layout of attacks/tcp.c. */
+/* clang-format off */
 const struct attack attacks_abstract[] = {
-    {
-	.id = "A01",
-	.family = FAM_ABSTRACT,
-	.title = "Stream connect to an abstract socket outside the sandbox",
-	.tries = "connect() to \"\\0name\" of a listener on the supervisor's side (X11, "
-		 "containerd-shim style) and send the marker. Abstract names are per network "
-		 "namespace and outside every filesystem rule.",
-	.syscalls = "socket(AF_UNIX, SOCK_STREAM, 0); connect(\"\\0$PARITY_VICTIM_ABSTRACT\"); "
-		    "send",
-	.refs = "attack-catalog.md B4 A01; scoped_abstract_unix_test.c; LTP landlock09; "
-		"CVE-2020-15257",
-	.expect = {NS_ABSTRACT, LL_SCOPE, NOTIFY_CONNECT, LL_SCOPE},
-	.run = a01_stream,
-    },
-    {
-	.id = "A02",
-	.family = FAM_ABSTRACT,
-	.title = "Datagram sendto an abstract socket, unconnected",
-	.tries = "sendto(\"\\0name.dgram\") without connect: the datagram path has its own "
-		 "hook (unix_may_send), distinct from the stream connect.",
-	.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); sendto(\"\\0$PARITY_VICTIM_ABSTRACT.dgram\")",
-	.refs = "attack-catalog.md B4 A02; scoped_abstract_unix_test.c datagram_sockets",
-	.expect = {NS_ABSTRACT, LL_SCOPE " (unix_may_send)", NOTIFY_CONNECT, LL_SCOPE},
-	.run = a02_dgram_sendto,
-    },
-    {
-	.id = "A02.connect",
-	.family = FAM_ABSTRACT,
-	.title = "Datagram connect then write to an abstract socket",
-	.tries = "connect() a SOCK_DGRAM socket to \"\\0name.dgram\", then write(): the connect "
-		 "path of a datagram socket.",
-	.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); connect(\"\\0...dgram\"); write",
-	.refs = "attack-catalog.md B4 A02; scoped_abstract_unix_test.c datagram_sockets",
-	.expect = {NS_ABSTRACT, LL_SCOPE " at connect", NOTIFY_CONNECT, LL_SCOPE},
-	.run = a02_dgram_connect,
-    },
-    {
-	.id = "A03",
-	.family = FAM_ABSTRACT,
-	.title = "Seqpacket connect to an abstract socket",
-	.tries = "SOCK_SEQPACKET goes through the stream connect hook; checked rather than "
-		 "assumed.",
-	.syscalls = "socket(AF_UNIX, SOCK_SEQPACKET, 0); connect(\"\\0...seqpacket\"); send",
-	.refs = "attack-catalog.md B4 A03 (derived from the hook list)",
-	.expect = {NS_ABSTRACT, LL_SCOPE " (unix_stream_connect)", NOTIFY_CONNECT, LL_SCOPE},
-	.run = a03_seqpacket,
-    },
-    {
-	.id = "A05",
-	.family = FAM_ABSTRACT,
-	.title = "Reverse direction: listen on an abstract name, an outside peer connects in",
-	.tries = "The scope restricts only connections that leave the domain. Bind and "
-		 "listen inside; a process outside (the lab's accomplice) connects, and the "
-		 "marker goes out over the accepted connection.",
-	.syscalls = "socket(AF_UNIX, SOCK_STREAM); bind(\"\\0...a05\"); listen; "
-		    "@parity accomplice abstract; accept4; send",
-	.refs = "attack-catalog.md §0.7, B4 A05; landlock-lsm/linux#57",
-	.expect = {NS_ABSTRACT " (the accomplice connects in the pod netns)",
-		   "none: the scope is one-directional and bind is not scoped",
-		   "notify on bind: the supervisor can refuse abstract binds",
-		   "notify on bind (the scope alone does not stop it)"},
-	.run = a05_reverse,
-    },
-    {
-	.id = "A06",
-	.family = FAM_ABSTRACT,
-	.title = "Squat an abstract name outside clients expect a daemon behind",
-	.tries = "Bind a well-known-looking name before its daemon does; outside clients "
-		 "that connect to it talk to the sandbox (credentials, commands, data). "
-		 "Names already held are refused (EADDRINUSE), which is logged on the "
-		 "victim's own name.",
-	.syscalls = "bind(\"\\0$PARITY_VICTIM_ABSTRACT\") (EADDRINUSE); "
-		    "bind(\"\\0...squat\"); listen; @parity accomplice abstract; accept4; send",
-	.refs = "attack-catalog.md B4 A06; landlock-lsm/linux#57",
-	.expect = {NS_ABSTRACT, "none: bind is not scoped",
-		   "notify on bind: the supervisor can refuse abstract binds",
-		   "notify on bind (the scope alone does not stop it)"},
-	.run = a06_squat,
-    },
-    {
-	.id = "A07",
-	.family = FAM_ABSTRACT,
-	.title = "Autobind, then sendto an abstract socket outside",
-	.tries = "bind() with addrlen sizeof(sa_family_t) gets a kernel-chosen abstract name "
-		 "(no name to filter on), then sendto() the outside datagram listener.",
-	.syscalls = "socket(AF_UNIX, SOCK_DGRAM); bind({AF_UNIX}, 2); getsockname; "
-		    "sendto(\"\\0...dgram\")",
-	.refs = "attack-catalog.md B4 A07 (derived)",
-	.expect = {NS_ABSTRACT, LL_SCOPE " at sendto", NOTIFY_CONNECT, LL_SCOPE},
-	.run = a07_autobind,
-    },
-    {
-	.id = "A12",
-	.family = FAM_ABSTRACT,
-	.title = "io_uring IORING_OP_CONNECT to an abstract socket",
-	.tries = "Connect through io_uring, where seccomp does not see the operation; the "
-		 "LSM hook still runs. Here the base seccomp filter refuses io_uring_setup.",
-	.syscalls = "io_uring_setup; socket(AF_UNIX, SOCK_STREAM); IORING_OP_CONNECT "
-		    "\"\\0$PARITY_VICTIM_ABSTRACT\"; send",
-	.needs = {.probe = {"entry_points.io_uring"}},
-	.refs = "attack-catalog.md §0.6, B4 A12; moby#46762",
-	.expect = {"seccomp base filter: io_uring_setup EPERM (and the netns)",
-		   "seccomp base filter: io_uring_setup EPERM (the scope would follow)",
-		   "seccomp base filter: io_uring_setup EPERM",
-		   "io_uring refused; Landlock scope behind it"},
-	.timeout_ms = 5000,
-	.run = a12_io_uring,
-    },
-    {0},
+	{
+		.id = "A01",
+		.family = FAM_ABSTRACT,
+		.title = "Stream connect to an abstract socket outside the sandbox",
+		.tries = "connect() to \"\\0name\" of a listener on the supervisor's side (X11, "
+			 "containerd-shim style) and send the marker. Abstract names are per "
+			 "network namespace and outside every filesystem rule.",
+		.syscalls =
+			"socket(AF_UNIX, SOCK_STREAM, 0); connect(\"\\0$PARITY_VICTIM_ABSTRACT\"); "
+			"send",
+		.refs = "attack-catalog.md B4 A01; scoped_abstract_unix_test.c; LTP landlock09; "
+			"CVE-2020-15257",
+		.expect = {NS_ABSTRACT, LL_SCOPE, NOTIFY_CONNECT, LL_SCOPE},
+		.run = a01_stream,
+	},
+	{
+		.id = "A02",
+		.family = FAM_ABSTRACT,
+		.title = "Datagram sendto an abstract socket, unconnected",
+		.tries = "sendto(\"\\0name.dgram\") without connect: the datagram path has its "
+			 "own hook (unix_may_send), distinct from the stream connect.",
+		.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); "
+			    "sendto(\"\\0$PARITY_VICTIM_ABSTRACT.dgram\")",
+		.refs = "attack-catalog.md B4 A02; scoped_abstract_unix_test.c datagram_sockets",
+		.expect = {NS_ABSTRACT, LL_SCOPE " (unix_may_send)", NOTIFY_CONNECT, LL_SCOPE},
+		.run = a02_dgram_sendto,
+	},
+	{
+		.id = "A02.connect",
+		.family = FAM_ABSTRACT,
+		.title = "Datagram connect then write to an abstract socket",
+		.tries = "connect() a SOCK_DGRAM socket to \"\\0name.dgram\", then write(): the "
+			 "connect path of a datagram socket.",
+		.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); connect(\"\\0...dgram\"); write",
+		.refs = "attack-catalog.md B4 A02; scoped_abstract_unix_test.c datagram_sockets",
+		.expect = {NS_ABSTRACT, LL_SCOPE " at connect", NOTIFY_CONNECT, LL_SCOPE},
+		.run = a02_dgram_connect,
+	},
+	{
+		.id = "A03",
+		.family = FAM_ABSTRACT,
+		.title = "Seqpacket connect to an abstract socket",
+		.tries = "SOCK_SEQPACKET goes through the stream connect hook; checked rather "
+			 "than assumed.",
+		.syscalls =
+			"socket(AF_UNIX, SOCK_SEQPACKET, 0); connect(\"\\0...seqpacket\"); send",
+		.refs = "attack-catalog.md B4 A03 (derived from the hook list)",
+		.expect = {NS_ABSTRACT, LL_SCOPE " (unix_stream_connect)", NOTIFY_CONNECT,
+			   LL_SCOPE},
+		.run = a03_seqpacket,
+	},
+	{
+		.id = "A05",
+		.family = FAM_ABSTRACT,
+		.title = "Reverse direction: listen on an abstract name, an outside peer connects "
+			 "in",
+		.tries =
+			"The scope restricts only connections that leave the domain. Bind and "
+			"listen inside; a process outside (the lab's accomplice) connects, and the "
+			"marker goes out over the accepted connection.",
+		.syscalls = "socket(AF_UNIX, SOCK_STREAM); bind(\"\\0...a05\"); listen; @parity "
+			    "accomplice abstract; accept4; send",
+		.refs = "attack-catalog.md §0.7, B4 A05; landlock-lsm/linux#57",
+		.expect = {NS_ABSTRACT " (the accomplice connects in the pod netns)",
+			   "none: the scope is one-directional and bind is not scoped",
+			   "notify on bind: the supervisor can refuse abstract binds",
+			   "notify on bind (the scope alone does not stop it)"},
+		.run = a05_reverse,
+	},
+	{
+		.id = "A06",
+		.family = FAM_ABSTRACT,
+		.title = "Squat an abstract name outside clients expect a daemon behind",
+		.tries = "Bind a well-known-looking name before its daemon does; outside clients "
+			 "that connect to it talk to the sandbox (credentials, commands, data). "
+			 "Names already held are refused (EADDRINUSE), which is logged on the "
+			 "victim's own name.",
+		.syscalls =
+			"bind(\"\\0$PARITY_VICTIM_ABSTRACT\") (EADDRINUSE); "
+			"bind(\"\\0...squat\"); listen; @parity accomplice abstract; accept4; send",
+		.refs = "attack-catalog.md B4 A06; landlock-lsm/linux#57",
+		.expect = {NS_ABSTRACT, "none: bind is not scoped",
+			   "notify on bind: the supervisor can refuse abstract binds",
+			   "notify on bind (the scope alone does not stop it)"},
+		.run = a06_squat,
+	},
+	{
+		.id = "A07",
+		.family = FAM_ABSTRACT,
+		.title = "Autobind, then sendto an abstract socket outside",
+		.tries = "bind() with addrlen sizeof(sa_family_t) gets a kernel-chosen abstract "
+			 "name (no name to filter on), then sendto() the outside datagram "
+			 "listener.",
+		.syscalls = "socket(AF_UNIX, SOCK_DGRAM); bind({AF_UNIX}, 2); getsockname; "
+			    "sendto(\"\\0...dgram\")",
+		.refs = "attack-catalog.md B4 A07 (derived)",
+		.expect = {NS_ABSTRACT, LL_SCOPE " at sendto", NOTIFY_CONNECT, LL_SCOPE},
+		.run = a07_autobind,
+	},
+	{
+		.id = "A12",
+		.family = FAM_ABSTRACT,
+		.title = "io_uring IORING_OP_CONNECT to an abstract socket",
+		.tries =
+			"Connect through io_uring, where seccomp does not see the operation; the "
+			"LSM hook still runs. Here the base seccomp filter refuses io_uring_setup.",
+		.syscalls = "io_uring_setup; socket(AF_UNIX, SOCK_STREAM); IORING_OP_CONNECT "
+			    "\"\\0$PARITY_VICTIM_ABSTRACT\"; send",
+		.needs = {.probe = {"entry_points.io_uring"}},
+		.refs = "attack-catalog.md §0.6, B4 A12; moby#46762",
+		.expect = {"seccomp base filter: io_uring_setup EPERM (and the netns)",
+			   "seccomp base filter: io_uring_setup EPERM (the scope would follow)",
+			   "seccomp base filter: io_uring_setup EPERM",
+			   "io_uring refused; Landlock scope behind it"},
+		.timeout_ms = 5000,
+		.run = a12_io_uring,
+	},
+	{0},
 };
+/* clang-format on */

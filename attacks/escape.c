@@ -550,193 +550,206 @@ static int e07_x32_pidfd(const struct attack_env *env, struct attack_log *log)
 #define SECCOMP_BASE "seccomp base filter: EPERM"
 #define NO_WITNESS_EXP " [no witness: INCONCLUSIVE until the lab witnesses primitives]"
 
+/* The table keeps the layout of attacks/tcp.c. */
+/* clang-format off */
 const struct attack attacks_escape[] = {
-    {
-	.id = "E01",
-	.family = FAM_ESCAPE,
-	.title = "unshare() a user namespace, then a network namespace",
-	.tries = "Root of a new user namespace holds every capability over a new netns: "
-		 "nf_tables and raw-socket attack surface, but no egress. The primitive is "
-		 "logged; a fresh netns has no route, so nothing outside sees it.",
-	.syscalls = "unshare(CLONE_NEWUSER); unshare(CLONE_NEWNET); connect(sink:443)",
-	.refs = "attack-catalog.md B6 E01; reyn PR #3056; cade#23",
-	.expect = {SECCOMP_BASE " (unshare(CLONE_NEWUSER))" NO_WITNESS_EXP,
-		   SECCOMP_BASE " (Landlock does not restrict unshare)" NO_WITNESS_EXP,
-		   SECCOMP_BASE, SECCOMP_BASE},
-	.run = e01_unshare,
-    },
-    {
-	.id = "E01.clone",
-	.family = FAM_ESCAPE,
-	.title = "clone() into new user and network namespaces",
-	.tries = "The same through clone(CLONE_NEWUSER|CLONE_NEWNET): a filter on unshare "
-		 "alone would miss it (clone3 is ENOSYS so that clone's flags can be "
-		 "inspected).",
-	.syscalls = "clone(CLONE_NEWUSER|CLONE_NEWNET|SIGCHLD); child: connect(sink:443)",
-	.refs = "attack-catalog.md B6 E01; docs/seccomp.md",
-	.expect = {SECCOMP_BASE " (clone(CLONE_NEWUSER))" NO_WITNESS_EXP,
-		   SECCOMP_BASE " (clone(CLONE_NEWUSER))" NO_WITNESS_EXP, SECCOMP_BASE,
-		   SECCOMP_BASE},
-	.run = e01_clone,
-    },
-    {
-	.id = "E03",
-	.family = FAM_ESCAPE,
-	.title = "setns() into the supervisor's network namespace",
-	.tries = "Open /proc/<supervisor>/ns/net (then the proxy's, the victim's), setns "
-		 "into it and send the marker straight to the sink: the way out of the "
-		 "sandbox netns in namespace mode.",
-	.syscalls = "scan /proc; open(/proc/<sup>/ns/net); setns(CLONE_NEWNET); "
-		    "connect(sink:443); send",
-	.refs = "attack-catalog.md B6 E03; landlock.rst (nsfs, ptrace rules on /proc/<pid>/ns)",
-	.expect = {"ns/net unreadable (root supervisor, ptrace check); seccomp setns; "
-		   "no CAP_SYS_ADMIN",
-		   "ns/net unreadable (Landlock ptrace restriction); seccomp setns; Landlock "
-		   "connect_tcp",
-		   SECCOMP_BASE, SECCOMP_BASE},
-	.run = e03_setns,
-    },
-    {
-	.id = "E04",
-	.family = FAM_ESCAPE,
-	.title = "mount() a tmpfs",
-	.tries = "Change the mount topology the supervisor shares (no mount namespace of "
-		 "the agent's own). Nothing outside reads files during a run, so the "
-		 "mount is logged, not witnessed.",
-	.syscalls = "mkdtemp(/tmp/parity-e04-*); mount(tmpfs); umount2; rmdir",
-	.refs = "attack-catalog.md B6 E04; landlock.rst 'Filesystem topology modification'",
-	.expect = {SECCOMP_BASE " (mount); no CAP_SYS_ADMIN" NO_WITNESS_EXP,
-		   SECCOMP_BASE " (mount); no CAP_SYS_ADMIN; Landlock topology" NO_WITNESS_EXP,
-		   SECCOMP_BASE, SECCOMP_BASE},
-	.run = e04_mount,
-    },
-    {
-	.id = "E04.fsopen",
-	.family = FAM_ESCAPE,
-	.title = "The new mount API: fsopen, fsconfig, fsmount, move_mount",
-	.tries = "The same through the fd-based mount API, which a filter on mount() alone "
-		 "would miss.",
-	.syscalls = "fsopen(tmpfs); fsconfig(CMD_CREATE); fsmount; move_mount(/tmp/...)",
-	.refs = "attack-catalog.md B6 E04; docs/seccomp.md",
-	.expect = {SECCOMP_BASE " (fsopen)" NO_WITNESS_EXP, SECCOMP_BASE " (fsopen)" NO_WITNESS_EXP,
-		   SECCOMP_BASE, SECCOMP_BASE},
-	.run = e04_fsopen,
-    },
-    {
-	.id = "E05",
-	.family = FAM_ESCAPE,
-	.title = "bpf(): load and attach a trivial socket filter",
-	.tries = "BPF_PROG_LOAD of a socket filter (r0 = 0), attached with SO_ATTACH_BPF: "
-		 "the verifier and JIT as attack surface. It acts on our own socket only.",
-	.syscalls = "bpf(BPF_PROG_LOAD, SOCKET_FILTER); setsockopt(SO_ATTACH_BPF)",
-	.refs = "attack-catalog.md B6 E05; kernel.unprivileged_bpf_disabled",
-	.expect = {SECCOMP_BASE " (bpf); unprivileged_bpf_disabled" NO_WITNESS_EXP,
-		   SECCOMP_BASE " (bpf); unprivileged_bpf_disabled" NO_WITNESS_EXP, SECCOMP_BASE,
-		   SECCOMP_BASE},
-	.run = e05_socket_filter,
-    },
-    {
-	.id = "E05.map",
-	.family = FAM_ESCAPE,
-	.title = "bpf(): create a map",
-	.tries = "BPF_MAP_CREATE, the other half of unprivileged bpf.",
-	.syscalls = "bpf(BPF_MAP_CREATE, ARRAY)",
-	.refs = "attack-catalog.md B6 E05",
-	.expect = {SECCOMP_BASE " (bpf)" NO_WITNESS_EXP, SECCOMP_BASE " (bpf)" NO_WITNESS_EXP,
-		   SECCOMP_BASE, SECCOMP_BASE},
-	.run = e05_map,
-    },
-    {
-	.id = "E05.signal",
-	.family = FAM_ESCAPE,
-	.title = "bpf(): a raw tracepoint that kills the proxy with bpf_send_signal",
-	.tries = "A raw tracepoint program on sys_enter sends SIGUSR1 to the proxy (matched "
-		 "by pid in our PID namespace) the next time it enters a syscall; a "
-		 "connection to the proxy wakes it. Signal permission checks do not apply "
-		 "to bpf_send_signal.",
-	.syscalls = "bpf(BPF_PROG_LOAD, RAW_TRACEPOINT); bpf(BPF_RAW_TRACEPOINT_OPEN, "
-		    "sys_enter); connect(proxy)",
-	.refs = "attack-catalog.md B6 E05; bpf-helpers(7) bpf_send_signal",
-	.expect = {SECCOMP_BASE " (bpf); CAP_BPF/CAP_PERFMON",
-		   SECCOMP_BASE " (bpf); CAP_BPF/CAP_PERFMON", SECCOMP_BASE, SECCOMP_BASE},
-	.run = e05_signal,
-    },
-    {
-	.id = "E06",
-	.family = FAM_ESCAPE,
-	.title = "io_uring: a UDP socket and a datagram the socket() rule never sees",
-	.tries = "io_uring_setup, then IORING_OP_SOCKET(AF_INET, SOCK_DGRAM) and "
-		 "IORING_OP_SENDMSG of the marker to the sink: io_uring operations bypass "
-		 "syscall filters, so the platform's socket(SOCK_DGRAM) rule is moot if "
-		 "io_uring is reachable.",
-	.syscalls = "io_uring_setup; IORING_OP_SOCKET(AF_INET, SOCK_DGRAM); "
-		    "IORING_OP_SENDMSG(sink:9999)",
-	.needs = {.probe = {"entry_points.io_uring", "entry_points.io_uring_socket"}},
-	.refs = "attack-catalog.md §0.6, B6 E06; moby#46762; containerd#9320",
-	.expect = {SECCOMP_BASE " (io_uring_setup; nftables behind it)",
-		   SECCOMP_BASE " (io_uring_setup)", SECCOMP_BASE " (io_uring_setup)",
-		   "io_uring refused"},
-	.run = e06_io_uring,
-    },
-    {
-	.id = "E07",
-	.family = FAM_ESCAPE,
-	.title = "ia32 int $0x80: pidfd_open + pidfd_send_signal to the victim",
-	.tries = "Blocked syscalls through the 32-bit entry point, whose numbers a "
-		 "native-only filter does not know. The reference kills on an architecture "
-		 "mismatch (SIGSYS); platform-strict returns EPERM.",
-	.syscalls = "int $0x80: pidfd_open(434, victim); pidfd_send_signal(424, SIGUSR1)",
-	.needs = {.probe = {"entry_points.ia32"}},
-	.refs = "attack-catalog.md B6 E07, B2 U05; docs/seccomp.md (architectures)",
-	.expect = {"seccomp bad-arch action: kill (SIGSYS)",
-		   "seccomp bad-arch action: kill (SIGSYS)",
-		   "seccomp bad-arch action: kill (SIGSYS)", "seccomp non-native arch: EPERM"},
-	.run = e07_ia32_pidfd,
-    },
-    {
-	.id = "E07.ptrace",
-	.family = FAM_ESCAPE,
-	.title = "ia32 int $0x80: ptrace attach and detach with a signal",
-	.tries = "ptrace through the 32-bit entry point; the witnessed effect is a SIGUSR1 "
-		 "injected at PTRACE_DETACH.",
-	.syscalls = "int $0x80: ptrace(26, PTRACE_ATTACH, victim); wait4; ptrace(26, "
-		    "PTRACE_DETACH, SIGUSR1)",
-	.needs = {.probe = {"entry_points.ia32"}},
-	.refs = "attack-catalog.md B6 E07",
-	.expect = {"seccomp bad-arch action: kill (SIGSYS)",
-		   "seccomp bad-arch action: kill (SIGSYS)",
-		   "seccomp bad-arch action: kill (SIGSYS)", "seccomp non-native arch: EPERM"},
-	.run = e07_ia32_ptrace,
-    },
-    {
-	.id = "E07.x32",
-	.family = FAM_ESCAPE,
-	.title = "x32 numbers: pidfd_open + pidfd_send_signal to the victim",
-	.tries = "x32 syscall numbers (nr | 0x40000000) keep AUDIT_ARCH_X86_64: a filter "
-		 "without an x32 check lets them take its default action (allow).",
-	.syscalls = "syscall(0x40000000|434, victim); syscall(0x40000000|424, SIGUSR1)",
-	.needs = {.probe = {"entry_points.x32"}},
-	.refs = "attack-catalog.md B6 E07; docs/seccomp.md (x32: allow reproduces seccompiler)",
-	.expect = {"none on x32 kernels: x32 numbers take the default action (allow)",
-		   "none on x32 kernels: x32 numbers take the default action (allow)",
-		   "none on x32 kernels", "seccomp x32: EPERM"},
-	.run = e07_x32_pidfd,
-    },
-    {
-	.id = "E11",
-	.family = FAM_ESCAPE,
-	.title = "Inventory of inherited file descriptors, and use of any socket among them",
-	.tries = "Walk /proc/self/fd: type of every fd (socket with domain, type, protocol "
-		 "and netns via SIOCGSKNS; pidfd, tty, anon inode from fdinfo). Any "
-		 "inherited socket is used: connected, the marker to its peer; listening, "
-		 "the accomplice is called in; datagram, the marker to the sink.",
-	.syscalls = "opendir(/proc/self/fd); readlink; getsockopt(SO_DOMAIN/TYPE/PROTOCOL); "
-		    "ioctl(SIOCGSKNS); send/sendto/accept4",
-	.refs = "attack-catalog.md §0.10, B6 E11",
-	.expect = {"the enforcer closes every fd but 0-2 before exec" NO_WITNESS_EXP,
-		   "the enforcer closes every fd but 0-2 before exec" NO_WITNESS_EXP,
-		   "the enforcer closes every fd", "the enforcer closes every fd"},
-	.run = escape_inherited_fds,
-    },
-    {0},
+	{
+		.id = "E01",
+		.family = FAM_ESCAPE,
+		.title = "unshare() a user namespace, then a network namespace",
+		.tries = "Root of a new user namespace holds every capability over a new netns: "
+			 "nf_tables and raw-socket attack surface, but no egress. The primitive "
+			 "is logged; a fresh netns has no route, so nothing outside sees it.",
+		.syscalls = "unshare(CLONE_NEWUSER); unshare(CLONE_NEWNET); connect(sink:443)",
+		.refs = "attack-catalog.md B6 E01; reyn PR #3056; cade#23",
+		.expect = {SECCOMP_BASE " (unshare(CLONE_NEWUSER))" NO_WITNESS_EXP,
+			   SECCOMP_BASE " (Landlock does not restrict unshare)" NO_WITNESS_EXP,
+			   SECCOMP_BASE, SECCOMP_BASE},
+		.run = e01_unshare,
+	},
+	{
+		.id = "E01.clone",
+		.family = FAM_ESCAPE,
+		.title = "clone() into new user and network namespaces",
+		.tries = "The same through clone(CLONE_NEWUSER|CLONE_NEWNET): a filter on unshare "
+			 "alone would miss it (clone3 is ENOSYS so that clone's flags can be "
+			 "inspected).",
+		.syscalls = "clone(CLONE_NEWUSER|CLONE_NEWNET|SIGCHLD); child: connect(sink:443)",
+		.refs = "attack-catalog.md B6 E01; docs/seccomp.md",
+		.expect = {SECCOMP_BASE " (clone(CLONE_NEWUSER))" NO_WITNESS_EXP,
+			   SECCOMP_BASE " (clone(CLONE_NEWUSER))" NO_WITNESS_EXP, SECCOMP_BASE,
+			   SECCOMP_BASE},
+		.run = e01_clone,
+	},
+	{
+		.id = "E03",
+		.family = FAM_ESCAPE,
+		.title = "setns() into the supervisor's network namespace",
+		.tries = "Open /proc/<supervisor>/ns/net (then the proxy's, the victim's), setns "
+			 "into it and send the marker straight to the sink: the way out of the "
+			 "sandbox netns in namespace mode.",
+		.syscalls = "scan /proc; open(/proc/<sup>/ns/net); setns(CLONE_NEWNET); "
+			    "connect(sink:443); send",
+		.refs = "attack-catalog.md B6 E03; landlock.rst (nsfs, ptrace rules on "
+			"/proc/<pid>/ns)",
+		.expect =
+			{"ns/net unreadable (root supervisor, ptrace check); seccomp setns; "
+			 "no CAP_SYS_ADMIN",
+			 "ns/net unreadable (Landlock ptrace restriction); seccomp setns; Landlock "
+			 "connect_tcp",
+			 SECCOMP_BASE, SECCOMP_BASE},
+		.run = e03_setns,
+	},
+	{
+		.id = "E04",
+		.family = FAM_ESCAPE,
+		.title = "mount() a tmpfs",
+		.tries = "Change the mount topology the supervisor shares (no mount namespace of "
+			 "the agent's own). Nothing outside reads files during a run, so the "
+			 "mount is logged, not witnessed.",
+		.syscalls = "mkdtemp(/tmp/parity-e04-*); mount(tmpfs); umount2; rmdir",
+		.refs = "attack-catalog.md B6 E04; landlock.rst 'Filesystem topology modification'",
+		.expect = {SECCOMP_BASE " (mount); no CAP_SYS_ADMIN" NO_WITNESS_EXP,
+			   SECCOMP_BASE
+			   " (mount); no CAP_SYS_ADMIN; Landlock topology" NO_WITNESS_EXP,
+			   SECCOMP_BASE, SECCOMP_BASE},
+		.run = e04_mount,
+	},
+	{
+		.id = "E04.fsopen",
+		.family = FAM_ESCAPE,
+		.title = "The new mount API: fsopen, fsconfig, fsmount, move_mount",
+		.tries = "The same through the fd-based mount API, which a filter on mount() "
+			 "alone would miss.",
+		.syscalls = "fsopen(tmpfs); fsconfig(CMD_CREATE); fsmount; move_mount(/tmp/...)",
+		.refs = "attack-catalog.md B6 E04; docs/seccomp.md",
+		.expect = {SECCOMP_BASE " (fsopen)" NO_WITNESS_EXP,
+			   SECCOMP_BASE " (fsopen)" NO_WITNESS_EXP, SECCOMP_BASE, SECCOMP_BASE},
+		.run = e04_fsopen,
+	},
+	{
+		.id = "E05",
+		.family = FAM_ESCAPE,
+		.title = "bpf(): load and attach a trivial socket filter",
+		.tries = "BPF_PROG_LOAD of a socket filter (r0 = 0), attached with SO_ATTACH_BPF: "
+			 "the verifier and JIT as attack surface. It acts on our own socket only.",
+		.syscalls = "bpf(BPF_PROG_LOAD, SOCKET_FILTER); setsockopt(SO_ATTACH_BPF)",
+		.refs = "attack-catalog.md B6 E05; kernel.unprivileged_bpf_disabled",
+		.expect = {SECCOMP_BASE " (bpf); unprivileged_bpf_disabled" NO_WITNESS_EXP,
+			   SECCOMP_BASE " (bpf); unprivileged_bpf_disabled" NO_WITNESS_EXP,
+			   SECCOMP_BASE, SECCOMP_BASE},
+		.run = e05_socket_filter,
+	},
+	{
+		.id = "E05.map",
+		.family = FAM_ESCAPE,
+		.title = "bpf(): create a map",
+		.tries = "BPF_MAP_CREATE, the other half of unprivileged bpf.",
+		.syscalls = "bpf(BPF_MAP_CREATE, ARRAY)",
+		.refs = "attack-catalog.md B6 E05",
+		.expect = {SECCOMP_BASE " (bpf)" NO_WITNESS_EXP,
+			   SECCOMP_BASE " (bpf)" NO_WITNESS_EXP, SECCOMP_BASE, SECCOMP_BASE},
+		.run = e05_map,
+	},
+	{
+		.id = "E05.signal",
+		.family = FAM_ESCAPE,
+		.title = "bpf(): a raw tracepoint that kills the proxy with bpf_send_signal",
+		.tries =
+			"A raw tracepoint program on sys_enter sends SIGUSR1 to the proxy (matched "
+			"by pid in our PID namespace) the next time it enters a syscall; a "
+			"connection to the proxy wakes it. Signal permission checks do not apply "
+			"to bpf_send_signal.",
+		.syscalls = "bpf(BPF_PROG_LOAD, RAW_TRACEPOINT); bpf(BPF_RAW_TRACEPOINT_OPEN, "
+			    "sys_enter); connect(proxy)",
+		.refs = "attack-catalog.md B6 E05; bpf-helpers(7) bpf_send_signal",
+		.expect = {SECCOMP_BASE " (bpf); CAP_BPF/CAP_PERFMON",
+			   SECCOMP_BASE " (bpf); CAP_BPF/CAP_PERFMON", SECCOMP_BASE, SECCOMP_BASE},
+		.run = e05_signal,
+	},
+	{
+		.id = "E06",
+		.family = FAM_ESCAPE,
+		.title = "io_uring: a UDP socket and a datagram the socket() rule never sees",
+		.tries = "io_uring_setup, then IORING_OP_SOCKET(AF_INET, SOCK_DGRAM) and "
+			 "IORING_OP_SENDMSG of the marker to the sink: io_uring operations bypass "
+			 "syscall filters, so the platform's socket(SOCK_DGRAM) rule is moot if "
+			 "io_uring is reachable.",
+		.syscalls = "io_uring_setup; IORING_OP_SOCKET(AF_INET, SOCK_DGRAM); "
+			    "IORING_OP_SENDMSG(sink:9999)",
+		.needs = {.probe = {"entry_points.io_uring", "entry_points.io_uring_socket"}},
+		.refs = "attack-catalog.md §0.6, B6 E06; moby#46762; containerd#9320",
+		.expect = {SECCOMP_BASE " (io_uring_setup; nftables behind it)",
+			   SECCOMP_BASE " (io_uring_setup)", SECCOMP_BASE " (io_uring_setup)",
+			   "io_uring refused"},
+		.run = e06_io_uring,
+	},
+	{
+		.id = "E07",
+		.family = FAM_ESCAPE,
+		.title = "ia32 int $0x80: pidfd_open + pidfd_send_signal to the victim",
+		.tries = "Blocked syscalls through the 32-bit entry point, whose numbers a "
+			 "native-only filter does not know. The reference kills on an "
+			 "architecture mismatch (SIGSYS); platform-strict returns EPERM.",
+		.syscalls = "int $0x80: pidfd_open(434, victim); pidfd_send_signal(424, SIGUSR1)",
+		.needs = {.probe = {"entry_points.ia32"}},
+		.refs = "attack-catalog.md B6 E07, B2 U05; docs/seccomp.md (architectures)",
+		.expect = {"seccomp bad-arch action: kill (SIGSYS)",
+			   "seccomp bad-arch action: kill (SIGSYS)",
+			   "seccomp bad-arch action: kill (SIGSYS)",
+			   "seccomp non-native arch: EPERM"},
+		.run = e07_ia32_pidfd,
+	},
+	{
+		.id = "E07.ptrace",
+		.family = FAM_ESCAPE,
+		.title = "ia32 int $0x80: ptrace attach and detach with a signal",
+		.tries = "ptrace through the 32-bit entry point; the witnessed effect is a "
+			 "SIGUSR1 injected at PTRACE_DETACH.",
+		.syscalls = "int $0x80: ptrace(26, PTRACE_ATTACH, victim); wait4; ptrace(26, "
+			    "PTRACE_DETACH, SIGUSR1)",
+		.needs = {.probe = {"entry_points.ia32"}},
+		.refs = "attack-catalog.md B6 E07",
+		.expect = {"seccomp bad-arch action: kill (SIGSYS)",
+			   "seccomp bad-arch action: kill (SIGSYS)",
+			   "seccomp bad-arch action: kill (SIGSYS)",
+			   "seccomp non-native arch: EPERM"},
+		.run = e07_ia32_ptrace,
+	},
+	{
+		.id = "E07.x32",
+		.family = FAM_ESCAPE,
+		.title = "x32 numbers: pidfd_open + pidfd_send_signal to the victim",
+		.tries = "x32 syscall numbers (nr | 0x40000000) keep AUDIT_ARCH_X86_64: a filter "
+			 "without an x32 check lets them take its default action (allow).",
+		.syscalls = "syscall(0x40000000|434, victim); syscall(0x40000000|424, SIGUSR1)",
+		.needs = {.probe = {"entry_points.x32"}},
+		.refs = "attack-catalog.md B6 E07; docs/seccomp.md (x32: allow reproduces "
+			"seccompiler)",
+		.expect = {"none on x32 kernels: x32 numbers take the default action (allow)",
+			   "none on x32 kernels: x32 numbers take the default action (allow)",
+			   "none on x32 kernels", "seccomp x32: EPERM"},
+		.run = e07_x32_pidfd,
+	},
+	{
+		.id = "E11",
+		.family = FAM_ESCAPE,
+		.title =
+			"Inventory of inherited file descriptors, and use of any socket among them",
+		.tries = "Walk /proc/self/fd: type of every fd (socket with domain, type, "
+			 "protocol and netns via SIOCGSKNS; pidfd, tty, anon inode from fdinfo). "
+			 "Any inherited socket is used: connected, the marker to its peer; "
+			 "listening, the accomplice is called in; datagram, the marker to the "
+			 "sink.",
+		.syscalls =
+			"opendir(/proc/self/fd); readlink; getsockopt(SO_DOMAIN/TYPE/PROTOCOL); "
+			"ioctl(SIOCGSKNS); send/sendto/accept4",
+		.refs = "attack-catalog.md §0.10, B6 E11",
+		.expect = {"the enforcer closes every fd but 0-2 before exec" NO_WITNESS_EXP,
+			   "the enforcer closes every fd but 0-2 before exec" NO_WITNESS_EXP,
+			   "the enforcer closes every fd", "the enforcer closes every fd"},
+		.run = escape_inherited_fds,
+	},
+	{0},
 };
+/* clang-format on */

@@ -533,215 +533,224 @@ static int s12_kill_proxy(const struct attack_env *env, struct attack_log *log)
 #define LL_SIG_NOTIFY LL_SIG " (notify does not see signals)"
 #define SECCOMP_BASE "seccomp base filter: EPERM"
 
+/* The table keeps the layout of attacks/tcp.c. */
+/* clang-format off */
 const struct attack attacks_signal[] = {
-    {
-	.id = "S01",
-	.family = FAM_SIGNAL,
-	.title = "kill() the signal victim with SIGUSR1",
-	.tries = "Signal a process on the supervisor's side that runs under the agent's "
-		 "own uid (platform): only the signal scope stands in the way.",
-	.syscalls = "kill($PARITY_VICTIM_PID, SIGUSR1)",
-	.refs = "attack-catalog.md B5 S01; scoped_signal_test.c; LTP landlock10",
-	.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
-	.run = s01_victim,
-    },
-    {
-	.id = "S01.kill",
-	.family = FAM_SIGNAL,
-	.title = "SIGKILL the sacrificial victim",
-	.tries = "Kill a helper on the supervisor's side. Its pid is not given: found by "
-		 "scanning /proc for a child of the supervisor that blocks every signal.",
-	.syscalls = "scan /proc/*/status; kill(sacrificial, SIGKILL)",
-	.refs = "attack-catalog.md B5 S01",
-	.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
-	.run = s01_kill,
-    },
-    {
-	.id = "S01.stop",
-	.family = FAM_SIGNAL,
-	.title = "SIGSTOP the sacrificial victim",
-	.tries = "Freeze a helper on the supervisor's side (a stopped proxy or supervisor "
-		 "is a denial of service, or a window).",
-	.syscalls = "scan /proc/*/status; kill(sacrificial, SIGSTOP)",
-	.refs = "attack-catalog.md B5 S01",
-	.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
-	.run = s01_stop,
-    },
-    {
-	.id = "S02",
-	.family = FAM_SIGNAL,
-	.title = "kill(0): signal the whole process group",
-	.tries = "Signal every process of our group; judged by receipt, never by the return "
-		 "value (0 as soon as one target, ourselves included, got it). SIGWINCH: "
-		 "without setsid the group reaches the lab outside the pod, which SIGUSR1 "
-		 "would kill.",
-	.syscalls = "getpgrp; getsid; kill(0, SIGWINCH)",
-	.refs = "attack-catalog.md §0.8, B5 S02, B7",
-	.expect = {"setsid: the group holds only the agent (uid check behind it)",
-		   "setsid: the group holds only the agent (the scope behind it)",
-		   "setsid (the scope behind it)", "setsid (the scope behind it)"},
-	.run = s02_pgrp,
-    },
-    {
-	.id = "S02.all",
-	.family = FAM_SIGNAL,
-	.title = "kill(-1): signal every process we may",
-	.tries = "Broadcast SIGUSR1 to every process in the PID namespace but init and us: "
-		 "the supervisor, the proxy and the victims under the same uid.",
-	.syscalls = "kill(-1, SIGUSR1)",
-	.refs = "attack-catalog.md §0.8, B5 S02 (kill_something_info)",
-	.expect = {NS_UID, LL_SIG " for each target (kill returns 0 all the same)", LL_SIG_NOTIFY,
-		   LL_SIG},
-	.run = s02_all,
-    },
-    {
-	.id = "S03",
-	.family = FAM_SIGNAL,
-	.title = "tkill() the signal victim",
-	.tries = "The thread-directed entry point (do_tkill) rather than kill().",
-	.syscalls = "tkill($PARITY_VICTIM_PID, SIGUSR1)",
-	.refs = "attack-catalog.md B5 S03",
-	.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, LL_SIG},
-	.run = s03_tkill,
-    },
-    {
-	.id = "S03.tgkill",
-	.family = FAM_SIGNAL,
-	.title = "tgkill() the signal victim",
-	.tries = "tgkill(tgid, tid): the same hook through another entry point.",
-	.syscalls = "tgkill($PARITY_VICTIM_PID, $PARITY_VICTIM_PID, SIGUSR1)",
-	.refs = "attack-catalog.md B5 S03",
-	.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, LL_SIG},
-	.run = s03_tgkill,
-    },
-    {
-	.id = "S04",
-	.family = FAM_SIGNAL,
-	.title = "rt_sigqueueinfo() to the signal victim",
-	.tries = "Queue a signal with a siginfo of our own (si_code SI_QUEUE).",
-	.syscalls = "rt_sigqueueinfo($PARITY_VICTIM_PID, SIGUSR1, {SI_QUEUE})",
-	.refs = "attack-catalog.md B5 S04",
-	.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
-	.run = s04_sigqueue,
-    },
-    {
-	.id = "S04.tg",
-	.family = FAM_SIGNAL,
-	.title = "rt_tgsigqueueinfo() to the signal victim",
-	.tries = "The thread-directed queueing entry point.",
-	.syscalls = "rt_tgsigqueueinfo($PARITY_VICTIM_PID, $PARITY_VICTIM_PID, SIGUSR1, "
-		    "{SI_QUEUE})",
-	.refs = "attack-catalog.md B5 S04",
-	.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
-	.run = s04_tgsigqueue,
-    },
-    {
-	.id = "S05",
-	.family = FAM_SIGNAL,
-	.title = "pidfd_open() + pidfd_send_signal() to the signal victim",
-	.tries = "Signal through a pidfd (the race-free API).",
-	.syscalls = "pidfd_open($PARITY_VICTIM_PID); pidfd_send_signal(SIGUSR1)",
-	.refs = "attack-catalog.md B5 S05; openshell-reference.md §3.1",
-	.expect = {SECCOMP_BASE " (pidfd_open, pidfd_send_signal)",
-		   SECCOMP_BASE " (the scope behind it)", SECCOMP_BASE, SECCOMP_BASE},
-	.run = s05_pidfd,
-    },
-    {
-	.id = "S05.procfd",
-	.family = FAM_SIGNAL,
-	.title = "pidfd_send_signal() through a /proc/<pid> directory fd",
-	.tries = "A /proc/<pid> directory fd is accepted as a pidfd: no pidfd_open needed, "
-		 "so a filter on pidfd_open alone is not enough.",
-	.syscalls = "open(/proc/<victim>, O_DIRECTORY); pidfd_send_signal(SIGUSR1)",
-	.refs = "attack-catalog.md B5 S05; pidfd_send_signal(2)",
-	.expect = {SECCOMP_BASE " (pidfd_send_signal)",
-		   SECCOMP_BASE " (pidfd_send_signal; the scope behind it)", SECCOMP_BASE,
-		   SECCOMP_BASE},
-	.run = s05_procfd,
-    },
-    {
-	.id = "S06",
-	.family = FAM_SIGNAL,
-	.title = "SIGIO to the victim: F_SETOWN + O_ASYNC, then I/O",
-	.tries = "Make the victim the owner of our socket and let the kernel send it SIGIO "
-		 "when data arrives: the sender is the kernel, on our behalf. Silent: "
-		 "judged by receipt only.",
-	.syscalls = "socketpair(AF_UNIX); fcntl(F_SETOWN, victim); fcntl(F_SETFL, O_ASYNC); "
-		    "write",
-	.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown",
-	.expect = {"sigio_perm: different uid, nothing sent",
-		   LL_SIG " (file_send_sigiotask, domain recorded at F_SETOWN)", LL_SIG_NOTIFY,
-		   LL_SIG},
-	.run = s06_sigio,
-    },
-    {
-	.id = "S06.sigurg",
-	.family = FAM_SIGNAL,
-	.title = "SIGURG to the victim: F_SETOWN + TCP urgent data over loopback",
-	.tries = "A TCP pair of our own on 127.0.0.2:<proxy port> (Landlock's TCP rule is "
-		 "port-only, so the connect is allowed), the accepted socket owned by the "
-		 "victim, then send(MSG_OOB).",
-	.syscalls = "bind/listen 127.0.0.2:3128; connect; accept4; fcntl(F_SETOWN, victim); "
-		    "send(MSG_OOB)",
-	.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown.sigurg_socket",
-	.expect = {"sigio_perm: different uid, nothing sent", LL_SIG " (file_send_sigiotask)",
-		   LL_SIG_NOTIFY, LL_SIG},
-	.run = s06_sigurg_tcp,
-    },
-    {
-	.id = "S06.sigurg_unix",
-	.family = FAM_SIGNAL,
-	.title = "SIGURG to the victim: F_SETOWN + AF_UNIX out-of-band data",
-	.tries = "The same through a unix socketpair and MSG_OOB (CONFIG_AF_UNIX_OOB): no "
-		 "network at all.",
-	.syscalls = "socketpair(AF_UNIX); fcntl(F_SETOWN, victim); send(MSG_OOB)",
-	.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown",
-	.expect = {"sigio_perm: different uid, nothing sent", LL_SIG " (file_send_sigiotask)",
-		   LL_SIG_NOTIFY, LL_SIG},
-	.run = s06_sigurg_unix,
-    },
-    {
-	.id = "S07",
-	.family = FAM_SIGNAL,
-	.title = "ptrace attach to the victim, detach with an injected signal",
-	.tries = "PTRACE_ATTACH to the signal victim; the witnessed effect is a SIGUSR1 "
-		 "injected at PTRACE_DETACH (a tracer can make the victim do anything).",
-	.syscalls = "ptrace(PTRACE_ATTACH, victim); wait4(__WALL); "
-		    "ptrace(PTRACE_DETACH, victim, SIGUSR1)",
-	.refs = "attack-catalog.md B5 S07; landlock.rst 'Ptrace restrictions'",
-	.expect = {SECCOMP_BASE " (ptrace; uid and dumpable behind it)",
-		   SECCOMP_BASE " (Landlock ptrace restriction behind it)", SECCOMP_BASE,
-		   SECCOMP_BASE},
-	.run = s07_ptrace,
-    },
-    {
-	.id = "S07.vm",
-	.family = FAM_SIGNAL,
-	.title = "process_vm_writev() into the proxy: zero its stack, then wake it",
-	.tries = "Write another process's memory without ptrace attach. The witnessed "
-		 "effect: zeros over the proxy's stack, then a connection to wake it; it "
-		 "returns into the zeroed stack and dies.",
-	.syscalls = "scan /proc; open(/proc/<proxy>/maps); process_vm_writev(proxy, "
-		    "[stack]); connect(proxy)",
-	.refs = "attack-catalog.md B5 S07",
-	.expect = {SECCOMP_BASE " (process_vm_writev; maps unreadable: uid)",
-		   SECCOMP_BASE " (maps unreadable: Landlock ptrace restriction)", SECCOMP_BASE,
-		   SECCOMP_BASE},
-	.run = s07_vm_writev,
-    },
-    {
-	.id = "S12",
-	.family = FAM_SIGNAL,
-	.title = "Kill the proxy, then try direct egress (fail open?)",
-	.tries = "SIGKILL the proxy (a child of the supervisor under the same uid on "
-		 "platform), then connect to its address and straight to the sink: a "
-		 "sandbox that fails open when its proxy dies leaks. The proxy's death is "
-		 "itself an escape for the lab.",
-	.syscalls = "scan /proc; kill(proxy, SIGKILL); connect(proxy); connect(sink:443); send",
-	.refs = "attack-catalog.md B5 S12; cplt PR #117 (fails closed)",
-	.expect = {NS_UID " (nftables behind it)", LL_SIG " (Landlock connect_tcp behind it)",
-		   LL_SIG_NOTIFY, LL_SIG},
-	.run = s12_kill_proxy,
-    },
-    {0},
+	{
+		.id = "S01",
+		.family = FAM_SIGNAL,
+		.title = "kill() the signal victim with SIGUSR1",
+		.tries = "Signal a process on the supervisor's side that runs under the agent's "
+			 "own uid (platform): only the signal scope stands in the way.",
+		.syscalls = "kill($PARITY_VICTIM_PID, SIGUSR1)",
+		.refs = "attack-catalog.md B5 S01; scoped_signal_test.c; LTP landlock10",
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.run = s01_victim,
+	},
+	{
+		.id = "S01.kill",
+		.family = FAM_SIGNAL,
+		.title = "SIGKILL the sacrificial victim",
+		.tries = "Kill a helper on the supervisor's side. Its pid is not given: found by "
+			 "scanning /proc for a child of the supervisor that blocks every signal.",
+		.syscalls = "scan /proc/*/status; kill(sacrificial, SIGKILL)",
+		.refs = "attack-catalog.md B5 S01",
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.run = s01_kill,
+	},
+	{
+		.id = "S01.stop",
+		.family = FAM_SIGNAL,
+		.title = "SIGSTOP the sacrificial victim",
+		.tries = "Freeze a helper on the supervisor's side (a stopped proxy or supervisor "
+			 "is a denial of service, or a window).",
+		.syscalls = "scan /proc/*/status; kill(sacrificial, SIGSTOP)",
+		.refs = "attack-catalog.md B5 S01",
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.run = s01_stop,
+	},
+	{
+		.id = "S02",
+		.family = FAM_SIGNAL,
+		.title = "kill(0): signal the whole process group",
+		.tries =
+			"Signal every process of our group; judged by receipt, never by the return "
+			"value (0 as soon as one target, ourselves included, got it). SIGWINCH: "
+			"without setsid the group reaches the lab outside the pod, which SIGUSR1 "
+			"would kill.",
+		.syscalls = "getpgrp; getsid; kill(0, SIGWINCH)",
+		.refs = "attack-catalog.md §0.8, B5 S02, B7",
+		.expect = {"setsid: the group holds only the agent (uid check behind it)",
+			   "setsid: the group holds only the agent (the scope behind it)",
+			   "setsid (the scope behind it)", "setsid (the scope behind it)"},
+		.run = s02_pgrp,
+	},
+	{
+		.id = "S02.all",
+		.family = FAM_SIGNAL,
+		.title = "kill(-1): signal every process we may",
+		.tries = "Broadcast SIGUSR1 to every process in the PID namespace but init and "
+			 "us: the supervisor, the proxy and the victims under the same uid. "
+			 "kill(-1) swallows EPERM: it returns 0 when every target refused "
+			 "(measured under platform), so only receipt counts.",
+		.syscalls = "kill(-1, SIGUSR1)",
+		.refs = "attack-catalog.md §0.8, B5 S02 (kill_something_info)",
+		.expect = {NS_UID, LL_SIG " for each target (kill returns 0 all the same)",
+			   LL_SIG_NOTIFY, LL_SIG},
+		.run = s02_all,
+	},
+	{
+		.id = "S03",
+		.family = FAM_SIGNAL,
+		.title = "tkill() the signal victim",
+		.tries = "The thread-directed entry point (do_tkill) rather than kill().",
+		.syscalls = "tkill($PARITY_VICTIM_PID, SIGUSR1)",
+		.refs = "attack-catalog.md B5 S03",
+		.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, LL_SIG},
+		.run = s03_tkill,
+	},
+	{
+		.id = "S03.tgkill",
+		.family = FAM_SIGNAL,
+		.title = "tgkill() the signal victim",
+		.tries = "tgkill(tgid, tid): the same hook through another entry point.",
+		.syscalls = "tgkill($PARITY_VICTIM_PID, $PARITY_VICTIM_PID, SIGUSR1)",
+		.refs = "attack-catalog.md B5 S03",
+		.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, LL_SIG},
+		.run = s03_tgkill,
+	},
+	{
+		.id = "S04",
+		.family = FAM_SIGNAL,
+		.title = "rt_sigqueueinfo() to the signal victim",
+		.tries = "Queue a signal with a siginfo of our own (si_code SI_QUEUE).",
+		.syscalls = "rt_sigqueueinfo($PARITY_VICTIM_PID, SIGUSR1, {SI_QUEUE})",
+		.refs = "attack-catalog.md B5 S04",
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.run = s04_sigqueue,
+	},
+	{
+		.id = "S04.tg",
+		.family = FAM_SIGNAL,
+		.title = "rt_tgsigqueueinfo() to the signal victim",
+		.tries = "The thread-directed queueing entry point.",
+		.syscalls = "rt_tgsigqueueinfo($PARITY_VICTIM_PID, $PARITY_VICTIM_PID, SIGUSR1, "
+			    "{SI_QUEUE})",
+		.refs = "attack-catalog.md B5 S04",
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.run = s04_tgsigqueue,
+	},
+	{
+		.id = "S05",
+		.family = FAM_SIGNAL,
+		.title = "pidfd_open() + pidfd_send_signal() to the signal victim",
+		.tries = "Signal through a pidfd (the race-free API).",
+		.syscalls = "pidfd_open($PARITY_VICTIM_PID); pidfd_send_signal(SIGUSR1)",
+		.refs = "attack-catalog.md B5 S05; openshell-reference.md §3.1",
+		.expect = {SECCOMP_BASE " (pidfd_open, pidfd_send_signal)",
+			   SECCOMP_BASE " (the scope behind it)", SECCOMP_BASE, SECCOMP_BASE},
+		.run = s05_pidfd,
+	},
+	{
+		.id = "S05.procfd",
+		.family = FAM_SIGNAL,
+		.title = "pidfd_send_signal() through a /proc/<pid> directory fd",
+		.tries = "A /proc/<pid> directory fd is accepted as a pidfd: no pidfd_open "
+			 "needed, so a filter on pidfd_open alone is not enough.",
+		.syscalls = "open(/proc/<victim>, O_DIRECTORY); pidfd_send_signal(SIGUSR1)",
+		.refs = "attack-catalog.md B5 S05; pidfd_send_signal(2)",
+		.expect = {SECCOMP_BASE " (pidfd_send_signal)",
+			   SECCOMP_BASE " (pidfd_send_signal; the scope behind it)", SECCOMP_BASE,
+			   SECCOMP_BASE},
+		.run = s05_procfd,
+	},
+	{
+		.id = "S06",
+		.family = FAM_SIGNAL,
+		.title = "SIGIO to the victim: F_SETOWN + O_ASYNC, then I/O",
+		.tries = "Make the victim the owner of our socket and let the kernel send it "
+			 "SIGIO when data arrives: the sender is the kernel, on our behalf. "
+			 "Silent: judged by receipt only.",
+		.syscalls =
+			"socketpair(AF_UNIX); fcntl(F_SETOWN, victim); fcntl(F_SETFL, O_ASYNC); "
+			"write",
+		.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown",
+		.expect = {"sigio_perm: different uid, nothing sent",
+			   LL_SIG " (file_send_sigiotask, domain recorded at F_SETOWN)",
+			   LL_SIG_NOTIFY, LL_SIG},
+		.run = s06_sigio,
+	},
+	{
+		.id = "S06.sigurg",
+		.family = FAM_SIGNAL,
+		.title = "SIGURG to the victim: F_SETOWN + TCP urgent data over loopback",
+		.tries = "A TCP pair of our own on 127.0.0.2:<proxy port> (Landlock's TCP rule is "
+			 "port-only, so the connect is allowed), the accepted socket owned by the "
+			 "victim, then send(MSG_OOB).",
+		.syscalls =
+			"bind/listen 127.0.0.2:3128; connect; accept4; fcntl(F_SETOWN, victim); "
+			"send(MSG_OOB)",
+		.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown.sigurg_socket",
+		.expect = {"sigio_perm: different uid, nothing sent",
+			   LL_SIG " (file_send_sigiotask)", LL_SIG_NOTIFY, LL_SIG},
+		.run = s06_sigurg_tcp,
+	},
+	{
+		.id = "S06.sigurg_unix",
+		.family = FAM_SIGNAL,
+		.title = "SIGURG to the victim: F_SETOWN + AF_UNIX out-of-band data",
+		.tries = "The same through a unix socketpair and MSG_OOB (CONFIG_AF_UNIX_OOB): no "
+			 "network at all.",
+		.syscalls = "socketpair(AF_UNIX); fcntl(F_SETOWN, victim); send(MSG_OOB)",
+		.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown",
+		.expect = {"sigio_perm: different uid, nothing sent",
+			   LL_SIG " (file_send_sigiotask)", LL_SIG_NOTIFY, LL_SIG},
+		.run = s06_sigurg_unix,
+	},
+	{
+		.id = "S07",
+		.family = FAM_SIGNAL,
+		.title = "ptrace attach to the victim, detach with an injected signal",
+		.tries = "PTRACE_ATTACH to the signal victim; the witnessed effect is a SIGUSR1 "
+			 "injected at PTRACE_DETACH (a tracer can make the victim do anything).",
+		.syscalls = "ptrace(PTRACE_ATTACH, victim); wait4(__WALL); ptrace(PTRACE_DETACH, "
+			    "victim, SIGUSR1)",
+		.refs = "attack-catalog.md B5 S07; landlock.rst 'Ptrace restrictions'",
+		.expect = {SECCOMP_BASE " (ptrace; uid and dumpable behind it)",
+			   SECCOMP_BASE " (Landlock ptrace restriction behind it)", SECCOMP_BASE,
+			   SECCOMP_BASE},
+		.run = s07_ptrace,
+	},
+	{
+		.id = "S07.vm",
+		.family = FAM_SIGNAL,
+		.title = "process_vm_writev() into the proxy: zero its stack, then wake it",
+		.tries = "Write another process's memory without ptrace attach. The witnessed "
+			 "effect: zeros over the proxy's stack, then a connection to wake it; it "
+			 "returns into the zeroed stack and dies.",
+		.syscalls = "scan /proc; open(/proc/<proxy>/maps); process_vm_writev(proxy, "
+			    "[stack]); connect(proxy)",
+		.refs = "attack-catalog.md B5 S07",
+		.expect = {SECCOMP_BASE " (process_vm_writev; maps unreadable: uid)",
+			   SECCOMP_BASE " (maps unreadable: Landlock ptrace restriction)",
+			   SECCOMP_BASE, SECCOMP_BASE},
+		.run = s07_vm_writev,
+	},
+	{
+		.id = "S12",
+		.family = FAM_SIGNAL,
+		.title = "Kill the proxy, then try direct egress (fail open?)",
+		.tries = "SIGKILL the proxy (a child of the supervisor under the same uid on "
+			 "platform), then connect to its address and straight to the sink: a "
+			 "sandbox that fails open when its proxy dies leaks. The proxy's death is "
+			 "itself an escape for the lab.",
+		.syscalls =
+			"scan /proc; kill(proxy, SIGKILL); connect(proxy); connect(sink:443); send",
+		.refs = "attack-catalog.md B5 S12; cplt PR #117 (fails closed)",
+		.expect = {NS_UID " (nftables behind it)",
+			   LL_SIG " (Landlock connect_tcp behind it)", LL_SIG_NOTIFY, LL_SIG},
+		.run = s12_kill_proxy,
+	},
+	{0},
 };
+/* clang-format on */

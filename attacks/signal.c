@@ -507,11 +507,11 @@ static int s12_kill_proxy(const struct attack_env *env, struct attack_log *log)
 	const struct pod_proc *proxy;
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, r, err;
+	int fd, r, err, claim;
 
 	if (pod_scan(log, &v) < 0 || !(proxy = pod_find_proxy(env, &v, log)))
 		return CLAIM_UNSURE;
-	kill_one(log, proxy->pid, SIGKILL, "the proxy");
+	claim = kill_one(log, proxy->pid, SIGKILL, "the proxy");
 	settle();
 	/* Fail open? The proxy's address first, then straight to the sink. */
 	len = attack_sockaddr(env->proxy_host, env->proxy_port, &ss);
@@ -525,7 +525,9 @@ static int s12_kill_proxy(const struct attack_env *env, struct attack_log *log)
 			    env->proxy_host, env->proxy_port);
 		close(fd);
 	}
-	return pod_marker_tcp(env, log, env->sink_v4, 443, "S12");
+	/* The proxy's death is an escape in itself. */
+	return pod_marker_tcp(env, log, env->sink_v4, 443, "S12") == CLAIM_ESCAPED ? CLAIM_ESCAPED
+										   : claim;
 }
 
 #define NS_UID "different uid: the agent may not signal the root victims (EPERM)"

@@ -101,6 +101,12 @@ enum attack_claim { CLAIM_BLOCKED = 0, CLAIM_ESCAPED = 1, CLAIM_UNSURE = 2 };
  * give the accomplice time (attack_accomplice_wait). */
 void attack_request_accomplice(struct attack_log *log, const char *kind, const char *what);
 
+/* Ask the lab to inspect this process from outside while it holds a
+ * primitive no network witness sees (a new namespace, a mount, a bpf or
+ * io_uring fd): the harness compares it with the agent's baseline. Blocks
+ * ~400 ms to let the harness look. */
+void attack_request_inspect(struct attack_log *log);
+
 /* Run an attack in this process (the sandboxed program): prints the
  * transcript and the claim; returns the process exit code (0 ran, 1 claimed
  * blocked... see attack_main). */

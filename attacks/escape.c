@@ -61,8 +61,8 @@ static int wait_child(struct attack_log *log, pid_t pid, int ms)
 /* ---- E01: user and network namespaces ---- */
 
 static const char *const NO_WITNESS =
-    "primitive held; nothing outside the sandbox sees it (no egress from a fresh "
-    "netns): the lab has no witness for it";
+    "primitive held; no network witness sees it (no egress from a fresh netns): "
+    "asked the lab to inspect it from outside";
 
 static int e01_unshare(const struct attack_env *env, struct attack_log *log)
 {
@@ -79,6 +79,7 @@ static int e01_unshare(const struct attack_env *env, struct attack_log *log)
 		return CLAIM_UNSURE;
 	pod_marker_tcp(env, log, env->sink_v4, 443, "E01");
 	attack_note(log, "%s", NO_WITNESS);
+	attack_request_inspect(log);
 	return CLAIM_ESCAPED;
 }
 
@@ -89,10 +90,11 @@ static int e01_clone(const struct attack_env *env, struct attack_log *log)
 
 	if (pid == 0) {
 		/* The child: in the new namespaces. */
+		int sent;
 		attack_note(log, "child %d: in the new user and network namespaces", (int)getpid());
-		_exit(pod_marker_tcp(env, log, env->sink_v4, 443, "E01.clone") == CLAIM_ESCAPED
-			  ? 0
-			  : 3);
+		sent = pod_marker_tcp(env, log, env->sink_v4, 443, "E01.clone") == CLAIM_ESCAPED;
+		attack_request_inspect(log);
+		_exit(sent ? 0 : 3);
 	}
 	attack_step(log, "clone", pid, err,
 		    "CLONE_NEWUSER|CLONE_NEWNET|SIGCHLD (clone3 is ENOSYS "
@@ -210,8 +212,10 @@ static int e04_mount(const struct attack_env *env, struct attack_log *log)
 	r = mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k");
 	err = errno;
 	attack_step(log, "mount", r, err, "tmpfs on %s", dir);
-	if (r == 0)
+	if (r == 0) {
 		attack_note(log, "%s", MOUNT_NO_WITNESS);
+		attack_request_inspect(log);
+	}
 	e04_cleanup(log, dir, r == 0);
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
@@ -243,6 +247,7 @@ static int e04_fsopen(const struct attack_env *env, struct attack_log *log)
 	attack_step(log, "move_mount", r, err, "onto %s", dir);
 	if (r == 0) {
 		attack_note(log, "%s", MOUNT_NO_WITNESS);
+		attack_request_inspect(log);
 		claim = CLAIM_ESCAPED;
 	}
 out:
@@ -311,7 +316,8 @@ static int e05_socket_filter(const struct attack_env *env, struct attack_log *lo
 		close(s);
 	}
 	attack_note(log, "bpf primitive held; a socket filter acts on our own sockets only: "
-			 "the lab has no witness for it");
+			 "asked the lab to inspect it from outside");
+	attack_request_inspect(log);
 	close(pfd);
 	return CLAIM_ESCAPED;
 }
@@ -332,7 +338,8 @@ static int e05_map(const struct attack_env *env, struct attack_log *log)
 	attack_step(log, "bpf", fd, err, "BPF_MAP_CREATE ARRAY 1 x 8 bytes");
 	if (fd < 0)
 		return CLAIM_BLOCKED;
-	attack_note(log, "bpf map held: the lab has no witness for it");
+	attack_note(log, "bpf map held: asked the lab to inspect it from outside");
+	attack_request_inspect(log);
 	close((int)fd);
 	return CLAIM_ESCAPED;
 }

@@ -67,6 +67,14 @@ void attack_request_accomplice(struct attack_log *log, const char *kind, const c
 	(void)!write(log->fd, line, (size_t)n);
 }
 
+void attack_request_inspect(struct attack_log *log)
+{
+	char line[64];
+	int n = snprintf(line, sizeof(line), "@parity inspect %d\n", (int)getpid());
+	(void)!write(log->fd, line, (size_t)n);
+	usleep(400 * 1000);
+}
+
 static const char *env_or(const char *name, const char *dflt)
 {
 	const char *v = getenv(name);

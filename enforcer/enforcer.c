@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,7 +130,14 @@ static void agent_main(struct agent_ctx *a)
 	}
 	if (p->id.setsid)
 		rep_emit(&rs, "identity", "agent: setsid", REP_APPLIED, "new session, no tty");
-	util_close_fds_from(3, keep, 1);
+	if (p->id.close_inherited_fds) {
+		util_close_fds_from(3, keep, 1);
+		rep_emit(&rs, "identity", "agent: inherited fds", REP_APPLIED,
+			 "every fd but stdio closed before exec");
+	} else {
+		rep_emit(&rs, "identity", "agent: inherited fds", REP_SKIPPED,
+			 "kept by profile: the agent inherits what the supervisor leaks");
+	}
 
 	/* Landlock phase 1 while still privileged (reference PR #810). */
 	if (a->plan->active)
@@ -294,6 +302,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	uint64_t t0 = util_now_ns();
 	char buf[8192];
 	size_t used = 0, failed_before;
+	unsigned long agent_netns_ino = 0;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -412,6 +421,12 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	res->agent_pid = agent_pid;
 	close(pipefd[1]);
 	pipefd[1] = -1;
+	{
+		struct stat nst;
+		if (fstat(ns_fd >= 0 ? ns_fd : -1, &nst) == 0 ||
+		    stat("/proc/self/ns/net", &nst) == 0)
+			agent_netns_ino = (unsigned long)nst.st_ino;
+	}
 	if (ns_fd >= 0) {
 		/* The agent holds the sandbox netns now; the veth host side stays
 		 * in ours, and both go when the agent's last process exits. */
@@ -444,7 +459,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	child_failed = report_count(rep, REP_FAILED) > failed_before;
 	res->exec_done = exec_seen && !child_failed;
 	if (res->exec_done && o->on_agent_started)
-		o->on_agent_started(agent_pid, o->hook_arg);
+		o->on_agent_started(agent_pid, agent_netns_ino, o->hook_arg);
 	wait_agent(o, res, agent_pid, proxy_pid);
 	res->run_ms = (double)(util_now_ns() - t0) / 1e6 - res->setup_ms;
 	if (!res->exec_done) {

@@ -42,8 +42,9 @@ struct run_opts {
 	int agent_stderr;
 	int timeout_ms;          /* 0: none */
 	bool export_supervisor_pid; /* PARITY_SUPERVISOR_PID in the agent env */
-	/* Called in the supervisor once the agent runs (lab bookkeeping). */
-	void (*on_agent_started)(pid_t agent, void *arg);
+	/* Called in the supervisor once the agent runs (lab bookkeeping), with
+	 * the inode of the network namespace the agent was put in. */
+	void (*on_agent_started)(pid_t agent, unsigned long netns_ino, void *arg);
 	void *hook_arg;
 };
 

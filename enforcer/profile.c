@@ -207,8 +207,9 @@ static int parse_cidr_addr(const char *s, char *addr, size_t alen, unsigned *pre
 static int parse_identity(json_t *o, const char *file, struct profile_identity *id,
 			  struct perr *e)
 {
-	static const char *const keys[] = {"supervisor", "agent", "clear_capabilities",
-					   "no_new_privs", "dumpable", "setsid", NULL};
+	static const char *const keys[] = {"supervisor",   "agent",  "clear_capabilities",
+					   "no_new_privs", "dumpable", "setsid",
+					   "close_inherited_fds", NULL};
 	static const char *const who_keys[] = {"drop", "uid", "gid", NULL};
 	json_t *sup = NULL, *agent = NULL;
 	bool dumpable = true;
@@ -222,7 +223,9 @@ static int parse_identity(json_t *o, const char *file, struct profile_identity *
 			  "identity", e) < 0 ||
 	    json_get_bool(o, "no_new_privs", false, &id->no_new_privs, file, "identity", e) < 0 ||
 	    json_get_bool(o, "dumpable", false, &dumpable, file, "identity", e) < 0 ||
-	    json_get_bool(o, "setsid", false, &id->setsid, file, "identity", e) < 0)
+	    json_get_bool(o, "setsid", false, &id->setsid, file, "identity", e) < 0 ||
+	    json_get_bool(o, "close_inherited_fds", false, &id->close_inherited_fds, file,
+			  "identity", e) < 0)
 		return -1;
 	id->not_dumpable = !dumpable;
 	if (sup) {
@@ -738,6 +741,7 @@ int profile_parse(const char *text, const char *file, struct profile *p, struct 
 	if (json_get_object(root, "identity", false, &v, file, "", e) < 0)
 		goto out;
 	p->id.not_dumpable = false;
+	p->id.close_inherited_fds = true;
 	if (json_object_get(root, "identity") && parse_identity(v, file, &p->id, e) < 0)
 		goto out;
 	v = NULL;

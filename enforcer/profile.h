@@ -72,6 +72,9 @@ struct profile_identity {
 	bool no_new_privs;
 	bool not_dumpable;
 	bool setsid;
+	/* Close every inherited fd but stdio before exec (default true). The
+	 * `none` control keeps them, so an fd leak can be shown to matter. */
+	bool close_inherited_fds;
 };
 
 struct profile_network {

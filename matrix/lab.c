@@ -2,6 +2,8 @@
  * every witness saw. See lab.h for the topology. */
 #include "lab.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -170,6 +172,41 @@ static void pod_fail(struct lab_shm *shm, const struct perr *e)
 	perr_str(e, shm->setup_error, sizeof(shm->setup_error));
 }
 
+/* The bait (see lab_shm.h): connected, not CLOEXEC, kept at a known fd. */
+static void pod_bait(struct lab_shm *shm)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(8080)};
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct pollfd p;
+
+	if (fd < 0)
+		return;
+	inet_pton(AF_INET, LAB_SINK_V4, &a.sin_addr);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		return;
+	}
+	p = (struct pollfd){.fd = fd, .events = POLLOUT};
+	if (poll(&p, 1, 1000) <= 0) {
+		close(fd);
+		return;
+	}
+	fcntl(fd, F_SETFL, 0);
+	if (getsockname(fd, (struct sockaddr *)&a, &al) == 0)
+		shm->bait_lport = ntohs(a.sin_port);
+}
+
+static void pod_agent_started(pid_t agent, unsigned long netns_ino, void *arg)
+{
+	struct lab_shm *shm = arg;
+	atomic_store(&shm->agent_netns_ino, netns_ino);
+	atomic_store(&shm->agent_pid_live, agent);
+}
+
+static int count_lines(const char *path);
+
 static int pod_main(void *arg)
 {
 	struct pod_ctx *pc = arg;
@@ -262,7 +299,11 @@ static int pod_main(void *arg)
 	o.agent_stderr = pc->err_w;
 	o.timeout_ms = pc->c->timeout_ms;
 	o.export_supervisor_pid = true;
+	o.on_agent_started = pod_agent_started;
+	o.hook_arg = shm;
 	shm->supervisor_pid = getpid();
+	shm->mounts_before = count_lines("/proc/self/mountinfo");
+	pod_bait(shm);
 
 	rep = report_new(p->name, p->path);
 	rc = enforcer_run(&o, rep, &res, &e);
@@ -298,6 +339,9 @@ static int pod_main(void *arg)
 
 /* ---- the program's output, and its requests for an accomplice ---- */
 
+static void add_escape(struct lab_outcome *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 struct reader {
 	int fd;
 	char *buf;
@@ -310,11 +354,202 @@ struct reader {
 struct lab_run_state {
 	struct sinks *sinks;
 	int pod_fd;
+	pid_t init_host;           /* the pod's init, in the harness's numbering */
+	unsigned long pod_pidns;   /* inode of the pod's PID namespace */
+	struct lab_outcome *out;
 	struct lab_shm *shm;
 	const char *marker;
 	pthread_mutex_t lock;
 	json_t *requests; /* what the program asked for, and what happened */
 };
+
+/* ---- "@parity inspect PID": a primitive the attack holds ----
+ *
+ * Some layers guard primitives no network witness can see: a new user or
+ * network namespace, a mount, a bpf program or map, an io_uring. An attack
+ * holding one prints "@parity inspect PID" (PID as the pod sees it: itself
+ * or a child) and waits; the harness, root outside, compares that process
+ * with the agent as it was when it first spoke: namespaces, mount count,
+ * and the kernel objects its fds name. The attack only points; the facts
+ * are read from /proc by the harness. */
+
+static const char *const ns_names[8] = {"user", "mnt", "net", "pid_for_children",
+					"ipc", "uts", "cgroup", "time"};
+
+static unsigned long ino_of(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (unsigned long)sb.st_ino : 0;
+}
+
+static long status_field(pid_t pid, const char *field, bool last)
+{
+	char path[64], line[512];
+	long v = -1;
+	FILE *f;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, field, strlen(field)) == 0) {
+			char *p = line + strlen(field), *end;
+			for (;;) {
+				long x = strtol(p, &end, 10);
+				if (end == p)
+					break;
+				v = x;
+				p = end;
+				if (!last)
+					break;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/* The harness's pid of the process the pod calls `pod_pid`. */
+static pid_t host_pid_of(struct lab_run_state *st, pid_t pod_pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+	while (d && (de = readdir(d)) && !found) {
+		char path[64];
+		long pid;
+		if (util_parse_long(de->d_name, 1, INT_MAX, &pid) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
+		if (ino_of(path) != st->pod_pidns)
+			continue;
+		if (status_field((pid_t)pid, "NSpid:", true) == pod_pid)
+			found = (pid_t)pid;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int n = 0, c;
+	if (!f)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static void read_ns(pid_t pid, unsigned long ns[8])
+{
+	char path[96];
+	for (int i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_names[i]);
+		ns[i] = ino_of(path);
+	}
+}
+
+/* What the agent's namespaces must be: the pod supervisor's (the enforcer
+ * changes none of them for the agent) except the network namespace, which
+ * the enforcer reports. Not a snapshot of the agent: an attack that acts
+ * before anyone looks cannot hide. */
+static bool expected_ns(struct lab_run_state *st, unsigned long ns[8], pid_t *agent_host)
+{
+	pid_t agent = 0, sup;
+	for (int i = 0; i < 100 && !(agent = atomic_load(&st->shm->agent_pid_live)); i++)
+		usleep(5000);
+	if (!agent || !(sup = host_pid_of(st, st->shm->supervisor_pid)) ||
+	    !(*agent_host = host_pid_of(st, agent)))
+		return false;
+	read_ns(sup, ns);
+	ns[2] = atomic_load(&st->shm->agent_netns_ino);
+	return ns[2] != 0;
+}
+
+static bool descends_from(pid_t pid, pid_t ancestor)
+{
+	for (int depth = 0; pid > 1 && depth < 64; depth++) {
+		if (pid == ancestor)
+			return true;
+		pid = (pid_t)status_field(pid, "PPid:", false);
+	}
+	return false;
+}
+
+static void handle_inspect(struct lab_run_state *st, const char *line, json_t *rec)
+{
+	static const char *const objects[] = {"anon_inode:bpf-prog", "anon_inode:bpf-map",
+					      "anon_inode:bpf_link",  "anon_inode:[io_uring]",
+					      "anon_inode:[perf_event]", "anon_inode:[userfaultfd]",
+					      "anon_inode:[pidfd]",      NULL};
+	long pod_pid;
+	pid_t host, agent_host = 0;
+	unsigned long ns[8], want[8];
+	char path[96];
+	json_t *found = json_array();
+	DIR *d;
+	struct dirent *de;
+
+	if (sscanf(line, "@parity inspect %ld", &pod_pid) != 1 || pod_pid < 1) {
+		json_object_set_new(rec, "error", json_string("expected @parity inspect PID"));
+		json_decref(found);
+		return;
+	}
+	if (!expected_ns(st, want, &agent_host)) {
+		json_object_set_new(rec, "error", json_string("the agent is not known yet"));
+		json_decref(found);
+		return;
+	}
+	host = host_pid_of(st, (pid_t)pod_pid);
+	if (!host || !descends_from(host, agent_host)) {
+		json_object_set_new(rec, "error",
+				    json_string("not the agent or one of its descendants"));
+		json_decref(found);
+		return;
+	}
+	read_ns(host, ns);
+	for (int i = 0; i < 8; i++)
+		if (ns[i] && want[i] && ns[i] != want[i])
+			json_array_append_new(found, json_sprintf("a new %s namespace", ns_names[i]));
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)host);
+	if (ns[1] == want[1] && st->shm->mounts_before > 0 &&
+	    count_lines(path) > st->shm->mounts_before)
+		json_array_append_new(found, json_sprintf("%d new mount(s) in the pod's mount "
+							  "namespace",
+							  count_lines(path) - st->shm->mounts_before));
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)host);
+	d = opendir(path);
+	while (d && (de = readdir(d))) {
+		char fp[128], target[128];
+		ssize_t n;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(fp, sizeof(fp), "/proc/%d/fd/%s", (int)host, de->d_name);
+		n = readlink(fp, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		for (size_t i = 0; objects[i]; i++)
+			if (strcmp(target, objects[i]) == 0)
+				json_array_append_new(found, json_sprintf("fd %s is %s", de->d_name,
+									  target));
+	}
+	if (d)
+		closedir(d);
+	json_object_set_new(rec, "pid", json_integer(pod_pid));
+	json_object_set(rec, "held", found);
+	for (size_t i = 0; i < json_array_size(found); i++) {
+		pthread_mutex_lock(&st->lock);
+		add_escape(st->out, "primitive held by pid %ld (inspected from outside): %s", pod_pid,
+			   json_string_value(json_array_get(found, i)));
+		pthread_mutex_unlock(&st->lock);
+	}
+	json_decref(found);
+}
 
 /* "@parity accomplice abstract NAME": connect from the pod (outside the
  * sandbox) to an abstract socket the program listens on, and read. */
@@ -375,7 +610,9 @@ static void handle_request(struct lab_run_state *st, const char *line)
 
 	perr_clear(&e);
 	json_object_set_new(rec, "request", json_string(line));
-	if (sscanf(line, "@parity accomplice %15s %127s", kind, what) != 2) {
+	if (strncmp(line, "@parity inspect", 15) == 0) {
+		handle_inspect(st, line, rec);
+	} else if (sscanf(line, "@parity accomplice %15s %127s", kind, what) != 2) {
 		json_object_set_new(rec, "error", json_string("malformed request"));
 	} else if (strcmp(kind, "tcp") == 0 || strcmp(kind, "tcp6") == 0 ||
 		   strcmp(kind, "udp") == 0 || strcmp(kind, "udp6") == 0) {
@@ -428,7 +665,8 @@ static void *reader_main(void *arg)
 			if (!nl)
 				break;
 			*nl = 0;
-			if (strncmp(line, "@parity accomplice ", 19) == 0)
+			if (strncmp(line, "@parity accomplice ", 19) == 0 ||
+			    strncmp(line, "@parity inspect", 15) == 0)
 				handle_request(r->st, line);
 			*nl = '\n';
 			scanned = (size_t)(nl - r->buf) + 1;
@@ -665,6 +903,12 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		goto out;
 	close(gop[0]);
 	gop[0] = -1;
+	{
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+		st.init_host = init;
+		st.pod_pidns = ino_of(path);
+	}
 	/* The witnesses: watching before the pod is told to go. */
 	{
 		struct capture_opts co = {0};
@@ -687,6 +931,7 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	if (sinks_start(&sinks, &sc, e) < 0 || capture_ready(cap, e) < 0)
 		goto out;
 	st.sinks = sinks;
+	st.out = o;
 	st.pod_fd = net.pod_fd;
 	st.shm = shm;
 	st.marker = o->marker;
@@ -802,6 +1047,20 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		struct flow_record *recs = NULL;
 		json_t *lines = json_array();
 		size_t nrec = proxy_records(log ? log : "", &recs, lines);
+		/* The bait is the lab's own flow, not the program's. */
+		if (shm->bait_lport > 0) {
+			struct flow_record *nr = realloc(recs, (nrec + 1) * sizeof(*recs));
+			if (nr) {
+				recs = nr;
+				memset(&recs[nrec], 0, sizeof(recs[nrec]));
+				recs[nrec].proto = IPPROTO_TCP;
+				snprintf(recs[nrec].local, sizeof(recs[nrec].local), "%s", LAB_POD_V4);
+				recs[nrec].lport = (uint16_t)shm->bait_lport;
+				snprintf(recs[nrec].remote, sizeof(recs[nrec].remote), "%s", LAB_SINK_V4);
+				recs[nrec].rport = 8080;
+				nrec++;
+			}
+		}
 		struct capture_verdict v;
 		static const char *const pod_addrs[] = {LAB_POD_V4, LAB_POD_V6, "10.200.0.0/24",
 						       NULL};

@@ -51,7 +51,16 @@ struct lab_shm {
 	/* The accomplice's abstract connects (A05/A06), done from the pod. */
 	struct lab_listener_counts accomplice_abstract;
 
-	/* Written by the pod supervisor after the run. */
+	/* The bait: a TCP connection from the pod to the sink made by the pod
+	 * supervisor without CLOEXEC before the agent starts. A profile that
+	 * closes inherited fds takes it away; `none` hands it over (E11). */
+	int bait_lport;
+	/* What the agent should look like from outside (for "@parity inspect"):
+	 * its netns as the enforcer made it, and the mount count of the pod's
+	 * mount namespace before the agent was forked (nothing mounts after). */
+	_Atomic unsigned long agent_netns_ino;
+	int mounts_before;
+	_Atomic pid_t agent_pid_live;
 	pid_t supervisor_pid, proxy_pid, agent_pid;
 	bool run_returned;   /* enforcer_run came back (the supervisor lived) */
 	bool exec_done;

@@ -3,12 +3,10 @@
 # `parity attack run` in fresh labs, judged by the witnesses.
 #
 # * Under `none` (the positive control) every variant is ESCAPED, or N/A
-#   with a named precondition. The primitive-only variants (a primitive with
-#   nothing outside the sandbox to act on: a new user namespace, a private
-#   mount, a bpf object, an inherited fd when none is inherited) are
-#   INCONCLUSIVE by construction until the lab witnesses primitives; they
-#   are listed below and must stay exactly that (neither BLOCKED under none
-#   nor silently dropped).
+#   with a named precondition. The primitive-only variants (a new user
+#   namespace, a mount, a bpf object) escape through the lab's inspection
+#   witness (@parity inspect), E11 through the bait socket only `none`
+#   leaves inherited; under platform and namespace they are BLOCKED.
 # * Under `platform`, with Landlock ABI >= 6 (scopes): A01, A02, A02.connect,
 #   A03, S01, S01.kill, S01.stop, S02, S02.all BLOCKED.
 # * Under `namespace`: S01 BLOCKED.
@@ -24,7 +22,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 
-PRIMITIVE_ONLY=" E01 E01.clone E04 E04.fsopen E05 E05.map E11 "
+PRIMITIVE_ONLY=" E01 E01.clone E04 E04.fsopen E05 E05.map E11 "  # witnessed by inspection / the bait
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -95,12 +93,6 @@ fi
 
 # --- the positive control: every variant escapes under none (or N/A)
 for id in $ids; do
-	case "$PRIMITIVE_ONLY" in
-	*" $id "*)
-		expect "$id" none INCONCLUSIVE -- --no-control
-		continue
-		;;
-	esac
 	expect "$id" none ESCAPED N/A -- --no-control
 	if [ "$(field "$tmp/$id.none.json" verdict)" = "N/A" ]; then
 		case "$(field "$tmp/$id.none.json" reason)" in
@@ -123,6 +115,13 @@ else
 	echo "note: Landlock ABI $abi < 6: no scopes, platform expectations for A01-A03/S01-S02 skipped"
 fi
 expect A05 platform ESCAPED
+
+# --- the primitives: seccomp refuses them in both modes; the bait is closed
+for id in $PRIMITIVE_ONLY; do
+	expect "$id" platform BLOCKED
+done
+expect E01 namespace BLOCKED
+expect E11 namespace BLOCKED
 
 # --- namespace
 expect S01 namespace BLOCKED

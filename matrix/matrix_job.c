@@ -25,7 +25,7 @@ void matrix_reproduce(const struct matrix_plan *pl, size_t ai, long pi, long abi
 	/* A shipped profile by name; any other file by its path. */
 	if (profile_resolve_path(p->name, shipped, sizeof(shipped), &e) < 0 ||
 	    strcmp(shipped, p->path) != 0)
-		name = p->path;
+		name = realpath(p->path, shipped) ? shipped : p->path;
 	if (abi >= 0)
 		snprintf(buf, len, "parity attack run %s --profile %s --landlock-abi %d",
 			 pl->attacks[ai]->id, name, pl->abis[abi].cap);

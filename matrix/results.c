@@ -264,11 +264,20 @@ static json_t *merge_timing(json_t *const *parts, size_t n)
 					    json_real(num(sp, split[k]) +
 						      num(json_object_get(pt, "split_ms"), split[k])));
 	}
-	json_object_set_new(t, "wall_ms", json_real(wall_max));
-	json_object_set_new(t, "wall_ms_sum", json_real(wall_sum));
+	/* The shards' walls added up (their cost run one after the other), and
+	 * the longest (the elapsed time when they ran side by side). */
+	json_object_set_new(t, "wall_ms", json_real(wall_sum));
+	json_object_set_new(t, "wall_ms_max", json_real(wall_max));
 	json_object_set_new(t, "probe_ms", json_real(probe));
 	json_object_set_new(t, "labs", json_integer((json_int_t)labs));
 	json_object_set_new(t, "labs_per_s", json_real(wall_sum > 0 ? labs * 1000.0 / wall_sum : 0));
+	{
+		json_t *avg = json_object();
+		for (size_t k = 0; k < ARRAY_SIZE(split); k++)
+			json_object_set_new(avg, split[k],
+					    json_real(labs > 0 ? num(sp, split[k]) / labs : 0));
+		json_object_set_new(t, "per_lab_ms", avg);
+	}
 	json_object_set_new(t, "split_ms", sp);
 	json_object_set_new(t, "shards", json_integer((json_int_t)n));
 	return t;
@@ -368,6 +377,13 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 		json_object_set_new(run, "merged_at", json_string(date));
 	}
 	json_object_set_new(r, "timing", merge_timing(parts, n));
+	{
+		json_t *t = json_object_get(r, "timing");
+		double ws = num(t, "wall_ms");
+		json_object_set_new(t, "cells", json_integer((json_int_t)json_array_size(cells)));
+		json_object_set_new(t, "cells_per_s",
+				    json_real(ws > 0 ? json_array_size(cells) * 1000.0 / ws : 0));
+	}
 	results_sort_cells(r);
 	if (results_finish(r, e) < 0) {
 		json_decref(r);

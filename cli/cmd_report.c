@@ -19,11 +19,13 @@
 
 static void report_usage(FILE *f)
 {
-	fprintf(f, "usage: parity report render RESULTS.json --out DIR\n"
+	fprintf(f, "usage: parity report render RESULTS.json --out DIR [--recompute]\n"
 		   "       parity report merge DIR... --out DIR\n\n"
 		   "render writes results.json, matrix.md, parity.md, matrix.html and junit.xml\n"
 		   "again from a results file (and copies the captures it names, when they sit\n"
-		   "next to it). merge joins the results of `parity matrix --shard K/N` runs (each\n"
+		   "next to it); --recompute first derives the parity rows, expectation outcomes\n"
+		   "and summary again from the cells and the expectation sets kept in the file.\n"
+		   "merge joins the results of `parity matrix --shard K/N` runs (each\n"
 		   "DIR holds one shard's results.json and evidence/), recomputes parity and\n"
 		   "expectations, and exits like `parity matrix`: 0, 1 regression, 3 infra.\n"
 		   "Exit 2: usage, or files that are not results or not shards of one run.\n");
@@ -106,14 +108,27 @@ static int do_render(int argc, char **argv)
 	json_t *r;
 	struct perr e;
 	char src[4096], *dir;
+	bool recompute = false;
 
 	perr_clear(&e);
+	if (argc == 3 && strcmp(argv[2], "--recompute") == 0) {
+		recompute = true;
+		argc--;
+	} else if (argc == 3 && strcmp(argv[1], "--recompute") == 0) {
+		recompute = true;
+		argv[1] = argv[2];
+		argc--;
+	}
 	if (!out || argc != 2) {
 		report_usage(stderr);
 		return PARITY_EXIT_USAGE;
 	}
 	if (results_load(argv[1], &r, &e) < 0)
 		return perr_report(&e, "parity report render");
+	if (recompute && results_finish(r, &e) < 0) {
+		json_decref(r);
+		return perr_report(&e, "parity report render");
+	}
 	snprintf(src, sizeof(src), "%s", argv[1]);
 	dir = dirname(src);
 	if (report_write_all(r, out, &e) < 0 ||

@@ -128,24 +128,22 @@ int kernel_version_parse(const char *s, struct kernel_version *v)
 {
 	int *parts[3] = {&v->major, &v->minor, &v->patch};
 	const char *p = s;
+	int n = 0;
 
 	memset(v, 0, sizeof(*v));
 	v->rc = INT_MAX;
-	for (int i = 0; i < 3; i++) {
+	while (n < 3 && isdigit((unsigned char)*p)) {
 		char *end;
-		long n;
-		if (!isdigit((unsigned char)*p))
-			return i >= 2 ? 0 : -1;
-		n = strtol(p, &end, 10);
-		if (n > 100000)
+		long x = strtol(p, &end, 10);
+		if (x > 100000)
 			return -1;
-		*parts[i] = (int)n;
+		*parts[n++] = (int)x;
 		p = end;
-		if (*p != '.')
+		if (*p != '.' || !isdigit((unsigned char)p[1]))
 			break;
 		p++;
 	}
-	if (v->major == 0 && v->minor == 0)
+	if (n < 2) /* a release has at least major.minor */
 		return -1;
 	if (strncmp(p, "-rc", 3) == 0 && isdigit((unsigned char)p[3]))
 		v->rc = (int)strtol(p + 3, NULL, 10);
@@ -239,9 +237,14 @@ static int get_errata(json_t *when, const char *key, unsigned *mask, const char 
 	for (i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
 		it = json_is_array(v) ? json_array_get(v, i) : v;
 		if (!json_is_integer(it) || json_integer_value(it) < 1 || json_integer_value(it) > 32)
+		{
+			char idx[24] = "";
+			if (json_is_array(v))
+				snprintf(idx, sizeof(idx), "[%zu]", i);
 			return perr_usage(e, "%s: field '%s.%s%s': expected an erratum id 1..32 (bit "
 					     "id-1 of the errata mask)",
-					  file, where, key, json_is_array(v) ? "[]" : "");
+					  file, where, key, idx);
+		}
 		*mask |= 1U << (json_integer_value(it) - 1);
 	}
 	return 0;

@@ -23,10 +23,11 @@ int results_load(const char *path, json_t **out, struct perr *e)
 		return -1;
 	schema = json_string_value(json_object_get(r, "schema"));
 	if (!schema || strcmp(schema, RESULTS_SCHEMA) != 0) {
+		perr_usage(e, "%s: field 'schema': expected \"%s\", got %s%.64s%s", path,
+			   RESULTS_SCHEMA, schema ? "\"" : "", schema ? schema : "nothing",
+			   schema ? "\"" : "");
 		json_decref(r);
-		return perr_usage(e, "%s: field 'schema': expected \"%s\", got %s%s%s", path,
-				  RESULTS_SCHEMA, schema ? "\"" : "", schema ? schema : "nothing",
-				  schema ? "\"" : "");
+		return -1;
 	}
 	if (!json_is_array(json_object_get(r, "cells")) ||
 	    !json_is_object(json_object_get(r, "run")) ||

@@ -62,9 +62,11 @@ static void claims(json_t *r, FILE *f)
 			fprintf(f, " **fails**:");
 			json_array_foreach(json_object_get(pa, "failing"), k, fl)
 			{
+				const char *par = rs(fl, "parity");
 				fprintf(f, "%s %s", k ? "," : "", rs(fl, "attack"));
-				if (*rs(fl, "parity"))
-					fprintf(f, " %s", rs(fl, "parity"));
+				/* A gap says more than a verdict; other rows say the verdict. */
+				if (!strcmp(par, "GAP") || !strcmp(par, "BOTH-ESCAPE"))
+					fprintf(f, " %s", par);
 				else
 					fprintf(f, " %s", rs(fl, "got"));
 			}
@@ -212,7 +214,8 @@ static void others(json_t *r, FILE *f)
 			    seen_before(rows, i, row, kinds[k]))
 				continue;
 			n++;
-			fprintf(f, "- %s %s (%s):", rs(row, "attack"), kinds[k], rs(row, "profile"));
+			size_t shown = 0;
+			fprintf(f, "- %s %s (%s) at", rs(row, "attack"), kinds[k], rs(row, "profile"));
 			json_array_foreach(rows, j, o)
 			{
 				char l[64];
@@ -221,14 +224,13 @@ static void others(json_t *r, FILE *f)
 				    strcmp(rs(o, "profile"), rs(row, "profile")) != 0)
 					continue;
 				report_abi_label(json_object_get(o, "abi"), false, l, sizeof(l));
-				fprintf(f, " %s", l);
+				fprintf(f, "%s %s", shown++ ? ";" : "", l);
 				if (k == 2)
 					fprintf(f, " (%s)", rs(o, "na_reason"));
-				fprintf(f, ";");
 			}
 			if (k < 2) {
 				json_t *rc = cell_by_id(r, rs(row, "reference_cell"));
-				fprintf(f, " namespace escaped: ");
+				fprintf(f, ". Namespace escaped: ");
 				md_text(f, rs(rc, "reason"));
 			}
 			fprintf(f, "\n");

@@ -14,32 +14,33 @@
 
 static void matrix_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: parity matrix [--profiles LIST] [--landlock-abi LIST|all] [--attacks GLOB]\n"
-		"                     [--jobs N] [--out DIR] [--expect FILE|none]... [--shard K/N]\n"
-		"                     [--max-inconclusive PCT] [--quiet]\n\n"
-		"Run every attack under every profile at every Landlock ABI, each cell in a\n"
-		"fresh lab judged by independent witnesses, compare with the expectations, and\n"
-		"write results.json, matrix.md, parity.md, matrix.html, junit.xml and the\n"
-		"captures of escaped cells (evidence/) into --out.\n\n"
-		"  --profiles LIST       names or profile files, comma-separated (default: every\n"
-		"                        shipped profile); `none` is the positive control and runs\n"
-		"                        once per attack whether listed or not\n"
-		"  --landlock-abi LIST   ABIs to emulate, comma-separated, 'kernel' or 'all'\n"
-		"                        (default: the kernel's own plus 0, 3, 4, 6 below it)\n"
-		"  --attacks GLOB        attack ids, comma-separated globs (default: all)\n"
-		"  --jobs N              labs in parallel, one worker process each (default: CPUs)\n"
-		"  --out DIR             (default: %s)\n"
-		"  --expect FILE         an expectation set; repeat for more; later entries win;\n"
-		"                        'none' for no expectations (default: the shipped\n"
-		"                        baseline.json and known-gaps.json)\n"
-		"  --shard K/N           run the K-th of N equal parts; merge with\n"
-		"                        `parity report merge`\n"
-		"  --max-inconclusive P  percent of cells that may be INCONCLUSIVE (default 10)\n\n"
-		"Exit: 0 no cell worse than expected; 1 a regression (each is listed); 2 usage or\n"
-		"configuration error; 3 infrastructure failure or more INCONCLUSIVE cells than\n"
-		"allowed. Cells better than expected are listed and do not fail the run.\n",
-		MATRIX_DEFAULT_OUT);
+	fprintf(
+	    f,
+	    "usage: parity matrix [--profiles LIST] [--landlock-abi LIST|all] [--attacks GLOB]\n"
+	    "                     [--jobs N] [--out DIR] [--expect FILE|none]... [--shard K/N]\n"
+	    "                     [--max-inconclusive PCT] [--quiet]\n\n"
+	    "Run every attack under every profile at every Landlock ABI, each cell in a\n"
+	    "fresh lab judged by independent witnesses, compare with the expectations, and\n"
+	    "write results.json, matrix.md, parity.md, matrix.html, junit.xml and the\n"
+	    "captures of escaped cells (evidence/) into --out.\n\n"
+	    "  --profiles LIST       names or profile files, comma-separated (default: every\n"
+	    "                        shipped profile); `none` is the positive control and runs\n"
+	    "                        once per attack whether listed or not\n"
+	    "  --landlock-abi LIST   ABIs to emulate, comma-separated, 'kernel' or 'all'\n"
+	    "                        (default: the kernel's own plus 0, 3, 4, 6 below it)\n"
+	    "  --attacks GLOB        attack ids, comma-separated globs (default: all)\n"
+	    "  --jobs N              labs in parallel, one worker process each (default: CPUs)\n"
+	    "  --out DIR             (default: %s)\n"
+	    "  --expect FILE         an expectation set; repeat for more; later entries win;\n"
+	    "                        'none' for no expectations (default: the shipped\n"
+	    "                        baseline.json and known-gaps.json)\n"
+	    "  --shard K/N           run the K-th of N equal parts; merge with\n"
+	    "                        `parity report merge`\n"
+	    "  --max-inconclusive P  percent of cells that may be INCONCLUSIVE (default 10)\n\n"
+	    "Exit: 0 no cell worse than expected; 1 a regression (each is listed); 2 usage or\n"
+	    "configuration error; 3 infrastructure failure or more INCONCLUSIVE cells than\n"
+	    "allowed. Cells better than expected are listed and do not fail the run.\n",
+	    MATRIX_DEFAULT_OUT);
 }
 
 static int add_expect(struct matrix_opts *o, char *arg)
@@ -66,18 +67,17 @@ static void command_line(int argc, char **argv, char *buf, size_t len)
 
 int cmd_matrix(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"profiles", required_argument, NULL, 'p'},
-		{"landlock-abi", required_argument, NULL, 'a'},
-		{"attacks", required_argument, NULL, 'A'},
-		{"jobs", required_argument, NULL, 'j'},
-		{"out", required_argument, NULL, 'o'},
-		{"expect", required_argument, NULL, 'e'},
-		{"shard", required_argument, NULL, 's'},
-		{"max-inconclusive", required_argument, NULL, 'm'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"profiles", required_argument, NULL, 'p'},
+						 {"landlock-abi", required_argument, NULL, 'a'},
+						 {"attacks", required_argument, NULL, 'A'},
+						 {"jobs", required_argument, NULL, 'j'},
+						 {"out", required_argument, NULL, 'o'},
+						 {"expect", required_argument, NULL, 'e'},
+						 {"shard", required_argument, NULL, 's'},
+						 {"max-inconclusive", required_argument, NULL, 'm'},
+						 {"quiet", no_argument, NULL, 'q'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	struct matrix_opts o;
 	struct perr e;
 	json_t *results = NULL;
@@ -105,7 +105,9 @@ int cmd_matrix(int argc, char **argv)
 			break;
 		case 'j':
 			if (util_parse_long(optarg, 1, 256, &v) < 0) {
-				fprintf(stderr, "parity matrix: --jobs: expected 1..256, got '%s'\n", optarg);
+				fprintf(stderr,
+					"parity matrix: --jobs: expected 1..256, got '%s'\n",
+					optarg);
 				return PARITY_EXIT_USAGE;
 			}
 			o.jobs = (unsigned)v;
@@ -126,8 +128,10 @@ int cmd_matrix(int argc, char **argv)
 			break;
 		case 'm':
 			if (util_parse_long(optarg, 0, 100, &v) < 0) {
-				fprintf(stderr, "parity matrix: --max-inconclusive: expected a percentage "
-						"0..100, got '%s'\n", optarg);
+				fprintf(stderr,
+					"parity matrix: --max-inconclusive: expected a percentage "
+					"0..100, got '%s'\n",
+					optarg);
 				return PARITY_EXIT_USAGE;
 			}
 			o.max_inconclusive = (double)v / 100.0;

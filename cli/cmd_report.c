@@ -66,8 +66,7 @@ static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, co
 		return perr_sys(e, errno, "mkdir %s", out);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return perr_sys(e, errno, "mkdir %s", dir);
-	json_array_foreach(json_object_get(r, "cells"), i, c)
-	{
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
 		const char *rel = json_string_value(json_object_get(c, "pcap"));
 		char to[4400];
 		if (!rel || strstr(rel, ".."))

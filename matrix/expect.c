@@ -1,4 +1,5 @@
-/* expect.c - expectation sets: parsing, validation and matching (expect.h). */
+/* expect.c - expectation sets: parsing and validation, every error naming
+ * the file and the field; the shipped sets (expect.h). */
 #include "expect.h"
 
 #include <ctype.h>
@@ -36,153 +37,6 @@ int expect_verdict_parse(const char *s, enum expect_verdict *v)
 	return -1;
 }
 
-/* ---- small grammars: ABI ranges, kernel releases ---- */
-
-static int parse_int(const char *s, int *out)
-{
-	long v;
-	while (*s == ' ')
-		s++;
-	if (util_parse_long(s, 0, 1000, &v) < 0)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-int expect_range_parse(const char *s, struct expect_range *r)
-{
-	const char *dash;
-	int a, b;
-
-	memset(r, 0, sizeof(*r));
-	if (strcmp(s, "any") == 0) {
-		r->any = true;
-		r->lo = 0;
-		r->hi = INT_MAX;
-		return 0;
-	}
-	if (strncmp(s, ">=", 2) == 0 && parse_int(s + 2, &a) == 0) {
-		r->lo = a;
-		r->hi = INT_MAX;
-		return 0;
-	}
-	if (strncmp(s, "<=", 2) == 0 && parse_int(s + 2, &a) == 0) {
-		r->lo = 0;
-		r->hi = a;
-		return 0;
-	}
-	if (s[0] == '>' && parse_int(s + 1, &a) == 0) {
-		r->lo = a + 1;
-		r->hi = INT_MAX;
-		return 0;
-	}
-	if (s[0] == '<' && parse_int(s + 1, &a) == 0 && a > 0) {
-		r->lo = 0;
-		r->hi = a - 1;
-		return 0;
-	}
-	dash = strchr(s, '-');
-	if (dash && dash != s) {
-		char lo[16];
-		size_t n = (size_t)(dash - s);
-		if (n >= sizeof(lo))
-			return -1;
-		memcpy(lo, s, n);
-		lo[n] = 0;
-		if (parse_int(lo, &a) == 0 && parse_int(dash + 1, &b) == 0 && a <= b) {
-			r->lo = a;
-			r->hi = b;
-			return 0;
-		}
-		return -1;
-	}
-	if (parse_int(s, &a) == 0) {
-		r->lo = r->hi = a;
-		return 0;
-	}
-	return -1;
-}
-
-bool expect_range_has(const struct expect_range *r, int v)
-{
-	return r->any || (v >= r->lo && v <= r->hi);
-}
-
-void expect_range_text(const struct expect_range *r, char *buf, size_t len)
-{
-	if (r->any)
-		snprintf(buf, len, "any");
-	else if (r->hi == INT_MAX)
-		snprintf(buf, len, ">=%d", r->lo);
-	else if (r->lo == r->hi)
-		snprintf(buf, len, "%d", r->lo);
-	else if (r->lo == 0)
-		snprintf(buf, len, "<=%d", r->hi);
-	else
-		snprintf(buf, len, "%d-%d", r->lo, r->hi);
-}
-
-/* "6.18.44-fc-v595", "7.2-rc4", "7.2.0-rc3-amd64": up to three numbers,
- * then "-rcN" right after them makes it a release candidate. */
-int kernel_version_parse(const char *s, struct kernel_version *v)
-{
-	int *parts[3] = {&v->major, &v->minor, &v->patch};
-	const char *p = s;
-	int n = 0;
-
-	memset(v, 0, sizeof(*v));
-	v->rc = INT_MAX;
-	while (n < 3 && isdigit((unsigned char)*p)) {
-		char *end;
-		long x = strtol(p, &end, 10);
-		if (x > 100000)
-			return -1;
-		*parts[n++] = (int)x;
-		p = end;
-		if (*p != '.' || !isdigit((unsigned char)p[1]))
-			break;
-		p++;
-	}
-	if (n < 2) /* a release has at least major.minor */
-		return -1;
-	if (strncmp(p, "-rc", 3) == 0 && isdigit((unsigned char)p[3]))
-		v->rc = (int)strtol(p + 3, NULL, 10);
-	return 0;
-}
-
-int kernel_version_cmp(const struct kernel_version *a, const struct kernel_version *b)
-{
-	if (a->major != b->major)
-		return a->major < b->major ? -1 : 1;
-	if (a->minor != b->minor)
-		return a->minor < b->minor ? -1 : 1;
-	if (a->patch != b->patch)
-		return a->patch < b->patch ? -1 : 1;
-	if (a->rc != b->rc)
-		return a->rc < b->rc ? -1 : 1;
-	return 0;
-}
-
-static int release_cond_parse(const char *s, enum expect_cmp *cmp, struct kernel_version *v)
-{
-	static const struct {
-		const char *op;
-		enum expect_cmp cmp;
-	} ops[] = {{"<=", CMP_LE}, {">=", CMP_GE}, {"==", CMP_EQ}, {"<", CMP_LT},
-		   {">", CMP_GT},  {"=", CMP_EQ}};
-	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
-		size_t n = strlen(ops[i].op);
-		if (strncmp(s, ops[i].op, n) == 0) {
-			*cmp = ops[i].cmp;
-			s += n;
-			while (*s == ' ')
-				s++;
-			return kernel_version_parse(s, v);
-		}
-	}
-	return -1;
-}
-
 /* ---- parsing ---- */
 
 static char *xstrdup(const char *s)
@@ -210,13 +64,13 @@ static int get_strings(json_t *obj, const char *key, char **list, size_t *n, siz
 		return 0;
 	}
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > max)
-		return perr_usage(e, "%s: field '%s.%s': expected a string or an array of 1 to %zu strings",
-				  file, where, key, max);
-	json_array_foreach(v, i, it)
-	{
+		return perr_usage(
+		    e, "%s: field '%s.%s': expected a string or an array of 1 to %zu strings", file,
+		    where, key, max);
+	json_array_foreach (v, i, it) {
 		if (!json_is_string(it) || !json_string_length(it))
-			return perr_usage(e, "%s: field '%s.%s[%zu]': expected a non-empty string", file,
-					  where, key, i);
+			return perr_usage(e, "%s: field '%s.%s[%zu]': expected a non-empty string",
+					  file, where, key, i);
 		list[(*n)++] = xstrdup(json_string_value(it));
 	}
 	return 0;
@@ -232,17 +86,19 @@ static int get_errata(json_t *when, const char *key, unsigned *mask, const char 
 	if (!v)
 		return 0;
 	if (!json_is_integer(v) && (!json_is_array(v) || json_array_size(v) == 0))
-		return perr_usage(e, "%s: field '%s.%s': expected an erratum id or an array of them",
+		return perr_usage(e,
+				  "%s: field '%s.%s': expected an erratum id or an array of them",
 				  file, where, key);
 	for (i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
 		it = json_is_array(v) ? json_array_get(v, i) : v;
-		if (!json_is_integer(it) || json_integer_value(it) < 1 || json_integer_value(it) > 32)
-		{
+		if (!json_is_integer(it) || json_integer_value(it) < 1 ||
+		    json_integer_value(it) > 32) {
 			char idx[24] = "";
 			if (json_is_array(v))
 				snprintf(idx, sizeof(idx), "[%zu]", i);
-			return perr_usage(e, "%s: field '%s.%s%s': expected an erratum id 1..32 (bit "
-					     "id-1 of the errata mask)",
+			return perr_usage(e,
+					  "%s: field '%s.%s%s': expected an erratum id 1..32 (bit "
+					  "id-1 of the errata mask)",
 					  file, where, key, idx);
 		}
 		*mask |= 1U << (json_integer_value(it) - 1);
@@ -261,8 +117,8 @@ static bool feature_known(const char *path)
 static int parse_when(json_t *when, struct expect_entry *en, const char *file, const char *where,
 		      struct perr *e)
 {
-	static const char *const keys[] = {"landlock_abi", "errata_fixed", "errata_unfixed",
-					   "kernel_release", "features", NULL};
+	static const char *const keys[] = {"landlock_abi",   "errata_fixed", "errata_unfixed",
+					   "kernel_release", "features",     NULL};
 	char w[128];
 	json_t *v;
 
@@ -281,25 +137,32 @@ static int parse_when(json_t *when, struct expect_entry *en, const char *file, c
 		else
 			buf[0] = 0;
 		if (expect_range_parse(buf, &en->kernel_abi) < 0)
-			return perr_usage(e, "%s: field '%s.landlock_abi': expected an ABI range (\"any\", "
-					     "\"4\", \">=4\", \"<6\", \"3-6\")",
-					  file, w);
+			return perr_usage(
+			    e,
+			    "%s: field '%s.landlock_abi': expected an ABI range (\"any\", "
+			    "\"4\", \">=4\", \"<6\", \"3-6\")",
+			    file, w);
 		en->has_kernel_abi = true;
 	}
 	if (get_errata(when, "errata_fixed", &en->errata_fixed, file, w, e) < 0 ||
 	    get_errata(when, "errata_unfixed", &en->errata_unfixed, file, w, e) < 0)
 		return -1;
 	if (en->errata_fixed & en->errata_unfixed)
-		return perr_usage(e, "%s: field '%s.errata_unfixed': an erratum cannot be both fixed and "
-				     "unfixed",
-				  file, w);
+		return perr_usage(
+		    e,
+		    "%s: field '%s.errata_unfixed': an erratum cannot be both fixed and "
+		    "unfixed",
+		    file, w);
 	v = json_object_get(when, "kernel_release");
 	if (v) {
 		if (!json_is_string(v) ||
-		    release_cond_parse(json_string_value(v), &en->release_cmp, &en->release) < 0)
-			return perr_usage(e, "%s: field '%s.kernel_release': expected a comparison with a "
-					     "kernel release, e.g. \"<7.2-rc4\" or \">=6.12\"",
-					  file, w);
+		    expect_release_cond_parse(json_string_value(v), &en->release_cmp,
+					      &en->release) < 0)
+			return perr_usage(
+			    e,
+			    "%s: field '%s.kernel_release': expected a comparison with a "
+			    "kernel release, e.g. \"<7.2-rc4\" or \">=6.12\"",
+			    file, w);
 		en->has_release = true;
 		snprintf(en->release_text, sizeof(en->release_text), "%s", json_string_value(v));
 	}
@@ -309,21 +172,26 @@ static int parse_when(json_t *when, struct expect_entry *en, const char *file, c
 		json_t *st;
 		if (!json_is_object(v) || json_object_size(v) == 0 ||
 		    json_object_size(v) > EXPECT_MAX_FEATURES)
-			return perr_usage(e, "%s: field '%s.features': expected an object of 1 to %d probe "
-					     "features, e.g. {\"protocols.mptcp\": \"yes\"}",
-					  file, w, EXPECT_MAX_FEATURES);
-		json_object_foreach(v, path, st)
-		{
+			return perr_usage(
+			    e,
+			    "%s: field '%s.features': expected an object of 1 to %d probe "
+			    "features, e.g. {\"protocols.mptcp\": \"yes\"}",
+			    file, w, EXPECT_MAX_FEATURES);
+		json_object_foreach (v, path, st) {
 			const char *s = json_string_value(st);
 			if (!feature_known(path))
-				return perr_usage(e, "%s: field '%s.features.%s': unknown probe feature "
-						     "(see docs/probe.md)",
-						  file, w, path);
+				return perr_usage(
+				    e,
+				    "%s: field '%s.features.%s': unknown probe feature "
+				    "(see docs/probe.md)",
+				    file, w, path);
 			if (!s || (strcmp(s, "yes") && strcmp(s, "no") && strcmp(s, "not_probed") &&
 				   strcmp(s, "error")))
-				return perr_usage(e, "%s: field '%s.features.%s': expected \"yes\", \"no\", "
-						     "\"not_probed\" or \"error\"",
-						  file, w, path);
+				return perr_usage(
+				    e,
+				    "%s: field '%s.features.%s': expected \"yes\", \"no\", "
+				    "\"not_probed\" or \"error\"",
+				    file, w, path);
 			en->feature_path[en->nfeatures] = xstrdup(path);
 			en->feature_state[en->nfeatures++] = xstrdup(s);
 		}
@@ -347,20 +215,20 @@ static int parse_reference(json_t *obj, struct expect_entry *en, const char *fil
 		return 0;
 	}
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return perr_usage(e, "%s: field '%s.reference': expected a string or an array of strings",
-				  file, where);
-	json_array_foreach(v, i, it)
-	{
+		return perr_usage(
+		    e, "%s: field '%s.reference': expected a string or an array of strings", file,
+		    where);
+	json_array_foreach (v, i, it) {
 		if (!json_is_string(it) || !json_string_length(it))
-			return perr_usage(e, "%s: field '%s.reference[%zu]': expected a non-empty string",
-					  file, where, i);
+			return perr_usage(
+			    e, "%s: field '%s.reference[%zu]': expected a non-empty string", file,
+			    where, i);
 		len += json_string_length(it) + 2;
 	}
 	en->reference = calloc(1, len + 1);
 	if (!en->reference)
 		abort();
-	json_array_foreach(v, i, it)
-	{
+	json_array_foreach (v, i, it) {
 		if (i)
 			strcat(en->reference, "; ");
 		strcat(en->reference, json_string_value(it));
@@ -371,10 +239,9 @@ static int parse_reference(json_t *obj, struct expect_entry *en, const char *fil
 static int parse_entry(json_t *obj, size_t idx, const char *file, struct expect_entry *en,
 		       struct perr *e)
 {
-	static const char *const keys[] = {"id",	  "title",  "attacks",	 "family",
-					   "profile",	  "abi",    "when",	 "verdict",
-					   "parity",	  "rationale", "reference", "stated",
-					   "note",	  NULL};
+	static const char *const keys[] = {"id",	"title",  "attacks", "family", "profile",
+					   "abi",	"when",	  "verdict", "parity", "rationale",
+					   "reference", "stated", "note",    NULL};
 	char where[48];
 	const char *s = NULL;
 	json_t *v;
@@ -405,17 +272,21 @@ static int parse_entry(json_t *obj, size_t idx, const char *file, struct expect_
 	for (size_t i = 0; i < en->nfamilies; i++) {
 		enum attack_family f;
 		if (attack_family_parse(en->families[i], &f) < 0)
-			return perr_usage(e, "%s: field '%s.family': unknown family '%s' (tcp, udp, dns, "
-					     "abstract, signal, escape, notify)",
-					  file, where, en->families[i]);
+			return perr_usage(
+			    e,
+			    "%s: field '%s.family': unknown family '%s' (tcp, udp, dns, "
+			    "abstract, signal, escape, notify)",
+			    file, where, en->families[i]);
 	}
 	if (!en->nattacks && !en->nfamilies)
-		return perr_usage(e, "%s: field '%s.attacks': an entry needs 'attacks' (id globs, "
-				     "\"*\" for all) or 'family'",
+		return perr_usage(e,
+				  "%s: field '%s.attacks': an entry needs 'attacks' (id globs, "
+				  "\"*\" for all) or 'family'",
 				  file, where);
 
 	if (!json_object_get(obj, "profile"))
-		return perr_usage(e, "%s: field '%s.profile': required field is missing", file, where);
+		return perr_usage(e, "%s: field '%s.profile': required field is missing", file,
+				  where);
 	if (get_strings(obj, "profile", en->profiles, &en->nprofiles, EXPECT_MAX_GLOBS, file, where,
 			e) < 0)
 		return -1;
@@ -432,8 +303,9 @@ static int parse_entry(json_t *obj, size_t idx, const char *file, struct expect_
 		else
 			buf[0] = 0;
 		if (expect_range_parse(buf, &en->abi) < 0)
-			return perr_usage(e, "%s: field '%s.abi': expected an ABI range (\"any\", 4, "
-					     "\">=4\", \"<6\", \"3-6\")",
+			return perr_usage(e,
+					  "%s: field '%s.abi': expected an ABI range (\"any\", 4, "
+					  "\">=4\", \"<6\", \"3-6\")",
 					  file, where);
 	}
 	v = json_object_get(obj, "when");
@@ -441,31 +313,37 @@ static int parse_entry(json_t *obj, size_t idx, const char *file, struct expect_
 		return -1;
 
 	if (json_object_get(obj, "verdict") && json_object_get(obj, "parity"))
-		return perr_usage(e, "%s: field '%s.parity': an entry expects a verdict or a parity "
-				     "status, not both",
+		return perr_usage(e,
+				  "%s: field '%s.parity': an entry expects a verdict or a parity "
+				  "status, not both",
 				  file, where);
 	if (json_object_get(obj, "verdict")) {
 		enum expect_verdict ev;
 		s = json_string_value(json_object_get(obj, "verdict"));
 		if (!s || expect_verdict_parse(s, &ev) < 0)
-			return perr_usage(e, "%s: field '%s.verdict': expected BLOCKED, KILLED, CONTAINED, "
-					     "ESCAPED or N/A",
-					  file, where);
+			return perr_usage(
+			    e,
+			    "%s: field '%s.verdict': expected BLOCKED, KILLED, CONTAINED, "
+			    "ESCAPED or N/A",
+			    file, where);
 		en->kind = EXPECT_VERDICT;
 		en->expected = (int)ev;
 	} else if (json_object_get(obj, "parity")) {
 		enum parity_status ps;
 		s = json_string_value(json_object_get(obj, "parity"));
 		if (!s || parity_status_parse(s, &ps) < 0)
-			return perr_usage(e, "%s: field '%s.parity': expected PARITY, GAP, REVERSE, "
-					     "BOTH-ESCAPE or N/A",
+			return perr_usage(e,
+					  "%s: field '%s.parity': expected PARITY, GAP, REVERSE, "
+					  "BOTH-ESCAPE or N/A",
 					  file, where);
 		for (size_t i = 0; i < en->nprofiles; i++)
 			if (strcmp(en->profiles[i], PARITY_REFERENCE_PROFILE) == 0 ||
 			    strcmp(en->profiles[i], PARITY_CONTROL_PROFILE) == 0)
-				return perr_usage(e, "%s: field '%s.profile': parity rows compare a profile "
-						     "with namespace; '%s' has none",
-						  file, where, en->profiles[i]);
+				return perr_usage(
+				    e,
+				    "%s: field '%s.profile': parity rows compare a profile "
+				    "with namespace; '%s' has none",
+				    file, where, en->profiles[i]);
 		en->kind = EXPECT_PARITY;
 		en->expected = (int)ps;
 	} else {
@@ -486,13 +364,12 @@ static int parse_entry(json_t *obj, size_t idx, const char *file, struct expect_
 		const char *k;
 		json_t *it;
 		if (!json_is_object(v))
-			return perr_usage(e, "%s: field '%s.stated': expected an object of strings", file,
-					  where);
-		json_object_foreach(v, k, it)
-		{
+			return perr_usage(e, "%s: field '%s.stated': expected an object of strings",
+					  file, where);
+		json_object_foreach (v, k, it) {
 			if (!json_is_string(it))
-				return perr_usage(e, "%s: field '%s.stated.%s': expected a string", file,
-						  where, k);
+				return perr_usage(e, "%s: field '%s.stated.%s': expected a string",
+						  file, where, k);
 		}
 	}
 	v = json_object_get(obj, "note");
@@ -550,8 +427,8 @@ int expect_set_parse(json_t *root, const char *file, bool gating, struct expect_
 	if (json_get_str(root, "name", true, &str, file, "", e) < 0)
 		return -1;
 	if (!*str || strlen(str) >= sizeof(s->name) || strpbrk(str, " /\t\n"))
-		return perr_usage(e, "%s: field 'name': expected a short name without spaces or '/'",
-				  file);
+		return perr_usage(
+		    e, "%s: field 'name': expected a short name without spaces or '/'", file);
 	snprintf(s->name, sizeof(s->name), "%s", str);
 	str = NULL;
 	if (json_get_str(root, "description", false, &str, file, "", e) < 0)
@@ -562,8 +439,7 @@ int expect_set_parse(json_t *root, const char *file, bool gating, struct expect_
 	s->entries = calloc(json_array_size(entries) + 1, sizeof(*s->entries));
 	if (!s->entries)
 		return perr_sys(e, ENOMEM, "expectations");
-	json_array_foreach(entries, i, it)
-	{
+	json_array_foreach (entries, i, it) {
 		int rc = parse_entry(it, i, file, &s->entries[i], e);
 		s->n = i + 1;
 		if (rc < 0) {
@@ -572,8 +448,9 @@ int expect_set_parse(json_t *root, const char *file, bool gating, struct expect_
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(s->entries[j].id, s->entries[i].id) == 0) {
-				perr_usage(e, "%s: field 'entries[%zu].id': '%s' is already the id of "
-					      "entries[%zu]",
+				perr_usage(e,
+					   "%s: field 'entries[%zu].id': '%s' is already the id of "
+					   "entries[%zu]",
 					   file, i, s->entries[i].id, j);
 				expect_set_free(s);
 				return -1;
@@ -612,14 +489,16 @@ int expect_set_from_results(json_t *j, struct expect_set *s, struct perr *e)
 	int rc;
 
 	if (!file || !json_is_array(json_object_get(j, "entries")))
-		return perr_usage(e, "results: field 'expectations.sets': a set without file or entries");
+		return perr_usage(
+		    e, "results: field 'expectations.sets': a set without file or entries");
 	root = json_pack("{s:s,s:O,s:O,s:O}", "schema", EXPECT_SCHEMA, "name",
 			 json_object_get(j, "name"), "description",
 			 json_object_get(j, "description") ? json_object_get(j, "description")
 							   : json_string(""),
 			 "entries", json_object_get(j, "entries"));
 	if (!root)
-		return perr_usage(e, "results: field 'expectations.sets': malformed set from %s", file);
+		return perr_usage(e, "results: field 'expectations.sets': malformed set from %s",
+				  file);
 	rc = expect_set_parse(root, file, json_is_true(json_object_get(j, "gating")), s, e);
 	json_decref(root);
 	return rc;
@@ -668,119 +547,4 @@ const char *expect_dir(void)
 #endif
 	snprintf(dir, sizeof(dir), "matrix/expectations");
 	return dir;
-}
-
-/* ---- matching ---- */
-
-void expect_facts_from_probe(json_t *probe, struct expect_facts *f)
-{
-	json_t *ll = json_object_get(probe, "landlock");
-	json_t *er = json_object_get(ll, "errata");
-	const char *rel = json_string_value(json_object_get(json_object_get(probe, "system"),
-							    "kernel_release"));
-
-	memset(f, 0, sizeof(*f));
-	f->probe = probe;
-	f->landlock_abi = json_is_integer(json_object_get(ll, "abi"))
-				  ? (int)json_integer_value(json_object_get(ll, "abi"))
-				  : 0;
-	if (f->landlock_abi < 0)
-		f->landlock_abi = 0;
-	f->errata_supported = json_is_true(json_object_get(er, "supported"));
-	f->errata = f->errata_supported ? (unsigned)json_integer_value(json_object_get(er, "mask"))
-					: 0;
-	snprintf(f->release, sizeof(f->release), "%s", rel ? rel : "");
-}
-
-static bool any_glob(char *const *globs, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fnmatch(globs[i], s, 0) == 0)
-			return true;
-	return false;
-}
-
-bool expect_entry_attack_matches(const struct expect_entry *en, const char *attack,
-				 const char *family)
-{
-	if (en->nattacks && !any_glob(en->attacks, en->nattacks, attack))
-		return false;
-	if (en->nfamilies) {
-		bool ok = false;
-		for (size_t i = 0; i < en->nfamilies; i++)
-			ok |= family && strcmp(en->families[i], family) == 0;
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-static const char *probe_state_at(json_t *probe, const char *path)
-{
-	char buf[128], *save = NULL, *tok;
-	json_t *v = probe;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save))
-		v = json_object_get(v, tok);
-	return v ? json_string_value(json_object_get(v, "state")) : NULL;
-}
-
-bool expect_entry_when_holds(const struct expect_entry *en, const struct expect_facts *f)
-{
-	if (en->has_kernel_abi && !expect_range_has(&en->kernel_abi, f->landlock_abi))
-		return false;
-	if (en->errata_fixed &&
-	    (!f->errata_supported || (f->errata & en->errata_fixed) != en->errata_fixed))
-		return false;
-	if (en->errata_unfixed && f->errata_supported && (f->errata & en->errata_unfixed))
-		return false;
-	if (en->has_release) {
-		struct kernel_version k;
-		int c;
-		if (kernel_version_parse(f->release, &k) < 0)
-			return false;
-		c = kernel_version_cmp(&k, &en->release);
-		switch (en->release_cmp) {
-		case CMP_LT:
-			if (!(c < 0))
-				return false;
-			break;
-		case CMP_LE:
-			if (!(c <= 0))
-				return false;
-			break;
-		case CMP_EQ:
-			if (c != 0)
-				return false;
-			break;
-		case CMP_GE:
-			if (!(c >= 0))
-				return false;
-			break;
-		case CMP_GT:
-			if (!(c > 0))
-				return false;
-			break;
-		}
-	}
-	for (size_t i = 0; i < en->nfeatures; i++) {
-		const char *st = probe_state_at(f->probe, en->feature_path[i]);
-		if (!st || strcmp(st, en->feature_state[i]) != 0)
-			return false;
-	}
-	return true;
-}
-
-bool expect_entry_selects(const struct expect_entry *en, const struct expect_subject *s,
-			  const struct expect_facts *f)
-{
-	if (!expect_entry_attack_matches(en, s->attack, s->family))
-		return false;
-	if (!any_glob(en->profiles, en->nprofiles, s->profile))
-		return false;
-	/* A cell without a Landlock ABI (the control) is selected by "any" only. */
-	if (s->abi < 0 ? !en->abi.any : !expect_range_has(&en->abi, s->abi))
-		return false;
-	return expect_entry_when_holds(en, f);
 }

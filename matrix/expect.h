@@ -83,14 +83,14 @@ struct expect_entry {
 	struct kernel_version release;
 	char release_text[64];
 	size_t nfeatures;
-	char *feature_path[EXPECT_MAX_FEATURES]; /* "protocols.mptcp" */
+	char *feature_path[EXPECT_MAX_FEATURES];  /* "protocols.mptcp" */
 	char *feature_state[EXPECT_MAX_FEATURES]; /* "yes" */
 	/* expectation */
 	enum expect_kind kind;
 	int expected; /* enum expect_verdict or enum parity_status */
 	char *rationale;
 	char *reference; /* several references joined with "; " */
-	json_t *src;     /* the entry as written (kept in results.json) */
+	json_t *src;	 /* the entry as written (kept in results.json) */
 };
 
 struct expect_set {
@@ -178,5 +178,7 @@ bool expect_range_has(const struct expect_range *r, int v);
 void expect_range_text(const struct expect_range *r, char *buf, size_t len);
 int kernel_version_parse(const char *s, struct kernel_version *v);
 int kernel_version_cmp(const struct kernel_version *a, const struct kernel_version *b);
+/* "<7.2-rc4", ">=6.12", "==6.12" (also "=", "<=", ">"). */
+int expect_release_cond_parse(const char *s, enum expect_cmp *cmp, struct kernel_version *v);
 
 #endif

@@ -176,8 +176,7 @@ static void eval_cells(struct eval *ev, json_t *cells)
 	size_t i, si = 0, ei = 0;
 	json_t *c;
 
-	json_array_foreach(cells, i, c)
-	{
+	json_array_foreach (cells, i, c) {
 		struct expect_subject s;
 		const struct expect_entry *en;
 		enum verdict got;
@@ -193,7 +192,8 @@ static void eval_cells(struct eval *ev, json_t *cells)
 		exp = expect_verdict_name((enum expect_verdict)en->expected);
 		o = expect_compare_verdict((enum expect_verdict)en->expected, (int)got);
 		annotate(c, o, exp, &ev->sets[si], en);
-		file_outcome(ev, o, listing(c, "verdict", exp, str(c, "verdict"), &ev->sets[si], en));
+		file_outcome(ev, o,
+			     listing(c, "verdict", exp, str(c, "verdict"), &ev->sets[si], en));
 	}
 }
 
@@ -202,8 +202,7 @@ static void eval_rows(struct eval *ev, json_t *rows)
 	size_t i, si = 0, ei = 0;
 	json_t *r;
 
-	json_array_foreach(rows, i, r)
-	{
+	json_array_foreach (rows, i, r) {
 		struct expect_subject s;
 		const struct expect_entry *en;
 		enum parity_status got;
@@ -243,9 +242,9 @@ static void eval_unused(struct eval *ev)
 				why = "its kernel conditions (when) do not hold here";
 			else
 				why = "no cell of this run has its profile and ABI";
-			json_array_append_new(unused, json_pack("{s:s,s:s,s:s}", "set",
-								ev->sets[i].name, "entry", en->id,
-								"why", why));
+			json_array_append_new(unused,
+					      json_pack("{s:s,s:s,s:s}", "set", ev->sets[i].name,
+							"entry", en->id, "why", why));
 		}
 	}
 }
@@ -256,9 +255,9 @@ static json_t *find_row(json_t *rows, const char *attack, const char *profile, j
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(rows, i, r)
-	{
-		if (strcmp(str(r, "attack"), attack) == 0 && strcmp(str(r, "profile"), profile) == 0 &&
+	json_array_foreach (rows, i, r) {
+		if (strcmp(str(r, "attack"), attack) == 0 &&
+		    strcmp(str(r, "profile"), profile) == 0 &&
 		    json_equal(json_object_get(json_object_get(r, "abi"), "requested"), abi))
 			return r;
 	}
@@ -273,12 +272,12 @@ static json_t *claim_at_abi(struct eval *ev, const struct expect_entry *en, json
 	size_t i, matching = 0, judged = 0, held = 0;
 	const char *status;
 
-	json_array_foreach(items, i, it)
-	{
+	json_array_foreach (items, i, it) {
 		struct expect_subject s;
 		enum expect_outcome o;
 		const char *got;
-		if (!json_equal(json_object_get(json_object_get(it, "abi"), "requested"), requested))
+		if (!json_equal(json_object_get(json_object_get(it, "abi"), "requested"),
+				requested))
 			continue;
 		subject_of(it, &s);
 		if (!expect_entry_selects(en, &s, &ev->facts))
@@ -305,11 +304,11 @@ static json_t *claim_at_abi(struct eval *ev, const struct expect_entry *en, json
 			continue;
 		}
 		{
-			json_t *f = json_pack("{s:s,s:s,s:s}", "attack", s.attack, "profile", s.profile,
-					      "got", got);
+			json_t *f = json_pack("{s:s,s:s,s:s}", "attack", s.attack, "profile",
+					      s.profile, "got", got);
 			json_t *row = en->kind == EXPECT_VERDICT
-					      ? find_row(rows, s.attack, s.profile, requested)
-					      : it;
+					  ? find_row(rows, s.attack, s.profile, requested)
+					  : it;
 			if (row)
 				json_object_set_new(f, "parity", json_string(str(row, "status")));
 			if (json_object_get(it, "reproduce"))
@@ -336,25 +335,27 @@ static void eval_claims(struct eval *ev, json_t *results, json_t *cells, json_t 
 			json_t *per = json_array(), *abi;
 			size_t k;
 			json_t *c = json_pack(
-				"{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "set", ev->sets[i].name, "entry",
-				en->id, "title", en->title[0] ? en->title : en->id, "kind",
-				en->kind == EXPECT_VERDICT ? "verdict" : "parity", "expected",
-				en->kind == EXPECT_VERDICT
-					? expect_verdict_name((enum expect_verdict)en->expected)
-					: parity_status_name((enum parity_status)en->expected),
-				"rationale", en->rationale, "reference", en->reference);
+			    "{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "set", ev->sets[i].name, "entry",
+			    en->id, "title", en->title[0] ? en->title : en->id, "kind",
+			    en->kind == EXPECT_VERDICT ? "verdict" : "parity", "expected",
+			    en->kind == EXPECT_VERDICT
+				? expect_verdict_name((enum expect_verdict)en->expected)
+				: parity_status_name((enum parity_status)en->expected),
+			    "rationale", en->rationale, "reference", en->reference);
 			{
 				char prof[256] = "";
 				for (size_t q = 0; q < en->nprofiles; q++) {
 					if (q)
-						strncat(prof, ", ", sizeof(prof) - strlen(prof) - 1);
-					strncat(prof, en->profiles[q], sizeof(prof) - strlen(prof) - 1);
+						strncat(prof, ", ",
+							sizeof(prof) - strlen(prof) - 1);
+					strncat(prof, en->profiles[q],
+						sizeof(prof) - strlen(prof) - 1);
 				}
 				json_object_set_new(c, "profile", json_string(prof));
 			}
 			if (json_object_get(en->src, "stated"))
 				json_object_set(c, "stated", json_object_get(en->src, "stated"));
-			json_array_foreach(abis, k, abi)
+			json_array_foreach (abis, k, abi)
 				json_array_append_new(per, claim_at_abi(ev, en, cells, rows, abi));
 			json_object_set_new(c, "per_abi", per);
 			json_array_append_new(claims, c);
@@ -381,8 +382,7 @@ int expect_evaluate(json_t *results, struct perr *e)
 	ev.use = calloc(json_array_size(sets) + 1, sizeof(*ev.use));
 	if (!ev.sets || !ev.use)
 		goto out;
-	json_array_foreach(sets, i, s)
-	{
+	json_array_foreach (sets, i, s) {
 		if (expect_set_from_results(s, &ev.sets[i], e) < 0)
 			goto out;
 		ev.nsets = i + 1;

@@ -33,25 +33,32 @@ static int mkdir_p(const char *path, struct perr *e)
 	return 0;
 }
 
-/* evidence/ holds this run's captures only: drop those of an earlier run. */
-static int evidence_dir_prepare(const char *out_dir, char *dir, size_t len, struct perr *e)
+/* Remove captures from evidence/: every one (a new run), or only the
+ * temporary ones a dead worker may have left (the end of a run). */
+static int evidence_clean(const char *dir, bool tmp_only, struct perr *e)
 {
-	DIR *d;
+	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	snprintf(dir, len, "%s/evidence", out_dir);
-	if (mkdir_p(dir, e) < 0)
-		return -1;
-	d = opendir(dir);
 	if (!d)
 		return perr_sys(e, errno, "open %s", dir);
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
-		if (n > 7 && strcmp(de->d_name + n - 7, ".pcapng") == 0)
+		if (n > 7 && strcmp(de->d_name + n - 7, ".pcapng") == 0 &&
+		    (!tmp_only || strncmp(de->d_name, ".tmp-", 5) == 0))
 			unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
 	return 0;
+}
+
+/* evidence/ holds this run's captures only: drop those of an earlier run. */
+static int evidence_dir_prepare(const char *out_dir, char *dir, size_t len, struct perr *e)
+{
+	snprintf(dir, len, "%s/evidence", out_dir);
+	if (mkdir_p(dir, e) < 0)
+		return -1;
+	return evidence_clean(dir, false, e);
 }
 
 /* The gating sets (given, or the shipped default), then the PR's claims
@@ -108,22 +115,20 @@ static json_t *run_json(const struct matrix_opts *o, const struct matrix_plan *p
 		json_object_set_new(files, pl->profiles[i].name, json_string(pl->profiles[i].path));
 	}
 	for (size_t i = 0; i < pl->nabis; i++)
-		json_array_append_new(abis, json_pack("{s:i,s:i,s:b,s:b}", "requested",
-						      pl->abis[i].cap, "effective",
-						      matrix_effective_abi(pl, &pl->abis[i]),
-						      "kernel", pl->abis[i].kernel, "emulated",
-						      matrix_effective_abi(pl, &pl->abis[i]) <
-							      pl->kernel_abi));
+		json_array_append_new(
+		    abis,
+		    json_pack("{s:i,s:i,s:b,s:b}", "requested", pl->abis[i].cap, "effective",
+			      matrix_effective_abi(pl, &pl->abis[i]), "kernel", pl->abis[i].kernel,
+			      "emulated", matrix_effective_abi(pl, &pl->abis[i]) < pl->kernel_abi));
 	for (size_t i = 0; i < pl->nattacks; i++)
 		json_array_append_new(attacks, json_string(pl->attacks[i]->id));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:i,s:i},s:i,s:o,s:o,s:i,s:o,s:o,s:i,s:[]}",
-			 "parity_version", PARITY_VERSION, "date", date, "host", host,
-			 "kernel_release", pl->probe->sys.release, "command",
-			 o->command_line ? o->command_line : "parity matrix", "shard", "index",
-			 (int)pl->shard_k, "count", (int)pl->shard_n, "jobs", (int)jobs,
-			 "profiles", profiles, "profile_files", files, "kernel_abi",
-			 pl->kernel_abi, "abis", abis, "attacks", attacks, "planned_cells",
-			 (int)pl->planned, "infra_failures");
+	return json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s,s:{s:i,s:i},s:i,s:o,s:o,s:i,s:o,s:o,s:i,s:[]}", "parity_version",
+	    PARITY_VERSION, "date", date, "host", host, "kernel_release", pl->probe->sys.release,
+	    "command", o->command_line ? o->command_line : "parity matrix", "shard", "index",
+	    (int)pl->shard_k, "count", (int)pl->shard_n, "jobs", (int)jobs, "profiles", profiles,
+	    "profile_files", files, "kernel_abi", pl->kernel_abi, "abis", abis, "attacks", attacks,
+	    "planned_cells", (int)pl->planned, "infra_failures");
 }
 
 static json_t *timing_json(json_t *cells, double wall_ms, double probe_ms)
@@ -134,8 +139,7 @@ static json_t *timing_json(json_t *cells, double wall_ms, double probe_ms)
 	double sums[ARRAY_SIZE(split)] = {0};
 	size_t i, labs = 0;
 
-	json_array_foreach(cells, i, c)
-	{
+	json_array_foreach (cells, i, c) {
 		json_t *t = json_object_get(c, "timing");
 		if (json_number_value(json_object_get(t, "total_ms")) <= 0)
 			continue;
@@ -147,11 +151,11 @@ static json_t *timing_json(json_t *cells, double wall_ms, double probe_ms)
 		json_object_set_new(sp, split[k], json_real(sums[k]));
 		json_object_set_new(avg, split[k], json_real(labs ? sums[k] / (double)labs : 0));
 	}
-	return json_pack("{s:f,s:f,s:i,s:i,s:f,s:f,s:o,s:o}", "wall_ms", wall_ms, "probe_ms",
-			 probe_ms, "cells", (int)json_array_size(cells), "labs", (int)labs,
-			 "cells_per_s", wall_ms > 0 ? json_array_size(cells) * 1000.0 / wall_ms : 0.0,
-			 "labs_per_s", wall_ms > 0 ? labs * 1000.0 / wall_ms : 0.0, "split_ms", sp,
-			 "per_lab_ms", avg);
+	return json_pack(
+	    "{s:f,s:f,s:i,s:i,s:f,s:f,s:o,s:o}", "wall_ms", wall_ms, "probe_ms", probe_ms, "cells",
+	    (int)json_array_size(cells), "labs", (int)labs, "cells_per_s",
+	    wall_ms > 0 ? json_array_size(cells) * 1000.0 / wall_ms : 0.0, "labs_per_s",
+	    wall_ms > 0 ? labs * 1000.0 / wall_ms : 0.0, "split_ms", sp, "per_lab_ms", avg);
 }
 
 int matrix_run(const struct matrix_opts *o, json_t **results, struct perr *e)
@@ -187,8 +191,8 @@ int matrix_run(const struct matrix_opts *o, json_t **results, struct perr *e)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = n > 0 ? (unsigned)n : 1;
 	}
-	if (evidence_dir_prepare(o->out_dir ? o->out_dir : MATRIX_DEFAULT_OUT, evdir,
-				 sizeof(evdir), e) < 0)
+	if (evidence_dir_prepare(o->out_dir ? o->out_dir : MATRIX_DEFAULT_OUT, evdir, sizeof(evdir),
+				 e) < 0)
 		goto out;
 	{
 		size_t controls = 0, total;
@@ -211,6 +215,7 @@ int matrix_run(const struct matrix_opts *o, json_t **results, struct perr *e)
 	t1 = util_now_ns();
 	if (matrix_pool_run(&pl, jobs, evdir, cells, infra, prog, e) < 0)
 		goto out;
+	evidence_clean(evdir, true, e);
 	{
 		double wall = (double)(util_now_ns() - t1) / 1e6;
 		json_t *run = run_json(o, &pl, jobs);

@@ -34,14 +34,14 @@
 #define MATRIX_DEFAULT_OUT "reports/latest"
 
 struct matrix_opts {
-	const char *profiles;  /* comma list of names or files; NULL: profile_shipped */
-	const char *abis;      /* "7,3", "kernel", "all"; NULL: kernel + 0,3,4,6 below it */
-	const char *attacks;   /* comma list of globs on ids; NULL: all */
-	unsigned jobs;	       /* 0: the number of CPUs */
-	const char *out_dir;   /* evidence/ is written there during the run */
+	const char *profiles; /* comma list of names or files; NULL: profile_shipped */
+	const char *abis;     /* "7,3", "kernel", "all"; NULL: kernel + 0,3,4,6 below it */
+	const char *attacks;  /* comma list of globs on ids; NULL: all */
+	unsigned jobs;	      /* 0: the number of CPUs */
+	const char *out_dir;  /* evidence/ is written there during the run */
 	const char *expect[MATRIX_MAX_EXPECT]; /* files; none given: the shipped set */
 	size_t nexpect;
-	bool no_expect;	       /* --expect none */
+	bool no_expect;		   /* --expect none */
 	unsigned shard_k, shard_n; /* 1-based; 0/0: no sharding */
 	double max_inconclusive;   /* fraction; < 0: the default */
 	FILE *progress;		   /* NULL: silent */
@@ -64,7 +64,7 @@ struct matrix_plan {
 	int kernel_abi; /* 0 when Landlock is not enabled */
 	struct profile *profiles;
 	size_t nprofiles;
-	long control;	/* index of `none` in profiles, or -1 (then `own_control`) */
+	long control; /* index of `none` in profiles, or -1 (then `own_control`) */
 	struct profile *own_control;
 	const struct attack **attacks;
 	size_t nattacks;
@@ -72,8 +72,8 @@ struct matrix_plan {
 	size_t nabis;
 	struct matrix_cell *cells; /* the kept (sharded) non-control cells */
 	size_t ncells;
-	size_t planned; /* non-control cells before sharding */
-	bool *needs_control; /* per attack */
+	size_t planned;		/* non-control cells before sharding */
+	bool *needs_control;	/* per attack */
 	char (*na_reason)[512]; /* per attack: "" when the preconditions hold */
 	unsigned shard_k, shard_n;
 };
@@ -121,7 +121,7 @@ int matrix_pool_run(const struct matrix_plan *pl, unsigned jobs, const char *evi
 /* ---- progress (matrix_progress.c) ---- */
 struct matrix_progress *matrix_progress_new(FILE *f, bool tty, size_t total);
 void matrix_progress_stage(struct matrix_progress *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void matrix_progress_done(struct matrix_progress *p, bool escaped);
 void matrix_progress_tick(struct matrix_progress *p);
 void matrix_progress_end(struct matrix_progress *p);

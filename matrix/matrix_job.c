@@ -100,8 +100,7 @@ static json_t *first_n(json_t *arr, size_t n)
 {
 	json_t *out = json_array(), *v;
 	size_t i;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (i >= n)
 			break;
 		json_array_append(out, v);
@@ -111,9 +110,9 @@ static json_t *first_n(json_t *arr, size_t n)
 
 static json_t *capture_summary(json_t *cap)
 {
-	static const char *const flow_keys[] = {"class",   "proto", "src",	     "sport",
-						"dst",	   "dport", "packets",	     "escape",
-						"first_packet", "marker_packet", NULL};
+	static const char *const flow_keys[] = {
+	    "class",   "proto",	 "src",		 "sport",	  "dst", "dport",
+	    "packets", "escape", "first_packet", "marker_packet", NULL};
 	json_t *s = json_object(), *esc = json_array(), *f;
 	size_t i;
 
@@ -123,8 +122,7 @@ static json_t *capture_summary(json_t *cap)
 	copy_if(s, cap, "dropped");
 	copy_if(s, cap, "flows");
 	copy_if(s, cap, "marker");
-	json_array_foreach(json_object_get(cap, "evidence"), i, f)
-	{
+	json_array_foreach (json_object_get(cap, "evidence"), i, f) {
 		json_t *t = json_object();
 		if (i >= 8)
 			break;
@@ -146,17 +144,16 @@ static json_t *sinks_summary(json_t *sinks)
 	copy_if(s, sinks, "marker_seen");
 	copy_if(s, sinks, "seen_by");
 	copy_if(s, sinks, "failed");
-	json_array_foreach(json_object_get(sinks, "sinks"), i, w)
-	{
+	json_array_foreach (json_object_get(sinks, "sinks"), i, w) {
 		if (json_is_true(json_object_get(w, "marker_seen")) ||
 		    json_integer_value(json_object_get(w, "connections")) > 0 ||
 		    json_integer_value(json_object_get(w, "datagrams")) > 0)
 			json_array_append_new(
-				seen, json_pack("{s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(w, "id"),
-						"connections", json_object_get(w, "connections"),
-						"datagrams", json_object_get(w, "datagrams"), "bytes",
-						json_object_get(w, "bytes"), "first_payload",
-						json_object_get(w, "first_payload")));
+			    seen, json_pack("{s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(w, "id"),
+					    "connections", json_object_get(w, "connections"),
+					    "datagrams", json_object_get(w, "datagrams"), "bytes",
+					    json_object_get(w, "bytes"), "first_payload",
+					    json_object_get(w, "first_payload")));
 	}
 	json_object_set_new(s, "contacted", seen);
 	if (dns)
@@ -170,12 +167,10 @@ static json_t *sinks_summary(json_t *sinks)
 
 static json_t *evidence_summary(json_t *ev)
 {
-	static const char *const small[] = {"supervisor",	  "signal_victim",
-					    "sacrificial_victim", "abstract_stream",
-					    "abstract_dgram",	  "abstract_seqpacket",
-					    "pod_tcp_services",	  "pod_udp_53",
-					    "accomplice_abstract", "accomplice_requests",
-					    "pcap_error",	  NULL};
+	static const char *const small[] = {
+	    "supervisor",	   "signal_victim",	  "sacrificial_victim", "abstract_stream",
+	    "abstract_dgram",	   "abstract_seqpacket",  "pod_tcp_services",	"pod_udp_53",
+	    "accomplice_abstract", "accomplice_requests", "pcap_error",		NULL};
 	json_t *s = json_object();
 
 	if (!ev)
@@ -236,10 +231,10 @@ static json_t *cell_json(const struct matrix_plan *pl, size_t ai, long pi, long 
 {
 	json_t *c = cell_base(pl, ai, pi, abi);
 	json_t *full = cell_result_json(r, false);
-	static const char *const keep[] = {"verdict", "reason",	     "claim",	      "disagreement",
-					   "signal",  "marker",	     "program",	      "infra_error",
-					   "sandbox_error", "escapes", "enforcement", "control",
-					   NULL};
+	static const char *const keep[] = {
+	    "verdict",	   "reason",  "claim",	     "disagreement",  "signal",
+	    "marker",	   "program", "infra_error", "sandbox_error", "escapes",
+	    "enforcement", "control", NULL};
 
 	for (size_t i = 0; keep[i]; i++)
 		copy_if(c, full, keep[i]);
@@ -283,8 +278,7 @@ static void outcome_from_json(json_t *j, struct lab_outcome *o)
 static void judge_control(struct cell_result *r)
 {
 	char st[64];
-	if (r->na || r->j.verdict == V_ESCAPED || r->j.verdict == V_NA ||
-	    r->run.infra_failed)
+	if (r->na || r->j.verdict == V_ESCAPED || r->j.verdict == V_NA || r->run.infra_failed)
 		return;
 	r->j.verdict = V_INCONCLUSIVE;
 	snprintf(r->j.reason, sizeof(r->j.reason),

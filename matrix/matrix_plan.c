@@ -70,7 +70,8 @@ int matrix_abis_parse(const char *s, int kernel_abi, struct matrix_abi *out, siz
 		if (abi_add(out, n, kernel_abi, kernel_abi, e) < 0)
 			return -1;
 		for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
-			if (defaults[i] < kernel_abi && abi_add(out, n, defaults[i], kernel_abi, e) < 0)
+			if (defaults[i] < kernel_abi &&
+			    abi_add(out, n, defaults[i], kernel_abi, e) < 0)
 				return -1;
 	} else {
 		snprintf(buf, sizeof(buf), "%s", s);
@@ -88,13 +89,17 @@ int matrix_abis_parse(const char *s, int kernel_abi, struct matrix_abi *out, siz
 				continue;
 			}
 			if (util_parse_long(tok, 0, 99, &v) < 0)
-				return perr_usage(e, "--landlock-abi: expected ABI numbers, 'kernel' or "
-						     "'all', got '%s'",
-						  tok);
+				return perr_usage(
+				    e,
+				    "--landlock-abi: expected ABI numbers, 'kernel' or "
+				    "'all', got '%s'",
+				    tok);
 			if (v > kernel_abi)
-				return perr_usage(e, "--landlock-abi %ld: the kernel offers ABI %d; an "
-						     "emulated ABI can only be lower",
-						  v, kernel_abi);
+				return perr_usage(
+				    e,
+				    "--landlock-abi %ld: the kernel offers ABI %d; an "
+				    "emulated ABI can only be lower",
+				    v, kernel_abi);
 			if (abi_add(out, n, (int)v, kernel_abi, e) < 0)
 				return -1;
 		}
@@ -147,9 +152,10 @@ static int load_profiles(const struct matrix_opts *o, struct matrix_plan *pl, st
 		pl->nprofiles = i + 1;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(pl->profiles[j].name, pl->profiles[i].name) == 0)
-				return perr_usage(e, "--profiles: two profiles are named '%s' (%s, %s)",
-						  pl->profiles[i].name, pl->profiles[j].path,
-						  pl->profiles[i].path);
+				return perr_usage(
+				    e, "--profiles: two profiles are named '%s' (%s, %s)",
+				    pl->profiles[i].name, pl->profiles[j].path,
+				    pl->profiles[i].path);
 		if (strcmp(pl->profiles[i].name, PARITY_CONTROL_PROFILE) == 0)
 			pl->control = (long)i;
 	}
@@ -187,9 +193,8 @@ int matrix_plan_build(const struct matrix_opts *o, const struct probe *p, struct
 	memset(pl, 0, sizeof(*pl));
 	pl->probe = p;
 	pl->control = -1;
-	pl->kernel_abi = p->landlock.status == PROBE_LL_ENABLED && p->landlock.abi > 0
-				 ? p->landlock.abi
-				 : 0;
+	pl->kernel_abi =
+	    p->landlock.status == PROBE_LL_ENABLED && p->landlock.abi > 0 ? p->landlock.abi : 0;
 	pl->shard_k = o->shard_n ? o->shard_k : 1;
 	pl->shard_n = o->shard_n ? o->shard_n : 1;
 	if (matrix_abis_parse(o->abis, pl->kernel_abi, pl->abis, &pl->nabis, e) < 0)

@@ -196,10 +196,10 @@ static void fail_job(struct pool *p, long k, const char *why)
 	json_array_append_new(p->infra, json_sprintf("%s: %s", name, reason));
 	if (j->kind == JOB_CONTROL) {
 		cell = matrix_cell_unrun(p->pl, j->attack, -1, -1, "INCONCLUSIVE", reason);
-		res = json_pack("{s:o,s:{s:s,s:b,s:b,s:s,s:b,s:i,s:b,s:[]}}", "cell", cell,
-				"outcome", "marker", "", "escaped", 0, "infra_failed", 1,
-				"infra_error", reason, "exec_done", 0, "status", 0, "timed_out", 0,
-				"escapes");
+		res =
+		    json_pack("{s:o,s:{s:s,s:b,s:b,s:s,s:b,s:i,s:b,s:[]}}", "cell", cell, "outcome",
+			      "marker", "", "escaped", 0, "infra_failed", 1, "infra_error", reason,
+			      "exec_done", 0, "status", 0, "timed_out", 0, "escapes");
 	} else {
 		res = matrix_cell_unrun(p->pl, j->attack, (long)j->cell->profile,
 					(long)j->cell->abi, "INCONCLUSIVE", reason);
@@ -245,8 +245,8 @@ static int send_job(struct pool *p, struct worker *w, long k)
 	if (!s)
 		return -1;
 	rc = util_write_all(w->cmd_fd, s, strlen(s)) < 0 || util_write_all(w->cmd_fd, "\n", 1) < 0
-		     ? -1
-		     : 0;
+		 ? -1
+		 : 0;
 	free(s);
 	if (rc == 0) {
 		w->job = k;
@@ -330,7 +330,8 @@ static void add_jobs(struct pool *p)
 			/* Nothing runs: the control and every cell are N/A. */
 			json_t *c = matrix_cell_unrun(pl, a, -1, -1, "N/A", "");
 			char reason[600];
-			snprintf(reason, sizeof(reason), "precondition missing: %s", pl->na_reason[a]);
+			snprintf(reason, sizeof(reason), "precondition missing: %s",
+				 pl->na_reason[a]);
 			json_object_set_new(c, "reason", json_string(reason));
 			json_array_append_new(p->cells, c);
 			matrix_progress_done(p->prog, false);
@@ -443,7 +444,8 @@ int matrix_pool_run(const struct matrix_plan *pl, unsigned jobs, const char *evi
 			if (w->job >= 0 && now > w->deadline) {
 				char why[128];
 				snprintf(why, sizeof(why), "gave no result within %llu s: killed",
-					 (unsigned long long)(job_budget_ns(&p, w->job) / 1000000000ull));
+					 (unsigned long long)(job_budget_ns(&p, w->job) /
+							      1000000000ull));
 				reap(&p, w, why, e);
 			}
 		}

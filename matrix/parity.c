@@ -32,8 +32,8 @@ static bool unjudged(enum verdict v)
 	return v == V_NA || v == V_INCONCLUSIVE;
 }
 
-enum parity_status parity_of(enum verdict reference, enum verdict profile,
-			     const char *profile_name, char *why, size_t len)
+enum parity_status parity_of(enum verdict reference, enum verdict profile, const char *profile_name,
+			     char *why, size_t len)
 {
 	if (why && len)
 		why[0] = 0;
@@ -42,7 +42,8 @@ enum parity_status parity_of(enum verdict reference, enum verdict profile,
 			snprintf(why, len, "%s %s, %s %s", PARITY_REFERENCE_PROFILE,
 				 verdict_name(reference), profile_name, verdict_name(profile));
 		else if (why && unjudged(reference))
-			snprintf(why, len, "%s %s", PARITY_REFERENCE_PROFILE, verdict_name(reference));
+			snprintf(why, len, "%s %s", PARITY_REFERENCE_PROFILE,
+				 verdict_name(reference));
 		else if (why)
 			snprintf(why, len, "%s %s", profile_name, verdict_name(profile));
 		return PS_NA;
@@ -70,8 +71,7 @@ static json_t *find_reference(json_t *cells, json_t *cell)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(cells, i, c)
-	{
+	json_array_foreach (cells, i, c) {
 		if (strcmp(str(c, "profile"), PARITY_REFERENCE_PROFILE) == 0 &&
 		    strcmp(str(c, "attack"), str(cell, "attack")) == 0 && same_abi(c, cell))
 			return c;
@@ -84,8 +84,7 @@ json_t *parity_rows(json_t *cells)
 	json_t *rows = json_array(), *c;
 	size_t i;
 
-	json_array_foreach(cells, i, c)
-	{
+	json_array_foreach (cells, i, c) {
 		const char *prof = str(c, "profile");
 		json_t *ref, *row;
 		enum verdict vr, vp;

@@ -32,8 +32,8 @@ bool verdict_contained(enum verdict v);
 
 /* The status of one row from the two verdicts; for N/A, `why` says which
  * side was N/A or INCONCLUSIVE ("namespace N/A, platform INCONCLUSIVE"). */
-enum parity_status parity_of(enum verdict reference, enum verdict profile,
-			     const char *profile_name, char *why, size_t len);
+enum parity_status parity_of(enum verdict reference, enum verdict profile, const char *profile_name,
+			     char *why, size_t len);
 
 /* The rows for the cells of a results document: for every attack, every
  * requested ABI and every profile that is neither the control nor the

@@ -34,8 +34,9 @@ int results_load(const char *path, json_t **out, struct perr *e)
 	    !json_is_object(json_object_get(r, "probe")) ||
 	    !json_is_object(json_object_get(r, "expectations"))) {
 		json_decref(r);
-		return perr_usage(e, "%s: not a complete results document (run, probe, cells, "
-				     "expectations)",
+		return perr_usage(e,
+				  "%s: not a complete results document (run, probe, cells, "
+				  "expectations)",
 				  path);
 	}
 	*out = r;
@@ -67,8 +68,8 @@ static void summarize(json_t *r)
 	json_t *by = json_object(), *sum;
 	json_t *infra = json_object_get(json_object_get(r, "run"), "infra_failures");
 	json_t *thr = json_object_get(x, "inconclusive_threshold");
-	double threshold = json_is_number(thr) ? json_number_value(thr)
-					       : RESULTS_INCONCLUSIVE_THRESHOLD;
+	double threshold =
+	    json_is_number(thr) ? json_number_value(thr) : RESULTS_INCONCLUSIVE_THRESHOLD;
 	size_t i, ran = 0, inconclusive = 0, escaped = 0, controls = 0, unjudged = 0, none = 0;
 	size_t regressions = json_array_size(json_object_get(x, "regressions"));
 	size_t ninfra = json_array_size(infra);
@@ -78,8 +79,7 @@ static void summarize(json_t *r)
 
 	for (int v = 0; v <= V_INCONCLUSIVE; v++)
 		json_object_set_new(by, verdict_name((enum verdict)v), json_integer(0));
-	json_array_foreach(cells, i, c)
-	{
+	json_array_foreach (cells, i, c) {
 		const char *v = str(c, "verdict");
 		const char *o = str(json_object_get(c, "expectation"), "outcome");
 		json_t *n = json_object_get(by, v);
@@ -115,23 +115,21 @@ static void summarize(json_t *r)
 		code = PARITY_EXIT_OK;
 		snprintf(why, sizeof(why), "no cell worse than expected");
 	}
-	sum = json_pack("{s:i,s:i,s:i,s:o,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:i,s:i,s:s}",
-			"cells", (int)json_array_size(cells), "controls", (int)controls, "ran",
-			(int)ran, "by_verdict", by, "escaped", (int)escaped, "regressions",
-			(int)regressions, "improvements",
-			(int)json_array_size(json_object_get(x, "improvements")), "changed",
-			(int)json_array_size(json_object_get(x, "changed")), "unjudged",
-			(int)unjudged, "no_expectation", (int)none, "inconclusive",
-			(int)inconclusive, "inconclusive_fraction", frac, "inconclusive_threshold",
-			threshold, "infra_failures", (int)ninfra, "exit_code", code, "exit_reason",
-			why);
+	sum =
+	    json_pack("{s:i,s:i,s:i,s:o,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:i,s:i,s:s}", "cells",
+		      (int)json_array_size(cells), "controls", (int)controls, "ran", (int)ran,
+		      "by_verdict", by, "escaped", (int)escaped, "regressions", (int)regressions,
+		      "improvements", (int)json_array_size(json_object_get(x, "improvements")),
+		      "changed", (int)json_array_size(json_object_get(x, "changed")), "unjudged",
+		      (int)unjudged, "no_expectation", (int)none, "inconclusive", (int)inconclusive,
+		      "inconclusive_fraction", frac, "inconclusive_threshold", threshold,
+		      "infra_failures", (int)ninfra, "exit_code", code, "exit_reason", why);
 	{
 		json_t *ps = json_object(), *row;
 		for (int s = 0; s <= PS_NA; s++)
 			json_object_set_new(ps, parity_status_name((enum parity_status)s),
 					    json_integer(0));
-		json_array_foreach(json_object_get(r, "parity"), i, row)
-		{
+		json_array_foreach (json_object_get(r, "parity"), i, row) {
 			json_t *n = json_object_get(ps, str(row, "status"));
 			if (n)
 				json_integer_set(n, json_integer_value(n) + 1);
@@ -165,8 +163,7 @@ static long index_of(json_t *arr, const char *key, const char *value)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		const char *s = key ? str(v, key) : json_string_value(v);
 		if (s && strcmp(s, value) == 0)
 			return (long)i;
@@ -180,8 +177,7 @@ static long abi_index(json_t *abis, json_t *cell)
 	size_t i;
 	if (!json_is_integer(req))
 		return -1; /* the control: no ABI, first */
-	json_array_foreach(abis, i, a)
-	{
+	json_array_foreach (abis, i, a) {
 		if (json_equal(json_object_get(a, "requested"), req))
 			return (long)i;
 	}
@@ -200,8 +196,12 @@ static int cell_cmp(const void *pa, const void *pb)
 
 	ka[0] = index_of(attacks, NULL, str(a, "attack"));
 	kb[0] = index_of(attacks, NULL, str(b, "attack"));
-	ka[1] = strcmp(str(a, "role"), "control") == 0 ? -1 : index_of(profiles, NULL, str(a, "profile"));
-	kb[1] = strcmp(str(b, "role"), "control") == 0 ? -1 : index_of(profiles, NULL, str(b, "profile"));
+	ka[1] = strcmp(str(a, "role"), "control") == 0
+		    ? -1
+		    : index_of(profiles, NULL, str(a, "profile"));
+	kb[1] = strcmp(str(b, "role"), "control") == 0
+		    ? -1
+		    : index_of(profiles, NULL, str(b, "profile"));
 	ka[2] = abi_index(abis, a);
 	kb[2] = abi_index(abis, b);
 	for (int i = 0; i < 3; i++)
@@ -261,9 +261,10 @@ static json_t *merge_timing(json_t *const *parts, size_t n)
 		labs += num(pt, "labs");
 		probe += num(pt, "probe_ms");
 		for (size_t k = 0; k < ARRAY_SIZE(split); k++)
-			json_object_set_new(sp, split[k],
-					    json_real(num(sp, split[k]) +
-						      num(json_object_get(pt, "split_ms"), split[k])));
+			json_object_set_new(
+			    sp, split[k],
+			    json_real(num(sp, split[k]) +
+				      num(json_object_get(pt, "split_ms"), split[k])));
 	}
 	/* The shards' walls added up (their cost run one after the other), and
 	 * the longest (the elapsed time when they ran side by side). */
@@ -271,7 +272,8 @@ static json_t *merge_timing(json_t *const *parts, size_t n)
 	json_object_set_new(t, "wall_ms_max", json_real(wall_max));
 	json_object_set_new(t, "probe_ms", json_real(probe));
 	json_object_set_new(t, "labs", json_integer((json_int_t)labs));
-	json_object_set_new(t, "labs_per_s", json_real(wall_sum > 0 ? labs * 1000.0 / wall_sum : 0));
+	json_object_set_new(t, "labs_per_s",
+			    json_real(wall_sum > 0 ? labs * 1000.0 / wall_sum : 0));
 	{
 		json_t *avg = json_object();
 		for (size_t k = 0; k < ARRAY_SIZE(split); k++)
@@ -298,12 +300,11 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 	if (n == 0)
 		return perr_usage(e, "merge: no results to merge");
 	first = parts[0];
-	count = json_integer_value(json_object_get(json_object_get(json_object_get(first, "run"),
-								   "shard"),
-						   "count"));
+	count = json_integer_value(
+	    json_object_get(json_object_get(json_object_get(first, "run"), "shard"), "count"));
 	if (count < 1 || (size_t)count != n)
-		return perr_usage(e, "merge: %s is shard of %lld, but %zu result(s) were given", names[0],
-				  (long long)count, n);
+		return perr_usage(e, "merge: %s is shard of %lld, but %zu result(s) were given",
+				  names[0], (long long)count, n);
 	have = calloc((size_t)count + 1, sizeof(*have));
 	if (!have)
 		return perr_sys(e, ENOMEM, "merge");
@@ -311,7 +312,8 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 		json_t *run = json_object_get(parts[i], "run"), *r0 = json_object_get(first, "run");
 		json_t *sh = json_object_get(run, "shard");
 		json_int_t k = json_integer_value(json_object_get(sh, "index"));
-		if (same_field(json_object_get(sh, "count"), json_object_get(json_object_get(r0, "shard"), "count"),
+		if (same_field(json_object_get(sh, "count"),
+			       json_object_get(json_object_get(r0, "shard"), "count"),
 			       "shard count", names[0], names[i], e) < 0 ||
 		    same_field(json_object_get(run, "attacks"), json_object_get(r0, "attacks"),
 			       "attacks", names[0], names[i], e) < 0 ||
@@ -330,8 +332,8 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 		}
 		if (k < 1 || k > count || have[k]) {
 			free(have);
-			return perr_usage(e, "merge: %s is shard %lld/%lld, %s", names[i], (long long)k,
-					  (long long)count,
+			return perr_usage(e, "merge: %s is shard %lld/%lld, %s", names[i],
+					  (long long)k, (long long)count,
 					  k < 1 || k > count ? "out of range" : "given twice");
 		}
 		have[k] = true;
@@ -344,16 +346,15 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 	infra = json_array();
 	merged_from = json_array();
 	for (i = 0; i < n; i++) {
-		json_array_foreach(json_object_get(parts[i], "cells"), j, c)
-		{
+		json_array_foreach (json_object_get(parts[i], "cells"), j, c) {
 			const char *id = str(c, "id");
 			if (json_object_get(seen, id))
 				continue; /* a control both shards needed: keep the first */
 			json_object_set_new(seen, id, json_true());
 			json_array_append(cells, c);
 		}
-		json_array_extend(infra, json_object_get(json_object_get(parts[i], "run"),
-							 "infra_failures"));
+		json_array_extend(
+		    infra, json_object_get(json_object_get(parts[i], "run"), "infra_failures"));
 		json_array_append_new(merged_from, json_string(names[i]));
 	}
 	json_decref(seen);
@@ -362,16 +363,18 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 		json_t *run = json_object_get(r, "run");
 		json_int_t planned = json_integer_value(json_object_get(run, "planned_cells"));
 		size_t got = 0;
-		json_array_foreach(cells, j, c)
+		json_array_foreach (cells, j, c)
 			got += strcmp(str(c, "role"), "control") != 0;
 		if (planned && (json_int_t)got != planned) {
 			json_decref(r);
 			json_decref(infra);
 			json_decref(merged_from);
-			return perr_usage(e, "merge: the shards hold %zu cells, the run planned %lld", got,
-					  (long long)planned);
+			return perr_usage(e,
+					  "merge: the shards hold %zu cells, the run planned %lld",
+					  got, (long long)planned);
 		}
-		json_object_set_new(run, "shard", json_pack("{s:i,s:I}", "index", 0, "count", count));
+		json_object_set_new(run, "shard",
+				    json_pack("{s:i,s:I}", "index", 0, "count", count));
 		json_object_set_new(run, "merged_from", merged_from);
 		json_object_set_new(run, "infra_failures", infra);
 		util_rfc3339(date, sizeof(date));

@@ -13,8 +13,7 @@ static json_t *parity_row_of(json_t *r, json_t *cell)
 {
 	size_t i;
 	json_t *row;
-	json_array_foreach(json_object_get(r, "parity"), i, row)
-	{
+	json_array_foreach (json_object_get(r, "parity"), i, row) {
 		if (strcmp(rs(row, "profile_cell"), rs(cell, "id")) == 0)
 			return row;
 	}
@@ -89,31 +88,32 @@ void report_junit(json_t *r, FILE *f)
 	size_t i, total = 0, failures = 0, skipped = 0;
 	double time = 0;
 
-	json_array_foreach(cells, i, c)
-	{
+	json_array_foreach (cells, i, c) {
 		const char *v = rs(c, "verdict");
 		total++;
-		time += json_number_value(json_object_get(json_object_get(c, "timing"), "total_ms"));
+		time +=
+		    json_number_value(json_object_get(json_object_get(c, "timing"), "total_ms"));
 		if (regressed(c) || regressed(parity_row_of(r, c)))
 			failures++;
 		else if (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE"))
 			skipped++;
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	fprintf(f, "<testsuites name=\"parity matrix\" tests=\"%zu\" failures=\"%zu\" errors=\"%lld\" "
-		   "skipped=\"%zu\" time=\"%.3f\">\n",
+	fprintf(f,
+		"<testsuites name=\"parity matrix\" tests=\"%zu\" failures=\"%zu\" errors=\"%lld\" "
+		"skipped=\"%zu\" time=\"%.3f\">\n",
 		total, failures, ri(sum, "infra_failures"), skipped, time / 1000);
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		const char *name = attack_family_name((enum attack_family)fam);
 		size_t t = 0, fl = 0, sk = 0;
 		double tm = 0;
-		json_array_foreach(cells, i, c)
-		{
+		json_array_foreach (cells, i, c) {
 			const char *v = rs(c, "verdict");
 			if (strcmp(rs(c, "family"), name) != 0)
 				continue;
 			t++;
-			tm += json_number_value(json_object_get(json_object_get(c, "timing"), "total_ms"));
+			tm += json_number_value(
+			    json_object_get(json_object_get(c, "timing"), "total_ms"));
 			if (regressed(c) || regressed(parity_row_of(r, c)))
 				fl++;
 			else if (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE"))
@@ -121,11 +121,11 @@ void report_junit(json_t *r, FILE *f)
 		}
 		if (!t)
 			continue;
-		fprintf(f, "  <testsuite name=\"parity.%s\" tests=\"%zu\" failures=\"%zu\" "
-			   "errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
+		fprintf(f,
+			"  <testsuite name=\"parity.%s\" tests=\"%zu\" failures=\"%zu\" "
+			"errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
 			name, t, fl, sk, tm / 1000);
-		json_array_foreach(cells, i, c)
-		{
+		json_array_foreach (cells, i, c) {
 			if (strcmp(rs(c, "family"), name) == 0)
 				testcase(r, c, f);
 		}

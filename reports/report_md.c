@@ -58,16 +58,17 @@ static void header(json_t *r, FILE *f)
 			fprintf(f, ", shard %lld/%lld", ri(json_object_get(run, "shard"), "index"),
 				ri(json_object_get(run, "shard"), "count"));
 		else
-			fprintf(f, ", merged from %lld shards", ri(json_object_get(run, "shard"), "count"));
+			fprintf(f, ", merged from %lld shards",
+				ri(json_object_get(run, "shard"), "count"));
 	}
-	fprintf(f, "\n- Cells: %lld (%lld controls): %lld BLOCKED, %lld KILLED, %lld ESCAPED, %lld "
-		   "N/A, %lld INCONCLUSIVE\n",
+	fprintf(f,
+		"\n- Cells: %lld (%lld controls): %lld BLOCKED, %lld KILLED, %lld ESCAPED, %lld "
+		"N/A, %lld INCONCLUSIVE\n",
 		ri(sum, "cells"), ri(sum, "controls"), ri(by, "BLOCKED"), ri(by, "KILLED"),
 		ri(by, "ESCAPED"), ri(by, "N/A"), ri(by, "INCONCLUSIVE"));
 	fprintf(f, "- Expectations: ");
 	sets = json_object_get(json_object_get(r, "expectations"), "sets");
-	json_array_foreach(sets, i, s)
-	{
+	json_array_foreach (sets, i, s) {
 		if (!json_is_true(json_object_get(s, "gating")))
 			continue;
 		fprintf(f, "%s%s", first ? "" : ", ", rs(s, "name"));
@@ -142,7 +143,8 @@ static void families(json_t *r, FILE *f, const struct rcol *cols, size_t ncols)
 					continue;
 				}
 				mark = report_outcome_mark(report_outcome(cell));
-				fprintf(f, " %s%s%s |", verdict_md(rs(cell, "verdict"), cols[c].abi_index < 0),
+				fprintf(f, " %s%s%s |",
+					verdict_md(rs(cell, "verdict"), cols[c].abi_index < 0),
 					*mark ? " " : "", mark);
 			}
 			fprintf(f, "\n");
@@ -162,8 +164,7 @@ static void parity(json_t *r, FILE *f)
 		   "parity: both contained; **GAP**: the profile escaped where namespace was "
 		   "contained; reverse: namespace escaped, the profile was contained; both-escape; "
 		   "n/a: either cell N/A or INCONCLUSIVE.\n\n");
-	json_array_foreach(json_object_get(run, "profiles"), i, p)
-	{
+	json_array_foreach (json_object_get(run, "profiles"), i, p) {
 		const char *prof = json_string_value(p);
 		size_t counts[5] = {0};
 		static const char *const st[] = {"PARITY", "GAP", "REVERSE", "BOTH-ESCAPE", "N/A"};
@@ -171,8 +172,7 @@ static void parity(json_t *r, FILE *f)
 		size_t k;
 		if (!prof || !strcmp(prof, "none") || !strcmp(prof, "namespace"))
 			continue;
-		json_array_foreach(json_object_get(r, "parity"), k, row)
-		{
+		json_array_foreach (json_object_get(r, "parity"), k, row) {
 			if (strcmp(rs(row, "profile"), prof) != 0)
 				continue;
 			for (size_t s = 0; s < 5; s++)
@@ -181,11 +181,11 @@ static void parity(json_t *r, FILE *f)
 		if (!(counts[0] + counts[1] + counts[2] + counts[3] + counts[4]))
 			continue;
 		any = true;
-		fprintf(f, "### %s vs namespace\n\n%zu PARITY, %zu GAP, %zu REVERSE, %zu BOTH-ESCAPE, "
-			   "%zu N/A\n\n| attack |",
+		fprintf(f,
+			"### %s vs namespace\n\n%zu PARITY, %zu GAP, %zu REVERSE, %zu BOTH-ESCAPE, "
+			"%zu N/A\n\n| attack |",
 			prof, counts[0], counts[1], counts[2], counts[3], counts[4]);
-		json_array_foreach(abis, j, abi)
-		{
+		json_array_foreach (abis, j, abi) {
 			char l[64];
 			report_abi_label(abi, false, l, sizeof(l));
 			fprintf(f, " %s |", l);
@@ -204,11 +204,12 @@ static void parity(json_t *r, FILE *f)
 			fprintf(f, "\n");
 			for (size_t a = 0; a < na; a++) {
 				fprintf(f, "| %s |", ids[a]);
-				json_array_foreach(abis, j, abi)
-				{
+				json_array_foreach (abis, j, abi) {
 					json_t *row2 = report_row(r, ids[a], prof, abi);
-					const char *mark = row2 ? report_outcome_mark(report_outcome(row2)) : "";
-					fprintf(f, " %s%s%s |", row2 ? status_md(rs(row2, "status")) : "",
+					const char *mark =
+					    row2 ? report_outcome_mark(report_outcome(row2)) : "";
+					fprintf(f, " %s%s%s |",
+						row2 ? status_md(rs(row2, "status")) : "",
 						*mark ? " " : "", mark);
 				}
 				fprintf(f, "\n");
@@ -230,8 +231,7 @@ static void listing(json_t *x, const char *key, const char *title, FILE *f)
 		fprintf(f, "None.\n\n");
 		return;
 	}
-	json_array_foreach(l, i, it)
-	{
+	json_array_foreach (l, i, it) {
 		fprintf(f, "- `%s` (%s): expected %s, got %s. ", rs(it, "id"), rs(it, "kind"),
 			rs(it, "expected"), rs(it, "got"));
 		md_text(f, rs(it, "rationale"));
@@ -257,7 +257,7 @@ static void expectations(json_t *r, FILE *f)
 	fprintf(f, "### Unused entries\n\n");
 	if (!json_array_size(json_object_get(x, "unused")))
 		fprintf(f, "None.\n");
-	json_array_foreach(json_object_get(x, "unused"), i, it)
+	json_array_foreach (json_object_get(x, "unused"), i, it)
 		fprintf(f, "- %s/%s: %s\n", rs(it, "set"), rs(it, "entry"), rs(it, "why"));
 	fprintf(f, "\n");
 }

@@ -21,13 +21,13 @@ static void claims(json_t *r, FILE *f)
 			   "run.\n\n");
 		return;
 	}
-	fprintf(f, "Each row as the PR states it, then what the witnesses measured at each "
-		   "Landlock ABI: *holds* when every judged cell of the row's attacks agrees with "
-		   "the claim, **fails** with the attacks that contradict it (and their parity with "
-		   "namespace), n/a when no cell of the row could be judged.\n\n");
+	fprintf(f,
+		"Each row as the PR states it, then what the witnesses measured at each "
+		"Landlock ABI: *holds* when every judged cell of the row's attacks agrees with "
+		"the claim, **fails** with the attacks that contradict it (and their parity with "
+		"namespace), n/a when no cell of the row could be judged.\n\n");
 	fprintf(f, "| PR row | namespace (PR) | platform (PR) | claim |");
-	json_array_foreach(abis, j, abi)
-	{
+	json_array_foreach (abis, j, abi) {
 		char l[64];
 		report_abi_label(abi, true, l, sizeof(l));
 		fprintf(f, " %s |", l);
@@ -36,8 +36,7 @@ static void claims(json_t *r, FILE *f)
 	for (j = 0; j < json_array_size(abis); j++)
 		fprintf(f, "---|");
 	fprintf(f, "\n");
-	json_array_foreach(cl, i, c)
-	{
+	json_array_foreach (cl, i, c) {
 		json_t *stated = json_object_get(c, "stated");
 		fprintf(f, "| ");
 		md_text(f, rs(c, "title"));
@@ -46,8 +45,7 @@ static void claims(json_t *r, FILE *f)
 		fprintf(f, " | ");
 		md_text(f, rs(stated, "platform"));
 		fprintf(f, " | %s %s |", rs(c, "profile"), rs(c, "expected"));
-		json_array_foreach(json_object_get(c, "per_abi"), j, pa)
-		{
+		json_array_foreach (json_object_get(c, "per_abi"), j, pa) {
 			const char *st = rs(pa, "status");
 			json_t *fl;
 			size_t k;
@@ -60,8 +58,7 @@ static void claims(json_t *r, FILE *f)
 				continue;
 			}
 			fprintf(f, " **fails**:");
-			json_array_foreach(json_object_get(pa, "failing"), k, fl)
-			{
+			json_array_foreach (json_object_get(pa, "failing"), k, fl) {
 				const char *par = rs(fl, "parity");
 				fprintf(f, "%s %s", k ? "," : "", rs(fl, "attack"));
 				/* A gap says more than a verdict; other rows say the verdict. */
@@ -70,14 +67,13 @@ static void claims(json_t *r, FILE *f)
 				else
 					fprintf(f, " %s", rs(fl, "got"));
 			}
-			fprintf(f, " (%zu of %lld) |", json_array_size(json_object_get(pa, "failing")),
-				ri(pa, "judged"));
+			fprintf(f, " (%zu of %lld) |",
+				json_array_size(json_object_get(pa, "failing")), ri(pa, "judged"));
 		}
 		fprintf(f, "\n");
 	}
 	fprintf(f, "\nThe PR's reasons:\n\n");
-	json_array_foreach(cl, i, c)
-	{
+	json_array_foreach (cl, i, c) {
 		fprintf(f, "- %s: ", rs(c, "title"));
 		md_text(f, rs(c, "rationale"));
 		fprintf(f, " (");
@@ -91,8 +87,7 @@ static json_t *cell_by_id(json_t *r, const char *id)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(r, "cells"), i, c)
-	{
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
 		if (strcmp(rs(c, "id"), id) == 0)
 			return c;
 	}
@@ -117,15 +112,15 @@ static void evidence(json_t *cell, FILE *f)
 	json_t *cap = json_object_get(ev, "capture");
 	size_t i;
 
-	json_array_foreach(json_object_get(cell, "escapes"), i, e)
-	{
+	json_array_foreach (json_object_get(cell, "escapes"), i, e) {
 		fprintf(f, "  - ");
 		md_text(f, json_string_value(e));
 		fprintf(f, "\n");
 	}
 	if (cap)
-		fprintf(f, "  - capture: %lld packets, %lld direct flow(s), %lld proxied, marker in "
-			   "%lld packet(s)\n",
+		fprintf(f,
+			"  - capture: %lld packets, %lld direct flow(s), %lld proxied, marker in "
+			"%lld packet(s)\n",
 			ri(cap, "packets"), ri(json_object_get(cap, "flows"), "direct"),
 			ri(json_object_get(cap, "flows"), "proxied"),
 			ri(json_object_get(cap, "marker"), "packets"));
@@ -139,8 +134,7 @@ static void gaps(json_t *r, FILE *f)
 	size_t i, j, n = 0;
 
 	fprintf(f, "## Gaps: a profile escaped where namespace was contained\n\n");
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		json_t *first_cell, *exp;
 		const char *outcome;
 		if (strcmp(rs(row, "status"), "GAP") != 0 || seen_before(rows, i, row, "GAP"))
@@ -152,8 +146,7 @@ static void gaps(json_t *r, FILE *f)
 		fprintf(f, "### %s (%s): ", rs(row, "attack"), rs(row, "profile"));
 		md_text(f, report_attack_title(r, rs(row, "attack")));
 		fprintf(f, "\n\n- Escapes %s at:", rs(row, "profile"));
-		json_array_foreach(rows, j, o)
-		{
+		json_array_foreach (rows, j, o) {
 			char l[64];
 			if (strcmp(rs(o, "status"), "GAP") != 0 ||
 			    strcmp(rs(o, "attack"), rs(row, "attack")) != 0 ||
@@ -178,8 +171,7 @@ static void gaps(json_t *r, FILE *f)
 		fprintf(f, "- Evidence (`%s`):\n", rs(first_cell, "id"));
 		evidence(first_cell, f);
 		fprintf(f, "- Reproduce:\n");
-		json_array_foreach(rows, j, o)
-		{
+		json_array_foreach (rows, j, o) {
 			json_t *pc;
 			if (strcmp(rs(o, "status"), "GAP") != 0 ||
 			    strcmp(rs(o, "attack"), rs(row, "attack")) != 0 ||
@@ -208,16 +200,15 @@ static void others(json_t *r, FILE *f)
 
 	fprintf(f, "## Other divergences and rows not compared\n\n");
 	for (size_t k = 0; k < 3; k++) {
-		json_array_foreach(rows, i, row)
-		{
+		json_array_foreach (rows, i, row) {
 			if (strcmp(rs(row, "status"), kinds[k]) != 0 ||
 			    seen_before(rows, i, row, kinds[k]))
 				continue;
 			n++;
 			size_t shown = 0;
-			fprintf(f, "- %s %s (%s) at", rs(row, "attack"), kinds[k], rs(row, "profile"));
-			json_array_foreach(rows, j, o)
-			{
+			fprintf(f, "- %s %s (%s) at", rs(row, "attack"), kinds[k],
+				rs(row, "profile"));
+			json_array_foreach (rows, j, o) {
 				char l[64];
 				if (strcmp(rs(o, "status"), kinds[k]) != 0 ||
 				    strcmp(rs(o, "attack"), rs(row, "attack")) != 0 ||
@@ -248,11 +239,11 @@ void report_parity_md(json_t *r, FILE *f)
 	size_t i;
 
 	report_kernel_line(r, kernel, sizeof(kernel));
-	fprintf(f, "# Platform mode vs namespace mode: parity, measured\n\n"
-		   "- Kernel: %s\n- Landlock ABIs:",
+	fprintf(f,
+		"# Platform mode vs namespace mode: parity, measured\n\n"
+		"- Kernel: %s\n- Landlock ABIs:",
 		kernel);
-	json_array_foreach(abis, i, abi)
-	{
+	json_array_foreach (abis, i, abi) {
 		char l[64];
 		report_abi_label(abi, true, l, sizeof(l));
 		fprintf(f, "%s %s", i ? "," : "", l);

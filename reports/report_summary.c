@@ -15,11 +15,10 @@ static void listing(json_t *x, const char *key, const char *title, FILE *f)
 	if (!json_array_size(l))
 		return;
 	fprintf(f, "%s:\n", title);
-	json_array_foreach(l, i, it)
-	{
-		fprintf(f, "  %s: expected %s, got %s (%s/%s)\n    why expected: %s\n", rs(it, "id"),
-			rs(it, "expected"), rs(it, "got"), rs(it, "set"), rs(it, "entry"),
-			rs(it, "rationale"));
+	json_array_foreach (l, i, it) {
+		fprintf(f, "  %s: expected %s, got %s (%s/%s)\n    why expected: %s\n",
+			rs(it, "id"), rs(it, "expected"), rs(it, "got"), rs(it, "set"),
+			rs(it, "entry"), rs(it, "rationale"));
 		if (*rs(it, "reason"))
 			fprintf(f, "    measured: %.300s\n", rs(it, "reason"));
 		if (*rs(it, "reproduce"))
@@ -35,7 +34,7 @@ void report_summary(json_t *r, const char *dir, FILE *f)
 	json_t *infra = json_object_get(json_object_get(r, "run"), "infra_failures"), *it;
 	size_t i, pcaps = 0;
 
-	json_array_foreach(json_object_get(r, "cells"), i, it)
+	json_array_foreach (json_object_get(r, "cells"), i, it)
 		pcaps += *rs(it, "pcap") != 0;
 	fprintf(f, "%lld cells (%lld controls, %lld labs) in %.1f s: %.1f cells/s, %.1f labs/s\n",
 		ri(sum, "cells"), ri(sum, "controls"), ri(t, "labs"),
@@ -43,19 +42,22 @@ void report_summary(json_t *r, const char *dir, FILE *f)
 		json_number_value(json_object_get(t, "cells_per_s")),
 		json_number_value(json_object_get(t, "labs_per_s")));
 	if (per)
-		fprintf(f, "  per lab (ms): lab %.1f, pod %.1f, enforcer %.1f, attack %.1f, "
-			   "judgement %.1f\n",
+		fprintf(f,
+			"  per lab (ms): lab %.1f, pod %.1f, enforcer %.1f, attack %.1f, "
+			"judgement %.1f\n",
 			json_number_value(json_object_get(per, "lab_ms")),
 			json_number_value(json_object_get(per, "pod_ms")),
 			json_number_value(json_object_get(per, "enforcer_ms")),
 			json_number_value(json_object_get(per, "attack_ms")),
 			json_number_value(json_object_get(per, "judge_ms")));
-	fprintf(f, "  verdicts: %lld BLOCKED, %lld KILLED, %lld ESCAPED, %lld N/A, %lld "
-		   "INCONCLUSIVE\n",
+	fprintf(f,
+		"  verdicts: %lld BLOCKED, %lld KILLED, %lld ESCAPED, %lld N/A, %lld "
+		"INCONCLUSIVE\n",
 		ri(by, "BLOCKED"), ri(by, "KILLED"), ri(by, "ESCAPED"), ri(by, "N/A"),
 		ri(by, "INCONCLUSIVE"));
-	fprintf(f, "  parity with namespace: %lld PARITY, %lld GAP, %lld REVERSE, %lld BOTH-ESCAPE, "
-		   "%lld N/A\n",
+	fprintf(f,
+		"  parity with namespace: %lld PARITY, %lld GAP, %lld REVERSE, %lld BOTH-ESCAPE, "
+		"%lld N/A\n",
 		ri(ps, "PARITY"), ri(ps, "GAP"), ri(ps, "REVERSE"), ri(ps, "BOTH-ESCAPE"),
 		ri(ps, "N/A"));
 	listing(x, "regressions", "WORSE THAN EXPECTED (regressions)", f);
@@ -63,12 +65,13 @@ void report_summary(json_t *r, const char *dir, FILE *f)
 	listing(x, "changed", "different from expected (not failing)", f);
 	if (json_array_size(infra)) {
 		fprintf(f, "infrastructure failures:\n");
-		json_array_foreach(infra, i, it)
+		json_array_foreach (infra, i, it)
 			fprintf(f, "  %s\n", json_string_value(it));
 	}
 	if (dir)
-		fprintf(f, "reports: %s/{results.json,matrix.md,parity.md,matrix.html,junit.xml}, "
-			   "%zu capture(s) in %s/evidence/\n",
+		fprintf(f,
+			"reports: %s/{results.json,matrix.md,parity.md,matrix.html,junit.xml}, "
+			"%zu capture(s) in %s/evidence/\n",
 			dir, pcaps, dir);
 	fprintf(f, "exit %lld: %s\n", ri(sum, "exit_code"), rs(sum, "exit_reason"));
 }

@@ -26,13 +26,11 @@ size_t report_columns(json_t *r, struct rcol *cols, size_t max)
 
 	if (n < max)
 		cols[n++] = (struct rcol){"none", -1, NULL};
-	json_array_foreach(profiles, i, p)
-	{
+	json_array_foreach (profiles, i, p) {
 		const char *name = json_string_value(p);
 		if (!name || strcmp(name, "none") == 0)
 			continue;
-		json_array_foreach(abis, j, a)
-		{
+		json_array_foreach (abis, j, a) {
 			if (n < max)
 				cols[n++] = (struct rcol){name, (long)j, a};
 		}
@@ -68,8 +66,7 @@ json_t *report_cell(json_t *r, const char *attack, const struct rcol *c)
 {
 	size_t i;
 	json_t *cell;
-	json_array_foreach(json_object_get(r, "cells"), i, cell)
-	{
+	json_array_foreach (json_object_get(r, "cells"), i, cell) {
 		if (strcmp(rs(cell, "attack"), attack) != 0)
 			continue;
 		if (c->abi_index < 0 ? strcmp(rs(cell, "role"), "control") != 0
@@ -85,9 +82,9 @@ json_t *report_row(json_t *r, const char *attack, const char *profile, json_t *a
 {
 	size_t i;
 	json_t *row;
-	json_array_foreach(json_object_get(r, "parity"), i, row)
-	{
-		if (strcmp(rs(row, "attack"), attack) == 0 && strcmp(rs(row, "profile"), profile) == 0 &&
+	json_array_foreach (json_object_get(r, "parity"), i, row) {
+		if (strcmp(rs(row, "attack"), attack) == 0 &&
+		    strcmp(rs(row, "profile"), profile) == 0 &&
 		    json_equal(json_object_get(json_object_get(row, "abi"), "requested"),
 			       json_object_get(abi, "requested")))
 			return row;
@@ -99,8 +96,7 @@ static const char *family_of(json_t *r, const char *attack)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(r, "cells"), i, c)
-	{
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
 		if (strcmp(rs(c, "attack"), attack) == 0)
 			return rs(c, "family");
 	}
@@ -111,8 +107,7 @@ const char *report_attack_title(json_t *r, const char *attack)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(json_object_get(r, "cells"), i, c)
-	{
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
 		if (strcmp(rs(c, "attack"), attack) == 0)
 			return rs(c, "title");
 	}
@@ -123,8 +118,7 @@ size_t report_family_attacks(json_t *r, const char *family, const char **ids, si
 {
 	size_t n = 0, i;
 	json_t *a;
-	json_array_foreach(json_object_get(json_object_get(r, "run"), "attacks"), i, a)
-	{
+	json_array_foreach (json_object_get(json_object_get(r, "run"), "attacks"), i, a) {
 		const char *id = json_string_value(a);
 		if (id && n < max && strcmp(family_of(r, id), family) == 0)
 			ids[n++] = id;

@@ -47,8 +47,8 @@ const char *report_outcome_mark(const char *outcome);
 void report_kernel_line(json_t *r, char *buf, size_t len);
 
 /* Escaping. */
-void md_text(FILE *f, const char *s);	  /* table-safe: | and < escaped, newlines to spaces */
-void html_text(FILE *f, const char *s);	  /* & < > " ' */
-void xml_text(FILE *f, const char *s);	  /* as html, and no control characters */
+void md_text(FILE *f, const char *s);	/* table-safe: | and < escaped, newlines to spaces */
+void html_text(FILE *f, const char *s); /* & < > " ' */
+void xml_text(FILE *f, const char *s);	/* as html, and no control characters */
 
 #endif

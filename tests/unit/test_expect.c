@@ -11,7 +11,8 @@
 #include "unit.h"
 #include "verdict.h"
 
-#define SET(entries) "{\"schema\":\"parity.expectations/1\",\"name\":\"t\",\"entries\":[" entries "]}"
+#define SET(entries)                                                                               \
+	"{\"schema\":\"parity.expectations/1\",\"name\":\"t\",\"entries\":[" entries "]}"
 #define OK_TAIL "\"rationale\":\"r\",\"reference\":\"ref\""
 
 static int parse_text(const char *text, struct expect_set *s, struct perr *e)
@@ -75,17 +76,18 @@ static void test_valid_entry(void)
 	const struct expect_entry *en;
 
 	perr_clear(&e);
-	CU_ASSERT_EQUAL(parse_text(SET("{\"id\":\"x\",\"attacks\":[\"T0*\",\"A05\"],\"family\":\"tcp\","
-				       "\"profile\":\"platform*\",\"abi\":\">=4\","
-				       "\"when\":{\"errata_fixed\":[1],\"errata_unfixed\":3,"
-				       "\"kernel_release\":\"<7.2-rc4\",\"landlock_abi\":\"4-9\","
-				       "\"features\":{\"protocols.mptcp\":\"yes\"}},"
-				       "\"verdict\":\"ESCAPED\",\"rationale\":\"r\","
-				       "\"reference\":[\"a\",\"b\"],\"stated\":{\"platform\":\"p\"}},"
-				       "{\"attacks\":\"*\",\"profile\":\"platform\",\"parity\":\"GAP\"," OK_TAIL
-				       "}"),
-				   &s, &e),
-			0);
+	CU_ASSERT_EQUAL(
+	    parse_text(SET("{\"id\":\"x\",\"attacks\":[\"T0*\",\"A05\"],\"family\":\"tcp\","
+			   "\"profile\":\"platform*\",\"abi\":\">=4\","
+			   "\"when\":{\"errata_fixed\":[1],\"errata_unfixed\":3,"
+			   "\"kernel_release\":\"<7.2-rc4\",\"landlock_abi\":\"4-9\","
+			   "\"features\":{\"protocols.mptcp\":\"yes\"}},"
+			   "\"verdict\":\"ESCAPED\",\"rationale\":\"r\","
+			   "\"reference\":[\"a\",\"b\"],\"stated\":{\"platform\":\"p\"}},"
+			   "{\"attacks\":\"*\",\"profile\":\"platform\",\"parity\":\"GAP\"," OK_TAIL
+			   "}"),
+		       &s, &e),
+	    0);
 	CU_ASSERT_EQUAL(s.n, 2);
 	en = &s.entries[0];
 	CU_ASSERT_STRING_EQUAL(en->id, "x");
@@ -108,38 +110,48 @@ static void test_valid_entry(void)
 
 static void test_malformed_fields(void)
 {
-	expect_error("{\"schema\":\"parity.expectations/2\",\"name\":\"t\",\"entries\":[]}", "schema");
+	expect_error("{\"schema\":\"parity.expectations/2\",\"name\":\"t\",\"entries\":[]}",
+		     "schema");
 	expect_error("{\"schema\":\"parity.expectations/1\",\"entries\":[]}", "name");
-	expect_error("{\"schema\":\"parity.expectations/1\",\"name\":\"a b\",\"entries\":[]}", "name");
-	expect_error("{\"schema\":\"parity.expectations/1\",\"name\":\"t\",\"entries\":{}}", "entries");
-	expect_error("{\"schema\":\"parity.expectations/1\",\"name\":\"t\",\"entries\":[],\"x\":1}", "x");
+	expect_error("{\"schema\":\"parity.expectations/1\",\"name\":\"a b\",\"entries\":[]}",
+		     "name");
+	expect_error("{\"schema\":\"parity.expectations/1\",\"name\":\"t\",\"entries\":{}}",
+		     "entries");
+	expect_error("{\"schema\":\"parity.expectations/1\",\"name\":\"t\",\"entries\":[],\"x\":1}",
+		     "x");
 	expect_error(SET("3"), "entries[0]");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdicts\":\"BLOCKED\"," OK_TAIL "}"),
-		     "entries[0].verdicts");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdicts\":\"BLOCKED\"," OK_TAIL "}"),
+	    "entries[0].verdicts");
 	expect_error(SET("{\"attacks\":5,\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[0].attacks");
-	expect_error(SET("{\"attacks\":[\"T01\",\"\"],\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL
-			 "}"),
-		     "entries[0].attacks[1]");
-	expect_error(SET("{\"family\":\"smtp\",\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
-		     "entries[0].family");
-	expect_error(SET("{\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"), "entries[0].attacks");
+	expect_error(
+	    SET("{\"attacks\":[\"T01\",\"\"],\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL
+		"}"),
+	    "entries[0].attacks[1]");
+	expect_error(
+	    SET("{\"family\":\"smtp\",\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
+	    "entries[0].family");
+	expect_error(SET("{\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
+		     "entries[0].attacks");
 	expect_error(SET("{\"attacks\":\"T01\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[0].profile");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":[],\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
-		     "entries[0].profile");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":[],\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
+	    "entries[0].profile");
 	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"abi\":\"sometimes\",\"verdict\":"
 			 "\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[0].abi");
 	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"abi\":\"6-3\",\"verdict\":"
 			 "\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[0].abi");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":[],\"verdict\":\"BLOCKED\"," OK_TAIL
-			 "}"),
-		     "entries[0].when");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"kernel\":1},\"verdict\":"
+	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":[],\"verdict\":"
 			 "\"BLOCKED\"," OK_TAIL "}"),
-		     "entries[0].when.kernel");
+		     "entries[0].when");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"kernel\":1},\"verdict\":"
+		"\"BLOCKED\"," OK_TAIL "}"),
+	    "entries[0].when.kernel");
 	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"landlock_abi\":true},"
 			 "\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[0].when.landlock_abi");
@@ -149,25 +161,33 @@ static void test_malformed_fields(void)
 	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"errata_fixed\":[1],"
 			 "\"errata_unfixed\":[1]},\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[0].when.errata_unfixed");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"kernel_release\":\"7.2\"},"
-			 "\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
-		     "entries[0].when.kernel_release");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"features\":{\"protocols."
-			 "nope\":\"yes\"}},\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
-		     "entries[0].when.features.protocols.nope");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"features\":{\"protocols."
-			 "mptcp\":\"maybe\"}},\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
-		     "entries[0].when.features.protocols.mptcp");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\",\"parity\":"
-			 "\"GAP\"," OK_TAIL "}"),
-		     "entries[0].parity");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\"," OK_TAIL "}"), "entries[0].verdict");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"SAFE\"," OK_TAIL "}"),
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"kernel_release\":\"7.2\"},"
+		"\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
+	    "entries[0].when.kernel_release");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"features\":{\"protocols."
+		"nope\":\"yes\"}},\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
+	    "entries[0].when.features.protocols.nope");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"when\":{\"features\":{\"protocols."
+		"mptcp\":\"maybe\"}},\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
+	    "entries[0].when.features.protocols.mptcp");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\",\"parity\":"
+		"\"GAP\"," OK_TAIL "}"),
+	    "entries[0].parity");
+	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\"," OK_TAIL "}"),
 		     "entries[0].verdict");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"parity\":\"EQUAL\"," OK_TAIL "}"),
-		     "entries[0].parity");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"namespace\",\"parity\":\"GAP\"," OK_TAIL "}"),
-		     "entries[0].profile");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"SAFE\"," OK_TAIL "}"),
+	    "entries[0].verdict");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"parity\":\"EQUAL\"," OK_TAIL "}"),
+	    "entries[0].parity");
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"namespace\",\"parity\":\"GAP\"," OK_TAIL "}"),
+	    "entries[0].profile");
 	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\","
 			 "\"reference\":\"x\"}"),
 		     "entries[0].rationale");
@@ -180,12 +200,13 @@ static void test_malformed_fields(void)
 	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\","
 			 "\"rationale\":\"r\",\"reference\":[\"a\",2]}"),
 		     "entries[0].reference[1]");
-	expect_error(SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\",\"stated\":"
-			 "{\"namespace\":1}," OK_TAIL "}"),
-		     "entries[0].stated.namespace");
-	expect_error(SET("{\"id\":\"a\",\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL
-			 "},{\"id\":\"a\",\"attacks\":\"T02\",\"profile\":\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL
-			 "}"),
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\",\"stated\":"
+		"{\"namespace\":1}," OK_TAIL "}"),
+	    "entries[0].stated.namespace");
+	expect_error(SET("{\"id\":\"a\",\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":"
+			 "\"BLOCKED\"," OK_TAIL "},{\"id\":\"a\",\"attacks\":\"T02\",\"profile\":"
+						"\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[1].id");
 }
 
@@ -211,14 +232,17 @@ static void test_ranges(void)
 {
 	struct expect_range r;
 	CU_ASSERT(expect_range_parse("any", &r) == 0 && r.any && expect_range_has(&r, 0));
-	CU_ASSERT(expect_range_parse("4", &r) == 0 && expect_range_has(&r, 4) && !expect_range_has(&r, 5));
-	CU_ASSERT(expect_range_parse(">=4", &r) == 0 && expect_range_has(&r, 10) && !expect_range_has(&r, 3));
-	CU_ASSERT(expect_range_parse(">4", &r) == 0 && !expect_range_has(&r, 4) && expect_range_has(&r, 5));
-	CU_ASSERT(expect_range_parse("<4", &r) == 0 && expect_range_has(&r, 0) && expect_range_has(&r, 3) &&
-		  !expect_range_has(&r, 4));
+	CU_ASSERT(expect_range_parse("4", &r) == 0 && expect_range_has(&r, 4) &&
+		  !expect_range_has(&r, 5));
+	CU_ASSERT(expect_range_parse(">=4", &r) == 0 && expect_range_has(&r, 10) &&
+		  !expect_range_has(&r, 3));
+	CU_ASSERT(expect_range_parse(">4", &r) == 0 && !expect_range_has(&r, 4) &&
+		  expect_range_has(&r, 5));
+	CU_ASSERT(expect_range_parse("<4", &r) == 0 && expect_range_has(&r, 0) &&
+		  expect_range_has(&r, 3) && !expect_range_has(&r, 4));
 	CU_ASSERT(expect_range_parse("<=4", &r) == 0 && expect_range_has(&r, 4));
-	CU_ASSERT(expect_range_parse("3-6", &r) == 0 && expect_range_has(&r, 3) && expect_range_has(&r, 6) &&
-		  !expect_range_has(&r, 7) && !expect_range_has(&r, 2));
+	CU_ASSERT(expect_range_parse("3-6", &r) == 0 && expect_range_has(&r, 3) &&
+		  expect_range_has(&r, 6) && !expect_range_has(&r, 7) && !expect_range_has(&r, 2));
 	CU_ASSERT(expect_range_parse("6-3", &r) < 0);
 	CU_ASSERT(expect_range_parse("<0", &r) < 0);
 	CU_ASSERT(expect_range_parse("x", &r) < 0);
@@ -287,31 +311,67 @@ static void test_matching(void)
 	json_t *old = probe_json(6, false, 0, "6.12.0-1-cloud-amd64", "no");
 
 	/* globs, families, profiles, ABIs */
-	CU_ASSERT(selects(E("\"attacks\":\"T07*\",\"profile\":\"platform\""), p, "T07.v6", "tcp", "platform", 7));
-	CU_ASSERT(!selects(E("\"attacks\":\"T07*\",\"profile\":\"platform\""), p, "T70", "tcp", "platform", 7));
-	CU_ASSERT(selects(E("\"family\":\"tcp\",\"profile\":\"platform*\""), p, "T01", "tcp", "platform-strict", 3));
-	CU_ASSERT(!selects(E("\"family\":\"tcp\",\"profile\":\"platform*\""), p, "U01", "udp", "platform", 3));
-	CU_ASSERT(!selects(E("\"attacks\":\"U*\",\"family\":\"tcp\",\"profile\":\"*\""), p, "U01", "udp", "x", 3));
-	CU_ASSERT(selects(E("\"attacks\":[\"A05\",\"A06\"],\"profile\":[\"a\",\"b\"]"), p, "A06", "abstract", "b", 1));
-	CU_ASSERT(selects(E("\"family\":\"tcp\",\"profile\":\"platform\",\"abi\":\"<4\""), p, "T01", "tcp", "platform", 3));
-	CU_ASSERT(!selects(E("\"family\":\"tcp\",\"profile\":\"platform\",\"abi\":\"<4\""), p, "T01", "tcp", "platform", 4));
+	CU_ASSERT(selects(E("\"attacks\":\"T07*\",\"profile\":\"platform\""), p, "T07.v6", "tcp",
+			  "platform", 7));
+	CU_ASSERT(!selects(E("\"attacks\":\"T07*\",\"profile\":\"platform\""), p, "T70", "tcp",
+			   "platform", 7));
+	CU_ASSERT(selects(E("\"family\":\"tcp\",\"profile\":\"platform*\""), p, "T01", "tcp",
+			  "platform-strict", 3));
+	CU_ASSERT(!selects(E("\"family\":\"tcp\",\"profile\":\"platform*\""), p, "U01", "udp",
+			   "platform", 3));
+	CU_ASSERT(!selects(E("\"attacks\":\"U*\",\"family\":\"tcp\",\"profile\":\"*\""), p, "U01",
+			   "udp", "x", 3));
+	CU_ASSERT(selects(E("\"attacks\":[\"A05\",\"A06\"],\"profile\":[\"a\",\"b\"]"), p, "A06",
+			  "abstract", "b", 1));
+	CU_ASSERT(selects(E("\"family\":\"tcp\",\"profile\":\"platform\",\"abi\":\"<4\""), p, "T01",
+			  "tcp", "platform", 3));
+	CU_ASSERT(!selects(E("\"family\":\"tcp\",\"profile\":\"platform\",\"abi\":\"<4\""), p,
+			   "T01", "tcp", "platform", 4));
 	/* the control has no ABI: only "any" selects it */
-	CU_ASSERT(selects(E("\"attacks\":\"*\",\"profile\":\"none\""), p, "T01", "tcp", "none", -1));
-	CU_ASSERT(!selects(E("\"attacks\":\"*\",\"profile\":\"none\",\"abi\":\">=0\""), p, "T01", "tcp", "none", -1));
+	CU_ASSERT(
+	    selects(E("\"attacks\":\"*\",\"profile\":\"none\""), p, "T01", "tcp", "none", -1));
+	CU_ASSERT(!selects(E("\"attacks\":\"*\",\"profile\":\"none\",\"abi\":\">=0\""), p, "T01",
+			   "tcp", "none", -1));
 	/* kernel facts */
-	CU_ASSERT(selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_fixed\":[1]}"), p, "T07", "tcp", "p", 7));
-	CU_ASSERT(!selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_fixed\":[1]}"), old, "T07", "tcp", "p", 6));
-	CU_ASSERT(!selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_fixed\":[1,2]}"), p, "T07", "tcp", "p", 7));
-	CU_ASSERT(selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_unfixed\":[2]}"), p, "T07", "tcp", "p", 7));
-	CU_ASSERT(!selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_unfixed\":[1]}"), p, "T07", "tcp", "p", 7));
-	CU_ASSERT(selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_unfixed\":[1]}"), old, "T07", "tcp", "p", 6));
-	CU_ASSERT(selects(E("\"attacks\":\"T06\",\"profile\":\"p\",\"when\":{\"kernel_release\":\"<7.2-rc4\"}"), p, "T06", "tcp", "p", 7));
-	CU_ASSERT(!selects(E("\"attacks\":\"T06\",\"profile\":\"p\",\"when\":{\"kernel_release\":\">=7.2-rc4\"}"), p, "T06", "tcp", "p", 7));
-	CU_ASSERT(selects(E("\"attacks\":\"T06\",\"profile\":\"p\",\"when\":{\"kernel_release\":\"==6.12\"}"), old, "T06", "tcp", "p", 6));
-	CU_ASSERT(selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"features\":{\"protocols.mptcp\":\"yes\"}}"), p, "T07", "tcp", "p", 7));
-	CU_ASSERT(!selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"features\":{\"protocols.mptcp\":\"yes\"}}"), old, "T07", "tcp", "p", 6));
-	CU_ASSERT(selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"landlock_abi\":\">=7\"}"), p, "T07", "tcp", "p", 3));
-	CU_ASSERT(!selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"landlock_abi\":\">=7\"}"), old, "T07", "tcp", "p", 3));
+	CU_ASSERT(
+	    selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_fixed\":[1]}"), p,
+		    "T07", "tcp", "p", 7));
+	CU_ASSERT(
+	    !selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_fixed\":[1]}"),
+		     old, "T07", "tcp", "p", 6));
+	CU_ASSERT(
+	    !selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_fixed\":[1,2]}"),
+		     p, "T07", "tcp", "p", 7));
+	CU_ASSERT(
+	    selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_unfixed\":[2]}"), p,
+		    "T07", "tcp", "p", 7));
+	CU_ASSERT(
+	    !selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_unfixed\":[1]}"),
+		     p, "T07", "tcp", "p", 7));
+	CU_ASSERT(
+	    selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"errata_unfixed\":[1]}"),
+		    old, "T07", "tcp", "p", 6));
+	CU_ASSERT(selects(
+	    E("\"attacks\":\"T06\",\"profile\":\"p\",\"when\":{\"kernel_release\":\"<7.2-rc4\"}"),
+	    p, "T06", "tcp", "p", 7));
+	CU_ASSERT(!selects(
+	    E("\"attacks\":\"T06\",\"profile\":\"p\",\"when\":{\"kernel_release\":\">=7.2-rc4\"}"),
+	    p, "T06", "tcp", "p", 7));
+	CU_ASSERT(selects(
+	    E("\"attacks\":\"T06\",\"profile\":\"p\",\"when\":{\"kernel_release\":\"==6.12\"}"),
+	    old, "T06", "tcp", "p", 6));
+	CU_ASSERT(selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"features\":{"
+			    "\"protocols.mptcp\":\"yes\"}}"),
+			  p, "T07", "tcp", "p", 7));
+	CU_ASSERT(!selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"features\":{"
+			     "\"protocols.mptcp\":\"yes\"}}"),
+			   old, "T07", "tcp", "p", 6));
+	CU_ASSERT(
+	    selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"landlock_abi\":\">=7\"}"),
+		    p, "T07", "tcp", "p", 3));
+	CU_ASSERT(
+	    !selects(E("\"attacks\":\"T07\",\"profile\":\"p\",\"when\":{\"landlock_abi\":\">=7\"}"),
+		     old, "T07", "tcp", "p", 3));
 	json_decref(p);
 	json_decref(old);
 }
@@ -339,7 +399,8 @@ static void test_compare(void)
 	CU_ASSERT_EQUAL(expect_compare_parity(PS_GAP, PS_PARITY), EO_IMPROVEMENT);
 	CU_ASSERT_EQUAL(expect_compare_parity(PS_GAP, PS_BOTH_ESCAPE), EO_REGRESSION);
 	CU_ASSERT_EQUAL(expect_compare_parity(PS_BOTH_ESCAPE, PS_GAP), EO_IMPROVEMENT);
-	CU_ASSERT_EQUAL(expect_compare_parity(PS_REVERSE, PS_GAP), EO_REGRESSION); /* one side worse */
+	CU_ASSERT_EQUAL(expect_compare_parity(PS_REVERSE, PS_GAP),
+			EO_REGRESSION); /* one side worse */
 	CU_ASSERT_EQUAL(expect_compare_parity(PS_GAP, PS_NA), EO_UNJUDGED);
 	CU_ASSERT_EQUAL(expect_compare_parity(PS_NA, PS_NA), EO_MATCH);
 	CU_ASSERT_EQUAL(expect_compare_parity(PS_NA, PS_PARITY), EO_CHANGED);
@@ -354,15 +415,17 @@ static json_t *cell(const char *attack, const char *family, const char *profile,
 	json_t *a;
 	if (abi < 0) {
 		snprintf(id, sizeof(id), "%s/%s", attack, profile);
-		a = json_pack("{s:n,s:n,s:b,s:b}", "requested", "effective", "kernel", 0, "emulated", 0);
+		a = json_pack("{s:n,s:n,s:b,s:b}", "requested", "effective", "kernel", 0,
+			      "emulated", 0);
 	} else {
 		snprintf(id, sizeof(id), "%s/%s/abi%d", attack, profile, abi);
-		a = json_pack("{s:i,s:i,s:b,s:b}", "requested", abi, "effective", abi, "kernel", abi == 7,
-			      "emulated", abi != 7);
+		a = json_pack("{s:i,s:i,s:b,s:b}", "requested", abi, "effective", abi, "kernel",
+			      abi == 7, "emulated", abi != 7);
 	}
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "id", id, "role",
-			 abi < 0 ? "control" : "cell", "attack", attack, "family", family, "profile",
-			 profile, "abi", a, "verdict", verdict, "reason", "r", "reproduce", "cmd");
+			 abi < 0 ? "control" : "cell", "attack", attack, "family", family,
+			 "profile", profile, "abi", a, "verdict", verdict, "reason", "r",
+			 "reproduce", "cmd");
 }
 
 static json_t *set_json(const char *text, bool gating)
@@ -383,8 +446,7 @@ static json_t *find(json_t *arr, const char *id)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
 			return v;
 	}
@@ -406,36 +468,37 @@ static void test_evaluate(void)
 	json_array_append_new(cells, cell("T01", "tcp", "none", -1, "ESCAPED"));
 	json_array_append_new(cells, cell("T01", "tcp", "namespace", 7, "BLOCKED"));
 	json_array_append_new(cells, cell("T01", "tcp", "namespace", 3, "BLOCKED"));
-	json_array_append_new(cells, cell("T01", "tcp", "platform", 7, "ESCAPED"));  /* regression */
-	json_array_append_new(cells, cell("T01", "tcp", "platform", 3, "ESCAPED"));  /* known gap */
+	json_array_append_new(cells, cell("T01", "tcp", "platform", 7, "ESCAPED")); /* regression */
+	json_array_append_new(cells, cell("T01", "tcp", "platform", 3, "ESCAPED")); /* known gap */
 	json_array_append_new(cells, cell("T04", "tcp", "none", -1, "INCONCLUSIVE"));
 	json_array_append_new(cells, cell("T04", "tcp", "namespace", 7, "BLOCKED"));
 	json_array_append_new(cells, cell("T04", "tcp", "platform", 7, "KILLED")); /* better */
-	r = json_pack("{s:{s:[{s:i,s:b},{s:i,s:b}]},s:o,s:o,s:o,s:{s:[o,o]}}", "run", "abis",
-		      "requested", 7, "kernel", 1, "requested", 3, "kernel", 0, "probe",
-		      probe_json(7, true, 1, "6.18", "yes"), "cells", cells, "parity", json_array(),
-		      "expectations", "sets",
-		      set_json(SET("{\"id\":\"all\",\"attacks\":\"*\",\"profile\":\"*\",\"verdict\":"
-				   "\"CONTAINED\"," OK_TAIL "},"
-				   "{\"id\":\"ctl\",\"attacks\":\"*\",\"profile\":\"none\",\"verdict\":"
-				   "\"ESCAPED\"," OK_TAIL "},"
-				   "{\"id\":\"below4\",\"family\":\"tcp\",\"profile\":\"platform\","
-				   "\"abi\":\"<4\",\"verdict\":\"ESCAPED\"," OK_TAIL "},"
-				   "{\"id\":\"shadowed\",\"attacks\":\"T04\",\"profile\":\"platform\","
-				   "\"verdict\":\"BLOCKED\"," OK_TAIL "},"
-				   "{\"id\":\"t04\",\"attacks\":\"T04\",\"profile\":\"platform\","
-				   "\"verdict\":\"ESCAPED\"," OK_TAIL "},"
-				   "{\"id\":\"t04-parity\",\"attacks\":\"T04\",\"profile\":\"platform\","
-				   "\"parity\":\"GAP\"," OK_TAIL "},"
-				   "{\"id\":\"future\",\"attacks\":\"Z99\",\"profile\":\"platform\","
-				   "\"verdict\":\"ESCAPED\"," OK_TAIL "},"
-				   "{\"id\":\"later-kernel\",\"attacks\":\"T01\",\"profile\":\"platform\","
-				   "\"when\":{\"kernel_release\":\">=9.0\"},\"verdict\":\"ESCAPED\"," OK_TAIL
-				   "}"),
-			       true),
-		      set_json(SET("{\"id\":\"claim\",\"family\":\"tcp\",\"profile\":\"platform\","
-				   "\"verdict\":\"CONTAINED\"," OK_TAIL "}"),
-			       false));
+	r = json_pack(
+	    "{s:{s:[{s:i,s:b},{s:i,s:b}]},s:o,s:o,s:o,s:{s:[o,o]}}", "run", "abis", "requested", 7,
+	    "kernel", 1, "requested", 3, "kernel", 0, "probe",
+	    probe_json(7, true, 1, "6.18", "yes"), "cells", cells, "parity", json_array(),
+	    "expectations", "sets",
+	    set_json(SET("{\"id\":\"all\",\"attacks\":\"*\",\"profile\":\"*\",\"verdict\":"
+			 "\"CONTAINED\"," OK_TAIL "},"
+			 "{\"id\":\"ctl\",\"attacks\":\"*\",\"profile\":\"none\",\"verdict\":"
+			 "\"ESCAPED\"," OK_TAIL "},"
+			 "{\"id\":\"below4\",\"family\":\"tcp\",\"profile\":\"platform\","
+			 "\"abi\":\"<4\",\"verdict\":\"ESCAPED\"," OK_TAIL "},"
+			 "{\"id\":\"shadowed\",\"attacks\":\"T04\",\"profile\":\"platform\","
+			 "\"verdict\":\"BLOCKED\"," OK_TAIL "},"
+			 "{\"id\":\"t04\",\"attacks\":\"T04\",\"profile\":\"platform\","
+			 "\"verdict\":\"ESCAPED\"," OK_TAIL "},"
+			 "{\"id\":\"t04-parity\",\"attacks\":\"T04\",\"profile\":\"platform\","
+			 "\"parity\":\"GAP\"," OK_TAIL "},"
+			 "{\"id\":\"future\",\"attacks\":\"Z99\",\"profile\":\"platform\","
+			 "\"verdict\":\"ESCAPED\"," OK_TAIL "},"
+			 "{\"id\":\"later-kernel\",\"attacks\":\"T01\",\"profile\":\"platform\","
+			 "\"when\":{\"kernel_release\":\">=9.0\"},\"verdict\":\"ESCAPED\"," OK_TAIL
+			 "}"),
+		     true),
+	    set_json(SET("{\"id\":\"claim\",\"family\":\"tcp\",\"profile\":\"platform\","
+			 "\"verdict\":\"CONTAINED\"," OK_TAIL "}"),
+		     false));
 	json_object_set_new(r, "parity", parity_rows(json_object_get(r, "cells")));
 	perr_clear(&e);
 	CU_ASSERT_EQUAL(expect_evaluate(r, &e), 0);
@@ -447,26 +510,25 @@ static void test_evaluate(void)
 	CU_ASSERT_STRING_EQUAL(outcome(cells, "T04/none"), "unjudged");
 	CU_ASSERT_STRING_EQUAL(outcome(cells, "T04/platform/abi7"), "improvement");
 	/* the last entry that selects a cell decides */
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
-				       json_object_get(find(cells, "T04/platform/abi7"), "expectation"),
-				       "entry")),
-			       "t04");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(
+		json_object_get(find(cells, "T04/platform/abi7"), "expectation"), "entry")),
+	    "t04");
 	x = json_object_get(r, "expectations");
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(x, "regressions")), 1);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
-				       json_array_get(json_object_get(x, "regressions"), 0), "id")),
+				   json_array_get(json_object_get(x, "regressions"), 0), "id")),
 			       "T01/platform/abi7");
 	/* parity: T04 at 7 is PARITY (KILLED vs BLOCKED) where GAP was expected */
-	CU_ASSERT_STRING_EQUAL(outcome(json_object_get(r, "parity"), "T04/platform/abi7 vs namespace"),
-			       "improvement");
+	CU_ASSERT_STRING_EQUAL(
+	    outcome(json_object_get(r, "parity"), "T04/platform/abi7 vs namespace"), "improvement");
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(x, "improvements")), 2);
 	/* unused entries and why */
 	{
 		json_t *u = json_object_get(x, "unused"), *it;
 		size_t i;
 		int future = 0, later = 0, all = 0;
-		json_array_foreach(u, i, it)
-		{
+		json_array_foreach (u, i, it) {
 			const char *en = json_string_value(json_object_get(it, "entry"));
 			const char *why = json_string_value(json_object_get(it, "why"));
 			if (!strcmp(en, "future"))
@@ -489,10 +551,10 @@ static void test_evaluate(void)
 			       "fails");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(pa, 0), "judged")), 2);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(pa, 0), "held")), 1);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
-				       json_array_get(json_object_get(json_array_get(pa, 0), "failing"), 0),
-				       "parity")),
-			       "GAP");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(json_array_get(pa, 0), "failing"), 0), "parity")),
+	    "GAP");
 	json_decref(r);
 }
 

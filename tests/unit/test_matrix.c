@@ -63,11 +63,11 @@ static void abis_are(const char *arg, int kernel, const char *want)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d%s", i ? "," : "", a[i].cap,
-			 a[i].kernel ? "k" : "");
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%d%s", i ? "," : "",
+			 a[i].cap, a[i].kernel ? "k" : "");
 	if (!want || strcmp(got, want) != 0)
-		fprintf(stderr, "\n  --landlock-abi %s (kernel %d): got %s, want %s\n", arg ? arg : "(default)",
-			kernel, got, want ? want : "an error");
+		fprintf(stderr, "\n  --landlock-abi %s (kernel %d): got %s, want %s\n",
+			arg ? arg : "(default)", kernel, got, want ? want : "an error");
 	CU_ASSERT(want && strcmp(got, want) == 0);
 }
 
@@ -93,7 +93,8 @@ static void test_parity_of(void)
 	CU_ASSERT_EQUAL(parity_of(V_BLOCKED, V_KILLED, "platform", why, sizeof(why)), PS_PARITY);
 	CU_ASSERT_EQUAL(parity_of(V_KILLED, V_ESCAPED, "platform", why, sizeof(why)), PS_GAP);
 	CU_ASSERT_EQUAL(parity_of(V_ESCAPED, V_BLOCKED, "platform", why, sizeof(why)), PS_REVERSE);
-	CU_ASSERT_EQUAL(parity_of(V_ESCAPED, V_ESCAPED, "platform", why, sizeof(why)), PS_BOTH_ESCAPE);
+	CU_ASSERT_EQUAL(parity_of(V_ESCAPED, V_ESCAPED, "platform", why, sizeof(why)),
+			PS_BOTH_ESCAPE);
 	CU_ASSERT_EQUAL(parity_of(V_NA, V_ESCAPED, "platform", why, sizeof(why)), PS_NA);
 	CU_ASSERT_STRING_EQUAL(why, "namespace N/A");
 	CU_ASSERT_EQUAL(parity_of(V_BLOCKED, V_INCONCLUSIVE, "platform", why, sizeof(why)), PS_NA);
@@ -115,7 +116,8 @@ static json_t *cell(const char *attack, const char *profile, int abi, const char
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:o,s:o},s:s}", "id", id, "role",
 			 abi < 0 ? "control" : "cell", "attack", attack, "family", "tcp", "profile",
 			 profile, "abi", "requested", abi < 0 ? json_null() : json_integer(abi),
-			 "effective", abi < 0 ? json_null() : json_integer(abi), "verdict", verdict);
+			 "effective", abi < 0 ? json_null() : json_integer(abi), "verdict",
+			 verdict);
 }
 
 static void test_parity_rows(void)
@@ -128,7 +130,8 @@ static void test_parity_rows(void)
 	json_array_append_new(cells, cell("T01", "platform", 7, "BLOCKED"));
 	json_array_append_new(cells, cell("T01", "platform", 3, "ESCAPED"));
 	json_array_append_new(cells, cell("T01", "strict", 7, "ESCAPED"));
-	json_array_append_new(cells, cell("T02", "platform", 7, "ESCAPED")); /* no reference: no row */
+	json_array_append_new(cells,
+			      cell("T02", "platform", 7, "ESCAPED")); /* no reference: no row */
 	rows = parity_rows(cells);
 	CU_ASSERT_EQUAL(json_array_size(rows), 3);
 	row = json_array_get(rows, 0);
@@ -137,7 +140,8 @@ static void test_parity_rows(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "status")), "PARITY");
 	row = json_array_get(rows, 1);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "status")), "N/A");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "na_reason")), "namespace N/A");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "na_reason")),
+			       "namespace N/A");
 	row = json_array_get(rows, 2);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "profile")), "strict");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(row, "status")), "GAP");
@@ -168,17 +172,17 @@ static json_t *shard_of(json_t *all, unsigned k, unsigned n)
 	json_t *r = json_deep_copy(all), *cells = json_array(), *c, *plain = json_array();
 	size_t i, lo, hi;
 
-	json_array_foreach(json_object_get(all, "cells"), i, c)
+	json_array_foreach (json_object_get(all, "cells"), i, c)
 		if (strcmp(json_string_value(json_object_get(c, "role")), "cell") == 0)
 			json_array_append(plain, c);
 	matrix_shard_range(json_array_size(plain), k, n, &lo, &hi);
-	json_array_foreach(json_object_get(all, "cells"), i, c)
-	{
+	json_array_foreach (json_object_get(all, "cells"), i, c) {
 		bool keep = false;
 		if (strcmp(json_string_value(json_object_get(c, "role")), "control") == 0) {
 			for (size_t j = lo; j < hi; j++)
-				keep |= json_equal(json_object_get(json_array_get(plain, j), "attack"),
-						   json_object_get(c, "attack"));
+				keep |=
+				    json_equal(json_object_get(json_array_get(plain, j), "attack"),
+					       json_object_get(c, "attack"));
 		} else {
 			for (size_t j = lo; j < hi; j++)
 				keep |= json_array_get(plain, j) == c;
@@ -214,18 +218,18 @@ static void test_merge(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(m, "cells")),
 			json_array_size(json_object_get(all, "cells")));
-	json_array_foreach(json_object_get(all, "cells"), i, c)
-	{
+	json_array_foreach (json_object_get(all, "cells"), i, c) {
 		json_t *mc = json_array_get(json_object_get(m, "cells"), i);
 		CU_ASSERT(json_equal(json_object_get(c, "id"), json_object_get(mc, "id")));
-		CU_ASSERT(json_equal(json_object_get(c, "verdict"), json_object_get(mc, "verdict")));
+		CU_ASSERT(
+		    json_equal(json_object_get(c, "verdict"), json_object_get(mc, "verdict")));
 	}
 	CU_ASSERT(json_equal(json_object_get(m, "parity"), json_object_get(all, "parity")));
 	CU_ASSERT(json_equal(json_object_get(json_object_get(m, "expectations"), "regressions"),
 			     json_object_get(json_object_get(all, "expectations"), "regressions")));
 	CU_ASSERT_EQUAL(results_exit_code(m), results_exit_code(all));
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(
-				json_object_get(json_object_get(m, "run"), "shard"), "index")),
+			    json_object_get(json_object_get(m, "run"), "shard"), "index")),
 			0);
 	json_decref(m);
 

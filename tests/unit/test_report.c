@@ -68,7 +68,8 @@ static void golden(void (*fn)(json_t *, FILE *), const char *name)
 			fputs(got, f);
 			fclose(f);
 		}
-		fprintf(stderr, "\n  %s differs from the golden file: diff -u %s %s\n", name, path, out);
+		fprintf(stderr, "\n  %s differs from the golden file: diff -u %s %s\n", name, path,
+			out);
 	}
 	CU_ASSERT_STRING_EQUAL(got, want);
 	free(want);
@@ -127,13 +128,13 @@ static void test_html(void)
 	data = json_loads(start, 0, &je);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
 	CU_ASSERT_EQUAL(json_object_size(data), json_array_size(cells));
-	CU_ASSERT_STRING_EQUAL(
-		json_string_value(json_object_get(json_object_get(data, json_string_value(json_object_get(
-										 json_array_get(cells, 1), "id"))),
-						  "reason")),
-		"<img src=x onerror=alert(1)></script><script>alert(2)");
-	CU_ASSERT_EQUAL(count(html, "data-id=\""), json_array_size(cells) +
-							   json_array_size(json_object_get(r, "parity")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+				   json_object_get(data, json_string_value(json_object_get(
+							     json_array_get(cells, 1), "id"))),
+				   "reason")),
+			       "<img src=x onerror=alert(1)></script><script>alert(2)");
+	CU_ASSERT_EQUAL(count(html, "data-id=\""),
+			json_array_size(cells) + json_array_size(json_object_get(r, "parity")));
 	json_decref(data);
 	free(html);
 	json_decref(r);
@@ -149,11 +150,12 @@ static void test_junit(void)
 	x = render(r, report_junit);
 	CU_ASSERT_EQUAL(count(x, "<testcase "), json_array_size(json_object_get(r, "cells")));
 	/* the fixture's regressions are all cell verdicts, one per cell */
-	CU_ASSERT_EQUAL(count(x, "<failure "),
-			json_array_size(json_object_get(json_object_get(r, "expectations"),
-							"regressions")));
-	snprintf(want, sizeof(want), "failures=\"%zu\"",
-		 json_array_size(json_object_get(json_object_get(r, "expectations"), "regressions")));
+	CU_ASSERT_EQUAL(
+	    count(x, "<failure "),
+	    json_array_size(json_object_get(json_object_get(r, "expectations"), "regressions")));
+	snprintf(
+	    want, sizeof(want), "failures=\"%zu\"",
+	    json_array_size(json_object_get(json_object_get(r, "expectations"), "regressions")));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<skipped message=\"N/A: precondition missing"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<skipped message=\"INCONCLUSIVE:"));
@@ -167,8 +169,8 @@ static void test_load_rejects_other_documents(void)
 	json_t *r;
 	struct perr e;
 	perr_clear(&e);
-	CU_ASSERT_EQUAL(results_load(PARITY_SOURCE_ROOT "/matrix/expectations/baseline.json", &r, &e),
-			-1);
+	CU_ASSERT_EQUAL(
+	    results_load(PARITY_SOURCE_ROOT "/matrix/expectations/baseline.json", &r, &e), -1);
 	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "field 'schema'"));
 }

@@ -196,6 +196,7 @@ static void fail_job(struct pool *p, long k, const char *why)
 	json_array_append_new(p->infra, json_sprintf("%s: %s", name, reason));
 	if (j->kind == JOB_CONTROL) {
 		cell = matrix_cell_unrun(p->pl, j->attack, -1, -1, "INCONCLUSIVE", reason);
+		json_object_set_new(cell, "infra_error", json_string(reason));
 		res =
 		    json_pack("{s:o,s:{s:s,s:b,s:b,s:s,s:b,s:i,s:b,s:[]}}", "cell", cell, "outcome",
 			      "marker", "", "escaped", 0, "infra_failed", 1, "infra_error", reason,
@@ -203,6 +204,7 @@ static void fail_job(struct pool *p, long k, const char *why)
 	} else {
 		res = matrix_cell_unrun(p->pl, j->attack, (long)j->cell->profile,
 					(long)j->cell->abi, "INCONCLUSIVE", reason);
+		json_object_set_new(res, "infra_error", json_string(reason));
 	}
 	finish(p, k, res);
 	json_decref(res);

@@ -1,7 +1,8 @@
 /* report_junit.c - junit.xml: one testsuite per family, one testcase per
  * cell. A cell worse than expected (its verdict, or its parity row with
- * namespace) is a <failure>; N/A and INCONCLUSIVE cells are <skipped> (the
- * run's INCONCLUSIVE threshold decides about those, not the test report). */
+ * namespace) is a <failure>; a cell whose lab or worker failed is an
+ * <error>; other N/A and INCONCLUSIVE cells are <skipped> (the run's
+ * INCONCLUSIVE threshold decides about those, not the test report). */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,11 @@ static json_t *parity_row_of(json_t *r, json_t *cell)
 static bool regressed(json_t *item)
 {
 	return item && strcmp(report_outcome(item), "regression") == 0;
+}
+
+static bool infra_failed(json_t *cell)
+{
+	return strcmp(rs(cell, "verdict"), "INCONCLUSIVE") == 0 && *rs(cell, "infra_error");
 }
 
 static void testcase(json_t *r, json_t *c, FILE *f)
@@ -60,6 +66,10 @@ static void testcase(json_t *r, json_t *c, FILE *f)
 		fprintf(f, "\nreproduce: ");
 		xml_text(f, rs(c, "reproduce"));
 		fprintf(f, "</failure>\n");
+	} else if (infra_failed(c)) {
+		fprintf(f, "      <error type=\"infrastructure\" message=\"");
+		xml_text(f, rs(c, "infra_error"));
+		fprintf(f, "\"/>\n");
 	} else if (strcmp(v, "N/A") == 0 || strcmp(v, "INCONCLUSIVE") == 0) {
 		fprintf(f, "      <skipped message=\"%s: ", v);
 		xml_text(f, rs(c, "reason"));
@@ -81,51 +91,55 @@ static void testcase(json_t *r, json_t *c, FILE *f)
 	fprintf(f, "</system-out>\n    </testcase>\n");
 }
 
-void report_junit(json_t *r, FILE *f)
-{
-	json_t *cells = json_object_get(r, "cells"), *c;
-	json_t *sum = json_object_get(r, "summary");
-	size_t i, total = 0, failures = 0, skipped = 0;
-	double time = 0;
+struct counts {
+	size_t tests, failures, errors, skipped;
+	double ms;
+};
 
-	json_array_foreach (cells, i, c) {
+static void count_cells(json_t *r, const char *family, struct counts *n)
+{
+	json_t *c;
+	size_t i;
+
+	memset(n, 0, sizeof(*n));
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
 		const char *v = rs(c, "verdict");
-		total++;
-		time +=
+		if (family && strcmp(rs(c, "family"), family) != 0)
+			continue;
+		n->tests++;
+		n->ms +=
 		    json_number_value(json_object_get(json_object_get(c, "timing"), "total_ms"));
 		if (regressed(c) || regressed(parity_row_of(r, c)))
-			failures++;
+			n->failures++;
+		else if (infra_failed(c))
+			n->errors++;
 		else if (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE"))
-			skipped++;
+			n->skipped++;
 	}
+}
+
+void report_junit(json_t *r, FILE *f)
+{
+	struct counts n;
+	json_t *c;
+	size_t i;
+
+	count_cells(r, NULL, &n);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f,
-		"<testsuites name=\"parity matrix\" tests=\"%zu\" failures=\"%zu\" errors=\"%lld\" "
+		"<testsuites name=\"parity matrix\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		"skipped=\"%zu\" time=\"%.3f\">\n",
-		total, failures, ri(sum, "infra_failures"), skipped, time / 1000);
+		n.tests, n.failures, n.errors, n.skipped, n.ms / 1000);
 	for (int fam = 0; fam < FAM_COUNT; fam++) {
 		const char *name = attack_family_name((enum attack_family)fam);
-		size_t t = 0, fl = 0, sk = 0;
-		double tm = 0;
-		json_array_foreach (cells, i, c) {
-			const char *v = rs(c, "verdict");
-			if (strcmp(rs(c, "family"), name) != 0)
-				continue;
-			t++;
-			tm += json_number_value(
-			    json_object_get(json_object_get(c, "timing"), "total_ms"));
-			if (regressed(c) || regressed(parity_row_of(r, c)))
-				fl++;
-			else if (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE"))
-				sk++;
-		}
-		if (!t)
+		count_cells(r, name, &n);
+		if (!n.tests)
 			continue;
 		fprintf(f,
 			"  <testsuite name=\"parity.%s\" tests=\"%zu\" failures=\"%zu\" "
-			"errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
-			name, t, fl, sk, tm / 1000);
-		json_array_foreach (cells, i, c) {
+			"errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+			name, n.tests, n.failures, n.errors, n.skipped, n.ms / 1000);
+		json_array_foreach (json_object_get(r, "cells"), i, c) {
 			if (strcmp(rs(c, "family"), name) == 0)
 				testcase(r, c, f);
 		}

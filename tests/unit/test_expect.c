@@ -206,7 +206,7 @@ static void test_malformed_fields(void)
 	    "entries[0].stated.namespace");
 	expect_error(SET("{\"id\":\"a\",\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":"
 			 "\"BLOCKED\"," OK_TAIL "},{\"id\":\"a\",\"attacks\":\"T02\",\"profile\":"
-						"\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
+			 "\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),
 		     "entries[1].id");
 }
 

@@ -19,6 +19,8 @@ int cmd_attack(int argc, char **argv);
 int cmd_attack_inside(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 extern const struct command parity_commands[];
 

@@ -13,6 +13,8 @@ const struct command parity_commands[] = {
 	{"__attack", cmd_attack_inside, "run a registry attack (inside the sandbox)", true},
 	{"proxy", cmd_proxy, "run the sandbox's CONNECT proxy in the foreground", false},
 	{"vm", cmd_vm, "real Debian kernels under QEMU: fetch, list, run", false},
+	{"matrix", cmd_matrix, "every attack x profile x Landlock ABI, parity, expectations, reports", false},
+	{"report", cmd_report, "render reports from results.json; merge the shards of a matrix run", false},
 	{NULL, NULL, NULL, false},
 };
 

@@ -999,6 +999,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	o->exec_done = shm->exec_done;
 	o->status = shm->agent_status;
 	o->timed_out = shm->timed_out;
+	o->enforcer_ms = shm->setup_ms;
+	o->program_ms = shm->run_ms;
 	if (shm->report[0]) {
 		json_error_t je;
 		o->report = json_loads(shm->report, 0, &je);

@@ -66,6 +66,9 @@ struct lab_outcome {
 	json_t *escapes;        /* array of short human reasons */
 	/* timing */
 	double lab_ms, run_ms, judge_ms;
+	/* parts of run_ms: the enforcer's setup before the agent forked, and
+	 * the agent from fork to exit (its own layers, then the program) */
+	double enforcer_ms, program_ms;
 };
 
 int lab_run(const struct lab_config *c, struct lab_outcome *out, struct perr *e);

@@ -1,0 +1,195 @@
+/* cmd_report.c - `parity report render|merge`: reports from results files.
+ *
+ *   render RESULTS.json --out DIR   every report again, from the file alone
+ *   merge DIR... --out DIR          the shards of one run (`matrix --shard`)
+ *                                   as one run; exits like `parity matrix`
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "reports.h"
+#include "results.h"
+#include "util.h"
+
+static void report_usage(FILE *f)
+{
+	fprintf(f, "usage: parity report render RESULTS.json --out DIR [--recompute]\n"
+		   "       parity report merge DIR... --out DIR\n\n"
+		   "render writes results.json, matrix.md, parity.md, matrix.html and junit.xml\n"
+		   "again from a results file (and copies the captures it names, when they sit\n"
+		   "next to it); --recompute first derives the parity rows, expectation outcomes\n"
+		   "and summary again from the cells and the expectation sets kept in the file.\n"
+		   "merge joins the results of `parity matrix --shard K/N` runs (each\n"
+		   "DIR holds one shard's results.json and evidence/), recomputes parity and\n"
+		   "expectations, and exits like `parity matrix`: 0, 1 regression, 3 infra.\n"
+		   "Exit 2: usage, or files that are not results or not shards of one run.\n");
+}
+
+static int copy_file(const char *from, const char *to, struct perr *e)
+{
+	size_t len;
+	char *buf = util_read_file(from, &len, e);
+	FILE *f;
+
+	if (!buf)
+		return -1;
+	f = fopen(to, "we");
+	if (!f || fwrite(buf, 1, len, f) != len) {
+		int err = errno;
+		free(buf);
+		if (f)
+			fclose(f);
+		return perr_sys(e, err, "write %s", to);
+	}
+	free(buf);
+	if (fclose(f) != 0)
+		return perr_sys(e, errno, "write %s", to);
+	return 0;
+}
+
+/* Copy the captures the cells name from src_dir/evidence to out/evidence. */
+static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, const char *out,
+			 struct perr *e)
+{
+	json_t *c;
+	size_t i;
+	char dir[4200];
+
+	snprintf(dir, sizeof(dir), "%s/evidence", out);
+	if (mkdir(out, 0755) < 0 && errno != EEXIST)
+		return perr_sys(e, errno, "mkdir %s", out);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return perr_sys(e, errno, "mkdir %s", dir);
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
+		const char *rel = json_string_value(json_object_get(c, "pcap"));
+		char to[4400];
+		if (!rel || strstr(rel, ".."))
+			continue;
+		snprintf(to, sizeof(to), "%s/%s", out, rel);
+		for (size_t k = 0; k < nsrc; k++) {
+			char from[4400], rf[4400], rt[4400];
+			snprintf(from, sizeof(from), "%s/%s", src_dirs[k], rel);
+			if (access(from, R_OK) != 0)
+				continue;
+			if (realpath(from, rf) && realpath(to, rt) && strcmp(rf, rt) == 0)
+				break; /* rendering in place */
+			if (copy_file(from, to, e) < 0)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+static const char *out_arg(int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < *argc) {
+			const char *o = argv[i + 1];
+			for (int j = i; j + 2 <= *argc; j++)
+				argv[j] = argv[j + 2];
+			*argc -= 2;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static int do_render(int argc, char **argv)
+{
+	const char *out = out_arg(&argc, argv);
+	json_t *r;
+	struct perr e;
+	char src[4096], *dir;
+	bool recompute = false;
+
+	perr_clear(&e);
+	if (argc == 3 && strcmp(argv[2], "--recompute") == 0) {
+		recompute = true;
+		argc--;
+	} else if (argc == 3 && strcmp(argv[1], "--recompute") == 0) {
+		recompute = true;
+		argv[1] = argv[2];
+		argc--;
+	}
+	if (!out || argc != 2) {
+		report_usage(stderr);
+		return PARITY_EXIT_USAGE;
+	}
+	if (results_load(argv[1], &r, &e) < 0)
+		return perr_report(&e, "parity report render");
+	if (recompute && results_finish(r, &e) < 0) {
+		json_decref(r);
+		return perr_report(&e, "parity report render");
+	}
+	snprintf(src, sizeof(src), "%s", argv[1]);
+	dir = dirname(src);
+	if (report_write_all(r, out, &e) < 0 ||
+	    copy_evidence(r, (const char *const *)&dir, 1, out, &e) < 0) {
+		json_decref(r);
+		return perr_report(&e, "parity report render");
+	}
+	printf("rendered %s into %s\n", argv[1], out);
+	json_decref(r);
+	return 0;
+}
+
+static int do_merge(int argc, char **argv)
+{
+	const char *out = out_arg(&argc, argv);
+	size_t n = argc > 1 ? (size_t)argc - 1 : 0;
+	json_t **parts = calloc(n + 1, sizeof(*parts)), *r = NULL;
+	const char **names = calloc(n + 1, sizeof(*names));
+	struct perr e;
+	int rc = PARITY_EXIT_USAGE;
+
+	perr_clear(&e);
+	if (!parts || !names || !out || n == 0) {
+		report_usage(stderr);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[4200];
+		names[i] = argv[i + 1];
+		snprintf(path, sizeof(path), "%s/results.json", argv[i + 1]);
+		if (results_load(path, &parts[i], &e) < 0) {
+			rc = perr_report(&e, "parity report merge");
+			goto out;
+		}
+	}
+	if (results_merge(parts, names, n, &r, &e) < 0 || report_write_all(r, out, &e) < 0 ||
+	    copy_evidence(r, names, n, out, &e) < 0) {
+		rc = perr_report(&e, "parity report merge");
+		goto out;
+	}
+	report_summary(r, out, stdout);
+	rc = results_exit_code(r);
+out:
+	for (size_t i = 0; parts && i < n; i++)
+		json_decref(parts[i]);
+	json_decref(r);
+	free(parts);
+	free(names);
+	return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	if (argc < 2 || cli_wants_help(argc, argv)) {
+		report_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? PARITY_EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "render") == 0)
+		return do_render(argc - 1, argv + 1);
+	if (strcmp(argv[1], "merge") == 0)
+		return do_merge(argc - 1, argv + 1);
+	fprintf(stderr, "parity report: unknown subcommand '%s'\n", argv[1]);
+	report_usage(stderr);
+	return PARITY_EXIT_USAGE;
+}

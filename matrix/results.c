@@ -1,0 +1,398 @@
+/* results.c - the results document: derived parts, exit code, merge
+ * (results.h). */
+#include "results.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expect.h"
+#include "jsonutil.h"
+#include "parity.h"
+#include "util.h"
+#include "verdict.h"
+
+int results_load(const char *path, json_t **out, struct perr *e)
+{
+	json_t *r = json_load_path(path, e);
+	const char *schema;
+
+	*out = NULL;
+	if (!r)
+		return -1;
+	schema = json_string_value(json_object_get(r, "schema"));
+	if (!schema || strcmp(schema, RESULTS_SCHEMA) != 0) {
+		perr_usage(e, "%s: field 'schema': expected \"%s\", got %s%.64s%s", path,
+			   RESULTS_SCHEMA, schema ? "\"" : "", schema ? schema : "nothing",
+			   schema ? "\"" : "");
+		json_decref(r);
+		return -1;
+	}
+	if (!json_is_array(json_object_get(r, "cells")) ||
+	    !json_is_object(json_object_get(r, "run")) ||
+	    !json_is_object(json_object_get(r, "probe")) ||
+	    !json_is_object(json_object_get(r, "expectations"))) {
+		json_decref(r);
+		return perr_usage(e,
+				  "%s: not a complete results document (run, probe, cells, "
+				  "expectations)",
+				  path);
+	}
+	*out = r;
+	return 0;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+void results_cell_file_name(const char *cell_id, char *buf, size_t len)
+{
+	size_t i;
+	for (i = 0; cell_id[i] && i + 1 < len; i++) {
+		char c = cell_id[i];
+		buf[i] = (c == '/' || c == ' ' || c == '*' || c == '?') ? '_' : c;
+	}
+	buf[i] = 0;
+}
+
+/* ---- summary and exit code ---- */
+
+static void summarize(json_t *r)
+{
+	json_t *cells = json_object_get(r, "cells"), *c;
+	json_t *x = json_object_get(r, "expectations");
+	json_t *by = json_object(), *sum;
+	json_t *infra = json_object_get(json_object_get(r, "run"), "infra_failures");
+	json_t *thr = json_object_get(x, "inconclusive_threshold");
+	double threshold =
+	    json_is_number(thr) ? json_number_value(thr) : RESULTS_INCONCLUSIVE_THRESHOLD;
+	size_t i, ran = 0, inconclusive = 0, escaped = 0, controls = 0, unjudged = 0, none = 0;
+	size_t regressions = json_array_size(json_object_get(x, "regressions"));
+	size_t ninfra = json_array_size(infra);
+	double frac;
+	int code;
+	char why[512];
+
+	for (int v = 0; v <= V_INCONCLUSIVE; v++)
+		json_object_set_new(by, verdict_name((enum verdict)v), json_integer(0));
+	json_array_foreach (cells, i, c) {
+		const char *v = str(c, "verdict");
+		const char *o = str(json_object_get(c, "expectation"), "outcome");
+		json_t *n = json_object_get(by, v);
+		if (n)
+			json_integer_set(n, json_integer_value(n) + 1);
+		if (strcmp(str(c, "role"), "control") == 0)
+			controls++;
+		else if (strcmp(v, "ESCAPED") == 0)
+			escaped++;
+		if (strcmp(v, "N/A") != 0)
+			ran++;
+		if (strcmp(v, "INCONCLUSIVE") == 0)
+			inconclusive++;
+		if (strcmp(o, "unjudged") == 0)
+			unjudged++;
+		if (strcmp(o, "none") == 0)
+			none++;
+	}
+	frac = ran ? (double)inconclusive / (double)ran : 0.0;
+	if (regressions) {
+		code = PARITY_EXIT_FAIL;
+		snprintf(why, sizeof(why), "%zu result(s) worse than expected", regressions);
+	} else if (ninfra) {
+		code = PARITY_EXIT_INFRA;
+		snprintf(why, sizeof(why), "%zu infrastructure failure(s): %s", ninfra,
+			 json_string_value(json_array_get(infra, 0)));
+	} else if (frac > threshold) {
+		code = PARITY_EXIT_INFRA;
+		snprintf(why, sizeof(why),
+			 "%zu of %zu cells that ran are INCONCLUSIVE (%.1f%%, threshold %.1f%%)",
+			 inconclusive, ran, frac * 100, threshold * 100);
+	} else {
+		code = PARITY_EXIT_OK;
+		snprintf(why, sizeof(why), "no cell worse than expected");
+	}
+	sum =
+	    json_pack("{s:i,s:i,s:i,s:o,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:i,s:i,s:s}", "cells",
+		      (int)json_array_size(cells), "controls", (int)controls, "ran", (int)ran,
+		      "by_verdict", by, "escaped", (int)escaped, "regressions", (int)regressions,
+		      "improvements", (int)json_array_size(json_object_get(x, "improvements")),
+		      "changed", (int)json_array_size(json_object_get(x, "changed")), "unjudged",
+		      (int)unjudged, "no_expectation", (int)none, "inconclusive", (int)inconclusive,
+		      "inconclusive_fraction", frac, "inconclusive_threshold", threshold,
+		      "infra_failures", (int)ninfra, "exit_code", code, "exit_reason", why);
+	{
+		json_t *ps = json_object(), *row;
+		for (int s = 0; s <= PS_NA; s++)
+			json_object_set_new(ps, parity_status_name((enum parity_status)s),
+					    json_integer(0));
+		json_array_foreach (json_object_get(r, "parity"), i, row) {
+			json_t *n = json_object_get(ps, str(row, "status"));
+			if (n)
+				json_integer_set(n, json_integer_value(n) + 1);
+		}
+		json_object_set_new(sum, "parity", ps);
+	}
+	json_object_set_new(r, "summary", sum);
+}
+
+int results_finish(json_t *r, struct perr *e)
+{
+	json_t *cells = json_object_get(r, "cells");
+	if (!json_is_array(cells))
+		return perr_usage(e, "results: no cells");
+	json_object_set_new(r, "parity", parity_rows(cells));
+	if (expect_evaluate(r, e) < 0)
+		return -1;
+	summarize(r);
+	return 0;
+}
+
+int results_exit_code(json_t *r)
+{
+	json_t *c = json_object_get(json_object_get(r, "summary"), "exit_code");
+	return json_is_integer(c) ? (int)json_integer_value(c) : PARITY_EXIT_INFRA;
+}
+
+/* ---- canonical order ---- */
+
+static long index_of(json_t *arr, const char *key, const char *value)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach (arr, i, v) {
+		const char *s = key ? str(v, key) : json_string_value(v);
+		if (s && strcmp(s, value) == 0)
+			return (long)i;
+	}
+	return (long)json_array_size(arr);
+}
+
+static long abi_index(json_t *abis, json_t *cell)
+{
+	json_t *req = json_object_get(json_object_get(cell, "abi"), "requested"), *a;
+	size_t i;
+	if (!json_is_integer(req))
+		return -1; /* the control: no ABI, first */
+	json_array_foreach (abis, i, a) {
+		if (json_equal(json_object_get(a, "requested"), req))
+			return (long)i;
+	}
+	return (long)json_array_size(abis);
+}
+
+static json_t *sort_run;
+
+static int cell_cmp(const void *pa, const void *pb)
+{
+	json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	json_t *attacks = json_object_get(sort_run, "attacks");
+	json_t *profiles = json_object_get(sort_run, "profiles");
+	json_t *abis = json_object_get(sort_run, "abis");
+	long ka[3], kb[3];
+
+	ka[0] = index_of(attacks, NULL, str(a, "attack"));
+	kb[0] = index_of(attacks, NULL, str(b, "attack"));
+	ka[1] = strcmp(str(a, "role"), "control") == 0
+		    ? -1
+		    : index_of(profiles, NULL, str(a, "profile"));
+	kb[1] = strcmp(str(b, "role"), "control") == 0
+		    ? -1
+		    : index_of(profiles, NULL, str(b, "profile"));
+	ka[2] = abi_index(abis, a);
+	kb[2] = abi_index(abis, b);
+	for (int i = 0; i < 3; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return strcmp(str(a, "id"), str(b, "id"));
+}
+
+void results_sort_cells(json_t *r)
+{
+	json_t *cells = json_object_get(r, "cells");
+	size_t n = json_array_size(cells);
+	json_t **v = calloc(n + 1, sizeof(*v)), *sorted;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(cells, i));
+	sort_run = json_object_get(r, "run");
+	qsort(v, n, sizeof(*v), cell_cmp);
+	sort_run = NULL;
+	sorted = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(sorted, v[i]);
+	free(v);
+	json_object_set_new(r, "cells", sorted);
+}
+
+/* ---- merge ---- */
+
+static int same_field(json_t *a, json_t *b, const char *what, const char *na, const char *nb,
+		      struct perr *e)
+{
+	if (json_equal(a, b))
+		return 0;
+	return perr_usage(e, "merge: %s and %s differ in %s: not shards of one run", na, nb, what);
+}
+
+static double num(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+static json_t *merge_timing(json_t *const *parts, size_t n)
+{
+	static const char *const split[] = {"lab_ms", "pod_ms", "enforcer_ms", "attack_ms",
+					    "judge_ms"};
+	json_t *t = json_object(), *sp = json_object();
+	double wall_max = 0, wall_sum = 0, labs = 0, probe = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *pt = json_object_get(parts[i], "timing");
+		double w = num(pt, "wall_ms");
+		wall_sum += w;
+		wall_max = w > wall_max ? w : wall_max;
+		labs += num(pt, "labs");
+		probe += num(pt, "probe_ms");
+		for (size_t k = 0; k < ARRAY_SIZE(split); k++)
+			json_object_set_new(
+			    sp, split[k],
+			    json_real(num(sp, split[k]) +
+				      num(json_object_get(pt, "split_ms"), split[k])));
+	}
+	/* The shards' walls added up (their cost run one after the other), and
+	 * the longest (the elapsed time when they ran side by side). */
+	json_object_set_new(t, "wall_ms", json_real(wall_sum));
+	json_object_set_new(t, "wall_ms_max", json_real(wall_max));
+	json_object_set_new(t, "probe_ms", json_real(probe));
+	json_object_set_new(t, "labs", json_integer((json_int_t)labs));
+	json_object_set_new(t, "labs_per_s",
+			    json_real(wall_sum > 0 ? labs * 1000.0 / wall_sum : 0));
+	{
+		json_t *avg = json_object();
+		for (size_t k = 0; k < ARRAY_SIZE(split); k++)
+			json_object_set_new(avg, split[k],
+					    json_real(labs > 0 ? num(sp, split[k]) / labs : 0));
+		json_object_set_new(t, "per_lab_ms", avg);
+	}
+	json_object_set_new(t, "split_ms", sp);
+	json_object_set_new(t, "shards", json_integer((json_int_t)n));
+	return t;
+}
+
+int results_merge(json_t *const *parts, const char *const *names, size_t n, json_t **out,
+		  struct perr *e)
+{
+	json_t *first, *r, *cells, *infra, *merged_from, *seen;
+	json_int_t count;
+	bool *have;
+	size_t i, j;
+	json_t *c;
+	char date[40];
+
+	*out = NULL;
+	if (n == 0)
+		return perr_usage(e, "merge: no results to merge");
+	first = parts[0];
+	count = json_integer_value(
+	    json_object_get(json_object_get(json_object_get(first, "run"), "shard"), "count"));
+	if (count < 1 || (size_t)count != n)
+		return perr_usage(e, "merge: %s is shard of %lld, but %zu result(s) were given",
+				  names[0], (long long)count, n);
+	have = calloc((size_t)count + 1, sizeof(*have));
+	if (!have)
+		return perr_sys(e, ENOMEM, "merge");
+	for (i = 0; i < n; i++) {
+		json_t *run = json_object_get(parts[i], "run"), *r0 = json_object_get(first, "run");
+		json_t *sh = json_object_get(run, "shard");
+		json_int_t k = json_integer_value(json_object_get(sh, "index"));
+		if (same_field(json_object_get(sh, "count"),
+			       json_object_get(json_object_get(r0, "shard"), "count"),
+			       "shard count", names[0], names[i], e) < 0 ||
+		    same_field(json_object_get(run, "attacks"), json_object_get(r0, "attacks"),
+			       "attacks", names[0], names[i], e) < 0 ||
+		    same_field(json_object_get(run, "profiles"), json_object_get(r0, "profiles"),
+			       "profiles", names[0], names[i], e) < 0 ||
+		    same_field(json_object_get(run, "abis"), json_object_get(r0, "abis"),
+			       "Landlock ABIs", names[0], names[i], e) < 0 ||
+		    same_field(json_object_get(run, "kernel_release"),
+			       json_object_get(r0, "kernel_release"), "kernel release", names[0],
+			       names[i], e) < 0 ||
+		    same_field(json_object_get(json_object_get(parts[i], "expectations"), "sets"),
+			       json_object_get(json_object_get(first, "expectations"), "sets"),
+			       "expectation sets", names[0], names[i], e) < 0) {
+			free(have);
+			return -1;
+		}
+		if (k < 1 || k > count || have[k]) {
+			free(have);
+			return perr_usage(e, "merge: %s is shard %lld/%lld, %s", names[i],
+					  (long long)k, (long long)count,
+					  k < 1 || k > count ? "out of range" : "given twice");
+		}
+		have[k] = true;
+	}
+	free(have);
+
+	r = json_deep_copy(first);
+	cells = json_array();
+	seen = json_object();
+	infra = json_array();
+	merged_from = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_foreach (json_object_get(parts[i], "cells"), j, c) {
+			const char *id = str(c, "id");
+			if (json_object_get(seen, id))
+				continue; /* a control both shards needed: keep the first */
+			json_object_set_new(seen, id, json_true());
+			json_array_append(cells, c);
+		}
+		json_array_extend(
+		    infra, json_object_get(json_object_get(parts[i], "run"), "infra_failures"));
+		json_array_append_new(merged_from, json_string(names[i]));
+	}
+	json_decref(seen);
+	json_object_set_new(r, "cells", cells);
+	{
+		json_t *run = json_object_get(r, "run");
+		json_int_t planned = json_integer_value(json_object_get(run, "planned_cells"));
+		size_t got = 0;
+		json_array_foreach (cells, j, c)
+			got += strcmp(str(c, "role"), "control") != 0;
+		if (planned && (json_int_t)got != planned) {
+			json_decref(r);
+			json_decref(infra);
+			json_decref(merged_from);
+			return perr_usage(e,
+					  "merge: the shards hold %zu cells, the run planned %lld",
+					  got, (long long)planned);
+		}
+		json_object_set_new(run, "shard",
+				    json_pack("{s:i,s:I}", "index", 0, "count", count));
+		json_object_set_new(run, "merged_from", merged_from);
+		json_object_set_new(run, "infra_failures", infra);
+		util_rfc3339(date, sizeof(date));
+		json_object_set_new(run, "merged_at", json_string(date));
+	}
+	json_object_set_new(r, "timing", merge_timing(parts, n));
+	{
+		json_t *t = json_object_get(r, "timing");
+		double ws = num(t, "wall_ms");
+		json_object_set_new(t, "cells", json_integer((json_int_t)json_array_size(cells)));
+		json_object_set_new(t, "cells_per_s",
+				    json_real(ws > 0 ? json_array_size(cells) * 1000.0 / ws : 0));
+	}
+	results_sort_cells(r);
+	if (results_finish(r, e) < 0) {
+		json_decref(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}

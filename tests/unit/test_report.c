@@ -1,0 +1,189 @@
+/* test_report.c - the writers on a stored results.json
+ * (tests/fixtures/results/): golden Markdown, and properties of the HTML
+ * and JUnit reports. To refresh the golden files after an intended change:
+ *   build/parity report render tests/fixtures/results/results.json --out DIR
+ * and copy DIR/matrix.md and DIR/parity.md over them (review the diff). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports.h"
+#include "results.h"
+#include "unit.h"
+#include "util.h"
+
+#define FIX PARITY_SOURCE_ROOT "/tests/fixtures/results/"
+
+static json_t *fixture(void)
+{
+	json_t *r;
+	struct perr e;
+	perr_clear(&e);
+	if (results_load(FIX "results.json", &r, &e) < 0) {
+		fprintf(stderr, "\n  %s\n", e.msg);
+		return NULL;
+	}
+	return r;
+}
+
+/* A writer's output as a string (through a temporary file). */
+static char *render(json_t *r, void (*fn)(json_t *, FILE *))
+{
+	FILE *f = tmpfile();
+	long len;
+	char *buf;
+
+	if (!f)
+		return NULL;
+	fn(r, f);
+	len = ftell(f);
+	buf = calloc(1, (size_t)len + 1);
+	rewind(f);
+	if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static void golden(void (*fn)(json_t *, FILE *), const char *name)
+{
+	json_t *r = fixture();
+	char path[512], *want, *got;
+	struct perr e;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	perr_clear(&e);
+	snprintf(path, sizeof(path), FIX "%s", name);
+	want = util_read_file(path, NULL, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	got = render(r, fn);
+	if (strcmp(want, got) != 0) {
+		char out[512];
+		FILE *f;
+		snprintf(out, sizeof(out), "%s/%s.actual", PARITY_BUILD_ROOT, name);
+		f = fopen(out, "w");
+		if (f) {
+			fputs(got, f);
+			fclose(f);
+		}
+		fprintf(stderr, "\n  %s differs from the golden file: diff -u %s %s\n", name, path,
+			out);
+	}
+	CU_ASSERT_STRING_EQUAL(got, want);
+	free(want);
+	free(got);
+	json_decref(r);
+}
+
+static void test_matrix_md_golden(void)
+{
+	golden(report_matrix_md, "matrix.md");
+}
+
+static void test_parity_md_golden(void)
+{
+	golden(report_parity_md, "parity.md");
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+static void test_html(void)
+{
+	json_t *r = fixture(), *cells, *data;
+	char *html, *start, *end;
+	json_error_t je;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	/* Untrusted text from a program must never become markup. */
+	cells = json_object_get(r, "cells");
+	json_object_set_new(json_array_get(cells, 1), "reason",
+			    json_string("<img src=x onerror=alert(1)></script><script>alert(2)"));
+	html = render(r, report_html);
+	CU_ASSERT_PTR_NULL(strstr(html, "<img src=x"));
+	CU_ASSERT_PTR_NULL(strstr(html, "<script>alert"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "&lt;img src=x onerror=alert(1)&gt;"));
+	/* Self-contained: nothing to fetch. */
+	CU_ASSERT_PTR_NULL(strstr(html, "http://"));
+	CU_ASSERT_PTR_NULL(strstr(html, "https://"));
+	CU_ASSERT_PTR_NULL(strstr(html, "src=\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "Content-Security-Policy"));
+	/* Two script elements: the data and the code. */
+	CU_ASSERT_EQUAL(count(html, "<script"), 2);
+	CU_ASSERT_EQUAL(count(html, "</script>"), 2);
+	/* Every cell is clickable and its detail is in the data. */
+	start = strstr(html, "id=\"cells-data\">");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(start);
+	start += strlen("id=\"cells-data\">");
+	end = strstr(start, "</script>");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	*end = 0;
+	data = json_loads(start, 0, &je);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	CU_ASSERT_EQUAL(json_object_size(data), json_array_size(cells));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+				   json_object_get(data, json_string_value(json_object_get(
+							     json_array_get(cells, 1), "id"))),
+				   "reason")),
+			       "<img src=x onerror=alert(1)></script><script>alert(2)");
+	CU_ASSERT_EQUAL(count(html, "data-id=\""),
+			json_array_size(cells) + json_array_size(json_object_get(r, "parity")));
+	json_decref(data);
+	free(html);
+	json_decref(r);
+}
+
+static void test_junit(void)
+{
+	json_t *r = fixture();
+	char *x;
+	char want[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	x = render(r, report_junit);
+	CU_ASSERT_EQUAL(count(x, "<testcase "), json_array_size(json_object_get(r, "cells")));
+	/* the fixture's regressions are all cell verdicts, one per cell */
+	CU_ASSERT_EQUAL(
+	    count(x, "<failure "),
+	    json_array_size(json_object_get(json_object_get(r, "expectations"), "regressions")));
+	snprintf(
+	    want, sizeof(want), "failures=\"%zu\"",
+	    json_array_size(json_object_get(json_object_get(r, "expectations"), "regressions")));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<skipped message=\"N/A: precondition missing"));
+	/* an INCONCLUSIVE cell whose lab failed is an error, not a skip */
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	    x, "<error type=\"infrastructure\" message=\"capture witness failed: fixture\"/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "errors=\"1\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "name=\"platform-lax/abi7\""));
+	free(x);
+	json_decref(r);
+}
+
+static void test_load_rejects_other_documents(void)
+{
+	json_t *r;
+	struct perr e;
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(
+	    results_load(PARITY_SOURCE_ROOT "/matrix/expectations/baseline.json", &r, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "field 'schema'"));
+}
+
+void unit_register(void)
+{
+	UNIT_SUITE("report");
+	UNIT_TEST(test_matrix_md_golden);
+	UNIT_TEST(test_parity_md_golden);
+	UNIT_TEST(test_html);
+	UNIT_TEST(test_junit);
+	UNIT_TEST(test_load_rejects_other_documents);
+}

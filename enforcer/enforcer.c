@@ -325,7 +325,10 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 							       : (o->landlock_abi_cap >= 0
 									  ? o->landlock_abi_cap
 									  : plan.kernel_abi)));
-		json_object_set_new(ll, "emulated", json_boolean(o->landlock_abi_cap >= 0));
+		/* Emulated only when the cap is below what the kernel has. */
+		json_object_set_new(ll, "emulated",
+				    json_boolean(o->landlock_abi_cap >= 0 &&
+						 o->landlock_abi_cap < plan.kernel_abi));
 		json_object_set_new(ll, "compat", json_string(o->compat == COMPAT_HARD
 								       ? "hard"
 								       : "best-effort"));

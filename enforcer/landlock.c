@@ -231,11 +231,12 @@ int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mod
 	char item[96];
 
 	memset(p, 0, sizeof(*p));
+	p->kernel_abi = landlock_kernel_abi(&why);
 	if (!l->enabled) {
+		p->effective_abi = abi_cap >= 0 && abi_cap < p->kernel_abi ? abi_cap : p->kernel_abi;
 		rep_emit(rs, "landlock", "layer", REP_INFO, "not part of this profile");
 		return 0;
 	}
-	p->kernel_abi = landlock_kernel_abi(&why);
 	if (abi_cap > p->kernel_abi)
 		return perr_usage(e,
 				  "--landlock-abi %d: the kernel offers ABI %d; an emulated ABI "

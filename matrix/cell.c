@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "landlock.h"
 #include "util.h"
 
 void cell_attack_argv(const struct attack *a, char *argv_buf[4])
@@ -58,9 +59,9 @@ int cell_run(const struct cell_spec *s, struct cell_result *r, struct perr *e)
 	struct perr le;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(r->id, sizeof(r->id), "%s/%s/abi%s%d", s->attack ? s->attack->id : "exec",
-		 s->profile->name, s->landlock_abi_cap >= 0 ? "" : "k",
-		 s->landlock_abi_cap >= 0 ? s->landlock_abi_cap : 0);
+	snprintf(r->id, sizeof(r->id), "%s/%s/abi%d", s->attack ? s->attack->id : "exec",
+		 s->profile->name,
+		 s->landlock_abi_cap >= 0 ? s->landlock_abi_cap : landlock_kernel_abi(NULL));
 	if (s->attack) {
 		const struct probe *p = s->probe;
 		if (!p) {

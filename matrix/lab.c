@@ -1162,8 +1162,11 @@ out:
 		munmap(shm, sizeof(*shm));
 	json_decref(st.requests);
 	pthread_mutex_destroy(&st.lock);
-	if (rc < 0)
+	if (rc < 0) {
 		o->infra_failed = true;
+		if (!o->infra_error[0])
+			snprintf(o->infra_error, sizeof(o->infra_error), "%s", e->msg);
+	}
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 #include "pidns.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct init_args {
 	void *arg;
 	pid_t parent;
 	bool own_proc; /* mount a procfs of the new PID namespace */
+	int parent_pidfd; /* the caller, to see whether it died before PDEATHSIG */
 };
 
 /* With its own mount namespace, the init mounts a procfs for its PID
@@ -48,6 +50,15 @@ static int init_main(void *arg)
 	sigset_t all;
 
 	pidns_die_with_parent(a->parent);
+	/* In a new PID namespace getppid() is 0 whether or not the caller is
+	 * alive, so pidns_die_with_parent() cannot see a caller that died
+	 * before the parent-death signal was armed: its pidfd can. */
+	if (a->parent_pidfd >= 0) {
+		struct pollfd p = {.fd = a->parent_pidfd, .events = POLLIN};
+		if (poll(&p, 1, 0) != 0)
+			_exit(137);
+		close(a->parent_pidfd);
+	}
 	/* A session of its own: kill(0, sig) from inside must never reach the
 	 * caller's process group (the harness, or the user's shell). */
 	setsid();
@@ -84,7 +95,8 @@ pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool 
 		  bool *isolated, struct perr *e)
 {
 	struct init_args a = {.fn = fn, .arg = arg, .parent = getpid(),
-			      .own_proc = (extra_flags & CLONE_NEWNS) != 0};
+			      .own_proc = (extra_flags & CLONE_NEWNS) != 0,
+			      .parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)};
 	pid_t pid;
 
 	/* glibc's clone() with a stack of its own, as in clone(2)'s example:
@@ -95,10 +107,16 @@ pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool 
 	const size_t stack_size = 256 * 1024;
 	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		return perr_sys(e, errno, "mmap init stack");
+	if (stack == MAP_FAILED) {
+		int err = errno;
+		if (a.parent_pidfd >= 0)
+			close(a.parent_pidfd);
+		return perr_sys(e, err, "mmap init stack");
+	}
 	pid = clone(init_main, stack + stack_size, (int)(CLONE_NEWPID | extra_flags) | SIGCHLD, &a);
 	munmap(stack, stack_size);
+	if (a.parent_pidfd >= 0)
+		close(a.parent_pidfd);
 	if (pid > 0) {
 		if (isolated)
 			*isolated = true;

@@ -506,11 +506,13 @@ static void test_leak(void)
 	char fwd[128];
 	snprintf(fwd, sizeof(fwd), "%s/namespace-fwd.json", tmpdir);
 	write_profile_variant(fwd, "supervisor-forward");
-	for (int i = 0; i < 21; i++) {
+	for (int i = 0; i < 30; i++) {
 		const char *prof = i % 3 == 0 ? "platform" : i % 3 == 1 ? "namespace" : fwd;
-		/* 0-60 ms: setup takes ~5-30 ms, so some kills land in setup,
-		 * some while the command runs. */
-		int delay_us = (int)(rand_r(&seed) % 60000);
+		/* Setup takes ~5-30 ms: half the kills land in its first 5 ms
+		 * (right after the PID namespace's init is cloned, the window
+		 * where a parent-death signal is not armed yet), half anywhere
+		 * in 0-60 ms, in setup or while the command runs. */
+		int delay_us = (int)(rand_r(&seed) % (i % 2 ? 5000 : 60000));
 		const char *argv[] = {parity_bin, "run", "--quiet", "--profile", prof, "--ro", ro,
 				      "--", netprobe, "sleep", "30000", leak_token, NULL};
 		pid_t pid = fork();
@@ -526,7 +528,7 @@ static void test_leak(void)
 		waitpid(pid, NULL, 0);
 	}
 	CHECK(wait_count(count_token_procs, procs0, 3000) == procs0,
-	      "leak: after 21 SIGKILLed runs (platform, namespace, supervisor-forward), no process of theirs is left");
+	      "leak: after 30 SIGKILLed runs (platform, namespace, supervisor-forward), no process of theirs is left");
 	CHECK(wait_count(count_netns, nsids0, 5000) == nsids0,
 	      "leak: the network namespaces are as before (%d, was %d)", count_netns(), nsids0);
 	CHECK(wait_count(veth_count, veth0, 5000) == veth0, "leak: no veth is left (%d)", veth_count());

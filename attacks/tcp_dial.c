@@ -139,6 +139,16 @@ int tcp_setsockopt_int(struct attack_log *log, int fd, int level, int name, cons
 	return r;
 }
 
+int tcp_set_timeout(struct attack_log *log, int fd, int which, int ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	int r = setsockopt(fd, SOL_SOCKET, which, &tv, sizeof(tv));
+	int err = errno;
+	attack_step(log, "setsockopt", r, err, "%s = %d ms",
+		    which == SO_RCVTIMEO ? "SO_RCVTIMEO" : "SO_SNDTIMEO", ms);
+	return r;
+}
+
 int tcp_connect(struct attack_log *log, int fd, const struct sockaddr *sa, socklen_t len,
 		int timeout_ms)
 {
@@ -302,7 +312,6 @@ static int tfo_send(const struct attack_env *env, struct attack_log *log, int pr
 	static const char *const calls[] = {"sendto", "sendmsg", "sendmmsg"};
 	struct sockaddr_storage ss;
 	socklen_t len = tcp_sockaddr(log, env->sink_v4, 443, &ss);
-	struct timeval tv = {.tv_sec = DIAL_TIMEOUT_MS / 1000};
 	char buf[256], to[80];
 	struct iovec iov;
 	struct mmsghdr mm;
@@ -314,9 +323,7 @@ static int tfo_send(const struct attack_env *env, struct attack_log *log, int pr
 	fd = tcp_socket(log, AF_INET, SOCK_STREAM, protocol);
 	if (fd < 0)
 		return CLAIM_BLOCKED;
-	r = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	err = errno;
-	attack_step(log, "setsockopt", r, err, "SO_SNDTIMEO = %d ms", DIAL_TIMEOUT_MS);
+	tcp_set_timeout(log, fd, SO_SNDTIMEO, DIAL_TIMEOUT_MS);
 	n = attack_marker_payload(env, label, buf, sizeof(buf));
 	iov.iov_base = buf;
 	iov.iov_len = (size_t)n;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -66,14 +65,13 @@ int t08_sctp_stream(const struct attack_env *env, struct attack_log *log)
 /* Wait for SCTP_COMM_UP on a socket subscribed to association events. */
 static bool sctp_wait_comm_up(struct attack_log *log, int fd)
 {
-	struct timeval tv = {.tv_sec = DIAL_TIMEOUT_MS / 1000};
 	unsigned char buf[512];
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 	int err;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	tcp_set_timeout(log, fd, SO_RCVTIMEO, DIAL_TIMEOUT_MS);
 	n = recvmsg(fd, &mh, 0);
 	err = errno;
 	if (n >= 6 && (mh.msg_flags & MSG_NOTIFICATION)) {
@@ -97,7 +95,6 @@ int t08_sctp_seqpacket(const struct attack_env *env, struct attack_log *log)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = tcp_sockaddr(log, env->sink_v4, SCTP_SINK_PORT_SEQPACKET, &ss);
-	struct timeval tv = {.tv_sec = DIAL_TIMEOUT_MS / 1000};
 	unsigned char events[2] = {0, 1}; /* data_io off, association on */
 	char buf[256], to[80];
 	long r;
@@ -111,9 +108,7 @@ int t08_sctp_seqpacket(const struct attack_env *env, struct attack_log *log)
 	r = setsockopt(fd, SOL_SCTP_, SCTP_EVENTS_, events, sizeof(events));
 	err = errno;
 	attack_step(log, "setsockopt", r, err, "SCTP_EVENTS association on");
-	r = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	err = errno;
-	attack_step(log, "setsockopt", r, err, "SO_SNDTIMEO = %d ms", DIAL_TIMEOUT_MS);
+	tcp_set_timeout(log, fd, SO_SNDTIMEO, DIAL_TIMEOUT_MS);
 	n = attack_marker_payload(env, "T08.seqpacket", buf, sizeof(buf));
 	r = sendto(fd, buf, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&ss, len);
 	err = errno;
@@ -136,7 +131,6 @@ int t08_sctp_connectx(const struct attack_env *env, struct attack_log *log)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = tcp_sockaddr(log, env->sink_v4, SCTP_SINK_PORT_STREAM, &ss);
-	struct timeval tv = {.tv_sec = DIAL_TIMEOUT_MS / 1000};
 	char to[80];
 	int fd, r, err, claim;
 
@@ -146,9 +140,7 @@ int t08_sctp_connectx(const struct attack_env *env, struct attack_log *log)
 	if (fd < 0)
 		return CLAIM_BLOCKED;
 	/* CONNECTX waits for the association up to SO_SNDTIMEO. */
-	r = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	err = errno;
-	attack_step(log, "setsockopt", r, err, "SO_SNDTIMEO = %d ms", DIAL_TIMEOUT_MS);
+	tcp_set_timeout(log, fd, SO_SNDTIMEO, DIAL_TIMEOUT_MS);
 	r = setsockopt(fd, SOL_SCTP_, SCTP_SOCKOPT_CONNECTX_, &ss, len);
 	err = errno;
 	attack_step(log, "setsockopt", r, err, "SCTP_SOCKOPT_CONNECTX %s%s",

@@ -35,6 +35,8 @@ int tcp_socket(struct attack_log *log, int family, int type, int protocol);
 /* setsockopt(int), logged by name; returns its result. */
 int tcp_setsockopt_int(struct attack_log *log, int fd, int level, int name, const char *what,
 		       int value);
+/* SO_RCVTIMEO / SO_SNDTIMEO in milliseconds, logged; returns its result. */
+int tcp_set_timeout(struct attack_log *log, int fd, int which, int ms);
 /* Connect with a timeout, logged with the destination; 0 or -1. */
 int tcp_connect(struct attack_log *log, int fd, const struct sockaddr *sa, socklen_t len,
 		int timeout_ms);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "attack.h"
@@ -22,6 +21,7 @@
 #define PROBE_TIMEOUT_MS 1000  /* one supervisor-side port */
 #define ACCEPT_TIMEOUT_MS 2500 /* the accomplice dials at once; this bounds a no-show */
 #define NETLINK_TIMEOUT_MS 1000
+#define HELLO_TIMEOUT_MS 300 /* the accomplice's hello, read after the marker */
 
 /* ---- target lists ---- */
 
@@ -68,7 +68,7 @@ static void own_addresses(struct attack_log *log, enum addr_kind kind, struct tc
 			bool ll = IN6_IS_ADDR_LINKLOCAL(&a.sin6_addr);
 			if (ll != (kind == ADDR_LINK_LOCAL))
 				continue;
-			if (ll)
+			if (ll && !a.sin6_scope_id) /* glibc fills it; be sure */
 				a.sin6_scope_id = if_nametoindex(i->ifa_name);
 			targets_add(t, (struct sockaddr *)&a, sizeof(a));
 		} else {
@@ -194,7 +194,6 @@ static int neigh_dump(struct attack_log *log, struct neigh *v, int max)
 		   .nlmsg_seq = 1},
 	    .nd = {.ndm_family = AF_UNSPEC},
 	};
-	struct timeval tv = {.tv_sec = NETLINK_TIMEOUT_MS / 1000};
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
 	int fd, n = 0, err;
 	long r;
@@ -203,7 +202,7 @@ static int neigh_dump(struct attack_log *log, struct neigh *v, int max)
 	fd = tcp_socket(log, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
 	if (fd < 0)
 		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	tcp_set_timeout(log, fd, SO_RCVTIMEO, NETLINK_TIMEOUT_MS);
 	r = send(fd, &req, req.nh.nlmsg_len, 0);
 	err = errno;
 	attack_step(log, "send", r, err, "RTM_GETNEIGH dump, all families");
@@ -340,7 +339,6 @@ static int serve_accomplice(const struct attack_env *env, struct attack_log *log
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct pollfd p = {.fd = lfd, .events = POLLIN};
-	struct timeval tv = {.tv_usec = 300 * 1000};
 	char s[80], port[8], hello[128];
 	int r, err, cfd, claim;
 	ssize_t n;
@@ -370,7 +368,7 @@ static int serve_accomplice(const struct attack_env *env, struct attack_log *log
 	if (cfd < 0)
 		return CLAIM_BLOCKED;
 	claim = tcp_send_marker(env, log, cfd, label);
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	tcp_set_timeout(log, cfd, SO_RCVTIMEO, HELLO_TIMEOUT_MS);
 	n = recv(cfd, hello, sizeof(hello) - 1, 0);
 	err = errno;
 	if (n > 0)

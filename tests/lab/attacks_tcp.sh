@@ -8,7 +8,7 @@
 #     only where `parity probe --json` says the feature exists:
 #     T04 (Landlock is port-only: any kernel),
 #     T07 (MPTCP: only with erratum 1 fixed, or without Landlock net
-#     rights at all), T06.sendto (TFO: see below).
+#     rights at all), T06.sendto (TFO: kernels without the fix, see below).
 set -euo pipefail
 
 : "${PARITY_BIN:?PARITY_BIN not set (run through meson test)}"
@@ -22,16 +22,37 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 
 # verdict ID PROFILE: prints "VERDICT<TAB>reason" from the run's JSON.
+# One retry, said out loud, when the lab failed before the program even
+# started (or the control's lab failed): that is core/pidns.c's pod init
+# deadlocking in fork() (a glibc clone() child of the multi-threaded lab
+# inherits a malloc arena lock held by a witness thread; about 1 lab run
+# in 150 here), not the attack. Drop the retry once pidns_spawn is fixed.
 verdict() {
-	"$PARITY_BIN" attack run "$1" --profile "$2" --json >"$tmp/run.json" 2>"$tmp/run.err" || true
-	python3 - "$tmp/run.json" <<'EOF'
+	local try out
+	for try in 1 2; do
+		"$PARITY_BIN" attack run "$1" --profile "$2" --json >"$tmp/run.json" 2>"$tmp/run.err" || true
+		out=$(python3 - "$tmp/run.json" <<'EOF'
 import json, sys
 try:
     d = json.load(open(sys.argv[1]))
-    print(d.get("verdict", "?") + "\t" + (d.get("reason") or "").replace("\n", " "))
+    prog = d.get("program") or {}
+    ctl = d.get("control") or {}
+    never = d.get("verdict") == "INCONCLUSIVE" and (prog.get("started") is False or
+                                                    ctl.get("lab_failed") is True)
+    print(("LAB-NEVER-STARTED " if never else "") + d.get("verdict", "?") + "\t" +
+          (d.get("reason") or "").replace("\n", " "))
 except Exception as e:
     print("NO-JSON\t" + str(e))
 EOF
+)
+		case "$out" in
+		LAB-NEVER-STARTED*)
+			echo "note: $1 under $2: lab failure before the program ran (try $try): ${out#*$'\t'}" >&2
+			out=${out#LAB-NEVER-STARTED } ;;
+		*) break ;;
+		esac
+	done
+	printf '%s\n' "$out"
 }
 
 # --- 1. the positive control: every variant escapes under none, or is N/A
@@ -95,15 +116,32 @@ else
 fi
 
 # T06.sendto: the Landlock fix (33cb713db016, 7.2-rc4) has no errata bit,
-# so no probe can tell whether a kernel carries it. Mainline before 7.2
-# lacks it; a stable kernel below 7.2 with the backport would make this
-# assertion fail, and that failure is the news (update the test then).
+# so the probe cannot tell whether a kernel carries it. Mainline before 7.2
+# lacks it, but stable trees took it: Debian's 6.12.117 refuses the TFO
+# sendto with EACCES (measured in vmtests). The fix gives Landlock its
+# first sendmsg hook on a pre-7.2 kernel, so a `hook_socket_sendmsg` in
+# /proc/kallsyms (names are visible to root whatever kptr_restrict says)
+# means "probably fixed": no assertion then. Otherwise a kernel below 7.2
+# must show the bypass; if this fails on such a kernel, look for a
+# backport under another name first.
 kver=$(uname -r)
-if [ "$(feature entry_points tcp_fastopen_client)" = True ] &&
-	[ "$(printf '%s\n7.2\n' "${kver%%-*}" | sort -V | head -1)" != 7.2 ]; then
-	expect_platform_escape T06.sendto "TFO client on, kernel $kver < 7.2 (no fix expected)"
+below_72=$([ "$(printf '%s\n7.2\n' "${kver%%-*}" | sort -V | head -1)" != 7.2 ] && echo yes || echo no)
+sendmsg_hook=unknown
+if [ -r /proc/kallsyms ]; then
+	if grep -qw hook_socket_sendmsg /proc/kallsyms; then
+		sendmsg_hook=yes
+	else
+		sendmsg_hook=no
+	fi
+fi
+if [ "$(feature entry_points tcp_fastopen_client)" != True ]; then
+	echo "note: T06.sendto not asserted: no TFO client here"
+elif [ "$below_72" != yes ]; then
+	echo "note: T06.sendto not asserted: kernel $kver >= 7.2 carries the fix"
+elif [ "$sendmsg_hook" = yes ]; then
+	echo "note: T06.sendto not asserted: kernel $kver has Landlock's hook_socket_sendmsg (the fix, backported)"
 else
-	echo "note: T06.sendto not asserted (TFO client off, or kernel $kver >= 7.2)"
+	expect_platform_escape T06.sendto "TFO client on, kernel $kver < 7.2, Landlock sendmsg hook: $sendmsg_hook"
 fi
 
 exit "$fail"

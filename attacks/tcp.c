@@ -11,7 +11,7 @@
 #define NOTIFY_PIN "notify pins the connect destination to the proxy address"
 #define TFO_PLATFORM                                                                               \
 	"none before 33cb713db016 (MSG_FASTOPEN skips the socket_connect hook); Landlock's "       \
-	"sendmsg hook after it"
+	"sendmsg hook after it (7.2; stable backports: Debian 6.12.117 has it)"
 #define STRICT_TFO "seccomp refuses MSG_FASTOPEN"
 #define STRICT_ALLOWLIST "seccomp socket allowlist (AF_INET/6 SOCK_STREAM, protocol 0 or TCP)"
 #define PROXY_POLICY "proxy policy: 403 (only allowed.test:443)"

@@ -22,37 +22,16 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 
 # verdict ID PROFILE: prints "VERDICT<TAB>reason" from the run's JSON.
-# One retry, said out loud, when the lab failed before the program even
-# started (or the control's lab failed): that is core/pidns.c's pod init
-# deadlocking in fork() (a glibc clone() child of the multi-threaded lab
-# inherits a malloc arena lock held by a witness thread; about 1 lab run
-# in 150 here), not the attack. Drop the retry once pidns_spawn is fixed.
 verdict() {
-	local try out
-	for try in 1 2; do
-		"$PARITY_BIN" attack run "$1" --profile "$2" --json >"$tmp/run.json" 2>"$tmp/run.err" || true
-		out=$(python3 - "$tmp/run.json" <<'EOF'
+	"$PARITY_BIN" attack run "$1" --profile "$2" --json >"$tmp/run.json" 2>"$tmp/run.err" || true
+	python3 - "$tmp/run.json" <<'EOF'
 import json, sys
 try:
     d = json.load(open(sys.argv[1]))
-    prog = d.get("program") or {}
-    ctl = d.get("control") or {}
-    never = d.get("verdict") == "INCONCLUSIVE" and (prog.get("started") is False or
-                                                    ctl.get("lab_failed") is True)
-    print(("LAB-NEVER-STARTED " if never else "") + d.get("verdict", "?") + "\t" +
-          (d.get("reason") or "").replace("\n", " "))
+    print(d.get("verdict", "?") + "\t" + (d.get("reason") or "").replace("\n", " "))
 except Exception as e:
     print("NO-JSON\t" + str(e))
 EOF
-)
-		case "$out" in
-		LAB-NEVER-STARTED*)
-			echo "note: $1 under $2: lab failure before the program ran (try $try): ${out#*$'\t'}" >&2
-			out=${out#LAB-NEVER-STARTED } ;;
-		*) break ;;
-		esac
-	done
-	printf '%s\n' "$out"
 }
 
 # --- 1. the positive control: every variant escapes under none, or is N/A

@@ -199,6 +199,7 @@ size_t probe_errata_decode(unsigned mask, const struct probe_erratum **out, size
 
 static const struct probe_feature_desc feature_descs[] = {
     FEATURE("landlock.restrict_self", "restrict_self", landlock.restrict_self),
+    FEATURE("landlock.tfo_checked", "tfo_checked", landlock.tfo_checked),
     FEATURE("seccomp.available", "available", seccomp.available),
     ACTION("kill_process", PROBE_SECCOMP_KILL_PROCESS),
     ACTION("kill_thread", PROBE_SECCOMP_KILL_THREAD),
@@ -977,6 +978,56 @@ static void child_landlock(struct probe_feature *res, size_t n, const struct pro
 	}
 }
 
+/* Landlock and TCP Fast Open (see probe.h): measured, since no errata bit
+ * says whether a kernel carries the fix. */
+static void child_tfo(struct probe_feature *res, size_t n, const struct probe *p)
+{
+	struct parity_landlock_ruleset_attr attr = {.handled_access_net =
+							LANDLOCK_ACCESS_NET_CONNECT_TCP};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	int lfd, rfd, fd, r, err;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 4) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&a, &al) < 0) {
+		err = errno;
+		feat_set(&res[0], PROBE_ERROR, err, "loopback listener: %s", util_errname(err));
+		return;
+	}
+	rfd = ll_create_ruleset(&attr, PARITY_LL_ATTR_SIZE_ABI4, 0);
+	if (rfd < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || ll_restrict_self(rfd, 0) < 0) {
+		err = errno;
+		feat_set(&res[0], PROBE_ERROR, err, "Landlock CONNECT_TCP ruleset: %s",
+			 util_errname(err));
+		return;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	err = errno;
+	if (r == 0 || err != EACCES) {
+		feat_set(&res[0], PROBE_ERROR, err,
+			 "a plain connect under CONNECT_TCP with no rule gave %s, not EACCES",
+			 r == 0 ? "success" : util_errname(err));
+		return;
+	}
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	r = (int)sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof(a));
+	err = errno;
+	if (r < 0 && err == EACCES)
+		feat_set(&res[0], PROBE_YES, 0,
+			 "sendto(MSG_FASTOPEN) under CONNECT_TCP with no rule: EACCES (the TFO fix)");
+	else if (r < 0 && err == EOPNOTSUPP)
+		feat_set(&res[0], PROBE_NO, err,
+			 "sendto(MSG_FASTOPEN): EOPNOTSUPP (TFO client disabled: not observable)");
+	else
+		feat_set(&res[0], PROBE_NO, r < 0 ? err : 0,
+			 "sendto(MSG_FASTOPEN) under CONNECT_TCP with no rule: %s: the implicit "
+			 "connect bypasses Landlock",
+			 r < 0 ? util_errname(err) : "sent");
+}
+
 static void child_x32(struct probe_feature *res, size_t n, const struct probe *p)
 {
 #if defined(__x86_64__)
@@ -1295,6 +1346,9 @@ int probe_run(struct probe *p, struct perr *e)
 		feat_set(&p->landlock.restrict_self, PROBE_NO, p->landlock.err,
 			 "Landlock is %s: %s", probe_landlock_status_name(p->landlock.status),
 			 p->landlock.reason);
+	if (p->landlock.status != PROBE_LL_ENABLED || p->landlock.abi < 4)
+		feat_set(&p->landlock.tfo_checked, PROBE_NO, 0,
+			 "no Landlock TCP rules here (ABI %d < 4): nothing to check TFO", p->landlock.abi);
 
 	/* Children, all forked before the in-process probes start. A NULL
 	 * ends a job's outputs; killed_call marks foreign-ABI entries whose
@@ -1319,6 +1373,8 @@ int probe_run(struct probe *p, struct perr *e)
 	     p->landlock.status == PROBE_LL_ENABLED,
 	     NULL,
 	     {&p->landlock.restrict_self}},
+	    {"tfo", child_tfo, p->landlock.status == PROBE_LL_ENABLED && p->landlock.abi >= 4, NULL,
+	     {&p->landlock.tfo_checked}},
 	    {"x32", child_x32, true, X32_CALL, {&p->entry.x32}},
 	    {"ia32", child_ia32, true, IA32_CALL, {&p->entry.ia32}},
 	};

@@ -79,6 +79,13 @@ struct probe_landlock {
 	 * denied: Landlock works here, not only answers (it fails e.g. at the
 	 * 16-layer limit inside nested sandboxes). */
 	struct probe_feature restrict_self;
+	/* Does Landlock see TCP Fast Open? In a child: CONNECT_TCP handled
+	 * with no port allowed, then sendto(MSG_FASTOPEN) to a loopback
+	 * listener. EACCES: yes (the fix, 33cb713db016, 7.2-rc4 and stable
+	 * backports). A connection attempt: no, the implicit connect bypasses
+	 * the connect hook. No errata bit exists for it: only this measures
+	 * it. Needs ABI >= 4 and the TFO client sysctl. */
+	struct probe_feature tfo_checked;
 };
 
 /* seccomp return actions, strongest first (the kernel's precedence when

@@ -688,6 +688,20 @@ static void respond(struct notify_supervisor *s, struct seccomp_notif_resp *resp
 	}
 }
 
+/* Answer a performed call. Our duplicates go first: the child still holds
+ * its fd, so ours is never the last reference and the socket's teardown
+ * (its final close) stays with the child instead of the supervisor loop. */
+static void answer(struct notify_supervisor *s, uint64_t id, long val, int err, int *fd, int *pidfd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	if (*pidfd >= 0)
+		close(*pidfd);
+	*fd = *pidfd = -1;
+	respond(s, s->resp, id, val, err, false);
+	s->st.allowed++;
+}
+
 static void deny(struct notify_supervisor *s, uint64_t id, int err, enum reason why, bool by_policy)
 {
 	respond(s, s->resp, id, 0, err, false);
@@ -776,7 +790,20 @@ static void job_run(struct job *j, struct seccomp_notif_resp *resp)
 	int err = 0;
 
 	if (j->op == OP_CONNECT) {
-		if (connect(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0)
+		/* The connect is in progress: wait as the child's blocking call
+		 * would, up to its SO_SNDTIMEO (then EINPROGRESS, as Linux says). */
+		struct timeval tv = {0, 0};
+		socklen_t tl = sizeof(tv), el = sizeof(err);
+		struct pollfd pw = {.fd = j->fd, .events = POLLOUT};
+		int timeout = -1, r;
+		if (getsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
+		    (tv.tv_sec || tv.tv_usec))
+			timeout = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+		while ((r = poll(&pw, 1, timeout)) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			err = EINPROGRESS;
+		else if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 			err = errno;
 	} else {
 		for (;;) {
@@ -795,6 +822,12 @@ static void job_run(struct job *j, struct seccomp_notif_resp *resp)
 			err = 0;
 		val = (long)j->done;
 	}
+	/* Our references first (see answer()). */
+	close(j->fd);
+	j->fd = -1;
+	for (size_t i = 0; i < j->npassed; i++)
+		close(j->passed[i]);
+	j->npassed = 0;
 	respond(s, resp, j->id, val, err, false);
 	pthread_mutex_lock(&s->mu);
 	s->st.allowed++;
@@ -1184,17 +1217,37 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	/* 4. Perform it ourselves on our copy of the arguments. */
 	if (d->nr == s->nr_bind) {
 		err = bind(fd, (struct sockaddr *)&ss, alen) < 0 ? errno : 0;
-		respond(s, s->resp, req->id, 0, err, false);
-		s->st.allowed++;
+		answer(s, req->id, 0, err, &fd, &pidfd);
 		goto done;
 	}
 	if (d->nr == s->nr_connect) {
-		int fl = fcntl(fd, F_GETFL);
+		int fl = fcntl(fd, F_GETFL), r;
+		struct pollfd pw = {.fd = fd, .events = POLLOUT};
 		if (fl >= 0 && (fl & O_NONBLOCK)) {
 			/* Non-blocking: EINPROGRESS goes back as such. */
 			err = connect(fd, (struct sockaddr *)&ss, alen) < 0 ? errno : 0;
-			respond(s, s->resp, req->id, 0, err, false);
-			s->st.allowed++;
+			answer(s, req->id, 0, err, &fd, &pidfd);
+			goto done;
+		}
+		/* A blocking socket: start the connect without waiting (the file
+		 * is shared with the child, so its O_NONBLOCK is set only around
+		 * this one call), then answer at once if the handshake is already
+		 * done (loopback completes inside connect), else let a worker
+		 * wait for it. The loop itself never waits on the child's behalf. */
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			deny(s, req->id, EPERM, R_GETFD, false);
+			goto done;
+		}
+		r = connect(fd, (struct sockaddr *)&ss, alen);
+		err = r < 0 ? errno : 0;
+		fcntl(fd, F_SETFL, fl);
+		if (err == EINPROGRESS && poll(&pw, 1, 0) == 1) {
+			socklen_t el = sizeof(err);
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+				err = errno;
+		}
+		if (err != EINPROGRESS) {
+			answer(s, req->id, 0, err, &fd, &pidfd);
 			goto done;
 		}
 		j = calloc(1, sizeof(*j));
@@ -1256,8 +1309,9 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		fd = -1;
 		if ((fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT)) {
 			long n = job_send(j, 0, &err);
-			respond(s, s->resp, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, false);
-			s->st.allowed++;
+			job_free(j); /* our socket and fds passed: dropped before answering */
+			j = NULL;
+			answer(s, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, &fd, &pidfd);
 			goto done;
 		}
 		if (!(j->flags & MSG_FASTOPEN)) {
@@ -1267,8 +1321,9 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 			if (n >= 0)
 				j->done = (size_t)n;
 			if ((n < 0 && err != EAGAIN) || (n >= 0 && j->done >= j->len)) {
-				respond(s, s->resp, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, false);
-				s->st.allowed++;
+				job_free(j);
+				j = NULL;
+				answer(s, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, &fd, &pidfd);
 				goto done;
 			}
 			if (n > 0 && j->controllen) {

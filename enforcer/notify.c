@@ -670,6 +670,14 @@ static void stat_done(struct notify_supervisor *s, uint64_t t0)
 		s->st.handle_us_max = us;
 }
 
+/* Counters the workers touch too. */
+static void bump(struct notify_supervisor *s, unsigned long *c)
+{
+	pthread_mutex_lock(&s->mu);
+	(*c)++;
+	pthread_mutex_unlock(&s->mu);
+}
+
 /* Answer with val/-error; ENOENT (the thread is gone) only counts. */
 static void respond(struct notify_supervisor *s, struct seccomp_notif_resp *resp, uint64_t id,
 		    long val, int err, bool cont)
@@ -681,11 +689,8 @@ static void respond(struct notify_supervisor *s, struct seccomp_notif_resp *resp
 	resp->error = err ? -err : 0;
 	resp->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
 	rc = seccomp_notify_respond(s->listener, resp);
-	if (rc < 0) {
-		pthread_mutex_lock(&s->mu);
-		s->st.stale++;
-		pthread_mutex_unlock(&s->mu);
-	}
+	if (rc < 0)
+		bump(s, &s->st.stale);
 }
 
 /* Answer a performed call. Our duplicates go first: the child still holds
@@ -699,7 +704,7 @@ static void answer(struct notify_supervisor *s, uint64_t id, long val, int err, 
 		close(*pidfd);
 	*fd = *pidfd = -1;
 	respond(s, s->resp, id, val, err, false);
-	s->st.allowed++;
+	bump(s, &s->st.allowed);
 }
 
 static void deny(struct notify_supervisor *s, uint64_t id, int err, enum reason why, bool by_policy)
@@ -1048,7 +1053,8 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	if (rc < 0) {
 		/* ENOENT: the thread went away between poll and receive. */
 		if (rc == -ENOENT || rc == -EINTR) {
-			s->st.stale += rc == -ENOENT;
+			if (rc == -ENOENT)
+				bump(s, &s->st.stale);
 			return 0;
 		}
 		return -1;
@@ -1075,7 +1081,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		goto done;
 	}
 	if (seccomp_notify_id_valid(s->listener, req->id) != 0) {
-		s->st.stale++;
+		bump(s, &s->st.stale);
 		goto done;
 	}
 	pidfd = open_pidfd(pid);
@@ -1194,7 +1200,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	/* 2. The notification still stands: the pid was the caller's all
 	 * along, and what we read is what it passed. */
 	if (seccomp_notify_id_valid(s->listener, req->id) != 0) {
-		s->st.stale++;
+		bump(s, &s->st.stale);
 		goto done;
 	}
 
@@ -1345,8 +1351,14 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	j->id = req->id;
 	j->t0_ns = t0;
 	if (submit(s, j) < 0) {
-		respond(s, s->resp, req->id, 0, EAGAIN, false);
-		s->st.overload++;
+		/* Every worker is taken: nothing waits in the loop. A pending
+		 * connect (to an approved address, already started) answers
+		 * EINPROGRESS, as a blocking connect past its SO_SNDTIMEO does;
+		 * a send answers what went out, or EAGAIN. */
+		long val = j->op == OP_SEND ? (long)j->done : 0;
+		int e2 = j->op == OP_CONNECT ? EINPROGRESS : val > 0 ? 0 : EAGAIN;
+		respond(s, s->resp, req->id, val, e2, false);
+		bump(s, &s->st.overload);
 		goto done;
 	}
 	j = NULL;

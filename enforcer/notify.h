@@ -119,7 +119,7 @@ struct notify_stats {
 	unsigned long continued; /* receives: answered CONTINUE */
 	unsigned long failed;	 /* mediation could not be done: answered an error */
 	unsigned long stale;	 /* the id was no longer valid (thread gone) */
-	unsigned long overload;	 /* no worker free: answered EAGAIN */
+	unsigned long overload;	 /* no worker free: EINPROGRESS (connect), EAGAIN (send) */
 	unsigned long by_reason[8];
 	unsigned workers_peak;
 	double handle_us_max; /* receive to answer, inline path */

@@ -9,6 +9,7 @@
  *   netprobe connect-proxy PROXY_HOST PROXY_PORT TARGET_HOST:PORT
  *   netprobe connect-proxy-send ...     (the same with send/recv, not write/read)
  *   netprobe blocking-connect HOST PORT (a plain blocking connect, no timeout)
+ *   netprobe dumpable                   (prints dumpable=PR_GET_DUMPABLE)
  *   netprobe sleep MS [TOKEN...]
  *   netprobe int80                      (i386 getpid via int $0x80)
  */
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -137,6 +139,10 @@ int main(int argc, char **argv)
 			    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0)
 			return result(errno, NULL);
 		(void)!write(fd, "hello\n", 6);
+		return result(0, NULL);
+	}
+	if (strcmp(argv[1], "dumpable") == 0) {
+		printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 		return result(0, NULL);
 	}
 	if (strcmp(argv[1], "blocking-connect") == 0 && argc == 4) {

@@ -245,6 +245,22 @@ static void test_run(void)
 	      "platform-notify: the report lists pins, the dumpable choice, the gaps and the "
 	      "mediation counts");
 
+	/* The dumpable finding: the reference's PR_SET_DUMPABLE 0 (platform's
+	 * identity.dumpable false, before exec) is reset by execve. */
+	prun(&r, ARGS("run", "--profile", "platform", "--report", rep), ARGS("dumpable"));
+	f = fopen(rep, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+	CHECK(r.code == 0 && says(&r, "dumpable=1") && strstr(buf, "PR_SET_DUMPABLE 0"),
+	      "platform: the agent was made non-dumpable before exec, and is dumpable after it "
+	      "(%s)",
+	      r.out);
+	prun(&r, ARGS("run", "--profile", "platform-notify"), ARGS("dumpable"));
+	CHECK(r.code == 0 && says(&r, "dumpable=1"), "platform-notify: the agent is dumpable (%s)",
+	      r.out);
+
 	/* Fail closed on a profile the supervisor cannot serve. */
 	snprintf(prof, sizeof(prof), "%s/bad-notify.json", tmpdir);
 	{

@@ -246,6 +246,36 @@ static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct 
 	return 0;
 }
 
+/* ---- notify: the listener handoff ---- */
+
+/* Take the listener the agent sent and confirm it: the agent execs only
+ * after this byte, so a mediation that cannot be set up means the command
+ * never runs (fail closed). */
+static struct notify_supervisor *take_listener(int sock, const struct notify_allowlist *al,
+					       struct rep_sink *rs)
+{
+	struct notify_supervisor *ns = NULL;
+	int listener = -1;
+	struct perr e;
+
+	perr_clear(&e);
+	if (notify_receive_listener(sock, &listener, &e) == 0 &&
+	    (ns = notify_supervisor_new(listener, al, &e)) && write(sock, "1", 1) == 1) {
+		rep_emit(rs, "notify", "supervisor", REP_APPLIED,
+			 "listener received and confirmed before exec; served in the supervisor's "
+			 "wait loop (connect, bind, send performed on the agent's behalf; receives "
+			 "CONTINUE)");
+		return ns;
+	}
+	if (ns)
+		notify_supervisor_stop(ns, NULL);
+	else if (listener >= 0)
+		close(listener);
+	rep_emit(rs, "notify", "supervisor", REP_FAILED, "%s; not confirmed, the agent does not exec",
+		 e.msg[0] ? e.msg : strerror(errno));
+	return NULL;
+}
+
 /* ---- the run ---- */
 
 static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t agent, pid_t proxy,
@@ -479,8 +509,31 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	/* Read the child's entries until EOF: exec or exit. */
 	failed_before = report_count(rep, REP_FAILED);
 	for (;;) {
-		ssize_t r = read(pipefd[0], buf + used, sizeof(buf) - 1 - used);
+		ssize_t r;
 		char *nl, *line;
+		if (nsock[0] >= 0 && !ns) {
+			/* The agent waits for our confirmation of its listener
+			 * before it goes on to exec. */
+			struct pollfd pf[2] = {{.fd = pipefd[0], .events = POLLIN},
+					       {.fd = nsock[0], .events = POLLIN}};
+			if (poll(pf, 2, -1) < 0)
+				continue;
+			if (pf[1].revents & POLLIN) {
+				ns = take_listener(nsock[0], &allow, &rs);
+				if (!ns) {
+					close(nsock[0]); /* the agent reads EOF and fails */
+					nsock[0] = -1;
+				}
+				continue;
+			}
+			if (pf[1].revents) {
+				close(nsock[0]);
+				nsock[0] = -1;
+			}
+			if (!pf[0].revents)
+				continue;
+		}
+		r = read(pipefd[0], buf + used, sizeof(buf) - 1 - used);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -501,25 +554,10 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	}
 	child_failed = report_count(rep, REP_FAILED) > failed_before;
 	res->exec_done = exec_seen && !child_failed;
-	if (res->exec_done && nsock[0] >= 0) {
-		/* Fail closed: without the listener nobody mediates, so the
-		 * command (already exec'd) is killed before it gets anywhere. */
-		int listener = -1;
-		if (notify_receive_listener(nsock[0], &listener, e) < 0 ||
-		    !(ns = notify_supervisor_new(listener, &allow, e))) {
-			if (listener >= 0)
-				close(listener);
-			rep_emit(&rs, "notify", "supervisor", REP_FAILED, "%s; the command was killed",
-				 e->msg);
-			kill(agent_pid, SIGKILL);
-			while (waitpid(agent_pid, NULL, __WALL) < 0 && errno == EINTR)
-				;
-			res->exec_done = false;
-			goto out;
-		}
-		rep_emit(&rs, "notify", "supervisor", REP_APPLIED,
-			 "listener received; serving in the supervisor's wait loop (connect, bind, "
-			 "send performed on the agent's behalf; receives CONTINUE)");
+	if (res->exec_done && p->sc.enabled && p->sc.notify.enabled && !ns) {
+		/* Cannot happen (no confirmation, no exec); never run unmediated. */
+		kill(agent_pid, SIGKILL);
+		res->exec_done = false;
 	}
 	if (res->exec_done && o->on_agent_started)
 		o->on_agent_started(agent_pid, o->hook_arg);

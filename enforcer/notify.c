@@ -532,7 +532,8 @@ int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_
 	pthread_t th;
 	scmp_filter_ctx ctx;
 	int rc, fd, abort_fd = -1;
-	char list[256] = "";
+	char list[256] = "", ack = 0;
+	ssize_t got;
 
 	perr_clear(&e);
 	if (handoff_sock < 0) {
@@ -571,13 +572,23 @@ int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_
 	/* The agent must never keep the listener: whoever holds it answers the
 	 * agent's notifications. */
 	close(fd);
-	close(handoff_sock);
 	for (unsigned i = 0; i < n->nsyscalls; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
 			 n->syscalls[i]);
 	if (h.err) {
+		close(handoff_sock);
 		rep_emit(rs, "seccomp", "notify listener", REP_FAILED,
 			 "SCM_RIGHTS to the supervisor: %s", strerror(h.err));
+		return -1;
+	}
+	/* Wait for the supervisor to confirm it holds the listener: without
+	 * it nobody would answer, so the command must not start. */
+	while ((got = read(handoff_sock, &ack, 1)) < 0 && errno == EINTR)
+		;
+	close(handoff_sock);
+	if (got != 1 || ack != '1') {
+		rep_emit(rs, "seccomp", "notify listener", REP_FAILED,
+			 "the supervisor did not confirm the listener; the command is not run");
 		return -1;
 	}
 	rep_emit(rs, "seccomp", "notify filter", REP_APPLIED,
@@ -594,7 +605,8 @@ int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_
 	    "sendmmsg, recvmmsg, accept, accept4, socket, listen, write/writev on a "
 	    "connected socket, splice, sendfile, io_uring, x32 numbers (the follow-up's gaps)");
 	rep_emit(rs, "seccomp", "notify listener", REP_APPLIED,
-		 "handed to the supervisor over SCM_RIGHTS; the agent's copy is closed");
+		 "handed to the supervisor over SCM_RIGHTS and confirmed; the agent's copy is "
+		 "closed");
 	return 0;
 }
 

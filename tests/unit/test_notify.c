@@ -526,6 +526,8 @@ static void test_mediation_in_a_child(void)
 	CU_ASSERT_FATAL(listener >= 0);
 	ns = notify_supervisor_new(listener, &al, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ns);
+	/* The child waits for this before it goes on. */
+	CU_ASSERT_EQUAL(write(sp[0], "1", 1), 1);
 	for (;;) {
 		struct pollfd fds[2] = {{.fd = pfd, .events = POLLIN},
 					{.fd = listener, .events = POLLIN}};
@@ -550,6 +552,38 @@ static void test_mediation_in_a_child(void)
 	profile_free(&p);
 }
 
+/* No confirmation from the supervisor, no command: notify_install fails
+ * and the agent would exit before exec (enforcer.c). */
+static void test_install_fails_closed_without_confirmation(void)
+{
+	struct profile p;
+	int sp[2], status = 0, listener = -1;
+	struct perr e;
+	pid_t pid;
+
+	CU_ASSERT_EQUAL_FATAL(load("platform-notify", &p), 0);
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct rep_sink rs = {.report = NULL, .fd = -1};
+		close(sp[0]);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		_exit(notify_install(&p.sc.notify, sp[1], &rs) == -1 ? 0 : 1);
+	}
+	close(sp[1]);
+	for (int i = 0; i < 200 && notify_receive_listener(sp[0], &listener, &e) < 0; i++)
+		usleep(10000);
+	CU_ASSERT(listener >= 0);
+	/* The supervisor gives up: no byte, the socket closes. */
+	close(sp[0]);
+	waitpid(pid, &status, 0);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+	if (listener >= 0)
+		close(listener);
+	profile_free(&p);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("notify");
@@ -560,4 +594,5 @@ void unit_register(void)
 	UNIT_TEST(test_filter_rule_set);
 	UNIT_TEST(test_profile_checks);
 	UNIT_TEST(test_mediation_in_a_child);
+	UNIT_TEST(test_install_fails_closed_without_confirmation);
 }

@@ -153,10 +153,11 @@ static void agent_main(struct agent_ctx *a)
 		 * ptrace access, which a non-dumpable agent denies to a supervisor
 		 * without CAP_SYS_PTRACE (docs/notify.md). */
 		if (!p->id.not_dumpable)
-			rep_emit(&rs, "identity", "agent: dumpable", REP_APPLIED,
-				 "left dumpable for the notify supervisor (process_vm_readv, "
-				 "pidfd_getfd need ptrace access); the reference's PR_SET_DUMPABLE 0 "
-				 "would deny them (docs/notify.md)");
+			rep_emit(
+			    &rs, "identity", "agent: dumpable", REP_APPLIED,
+			    "left dumpable for the notify supervisor (process_vm_readv, "
+			    "pidfd_getfd need ptrace access); the reference's PR_SET_DUMPABLE 0 "
+			    "would deny them (docs/notify.md)");
 		else
 			rep_emit(&rs, "identity", "agent: dumpable", REP_INFO,
 				 "PR_SET_DUMPABLE 0 with notify: execve resets it for a readable "
@@ -271,8 +272,8 @@ static struct notify_supervisor *take_listener(int sock, const struct notify_all
 		notify_supervisor_stop(ns, NULL);
 	else if (listener >= 0)
 		close(listener);
-	rep_emit(rs, "notify", "supervisor", REP_FAILED, "%s; not confirmed, the agent does not exec",
-		 e.msg[0] ? e.msg : strerror(errno));
+	rep_emit(rs, "notify", "supervisor", REP_FAILED,
+		 "%s; not confirmed, the agent does not exec", e.msg[0] ? e.msg : strerror(errno));
 	return NULL;
 }
 
@@ -569,17 +570,18 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		ns = NULL;
 		for (unsigned i = 0; i < ARRAY_SIZE(st.by_reason); i++)
 			if (st.by_reason[i])
-				snprintf(reasons + strlen(reasons), sizeof(reasons) - strlen(reasons),
-					 "%s%s x%lu", reasons[0] ? ", " : "", notify_reason_name(i),
+				snprintf(reasons + strlen(reasons),
+					 sizeof(reasons) - strlen(reasons), "%s%s x%lu",
+					 reasons[0] ? ", " : "", notify_reason_name(i),
 					 st.by_reason[i]);
-		rep_emit(&rs, "notify", "mediation", REP_INFO,
-			 "%lu notification(s): %lu performed, %lu denied, %lu continued (receives), "
-			 "%lu failed closed, %lu stale, %lu refused for lack of a worker; reasons: "
-			 "%s; workers peak %u; inline handling mean %.1f us, max %.1f us",
-			 st.received, st.allowed, st.denied, st.continued, st.failed, st.stale,
-			 st.overload, reasons[0] ? reasons : "none", st.workers_peak,
-			 st.received ? st.handle_us_total / (double)st.received : 0.0,
-			 st.handle_us_max);
+		rep_emit(
+		    &rs, "notify", "mediation", REP_INFO,
+		    "%lu notification(s): %lu performed, %lu denied, %lu continued (receives), "
+		    "%lu failed closed, %lu stale, %lu refused for lack of a worker; reasons: "
+		    "%s; workers peak %u; inline handling mean %.1f us, max %.1f us",
+		    st.received, st.allowed, st.denied, st.continued, st.failed, st.stale,
+		    st.overload, reasons[0] ? reasons : "none", st.workers_peak,
+		    st.received ? st.handle_us_total / (double)st.received : 0.0, st.handle_us_max);
 	}
 	res->run_ms = (double)(util_now_ns() - t0) / 1e6 - res->setup_ms;
 	if (!res->exec_done) {

@@ -82,9 +82,11 @@ int seccomp_check_profile(const struct profile_seccomp *s, const char *file, str
 		 * a chain may have one): a notify rule in the main filter would
 		 * return ENOSYS. Mediated syscalls are listed in notify.syscalls. */
 		if (s->rules[i].action == SC_NOTIFY)
-			return perr_usage(e, "%s: field 'seccomp.rules[%u].action': notify is not a "
-					     "rule action; list the syscall in seccomp.notify.syscalls",
-					  file, i);
+			return perr_usage(
+			    e,
+			    "%s: field 'seccomp.rules[%u].action': notify is not a "
+			    "rule action; list the syscall in seccomp.notify.syscalls",
+			    file, i);
 	}
 	return notify_check_profile(&s->notify, file, e);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "identity.h"
 #include "landlock.h"
 #include "netns.h"
+#include "notify.h"
 #include "pidns.h"
 #include "policy.h"
 #include "proxy.h"
@@ -87,6 +89,7 @@ struct agent_ctx {
 	struct landlock_plan *plan;
 	int sandbox_netns_fd; /* -1 in host mode */
 	int report_fd;        /* write end, CLOEXEC */
+	int notify_sock;      /* notify listener goes to the supervisor; -1: none */
 	char **env;
 	pid_t supervisor;
 };
@@ -102,8 +105,7 @@ static void agent_main(struct agent_ctx *a)
 	const struct profile *p = a->o->profile;
 	struct rep_sink rs = {.report = NULL, .fd = a->report_fd};
 	struct identity_target id = {0};
-	int notify_fd = -1;
-	int keep[1] = {a->report_fd};
+	int keep[2] = {a->report_fd, a->notify_sock};
 
 	pidns_die_with_parent(a->supervisor);
 	/* stdio first, then nothing but the report pipe survives: an fd the
@@ -131,7 +133,7 @@ static void agent_main(struct agent_ctx *a)
 	if (p->id.setsid)
 		rep_emit(&rs, "identity", "agent: setsid", REP_APPLIED, "new session, no tty");
 	if (p->id.close_inherited_fds) {
-		util_close_fds_from(3, keep, 1);
+		util_close_fds_from(3, keep, a->notify_sock >= 0 ? 2 : 1);
 		rep_emit(&rs, "identity", "agent: inherited fds", REP_APPLIED,
 			 "every fd but stdio closed before exec");
 	} else {
@@ -154,10 +156,26 @@ static void agent_main(struct agent_ctx *a)
 		_exit(PARITY_EXIT_INFRA);
 	/* Credential changes clear the parent-death signal: set it again. */
 	pidns_die_with_parent(a->supervisor);
+	if (p->sc.enabled && p->sc.notify.enabled) {
+		/* The supervisor reads the agent's memory and takes its sockets:
+		 * ptrace access, which a non-dumpable agent denies to a supervisor
+		 * without CAP_SYS_PTRACE (docs/notify.md). */
+		if (!p->id.not_dumpable)
+			rep_emit(
+			    &rs, "identity", "agent: dumpable", REP_APPLIED,
+			    "left dumpable for the notify supervisor (process_vm_readv, "
+			    "pidfd_getfd need ptrace access); the reference's PR_SET_DUMPABLE 0 "
+			    "would deny them (docs/notify.md)");
+		else
+			rep_emit(&rs, "identity", "agent: dumpable", REP_INFO,
+				 "PR_SET_DUMPABLE 0 with notify: execve resets it for a readable "
+				 "binary; a program that sets it again (or an execute-only binary) "
+				 "gets every mediated call refused");
+	}
 
 	if (a->plan->active && landlock_enforce(a->plan, &rs) < 0)
 		_exit(PARITY_EXIT_INFRA);
-	if (seccomp_apply(&p->sc, &rs, &notify_fd) < 0)
+	if (seccomp_apply(&p->sc, a->notify_sock, &rs) < 0)
 		_exit(PARITY_EXIT_INFRA);
 
 	/* The marker line "exec": the supervisor knows every layer is in place
@@ -237,14 +255,48 @@ static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct 
 	return 0;
 }
 
+/* ---- notify: the listener handoff ---- */
+
+/* Take the listener the agent sent and confirm it: the agent execs only
+ * after this byte, so a mediation that cannot be set up means the command
+ * never runs (fail closed). */
+static struct notify_supervisor *take_listener(int sock, const struct notify_allowlist *al,
+					       struct rep_sink *rs)
+{
+	struct notify_supervisor *ns = NULL;
+	int listener = -1;
+	struct perr e;
+
+	perr_clear(&e);
+	if (notify_receive_listener(sock, &listener, &e) == 0 &&
+	    (ns = notify_supervisor_new(listener, al, &e)) && write(sock, "1", 1) == 1) {
+		rep_emit(rs, "notify", "supervisor", REP_APPLIED,
+			 "listener received and confirmed before exec; served in the supervisor's "
+			 "wait loop (connect, bind, send performed on the agent's behalf; receives "
+			 "CONTINUE)");
+		return ns;
+	}
+	if (ns)
+		notify_supervisor_stop(ns, NULL);
+	else if (listener >= 0)
+		close(listener);
+	rep_emit(rs, "notify", "supervisor", REP_FAILED,
+		 "%s; not confirmed, the agent does not exec", e.msg[0] ? e.msg : strerror(errno));
+	return NULL;
+}
+
 /* ---- the run ---- */
 
-static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t agent, pid_t proxy)
+static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t agent, pid_t proxy,
+		      struct notify_supervisor *ns)
 {
 	int afd = (int)syscall(SYS_pidfd_open, agent, 0);
 	int pfd = proxy > 0 ? (int)syscall(SYS_pidfd_open, proxy, 0) : -1;
 	uint64_t deadline = o->timeout_ms ? util_now_ns() + (uint64_t)o->timeout_ms * 1000000ull : 0;
 	int status = 0;
+
+	/* notify needs pidfds (pidfd_getfd, 5.6): with it, afd is never -1 */
+	int nfd = ns ? notify_supervisor_fd(ns) : -1;
 
 	if (afd < 0) {
 		/* No pidfd (kernel < 5.3): plain wait with the timeout helper. */
@@ -253,13 +305,16 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 		return 0;
 	}
 	for (;;) {
-		struct pollfd fds[2] = {{.fd = afd, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
+		/* A negative fd is ignored by poll: the slots stay fixed. */
+		struct pollfd fds[3] = {{.fd = afd, .events = POLLIN},
+					{.fd = pfd, .events = POLLIN},
+					{.fd = nfd, .events = POLLIN}};
 		int left = -1, r;
 		if (deadline) {
 			uint64_t now = util_now_ns();
 			left = now >= deadline ? 0 : (int)((deadline - now) / 1000000ull) + 1;
 		}
-		r = poll(fds, pfd >= 0 ? 2 : 1, left);
+		r = poll(fds, 3, left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0) {
@@ -269,6 +324,14 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 		}
 		if (fds[0].revents)
 			break;
+		if (nfd >= 0 && (fds[2].revents & POLLIN)) {
+			/* The agent's mediated calls: served here, in the loop that
+			 * also enforces the timeout, so it never waits for one. */
+			if (notify_supervisor_handle(ns) < 0)
+				nfd = -1;
+		} else if (nfd >= 0 && fds[2].revents) {
+			nfd = -1; /* POLLHUP: no filtered task is left */
+		}
 		if (pfd >= 0 && fds[1].revents) {
 			/* The proxy is gone while the agent runs: an attack on the
 			 * supervisor side (S12). Recorded; the agent goes on. */
@@ -280,7 +343,8 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 	while (waitpid(agent, &status, __WALL) < 0 && errno == EINTR)
 		;
 	res->status = status;
-	close(afd);
+	if (afd >= 0)
+		close(afd);
 	if (pfd >= 0)
 		close(pfd);
 	return 0;
@@ -293,6 +357,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	struct rep_sink rs = {.report = rep, .fd = -1};
 	static struct landlock_plan plan;
 	struct policy pol;
+	static struct notify_allowlist allow;
+	struct notify_supervisor *ns = NULL;
+	int nsock[2] = {-1, -1};
 	struct agent_ctx ac;
 	char **proxy_env = NULL;
 	static struct netns_sandbox sb;
@@ -373,6 +440,14 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		pidns_die_with_parent(0);
 	}
 
+	/* 2b. The notify allowlist: names resolved once, in the supervisor,
+	 * before the agent exists; frozen for the session. */
+	if (p->sc.enabled && p->sc.notify.enabled &&
+	    notify_allowlist_build(p, &pol, o->proxy_log_fd, &allow, &rs, e) < 0) {
+		perr_prefix(e, "notify");
+		goto out;
+	}
+
 	/* 3. The proxy. */
 	listen_fd = proxy_listen(p->net.proxy_host, p->net.proxy_port, e);
 	if (listen_fd < 0) {
@@ -405,6 +480,16 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	ac.plan = &plan;
 	ac.sandbox_netns_fd = ns_fd;
 	ac.report_fd = pipefd[1];
+	ac.notify_sock = -1;
+	if (p->sc.enabled && p->sc.notify.enabled) {
+		/* The listener is created in the agent (it must be the filtered
+		 * process) and sent back here over SCM_RIGHTS. */
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, nsock) < 0) {
+			perr_sys(e, errno, "notify: socketpair");
+			goto out;
+		}
+		ac.notify_sock = nsock[1];
+	}
 	ac.supervisor = getpid();
 	ac.env = agent_env(o, proxy_env);
 	if (!ac.env) {
@@ -430,6 +515,10 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		    stat("/proc/self/ns/net", &nst) == 0)
 			agent_netns_ino = (unsigned long)nst.st_ino;
 	}
+	if (nsock[1] >= 0) {
+		close(nsock[1]);
+		nsock[1] = -1;
+	}
 	if (ns_fd >= 0) {
 		/* The agent holds the sandbox netns now; the veth host side stays
 		 * in ours, and both go when the agent's last process exits. */
@@ -439,8 +528,31 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	/* Read the child's entries until EOF: exec or exit. */
 	failed_before = report_count(rep, REP_FAILED);
 	for (;;) {
-		ssize_t r = read(pipefd[0], buf + used, sizeof(buf) - 1 - used);
+		ssize_t r;
 		char *nl, *line;
+		if (nsock[0] >= 0 && !ns) {
+			/* The agent waits for our confirmation of its listener
+			 * before it goes on to exec. */
+			struct pollfd pf[2] = {{.fd = pipefd[0], .events = POLLIN},
+					       {.fd = nsock[0], .events = POLLIN}};
+			if (poll(pf, 2, -1) < 0)
+				continue;
+			if (pf[1].revents & POLLIN) {
+				ns = take_listener(nsock[0], &allow, &rs);
+				if (!ns) {
+					close(nsock[0]); /* the agent reads EOF and fails */
+					nsock[0] = -1;
+				}
+				continue;
+			}
+			if (pf[1].revents) {
+				close(nsock[0]);
+				nsock[0] = -1;
+			}
+			if (!pf[0].revents)
+				continue;
+		}
+		r = read(pipefd[0], buf + used, sizeof(buf) - 1 - used);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -461,9 +573,34 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	}
 	child_failed = report_count(rep, REP_FAILED) > failed_before;
 	res->exec_done = exec_seen && !child_failed;
+	if (res->exec_done && p->sc.enabled && p->sc.notify.enabled && !ns) {
+		/* Cannot happen (no confirmation, no exec); never run unmediated. */
+		kill(agent_pid, SIGKILL);
+		res->exec_done = false;
+	}
 	if (res->exec_done && o->on_agent_started)
 		o->on_agent_started(agent_pid, agent_netns_ino, o->hook_arg);
-	wait_agent(o, res, agent_pid, proxy_pid);
+	wait_agent(o, res, agent_pid, proxy_pid, ns);
+	if (ns) {
+		struct notify_stats st;
+		char reasons[512] = "";
+		notify_supervisor_stop(ns, &st);
+		ns = NULL;
+		for (unsigned i = 0; i < ARRAY_SIZE(st.by_reason); i++)
+			if (st.by_reason[i])
+				snprintf(reasons + strlen(reasons),
+					 sizeof(reasons) - strlen(reasons), "%s%s x%lu",
+					 reasons[0] ? ", " : "", notify_reason_name(i),
+					 st.by_reason[i]);
+		rep_emit(
+		    &rs, "notify", "mediation", REP_INFO,
+		    "%lu notification(s): %lu performed, %lu denied, %lu continued (receives), "
+		    "%lu failed closed, %lu stale, %lu refused for lack of a worker; reasons: "
+		    "%s; workers peak %u; inline handling mean %.1f us, max %.1f us",
+		    st.received, st.allowed, st.denied, st.continued, st.failed, st.stale,
+		    st.overload, reasons[0] ? reasons : "none", st.workers_peak,
+		    st.received ? st.handle_us_total / (double)st.received : 0.0, st.handle_us_max);
+	}
 	res->run_ms = (double)(util_now_ns() - t0) / 1e6 - res->setup_ms;
 	if (!res->exec_done) {
 		char st[64];
@@ -499,6 +636,11 @@ out:
 		close(pipefd[0]);
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
+	if (ns)
+		notify_supervisor_stop(ns, NULL);
+	for (int i = 0; i < 2; i++)
+		if (nsock[i] >= 0)
+			close(nsock[i]);
 	for (char **pe = proxy_env; pe && *pe; pe++)
 		free(*pe);
 	free(proxy_env);

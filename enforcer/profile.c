@@ -15,8 +15,8 @@
 #include "util.h"
 
 /* In matrix order: the control first, then the reference, then the modes
- * compared with it. platform-notify and platform-strict join when they ship. */
-const char *const profile_shipped[] = {"none", "namespace", "platform", NULL};
+ * compared with it. platform-strict joins when it ships. */
+const char *const profile_shipped[] = {"none", "namespace", "platform", "platform-notify", NULL};
 
 static const char *const action_names[] = {"allow", "errno", "kill", "notify", "trap", "log"};
 

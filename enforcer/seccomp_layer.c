@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "notify.h"
 #include "util.h"
 
 #define R_ALWAYS(name) {.syscall = #name, .label = #name, .action = SC_ERRNO, .errno_value = EPERM}
@@ -77,11 +78,17 @@ int seccomp_check_profile(const struct profile_seccomp *s, const char *file, str
 		if (seccomp_syscall_resolve_name(s->rules[i].syscall) == __NR_SCMP_ERROR)
 			return perr_usage(e, "%s: field 'seccomp.rules[%u].syscall': unknown syscall "
 					     "\"%s\"", file, i, s->rules[i].syscall);
-		if (s->rules[i].action == SC_NOTIFY && !s->notify.enabled)
-			return perr_usage(e, "%s: field 'seccomp.rules[%u].action': notify needs "
-					     "seccomp.notify", file, i);
+		/* The listener belongs to the notify filter (only one filter in
+		 * a chain may have one): a notify rule in the main filter would
+		 * return ENOSYS. Mediated syscalls are listed in notify.syscalls. */
+		if (s->rules[i].action == SC_NOTIFY)
+			return perr_usage(
+			    e,
+			    "%s: field 'seccomp.rules[%u].action': notify is not a "
+			    "rule action; list the syscall in seccomp.notify.syscalls",
+			    file, i);
 	}
-	return 0;
+	return notify_check_profile(&s->notify, file, e);
 }
 
 static uint32_t to_scmp_action(enum sc_action a, int err)
@@ -263,23 +270,19 @@ int seccomp_profile_export_pfc(const struct profile_seccomp *s, int fd, struct p
 	return rc < 0 ? perr_sys(e, -rc, "seccomp_export_pfc") : 0;
 }
 
-int seccomp_apply(const struct profile_seccomp *s, struct rep_sink *rs, int *notify_fd)
+int seccomp_apply(const struct profile_seccomp *s, int notify_handoff, struct rep_sink *rs)
 {
 	struct perr e;
 	scmp_filter_ctx ctx;
 	int rc;
 
-	*notify_fd = -1;
 	perr_clear(&e);
 	if (!s->enabled)
 		return 0;
-	if (s->notify.enabled) {
-		/* Notify mediation is added by the notify layer (notify.c); a
-		 * profile asking for it must never run without it. */
-		rep_emit(rs, "seccomp", "notify", REP_FAILED,
-			 "user-notification mediation is not available in this build");
+	/* The notify filter first: the main filter refuses any later
+	 * seccomp(SET_MODE_FILTER). Its listener goes to the supervisor. */
+	if (s->notify.enabled && notify_install(&s->notify, notify_handoff, rs) < 0)
 		return -1;
-	}
 	if (s->clone3_enosys) {
 		scmp_filter_ctx c3 = new_ctx(SCMP_ACT_ALLOW);
 		if (!c3 ||

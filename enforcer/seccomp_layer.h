@@ -4,6 +4,8 @@
  * (the reference's base filter, openshell-reference.md §3.1, then the
  * profile's own rules) so the rule construction can be unit-tested without
  * loading anything. seccomp_apply() loads them in the agent child:
+ *   0. with seccomp.notify: the notify filter (notify.h), listener to the
+ *      supervisor
  *   1. clone3 -> ENOSYS (its own filter, as the reference does, so glibc
  *      falls back to clone whose flags can be inspected)
  *   2. the main filter: default allow, rules, the architecture policy.
@@ -31,9 +33,10 @@ int seccomp_build_rules(const struct profile_seccomp *s, struct sc_rule *out, si
 /* Check the architecture combination is expressible; usage error if not. */
 int seccomp_check_profile(const struct profile_seccomp *s, const char *file, struct perr *e);
 
-/* Load the filters into the calling thread. *notify_fd receives the listener
- * when a rule uses notify (else -1). Every rule is reported. */
-int seccomp_apply(const struct profile_seccomp *s, struct rep_sink *rs, int *notify_fd);
+/* Load the filters into the calling thread: with seccomp.notify, first the
+ * notify filter, whose listener is sent over notify_handoff (notify.h);
+ * then clone3, then the main filter. Every rule is reported. */
+int seccomp_apply(const struct profile_seccomp *s, int notify_handoff, struct rep_sink *rs);
 
 /* Export the main filter as libseccomp pseudo-filter code (for tests/docs). */
 int seccomp_profile_export_pfc(const struct profile_seccomp *s, int fd, struct perr *e);

@@ -7,6 +7,9 @@
  *   netprobe kill PID|supervisor SIGNO
  *   netprobe abstract-connect NAME
  *   netprobe connect-proxy PROXY_HOST PROXY_PORT TARGET_HOST:PORT
+ *   netprobe connect-proxy-send ...     (the same with send/recv, not write/read)
+ *   netprobe blocking-connect HOST PORT (a plain blocking connect, no timeout)
+ *   netprobe dumpable                   (prints dumpable=PR_GET_DUMPABLE)
  *   netprobe sleep MS [TOKEN...]
  *   netprobe int80                      (i386 getpid via int $0x80)
  */
@@ -15,10 +18,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -136,7 +141,23 @@ int main(int argc, char **argv)
 		(void)!write(fd, "hello\n", 6);
 		return result(0, NULL);
 	}
-	if (strcmp(argv[1], "connect-proxy") == 0 && argc == 5) {
+	if (strcmp(argv[1], "dumpable") == 0) {
+		printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+		return result(0, NULL);
+	}
+	if (strcmp(argv[1], "blocking-connect") == 0 && argc == 4) {
+		struct sockaddr_storage ss;
+		socklen_t len = addr(argv[2], atoi(argv[3]), &ss);
+		int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+			return result(errno, NULL);
+		return result(0, NULL);
+	}
+	if ((strcmp(argv[1], "connect-proxy") == 0 || strcmp(argv[1], "connect-proxy-send") == 0) &&
+	    argc == 5) {
+		/* send/recv are sendto/recvfrom on x86_64: mediated calls under
+		 * platform-notify; write/read are not. */
+		bool sr = strcmp(argv[1], "connect-proxy-send") == 0;
 		char req[512], buf[4096];
 		int fd = -1, err = tcp_connect(argv[2], atoi(argv[3]), 2000, &fd);
 		ssize_t n;
@@ -145,8 +166,11 @@ int main(int argc, char **argv)
 			return result(err, "(connect to proxy)");
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", argv[4], argv[4]);
-		(void)!write(fd, req, strlen(req));
-		n = read(fd, buf, sizeof(buf) - 1);
+		if (sr)
+			(void)!send(fd, req, strlen(req), 0);
+		else
+			(void)!write(fd, req, strlen(req));
+		n = sr ? recv(fd, buf, sizeof(buf) - 1, 0) : read(fd, buf, sizeof(buf) - 1);
 		if (n <= 0)
 			return result(n < 0 ? errno : ECONNRESET, "(no proxy answer)");
 		buf[n] = 0;
@@ -158,8 +182,11 @@ int main(int argc, char **argv)
 			return result(EACCES, "(proxy refused)");
 		}
 		printf("status=200\n");
-		(void)!write(fd, "ping-parity\n", 12);
-		n = read(fd, buf, sizeof(buf) - 1);
+		if (sr)
+			(void)!send(fd, "ping-parity\n", 12, 0);
+		else
+			(void)!write(fd, "ping-parity\n", 12);
+		n = sr ? recv(fd, buf, sizeof(buf) - 1, 0) : read(fd, buf, sizeof(buf) - 1);
 		if (n > 0 && memmem(buf, (size_t)n, "ping-parity", 11))
 			return result(0, "echo=ok");
 		return result(EIO, "(no echo)");

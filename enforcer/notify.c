@@ -1,0 +1,1436 @@
+/* notify.c - seccomp user-notification mediation (see notify.h and
+ * docs/notify.md): the follow-up's filter, its frozen allowlist, and the
+ * supervisor that performs connect/bind/send on the agent's behalf. */
+#include "notify.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "proxy_log.h"
+#include "resolver.h"
+#include "util.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd for a thread, not only a leader */
+#endif
+
+/* One send is copied out of the child at most this big: a stream socket
+ * sends the first NOTIFY_MAX_COPY bytes (a short count, which stream
+ * callers handle); a datagram that large is refused with EMSGSIZE. */
+#define NOTIFY_MAX_COPY (1u << 20)
+/* Control data larger than this would be refused by the kernel anyway
+ * (net.core.optmem_max is 20-128 KiB). */
+#define NOTIFY_MAX_CONTROL 65536u
+/* Blocking operations (a connect or send on a blocking socket) run in
+ * worker threads so the supervisor's loop never waits on the child's
+ * behalf. Beyond this many in flight, new ones are refused (EAGAIN). */
+#define NOTIFY_MAX_WORKERS 64
+/* SCM_MAX_FD: the most fds one SCM_RIGHTS message may carry. */
+#define NOTIFY_MAX_PASSED 253
+
+/* ---- the allowlist -------------------------------------------------- */
+
+void notify_allowlist_init(struct notify_allowlist *al, bool port_check)
+{
+	memset(al, 0, sizeof(*al));
+	al->port_check = port_check;
+}
+
+int notify_allowlist_add(struct notify_allowlist *al, const struct netaddr *ip, uint16_t port,
+			 const char *source, struct perr *e)
+{
+	if (al->frozen)
+		return perr_set(e, "notify allowlist: frozen (pins are resolved once, at start)");
+	if (ip->family != AF_INET && ip->family != AF_INET6)
+		return perr_set(e, "notify allowlist: not an IP address");
+	for (size_t i = 0; i < al->n; i++) {
+		const struct notify_pin *p = &al->pins[i];
+		/* Without port_check a pin is its address: a second port adds
+		 * nothing (the follow-up's HashSet<IpAddr>). */
+		if (netaddr_equal(&p->ip, ip) && (!al->port_check || p->port == port))
+			return 0;
+	}
+	if (al->n >= NOTIFY_MAX_PINS)
+		return perr_set(e, "notify allowlist: more than %d pins", NOTIFY_MAX_PINS);
+	al->pins[al->n].ip = *ip;
+	al->pins[al->n].port = al->port_check ? port : 0;
+	snprintf(al->pins[al->n].source, sizeof(al->pins[al->n].source), "%s", source);
+	al->n++;
+	return 0;
+}
+
+void notify_allowlist_freeze(struct notify_allowlist *al)
+{
+	al->frozen = true;
+}
+
+bool notify_allowlist_allows(const struct notify_allowlist *al, const struct netaddr *ip,
+			     uint16_t port)
+{
+	for (size_t i = 0; i < al->n; i++) {
+		const struct notify_pin *p = &al->pins[i];
+		/* No unmapping: ::ffff:127.0.0.1 is an IPv6 address here, as
+		 * IpAddr::V6 is not IpAddr::V4 in the follow-up. */
+		if (p->ip.family != ip->family || memcmp(p->ip.b, ip->b, 16) != 0)
+			continue;
+		if (!al->port_check || p->port == 0 || p->port == port)
+			return true;
+	}
+	return false;
+}
+
+static void pin_report(struct rep_sink *rs, const struct notify_allowlist *al,
+		       const struct netaddr *ip, uint16_t port, const char *source)
+{
+	char text[NETADDR_STRLEN], item[160];
+
+	netaddr_str(ip, text, sizeof(text));
+	snprintf(item, sizeof(item), "allowlist pin %s", text);
+	if (al->port_check && port)
+		rep_emit(rs, "notify", item, REP_APPLIED, "%s, port %u", source, port);
+	else
+		rep_emit(rs, "notify", item, REP_APPLIED,
+			 "%s, any port (IP-only, as the follow-up's "
+			 "is_allowed(ip))",
+			 source);
+}
+
+static int pin(struct notify_allowlist *al, const struct netaddr *ip, uint16_t port,
+	       const char *source, struct rep_sink *rs, struct perr *e)
+{
+	size_t before = al->n;
+	if (notify_allowlist_add(al, ip, port, source, e) < 0) {
+		char text[NETADDR_STRLEN];
+		rep_emit(rs, "notify", "allowlist", REP_FAILED, "%s %s: %s", source,
+			 netaddr_str(ip, text, sizeof(text)), e->msg);
+		return -1;
+	}
+	if (al->n > before)
+		pin_report(rs, al, ip, port, source);
+	return 0;
+}
+
+static void log_pin_dns(int log_fd, const struct dns_query *q, const char *result,
+			const struct dns_answer *a)
+{
+	json_t *o = proxy_log_begin("dns");
+
+	if (!o)
+		return;
+	/* Not the proxy's: the supervisor pins the allowlist before the agent
+	 * starts. Same record shape, so the lab matches it to the capture. */
+	json_object_set_new(o, "source", json_string("notify-pin"));
+	json_object_set_new(o, "proto", json_string("udp"));
+	json_object_set_new(o, "resolver", json_string("dns"));
+	json_object_set_new(o, "qname", json_string(q->name));
+	json_object_set_new(o, "qtype", json_string(dns_type_name(q->qtype)));
+	proxy_log_endpoint(o, "local", &q->local, q->local_port);
+	proxy_log_endpoint(o, "remote", &q->server, q->server_port);
+	json_object_set_new(o, "result", json_string(result));
+	json_object_set_new(o, "answers", proxy_log_addrs(a ? a->addrs : NULL, a ? a->n : 0));
+	json_object_set_new(o, "sends", json_integer(q->sends));
+	json_object_set_new(o, "decision", json_string("allowed"));
+	proxy_log_end(log_fd, o);
+}
+
+/* Resolve `name` once through the policy's DNS server: A and AAAA in
+ * parallel, one resend at half the timeout, as the proxy's stub does. */
+static size_t resolve_dns(const struct policy *pol, const char *name, int log_fd,
+			  struct netaddr *out, size_t max, char *why, size_t whylen)
+{
+	const uint16_t types[2] = {DNS_TYPE_A, DNS_TYPE_AAAA};
+	const int timeout_ms = 2000;
+	struct dns_query q[2];
+	bool done[2] = {false, false};
+	uint64_t start = util_now_ns();
+	bool resent = false;
+	size_t n = 0;
+
+	snprintf(why, whylen, "no address");
+	for (int i = 0; i < 2; i++) {
+		struct perr qe;
+		if (dns_query_start(&q[i], &pol->resolver_addr, pol->resolver_port, name, types[i],
+				    &qe) < 0) {
+			snprintf(why, whylen, "%s", qe.msg);
+			q[i].fd = -1;
+			done[i] = true;
+		}
+	}
+	while (!done[0] || !done[1]) {
+		struct pollfd pfd[2];
+		int np = 0, idx[2];
+		uint64_t el = (util_now_ns() - start) / 1000000u;
+		if (el >= (uint64_t)timeout_ms) {
+			snprintf(why, whylen, "timeout after %d ms", timeout_ms);
+			break;
+		}
+		if (!resent && el >= (uint64_t)timeout_ms / 2) {
+			for (int i = 0; i < 2; i++)
+				if (!done[i])
+					dns_query_resend(&q[i]);
+			resent = true;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (!done[i]) {
+				pfd[np].fd = q[i].fd;
+				pfd[np].events = POLLIN;
+				idx[np++] = i;
+			}
+		}
+		if (poll(pfd, (nfds_t)np, 50) <= 0)
+			continue;
+		for (int k = 0; k < np; k++) {
+			struct dns_answer a;
+			int i = idx[k], r;
+			if (!pfd[k].revents)
+				continue;
+			r = dns_query_receive(&q[i], &a);
+			if (r == 0)
+				continue;
+			done[i] = true;
+			if (r < 0) {
+				snprintf(why, whylen, "%s", strerror(errno));
+				log_pin_dns(log_fd, &q[i], "error", NULL);
+				continue;
+			}
+			log_pin_dns(log_fd, &q[i], dns_rcode_name(a.rcode), &a);
+			for (size_t j = 0; j < a.n && n < max; j++)
+				out[n++] = a.addrs[j];
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!done[i] && q[i].fd >= 0)
+			log_pin_dns(log_fd, &q[i], "timeout", NULL);
+		dns_query_close(&q[i]);
+	}
+	return n;
+}
+
+static size_t resolve_system(const char *name, struct netaddr *out, size_t max, char *why,
+			     size_t whylen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	size_t n = 0;
+	int rc = getaddrinfo(name, NULL, &hints, &res);
+
+	if (rc != 0) {
+		snprintf(why, whylen, "getaddrinfo: %s", gai_strerror(rc));
+		return 0;
+	}
+	for (struct addrinfo *ai = res; ai && n < max; ai = ai->ai_next)
+		if (netaddr_from_sockaddr(ai->ai_addr, &out[n], NULL) == 0)
+			n++;
+	freeaddrinfo(res);
+	return n;
+}
+
+int notify_allowlist_build(const struct profile *p, const struct policy *pol, int proxy_log_fd,
+			   struct notify_allowlist *al, struct rep_sink *rs, struct perr *e)
+{
+	const struct profile_notify *n = &p->sc.notify;
+	struct netaddr a;
+
+	notify_allowlist_init(al, n->port_check);
+	if (netaddr_parse(p->net.proxy_host, &a) < 0)
+		return perr_set(e, "notify: proxy address %s is not an IP", p->net.proxy_host);
+	if (pin(al, &a, p->net.proxy_port, "proxy", rs, e) < 0)
+		return -1;
+	if (n->allow_loopback) {
+		/* The follow-up seeds 127.0.0.1 and ::1 beside the proxy. */
+		const char *lo[2] = {"127.0.0.1", "::1"};
+		for (int i = 0; i < 2; i++) {
+			netaddr_parse(lo[i], &a);
+			if (pin(al, &a, p->net.proxy_port, "loopback", rs, e) < 0)
+				return -1;
+		}
+	}
+	if (!n->pin_policy_hosts) {
+		rep_emit(rs, "notify", "policy names", REP_SKIPPED, "pin_policy_hosts is off");
+	} else if (pol->open) {
+		rep_emit(rs, "notify", "policy names", REP_SKIPPED,
+			 "open proxy policy: no names to pin");
+	} else {
+		for (size_t i = 0; i < pol->n_rules; i++) {
+			const struct policy_rule *r = &pol->rules[i];
+			struct netaddr addrs[RESOLVER_MAX_ADDRS];
+			char item[300], why[256], src[80];
+			size_t na = 0;
+
+			snprintf(item, sizeof(item), "policy rule %zu (%s%s)", i,
+				 r->kind == HOST_ONE_LABEL   ? "*."
+				 : r->kind == HOST_ANY_DEPTH ? "**."
+							     : "",
+				 r->host ? r->host : "hostless");
+			switch (r->kind) {
+			case HOST_ONE_LABEL:
+			case HOST_ANY_DEPTH:
+				rep_emit(rs, "notify", item, REP_SKIPPED,
+					 "a wildcard cannot be pinned; left to the proxy (as the "
+					 "follow-up)");
+				continue;
+			case HOST_NONE:
+				rep_emit(rs, "notify", item, REP_SKIPPED,
+					 "allowed_ips ranges are not pinned (the follow-up pins "
+					 "addresses of names); left to the proxy");
+				continue;
+			case HOST_IP:
+				addrs[na++] = r->ip;
+				break;
+			case HOST_EXACT:
+				na = pol->resolver == RESOLVER_DNS
+					 ? resolve_dns(pol, r->host, proxy_log_fd, addrs,
+						       RESOLVER_MAX_ADDRS, why, sizeof(why))
+					 : resolve_system(r->host, addrs, RESOLVER_MAX_ADDRS, why,
+							  sizeof(why));
+				if (na == 0) {
+					/* Closed: an unpinned name is simply not reachable
+					 * directly. Still reported. */
+					rep_emit(rs, "notify", item, REP_SKIPPED,
+						 "resolved once at start: %s; nothing pinned", why);
+					continue;
+				}
+				break;
+			}
+			snprintf(src, sizeof(src), "%s", r->host ? r->host : "policy");
+			for (size_t k = 0; k < na; k++)
+				for (size_t pi = 0; pi < (al->port_check ? r->n_ports : 1); pi++)
+					if (pin(al, &addrs[k], al->port_check ? r->ports[pi] : 0,
+						src, rs, e) < 0)
+						return -1;
+		}
+	}
+	notify_allowlist_freeze(al);
+	rep_emit(rs, "notify", "allowlist", REP_APPLIED,
+		 "%zu pin(s), frozen for the session (DNS rebinding cannot add any); %s", al->n,
+		 al->port_check ? "address and port checked"
+				: "IP-only, no port check (the follow-up's is_allowed(ip))");
+	return 0;
+}
+
+/* ---- sockaddr parsing ----------------------------------------------- */
+
+enum notify_sa_result notify_parse_sockaddr(const void *buf, size_t len,
+					    struct notify_sockaddr *out)
+{
+	const uint8_t *b = buf;
+	sa_family_t fam;
+
+	memset(out, 0, sizeof(*out));
+	if (len < sizeof(sa_family_t))
+		return NOTIFY_SA_SHORT;
+	/* sa_family is in the machine's byte order (the kernel reads it as a
+	 * u16); port and flowinfo are in network order. */
+	memcpy(&fam, b, sizeof(fam));
+	out->family = fam;
+	if (fam == AF_INET) {
+		struct sockaddr_in sin;
+		if (len < sizeof(sin))
+			return NOTIFY_SA_SHORT;
+		memcpy(&sin, b, sizeof(sin));
+		out->ip.family = AF_INET;
+		memcpy(out->ip.b, &sin.sin_addr, 4);
+		out->port = ntohs(sin.sin_port);
+		return NOTIFY_SA_OK;
+	}
+	if (fam == AF_INET6) {
+		struct sockaddr_in6 sin6;
+		/* The kernel accepts SIN6_LEN_RFC2133 (24 bytes, no scope id) for
+		 * TCP; the follow-up requires the full struct. So do we: a short
+		 * one is denied, never guessed at. */
+		if (len < sizeof(sin6))
+			return NOTIFY_SA_SHORT;
+		memcpy(&sin6, b, sizeof(sin6));
+		out->ip.family = AF_INET6;
+		memcpy(out->ip.b, &sin6.sin6_addr, 16);
+		out->port = ntohs(sin6.sin6_port);
+		out->flowinfo = ntohl(sin6.sin6_flowinfo);
+		out->scope_id = sin6.sin6_scope_id;
+		return NOTIFY_SA_OK;
+	}
+	return NOTIFY_SA_FAMILY;
+}
+
+const char *notify_sa_result_name(enum notify_sa_result r)
+{
+	static const char *const names[] = {"ok", "short sockaddr", "family not parsed"};
+	return r <= NOTIFY_SA_FAMILY ? names[r] : "?";
+}
+
+/* ---- the filter ----------------------------------------------------- */
+
+static const char *const supported[] = {"connect",  "sendto",  "sendmsg",
+					"recvfrom", "recvmsg", "bind"};
+
+bool notify_syscall_supported(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(supported); i++)
+		if (strcmp(name, supported[i]) == 0)
+			return true;
+	return false;
+}
+
+int notify_check_profile(const struct profile_notify *n, const char *file, struct perr *e)
+{
+	if (!n->enabled)
+		return 0;
+	if (n->nsyscalls == 0)
+		return perr_usage(e, "%s: field 'seccomp.notify.syscalls': empty", file);
+	for (unsigned i = 0; i < n->nsyscalls; i++)
+		if (!notify_syscall_supported(n->syscalls[i]))
+			return perr_usage(e,
+					  "%s: field 'seccomp.notify.syscalls[%u]': the supervisor "
+					  "cannot mediate \"%s\" (connect, sendto, sendmsg, "
+					  "recvfrom, recvmsg, bind)",
+					  file, i, n->syscalls[i]);
+	return 0;
+}
+
+static scmp_filter_ctx new_ctx(uint32_t badarch)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return NULL;
+	/* NNP is the identity layer's job (and reported there). */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static scmp_filter_ctx build_filter(const struct profile_notify *n, struct perr *e)
+{
+	/* The follow-up: arch != native -> notify (the supervisor denies). */
+	uint32_t badarch = n->check_arch ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
+	scmp_filter_ctx ctx = new_ctx(badarch), x32;
+	int rc;
+
+	if (!ctx) {
+		perr_set(e, "notify: seccomp_init failed");
+		return NULL;
+	}
+	for (unsigned i = 0; i < n->nsyscalls; i++) {
+		int nr = seccomp_syscall_resolve_name(n->syscalls[i]);
+		if (nr < 0) {
+			perr_set(e, "notify: %s is not a native syscall", n->syscalls[i]);
+			goto fail;
+		}
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (rc < 0) {
+			perr_sys(e, -rc, "notify: rule %s", n->syscalls[i]);
+			goto fail;
+		}
+	}
+	/* The follow-up's BPF compares arch, then nr: an x32 number
+	 * (nr | 0x40000000, arch still x86_64) matches no rule and is allowed.
+	 * libseccomp would send it to the bad-arch action; an empty x32 filter
+	 * merged in makes it fall through to ALLOW, as there (docs/seccomp.md). */
+	x32 = new_ctx(badarch);
+	if (!x32 || seccomp_arch_remove(x32, SCMP_ARCH_NATIVE) < 0 ||
+	    seccomp_arch_add(x32, SCMP_ARCH_X32) < 0) {
+		if (x32)
+			seccomp_release(x32);
+		perr_set(e, "notify: cannot build the x32 filter");
+		goto fail;
+	}
+	rc = seccomp_merge(ctx, x32);
+	if (rc < 0) {
+		seccomp_release(x32);
+		perr_sys(e, -rc, "notify: seccomp_merge(x32)");
+		goto fail;
+	}
+	return ctx;
+fail:
+	seccomp_release(ctx);
+	return NULL;
+}
+
+int notify_export_pfc(const struct profile_notify *n, int fd, struct perr *e)
+{
+	scmp_filter_ctx ctx = build_filter(n, e);
+	int rc;
+
+	if (!ctx)
+		return -1;
+	rc = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	return rc < 0 ? perr_sys(e, -rc, "seccomp_export_pfc") : 0;
+}
+
+/* ---- the agent side: load and hand over ------------------------------ */
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 'L';
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+
+	memset(&u, 0, sizeof(u));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+struct handoff {
+	int sock;
+	int wake[2]; /* the listener's number arrives here */
+	int err;
+};
+
+/* A thread created before the notify filter is loaded carries no filter
+ * (seccomp filters are per thread without TSYNC), so its sendmsg is not
+ * trapped: the loading thread's own sendmsg would wait for a supervisor
+ * that does not have the listener yet. */
+static void *handoff_main(void *arg)
+{
+	struct handoff *h = arg;
+	int fd = -1;
+
+	if (read(h->wake[0], &fd, sizeof(fd)) != (ssize_t)sizeof(fd) || fd < 0) {
+		h->err = ECANCELED;
+		return NULL;
+	}
+	h->err = send_fd(h->sock, fd) < 0 ? errno : 0;
+	return NULL;
+}
+
+int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_sink *rs)
+{
+	struct perr e;
+	struct handoff h = {.sock = handoff_sock, .wake = {-1, -1}, .err = 0};
+	pthread_t th;
+	scmp_filter_ctx ctx;
+	int rc, fd, abort_fd = -1;
+	char list[256] = "", ack = 0;
+	ssize_t got;
+
+	perr_clear(&e);
+	if (handoff_sock < 0) {
+		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "no socket to the supervisor");
+		return -1;
+	}
+	ctx = build_filter(n, &e);
+	if (!ctx) {
+		char buf[1200];
+		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "%s",
+			 perr_str(&e, buf, sizeof(buf)));
+		return -1;
+	}
+	if (pipe2(h.wake, O_CLOEXEC) < 0 || pthread_create(&th, NULL, handoff_main, &h) != 0) {
+		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "handoff thread: %s",
+			 strerror(errno));
+		seccomp_release(ctx);
+		return -1;
+	}
+	rc = seccomp_load(ctx);
+	fd = rc == 0 ? seccomp_notify_fd(ctx) : -1;
+	seccomp_release(ctx);
+	if (rc < 0 || fd < 0) {
+		(void)!write(h.wake[1], &abort_fd, sizeof(abort_fd));
+		pthread_join(th, NULL);
+		close(h.wake[0]);
+		close(h.wake[1]);
+		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "seccomp_load: %s",
+			 strerror(rc < 0 ? -rc : errno));
+		return -1;
+	}
+	(void)!write(h.wake[1], &fd, sizeof(fd));
+	pthread_join(th, NULL);
+	close(h.wake[0]);
+	close(h.wake[1]);
+	/* The agent must never keep the listener: whoever holds it answers the
+	 * agent's notifications. */
+	close(fd);
+	for (unsigned i = 0; i < n->nsyscalls; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 n->syscalls[i]);
+	if (h.err) {
+		close(handoff_sock);
+		rep_emit(rs, "seccomp", "notify listener", REP_FAILED,
+			 "SCM_RIGHTS to the supervisor: %s", strerror(h.err));
+		return -1;
+	}
+	/* Wait for the supervisor to confirm it holds the listener: without
+	 * it nobody would answer, so the command must not start. */
+	while ((got = read(handoff_sock, &ack, 1)) < 0 && errno == EINTR)
+		;
+	close(handoff_sock);
+	if (got != 1 || ack != '1') {
+		rep_emit(rs, "seccomp", "notify listener", REP_FAILED,
+			 "the supervisor did not confirm the listener; the command is not run");
+		return -1;
+	}
+	rep_emit(rs, "seccomp", "notify filter", REP_APPLIED,
+		 "SECCOMP_RET_USER_NOTIF for %s; first of the filters (the main filter "
+		 "blocks seccomp(SET_MODE_FILTER) after it)",
+		 list);
+	rep_emit(rs, "seccomp", "notify architecture", REP_APPLIED,
+		 "non-native arch -> %s; x32 numbers -> allow (nr|0x40000000 passes the arch "
+		 "check, as in the follow-up); the main filter's bad-arch action takes "
+		 "precedence (kill/errno beat notify)",
+		 n->check_arch ? "notify, denied EPERM by the supervisor" : "allow");
+	rep_emit(
+	    rs, "seccomp", "notify not intercepted", REP_INFO,
+	    "sendmmsg, recvmmsg, accept, accept4, socket, listen, write/writev on a "
+	    "connected socket, splice, sendfile, io_uring, x32 numbers (the follow-up's gaps)");
+	rep_emit(rs, "seccomp", "notify listener", REP_APPLIED,
+		 "handed to the supervisor over SCM_RIGHTS and confirmed; the agent's copy is "
+		 "closed");
+	return 0;
+}
+
+/* ---- the supervisor -------------------------------------------------- */
+
+enum reason {
+	R_NOT_ALLOWED,
+	R_FAMILY,
+	R_SHORT,
+	R_READ,
+	R_NOT_SOCKET,
+	R_GETFD,
+	R_ARCH,
+	R_OTHER_SYSCALL,
+	R_COUNT
+};
+
+const char *notify_reason_name(unsigned i)
+{
+	static const char *const names[R_COUNT] = {
+	    "address not pinned",      "family not parsed",   "short sockaddr",
+	    "child memory unreadable", "not a socket",	      "pidfd/pidfd_getfd failed",
+	    "non-native architecture", "syscall not mediated"};
+	return i < R_COUNT ? names[i] : "?";
+}
+
+enum op { OP_CONNECT, OP_SEND };
+
+struct job {
+	struct notify_supervisor *s;
+	uint64_t id;
+	uint64_t t0_ns;
+	enum op op;
+	int fd; /* our duplicate of the child's socket */
+	struct sockaddr_storage addr;
+	socklen_t alen; /* 0: no address */
+	uint8_t *data;
+	size_t len, done;
+	bool truncated; /* the child asked for more than NOTIFY_MAX_COPY */
+	uint8_t *control;
+	size_t controllen;
+	int passed[NOTIFY_MAX_PASSED];
+	size_t npassed;
+	int flags;
+	struct job *next;
+};
+
+struct notify_supervisor {
+	int listener;
+	const struct notify_allowlist *al;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	int nr_connect, nr_bind, nr_sendto, nr_sendmsg, nr_recvfrom, nr_recvmsg;
+	pthread_mutex_t mu;
+	pthread_cond_t work, exited;
+	struct job *head, *tail;
+	struct job *running[NOTIFY_MAX_WORKERS];
+	unsigned workers, idle, queued, busy;
+	bool stopping;
+	struct notify_stats st;
+};
+
+int notify_supervisor_fd(const struct notify_supervisor *s)
+{
+	return s->listener;
+}
+
+static void stat_done(struct notify_supervisor *s, uint64_t t0)
+{
+	double us = (double)(util_now_ns() - t0) / 1e3;
+	s->st.handle_us_total += us;
+	if (us > s->st.handle_us_max)
+		s->st.handle_us_max = us;
+}
+
+/* Counters the workers touch too. */
+static void bump(struct notify_supervisor *s, unsigned long *c)
+{
+	pthread_mutex_lock(&s->mu);
+	(*c)++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Answer with val/-error; ENOENT (the thread is gone) only counts. */
+static void respond(struct notify_supervisor *s, struct seccomp_notif_resp *resp, uint64_t id,
+		    long val, int err, bool cont)
+{
+	int rc;
+	memset(resp, 0, sizeof(*resp));
+	resp->id = id;
+	resp->val = err ? 0 : val;
+	resp->error = err ? -err : 0;
+	resp->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+	rc = seccomp_notify_respond(s->listener, resp);
+	if (rc < 0)
+		bump(s, &s->st.stale);
+}
+
+/* Answer a performed call. Our duplicates go first: the child still holds
+ * its fd, so ours is never the last reference and the socket's teardown
+ * (its final close) stays with the child instead of the supervisor loop. */
+static void answer(struct notify_supervisor *s, uint64_t id, long val, int err, int *fd, int *pidfd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	if (*pidfd >= 0)
+		close(*pidfd);
+	*fd = *pidfd = -1;
+	respond(s, s->resp, id, val, err, false);
+	bump(s, &s->st.allowed);
+}
+
+static void deny(struct notify_supervisor *s, uint64_t id, int err, enum reason why, bool by_policy)
+{
+	respond(s, s->resp, id, 0, err, false);
+	pthread_mutex_lock(&s->mu);
+	if (by_policy)
+		s->st.denied++;
+	else
+		s->st.failed++;
+	s->st.by_reason[why]++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Exactly len bytes of the child's memory, or -errno (EFAULT for short). */
+static int read_exact(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec l = {buf, len}, r = {(void *)(uintptr_t)addr, len};
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	n = process_vm_readv(pid, &l, 1, &r, 1, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+static int open_pidfd(pid_t tid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	char path[64], buf[4096], *p;
+	long tgid;
+
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	/* Before Linux 6.9 only a thread-group leader has a pidfd: the fd
+	 * table is the group's, so the leader's pidfd serves; id_valid after
+	 * this proves the thread (and so its group) was still there. */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (util_read_text(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nTgid:")) ||
+	    util_parse_long(strtok(p + 6, " \t\n"), 1, INT_MAX, &tgid) < 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+}
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	for (size_t i = 0; i < j->npassed; i++)
+		close(j->passed[i]);
+	free(j->data);
+	free(j->control);
+	free(j);
+}
+
+/* Send what is left, blocking as the child's own call would have. */
+static long job_send(struct job *j, int extra_flags, int *err)
+{
+	struct iovec iov = {j->data + j->done, j->len - j->done};
+	struct msghdr mh = {.msg_name = j->alen ? &j->addr : NULL,
+			    .msg_namelen = j->alen,
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1};
+	ssize_t n;
+
+	/* Control data goes with the first byte only, as the kernel sends it. */
+	if (j->done == 0 && j->controllen) {
+		mh.msg_control = j->control;
+		mh.msg_controllen = j->controllen;
+	}
+	/* MSG_NOSIGNAL: a SIGPIPE would hit the supervisor, not the child
+	 * (the child sees EPIPE without the signal; docs/notify.md). */
+	n = sendmsg(j->fd, &mh, j->flags | MSG_NOSIGNAL | extra_flags);
+	*err = n < 0 ? errno : 0;
+	return n;
+}
+
+static void job_run(struct job *j, struct seccomp_notif_resp *resp)
+{
+	struct notify_supervisor *s = j->s;
+	long val = 0;
+	int err = 0;
+
+	if (j->op == OP_CONNECT) {
+		/* The connect is in progress: wait as the child's blocking call
+		 * would, up to its SO_SNDTIMEO (then EINPROGRESS, as Linux says). */
+		struct timeval tv = {0, 0};
+		socklen_t tl = sizeof(tv), el = sizeof(err);
+		struct pollfd pw = {.fd = j->fd, .events = POLLOUT};
+		int timeout = -1, r;
+		if (getsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
+		    (tv.tv_sec || tv.tv_usec))
+			timeout = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+		while ((r = poll(&pw, 1, timeout)) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			err = EINPROGRESS;
+		else if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno;
+	} else {
+		for (;;) {
+			long n = job_send(j, 0, &err);
+			if (n < 0) {
+				if (err == EINTR)
+					continue;
+				break;
+			}
+			j->done += (size_t)n;
+			if (j->done >= j->len || n == 0)
+				break;
+		}
+		/* Bytes already sent are what the child's send returns. */
+		if (j->done > 0)
+			err = 0;
+		val = (long)j->done;
+	}
+	/* Our references first (see answer()). */
+	close(j->fd);
+	j->fd = -1;
+	for (size_t i = 0; i < j->npassed; i++)
+		close(j->passed[i]);
+	j->npassed = 0;
+	respond(s, resp, j->id, val, err, false);
+	pthread_mutex_lock(&s->mu);
+	s->st.allowed++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *worker_main(void *arg)
+{
+	struct notify_supervisor *s = arg;
+	struct seccomp_notif_resp *resp = NULL;
+	sigset_t all;
+	unsigned slot = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (seccomp_notify_alloc(NULL, &resp) < 0)
+		resp = NULL;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct job *j;
+		while (!s->head && !s->stopping) {
+			s->idle++;
+			pthread_cond_wait(&s->work, &s->mu);
+			s->idle--;
+		}
+		if (!s->head)
+			break;
+		j = s->head;
+		s->head = j->next;
+		if (!s->head)
+			s->tail = NULL;
+		s->queued--;
+		for (slot = 0; slot < NOTIFY_MAX_WORKERS && s->running[slot]; slot++)
+			;
+		s->running[slot] = j;
+		s->busy++;
+		bool run = resp && !s->stopping;
+		pthread_mutex_unlock(&s->mu);
+		if (run)
+			job_run(j, resp);
+		pthread_mutex_lock(&s->mu);
+		s->running[slot] = NULL;
+		s->busy--;
+		job_free(j);
+	}
+	s->workers--;
+	pthread_cond_broadcast(&s->exited);
+	pthread_mutex_unlock(&s->mu);
+	if (resp)
+		seccomp_notify_free(NULL, resp);
+	return NULL;
+}
+
+/* Queue a blocking operation; -1 when every worker is taken (fail closed). */
+static int submit(struct notify_supervisor *s, struct job *j)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->idle <= s->queued) {
+		pthread_t th;
+		pthread_attr_t at;
+		if (s->workers >= NOTIFY_MAX_WORKERS) {
+			rc = -1;
+			goto out;
+		}
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&at, 256 * 1024);
+		if (pthread_create(&th, &at, worker_main, s) != 0) {
+			pthread_attr_destroy(&at);
+			rc = -1;
+			goto out;
+		}
+		pthread_attr_destroy(&at);
+		s->workers++;
+		if (s->workers > s->st.workers_peak)
+			s->st.workers_peak = s->workers;
+	}
+	j->next = NULL;
+	if (s->tail)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	s->queued++;
+	pthread_cond_signal(&s->work);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int notify_receive_listener(int handoff_sock, int *listener, struct perr *e)
+{
+	char byte, path[64], target[128];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = {&byte, 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n, tl;
+	int fd;
+
+	*listener = -1;
+	n = recvmsg(handoff_sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n != 1)
+		return perr_sys(e, n < 0 ? errno : EPROTO, "notify: no listener from the agent");
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return perr_set(e, "notify: the agent's message carries no listener");
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	tl = readlink(path, target, sizeof(target) - 1);
+	target[tl > 0 ? tl : 0] = 0;
+	if (strcmp(target, "anon_inode:seccomp notify") != 0) {
+		close(fd);
+		return perr_set(e, "notify: the fd from the agent is not a seccomp listener (%s)",
+				target);
+	}
+	*listener = fd;
+	return 0;
+}
+
+struct notify_supervisor *notify_supervisor_new(int listener, const struct notify_allowlist *al,
+						struct perr *e)
+{
+	struct notify_supervisor *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		perr_sys(e, ENOMEM, "notify supervisor");
+		return NULL;
+	}
+	s->listener = listener;
+	s->al = al;
+	if (seccomp_notify_alloc(&s->req, &s->resp) < 0) {
+		free(s);
+		perr_sys(e, ENOMEM, "notify supervisor");
+		return NULL;
+	}
+	s->nr_connect = seccomp_syscall_resolve_name("connect");
+	s->nr_bind = seccomp_syscall_resolve_name("bind");
+	s->nr_sendto = seccomp_syscall_resolve_name("sendto");
+	s->nr_sendmsg = seccomp_syscall_resolve_name("sendmsg");
+	s->nr_recvfrom = seccomp_syscall_resolve_name("recvfrom");
+	s->nr_recvmsg = seccomp_syscall_resolve_name("recvmsg");
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->exited, NULL);
+	return s;
+}
+
+/* Read and decide on a destination address; 0 when allowed, else the
+ * errno to answer (and *why). */
+static int check_address(struct notify_supervisor *s, pid_t pid, uint64_t ptr, uint64_t len,
+			 struct sockaddr_storage *ss, socklen_t *alen, enum reason *why)
+{
+	struct notify_sockaddr sa;
+	enum notify_sa_result pr;
+	int rc;
+
+	/* The kernel refuses these before reading (move_addr_to_kernel). */
+	if ((int)len < 0 || len > sizeof(*ss)) {
+		*why = R_SHORT;
+		return EINVAL;
+	}
+	memset(ss, 0, sizeof(*ss));
+	/* One read of exactly the length the child gave; never read again. */
+	rc = read_exact(pid, ptr, ss, (size_t)len);
+	if (rc < 0) {
+		*why = R_READ;
+		return rc == -EFAULT ? EFAULT : EPERM;
+	}
+	*alen = (socklen_t)len;
+	pr = notify_parse_sockaddr(ss, (size_t)len, &sa);
+	if (pr != NOTIFY_SA_OK) {
+		/* The follow-up's parse_sockaddr gives None: deny. */
+		*why = pr == NOTIFY_SA_SHORT ? R_SHORT : R_FAMILY;
+		return EPERM;
+	}
+	if (!notify_allowlist_allows(s->al, &sa.ip, sa.port)) {
+		*why = R_NOT_ALLOWED;
+		return EPERM;
+	}
+	return 0;
+}
+
+struct send_args {
+	uint64_t fd, flags;
+	uint64_t name, namelen;
+	struct iovec *riov; /* the child's iovecs */
+	size_t niov;
+	uint64_t control, controllen;
+};
+
+int notify_supervisor_handle(struct notify_supervisor *s)
+{
+	struct seccomp_notif *req = s->req;
+	const struct seccomp_data *d;
+	struct sockaddr_storage ss;
+	socklen_t alen = 0;
+	enum reason why = R_OTHER_SYSCALL;
+	struct job *j = NULL;
+	struct iovec riov_buf[UIO_MAXIOV];
+	struct send_args sa;
+	uint64_t t0;
+	pid_t pid;
+	int pidfd = -1, fd = -1, rc, err;
+	struct stat st;
+
+	memset(req, 0, sizeof(*req));
+	rc = seccomp_notify_receive(s->listener, req);
+	if (rc < 0) {
+		/* ENOENT: the thread went away between poll and receive. */
+		if (rc == -ENOENT || rc == -EINTR) {
+			if (rc == -ENOENT)
+				bump(s, &s->st.stale);
+			return 0;
+		}
+		return -1;
+	}
+	t0 = util_now_ns();
+	s->st.received++;
+	d = &req->data;
+	pid = (pid_t)req->pid;
+	if (d->arch != AUDIT_ARCH_X86_64) {
+		/* The follow-up notifies foreign ABIs so that it can deny them. */
+		deny(s, req->id, EPERM, R_ARCH, true);
+		goto done;
+	}
+	if (d->nr == s->nr_recvfrom || d->nr == s->nr_recvmsg) {
+		/* A receive names no destination: nothing to decide, nothing a
+		 * rewrite could change. CONTINUE lets the kernel do it. */
+		respond(s, s->resp, req->id, 0, 0, true);
+		s->st.continued++;
+		goto done;
+	}
+	if (d->nr != s->nr_connect && d->nr != s->nr_bind && d->nr != s->nr_sendto &&
+	    d->nr != s->nr_sendmsg) {
+		deny(s, req->id, EPERM, R_OTHER_SYSCALL, true);
+		goto done;
+	}
+	if (seccomp_notify_id_valid(s->listener, req->id) != 0) {
+		bump(s, &s->st.stale);
+		goto done;
+	}
+	pidfd = open_pidfd(pid);
+	if (pidfd < 0) {
+		deny(s, req->id, EPERM, R_GETFD, false);
+		goto done;
+	}
+
+	/* 1. Everything we need from the child's memory, each piece read once
+	 * with an exact length, into our own buffers. */
+	memset(&sa, 0, sizeof(sa));
+	sa.fd = d->args[0];
+	if (d->nr == s->nr_connect || d->nr == s->nr_bind) {
+		err = check_address(s, pid, d->args[1], d->args[2], &ss, &alen, &why);
+		if (err) {
+			deny(s, req->id, err, why, why != R_READ);
+			goto done;
+		}
+	} else {
+		size_t total = 0, want;
+		bool truncated = false;
+		if (d->nr == s->nr_sendto) {
+			sa.flags = d->args[3];
+			sa.name = d->args[4];
+			sa.namelen = d->args[5];
+			riov_buf[0].iov_base = (void *)(uintptr_t)d->args[1];
+			riov_buf[0].iov_len = (size_t)d->args[2];
+			sa.riov = riov_buf;
+			sa.niov = 1;
+		} else {
+			struct msghdr mh;
+			rc = read_exact(pid, d->args[1], &mh, sizeof(mh));
+			if (rc < 0) {
+				deny(s, req->id, rc == -EFAULT ? EFAULT : EPERM, R_READ,
+				     rc == -EFAULT);
+				goto done;
+			}
+			sa.flags = d->args[2];
+			sa.name = (uint64_t)(uintptr_t)mh.msg_name;
+			/* sendmsg clamps an oversized msg_namelen (sendto refuses). */
+			sa.namelen = mh.msg_namelen > sizeof(struct sockaddr_storage)
+					 ? sizeof(struct sockaddr_storage)
+					 : mh.msg_namelen;
+			sa.control = (uint64_t)(uintptr_t)mh.msg_control;
+			sa.controllen = mh.msg_controllen;
+			if (mh.msg_iovlen > UIO_MAXIOV) {
+				deny(s, req->id, EMSGSIZE, R_SHORT, true);
+				goto done;
+			}
+			sa.niov = mh.msg_iovlen;
+			sa.riov = riov_buf;
+			rc = read_exact(pid, (uint64_t)(uintptr_t)mh.msg_iov, riov_buf,
+					sa.niov * sizeof(struct iovec));
+			if (rc < 0) {
+				deny(s, req->id, rc == -EFAULT ? EFAULT : EPERM, R_READ,
+				     rc == -EFAULT);
+				goto done;
+			}
+		}
+		if (sa.name && sa.namelen) {
+			err = check_address(s, pid, sa.name, sa.namelen, &ss, &alen, &why);
+			if (err) {
+				deny(s, req->id, err, why, why != R_READ);
+				goto done;
+			}
+		}
+		j = calloc(1, sizeof(*j));
+		if (!j) {
+			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
+			goto done;
+		}
+		j->fd = -1;
+		for (size_t i = 0; i < sa.niov; i++) {
+			if (sa.riov[i].iov_len > NOTIFY_MAX_COPY - total) {
+				sa.riov[i].iov_len = NOTIFY_MAX_COPY - total;
+				sa.niov = i + 1;
+				truncated = true;
+			}
+			total += sa.riov[i].iov_len;
+		}
+		want = total;
+		j->data = malloc(want ? want : 1);
+		if (!j->data) {
+			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
+			goto done;
+		}
+		if (want) {
+			struct iovec l = {j->data, want};
+			ssize_t n = process_vm_readv(pid, &l, 1, sa.riov, sa.niov, 0);
+			if (n < 0 || (size_t)n != want) {
+				deny(s, req->id, n < 0 && errno != EFAULT ? EPERM : EFAULT, R_READ,
+				     n >= 0 || errno == EFAULT);
+				goto done;
+			}
+		}
+		j->len = want;
+		if (sa.control && sa.controllen) {
+			if (sa.controllen > NOTIFY_MAX_CONTROL) {
+				deny(s, req->id, ENOBUFS, R_SHORT, true);
+				goto done;
+			}
+			j->control = malloc(sa.controllen);
+			if (!j->control ||
+			    read_exact(pid, sa.control, j->control, sa.controllen) < 0) {
+				deny(s, req->id, EFAULT, R_READ, true);
+				goto done;
+			}
+			j->controllen = sa.controllen;
+		}
+		/* A stream socket sends the first NOTIFY_MAX_COPY bytes; the type
+		 * is known once the socket is ours (below). */
+		j->flags = (int)(sa.flags & 0xffffffff);
+		j->truncated = truncated;
+	}
+
+	/* 2. The notification still stands: the pid was the caller's all
+	 * along, and what we read is what it passed. */
+	if (seccomp_notify_id_valid(s->listener, req->id) != 0) {
+		bump(s, &s->st.stale);
+		goto done;
+	}
+
+	/* 3. The socket itself, from the child's fd table, checked. */
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)sa.fd, 0);
+	if (fd < 0) {
+		if (errno == EBADF)
+			deny(s, req->id, EBADF, R_GETFD, true);
+		else
+			deny(s, req->id, EPERM, R_GETFD, false);
+		goto done;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		/* The follow-up's verify_socket_fd: a dup2 may have put another
+		 * file at that number since the trap. */
+		deny(s, req->id, ENOTSOCK, R_NOT_SOCKET, true);
+		goto done;
+	}
+
+	/* 4. Perform it ourselves on our copy of the arguments. */
+	if (d->nr == s->nr_bind) {
+		err = bind(fd, (struct sockaddr *)&ss, alen) < 0 ? errno : 0;
+		answer(s, req->id, 0, err, &fd, &pidfd);
+		goto done;
+	}
+	if (d->nr == s->nr_connect) {
+		int fl = fcntl(fd, F_GETFL), r;
+		struct pollfd pw = {.fd = fd, .events = POLLOUT};
+		if (fl >= 0 && (fl & O_NONBLOCK)) {
+			/* Non-blocking: EINPROGRESS goes back as such. */
+			err = connect(fd, (struct sockaddr *)&ss, alen) < 0 ? errno : 0;
+			answer(s, req->id, 0, err, &fd, &pidfd);
+			goto done;
+		}
+		/* A blocking socket: start the connect without waiting (the file
+		 * is shared with the child, so its O_NONBLOCK is set only around
+		 * this one call), then answer at once if the handshake is already
+		 * done (loopback completes inside connect), else let a worker
+		 * wait for it. The loop itself never waits on the child's behalf. */
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			deny(s, req->id, EPERM, R_GETFD, false);
+			goto done;
+		}
+		r = connect(fd, (struct sockaddr *)&ss, alen);
+		err = r < 0 ? errno : 0;
+		fcntl(fd, F_SETFL, fl);
+		if (err == EINPROGRESS && poll(&pw, 1, 0) == 1) {
+			socklen_t el = sizeof(err);
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+				err = errno;
+		}
+		if (err != EINPROGRESS) {
+			answer(s, req->id, 0, err, &fd, &pidfd);
+			goto done;
+		}
+		j = calloc(1, sizeof(*j));
+		if (!j) {
+			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
+			goto done;
+		}
+		j->fd = -1;
+		j->op = OP_CONNECT;
+	} else {
+		int sotype = 0, fl = fcntl(fd, F_GETFL);
+		socklen_t ol = sizeof(sotype);
+		j->op = OP_SEND;
+		getsockopt(fd, SOL_SOCKET, SO_TYPE, &sotype, &ol);
+		if (j->truncated && sotype != SOCK_STREAM) {
+			deny(s, req->id, EMSGSIZE, R_SHORT, true);
+			goto done;
+		}
+		/* SCM_RIGHTS carries the child's fd numbers: sent as they are,
+		 * they would be the supervisor's own fds (its listener!). Each is
+		 * replaced by our duplicate of the child's file. */
+		if (j->controllen) {
+			struct msghdr mh = {.msg_control = j->control,
+					    .msg_controllen = j->controllen};
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+				size_t nfd;
+				if (c->cmsg_len < CMSG_LEN(0) ||
+				    (uint8_t *)c + c->cmsg_len > j->control + j->controllen) {
+					/* The kernel refuses a malformed header too. */
+					deny(s, req->id, EINVAL, R_SHORT, true);
+					goto done;
+				}
+				if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+					continue;
+				nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				for (size_t k = 0; k < nfd; k++) {
+					int child_fd, mine;
+					memcpy(&child_fd, CMSG_DATA(c) + k * sizeof(int),
+					       sizeof(int));
+					if (j->npassed >= NOTIFY_MAX_PASSED) {
+						deny(s, req->id, EINVAL, R_GETFD, true);
+						goto done;
+					}
+					mine = (int)syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
+					if (mine < 0) {
+						deny(s, req->id, EBADF, R_GETFD, true);
+						goto done;
+					}
+					j->passed[j->npassed++] = mine;
+					memcpy(CMSG_DATA(c) + k * sizeof(int), &mine, sizeof(int));
+				}
+			}
+		}
+		if (alen) {
+			j->addr = ss;
+			j->alen = alen;
+		}
+		j->fd = fd;
+		fd = -1;
+		if ((fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT)) {
+			long n = job_send(j, 0, &err);
+			job_free(j); /* our socket and fds passed: dropped before answering */
+			j = NULL;
+			answer(s, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, &fd, &pidfd);
+			goto done;
+		}
+		if (!(j->flags & MSG_FASTOPEN)) {
+			/* A blocking socket: try without waiting first; only what
+			 * would block goes to a worker. */
+			long n = job_send(j, MSG_DONTWAIT, &err);
+			if (n >= 0)
+				j->done = (size_t)n;
+			if ((n < 0 && err != EAGAIN) || (n >= 0 && j->done >= j->len)) {
+				job_free(j);
+				j = NULL;
+				answer(s, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, &fd, &pidfd);
+				goto done;
+			}
+			if (n > 0 && j->controllen) {
+				/* The control data went with the first bytes. */
+				j->controllen = 0;
+			}
+		}
+	}
+	/* A blocking operation: a worker does it and answers. */
+	if (j->fd < 0) {
+		j->fd = fd;
+		fd = -1;
+	}
+	if (j->op == OP_CONNECT) {
+		j->addr = ss;
+		j->alen = alen;
+	}
+	j->s = s;
+	j->id = req->id;
+	j->t0_ns = t0;
+	if (submit(s, j) < 0) {
+		/* Every worker is taken: nothing waits in the loop. A pending
+		 * connect (to an approved address, already started) answers
+		 * EINPROGRESS, as a blocking connect past its SO_SNDTIMEO does;
+		 * a send answers what went out, or EAGAIN. */
+		long val = j->op == OP_SEND ? (long)j->done : 0;
+		int e2 = j->op == OP_CONNECT ? EINPROGRESS : val > 0 ? 0 : EAGAIN;
+		respond(s, s->resp, req->id, val, e2, false);
+		bump(s, &s->st.overload);
+		goto done;
+	}
+	j = NULL;
+done:
+	job_free(j);
+	if (fd >= 0)
+		close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	stat_done(s, t0);
+	return 0;
+}
+
+void notify_supervisor_stop(struct notify_supervisor *s, struct notify_stats *out)
+{
+	struct timespec ts;
+	uint64_t until = util_now_ns() + 3000000000ull;
+
+	if (!s) {
+		if (out)
+			memset(out, 0, sizeof(*out));
+		return;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	/* Queued jobs never run: their threads are gone with the agent. */
+	while (s->head) {
+		struct job *j = s->head;
+		s->head = j->next;
+		s->queued--;
+		job_free(j);
+	}
+	s->tail = NULL;
+	pthread_cond_broadcast(&s->work);
+	/* A worker blocked in connect or send on the child's behalf is woken
+	 * by shutting the socket down; repeated, in case one was about to
+	 * start its call when we looked. Bounded: never hang the caller. */
+	while (s->workers > 0 && util_now_ns() < until) {
+		for (unsigned i = 0; i < NOTIFY_MAX_WORKERS; i++)
+			if (s->running[i])
+				shutdown(s->running[i]->fd, SHUT_RDWR);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&s->exited, &s->mu, &ts);
+	}
+	if (out)
+		*out = s->st;
+	bool left = s->workers > 0;
+	pthread_mutex_unlock(&s->mu);
+	if (left)
+		return; /* a worker still blocked: leak s (and the listener it answers
+			 * on) rather than free them under it; the PID namespace ends it */
+	close(s->listener);
+	seccomp_notify_free(s->req, s->resp);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->exited);
+	free(s);
+}

@@ -14,17 +14,20 @@
 
 #include "commands.h"
 #include "reports.h"
+#include "expect.h"
 #include "results.h"
 #include "util.h"
 
 static void report_usage(FILE *f)
 {
-	fprintf(f, "usage: parity report render RESULTS.json --out DIR [--recompute]\n"
+	fprintf(f, "usage: parity report render RESULTS.json --out DIR [--recompute] [--expect FILE]...\n"
 		   "       parity report merge DIR... --out DIR\n\n"
 		   "render writes results.json, matrix.md, parity.md, matrix.html and junit.xml\n"
 		   "again from a results file (and copies the captures it names, when they sit\n"
 		   "next to it); --recompute first derives the parity rows, expectation outcomes\n"
-		   "and summary again from the cells and the expectation sets kept in the file.\n"
+		   "and summary again from the cells and the expectation sets kept in the file;\n"
+		   "--expect FILE (repeatable) judges the same cells against other expectation\n"
+		   "sets instead (implies --recompute; exit 0, or 1 on a regression).\n"
 		   "merge joins the results of `parity matrix --shard K/N` runs (each\n"
 		   "DIR holds one shard's results.json and evidence/), recomputes parity and\n"
 		   "expectations, and exits like `parity matrix`: 0, 1 regression, 3 infra.\n"
@@ -101,43 +104,83 @@ static const char *out_arg(int *argc, char **argv)
 	return NULL;
 }
 
+/* Replace the gating expectation sets of r with those files (the PR's
+ * claims, which never gate, are kept). */
+static int replace_sets(json_t *r, const char *const *files, size_t n, struct perr *e)
+{
+	json_t *x = json_object_get(r, "expectations"), *old, *sets = json_array(), *s;
+	size_t i;
+
+	if (!json_is_object(x)) {
+		json_decref(sets);
+		return perr_usage(e, "results.json: field 'expectations': missing");
+	}
+	for (i = 0; i < n; i++) {
+		struct expect_set set;
+		if (expect_set_load(files[i], true, &set, e) < 0) {
+			json_decref(sets);
+			return perr_prefix(e, "--expect");
+		}
+		json_array_append_new(sets, expect_set_json(&set));
+		expect_set_free(&set);
+	}
+	old = json_object_get(x, "sets");
+	json_array_foreach (old, i, s)
+		if (json_is_false(json_object_get(s, "gating")))
+			json_array_append(sets, s);
+	json_object_set_new(x, "sets", sets);
+	return 0;
+}
+
 static int do_render(int argc, char **argv)
 {
 	const char *out = out_arg(&argc, argv);
+	const char *expect[16];
+	size_t nexpect = 0;
 	json_t *r;
 	struct perr e;
 	char src[4096], *dir;
+	const char *input = NULL;
 	bool recompute = false;
+	int rc = 0;
 
 	perr_clear(&e);
-	if (argc == 3 && strcmp(argv[2], "--recompute") == 0) {
-		recompute = true;
-		argc--;
-	} else if (argc == 3 && strcmp(argv[1], "--recompute") == 0) {
-		recompute = true;
-		argv[1] = argv[2];
-		argc--;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--recompute") == 0) {
+			recompute = true;
+		} else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc && nexpect < 16) {
+			expect[nexpect++] = argv[++i];
+			recompute = true;
+		} else if (argv[i][0] != '-' && !input) {
+			input = argv[i];
+		} else {
+			report_usage(stderr);
+			return PARITY_EXIT_USAGE;
+		}
 	}
-	if (!out || argc != 2) {
+	if (!out || !input) {
 		report_usage(stderr);
 		return PARITY_EXIT_USAGE;
 	}
-	if (results_load(argv[1], &r, &e) < 0)
+	if (results_load(input, &r, &e) < 0)
 		return perr_report(&e, "parity report render");
-	if (recompute && results_finish(r, &e) < 0) {
+	if ((nexpect && replace_sets(r, expect, nexpect, &e) < 0) ||
+	    (recompute && results_finish(r, &e) < 0)) {
 		json_decref(r);
 		return perr_report(&e, "parity report render");
 	}
-	snprintf(src, sizeof(src), "%s", argv[1]);
+	snprintf(src, sizeof(src), "%s", input);
 	dir = dirname(src);
 	if (report_write_all(r, out, &e) < 0 ||
 	    copy_evidence(r, (const char *const *)&dir, 1, out, &e) < 0) {
 		json_decref(r);
 		return perr_report(&e, "parity report render");
 	}
-	printf("rendered %s into %s\n", argv[1], out);
+	printf("rendered %s into %s\n", input, out);
+	if (nexpect)
+		rc = results_exit_code(r);
 	json_decref(r);
-	return 0;
+	return rc;
 }
 
 static int do_merge(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -333,4 +334,66 @@ void util_close_fds_from(int lowfd, const int *keep, size_t nkeep)
 			close((int)fd);
 	}
 	closedir(d);
+}
+
+int util_mkdir_p(const char *path, struct perr *e)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return perr_sys(e, errno, "mkdir %s", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return perr_sys(e, errno, "mkdir %s", buf);
+	return 0;
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *util_data_dir(const char *env, const char *rel, char *out, const char *source_root)
+{
+	const char *v = env ? getenv(env) : NULL;
+	const char *exe, *last = strrchr(rel, '/');
+	char base[PATH_MAX], cand[PATH_MAX + 128];
+
+	if (v && *v)
+		return v;
+	if (out[0])
+		return out;
+	last = last ? last + 1 : rel;
+	exe = util_self_exe();
+	if (exe) {
+		char *slash;
+		/* build/parity, build/tests/x, build/bench/x: the sources sit
+		 * one, two or three levels up; an install keeps data in share/. */
+		const char *up[] = {"/..", "", "/../..", "/../../.."};
+		snprintf(base, sizeof(base), "%s", exe);
+		slash = strrchr(base, '/');
+		if (slash)
+			*slash = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(up); i++) {
+			snprintf(cand, sizeof(cand), "%s%s/%s", base, up[i], rel);
+			if (is_dir(cand) && realpath(cand, out))
+				return out;
+		}
+		snprintf(cand, sizeof(cand), "%s/../share/parity/%s", base, last);
+		if (is_dir(cand) && realpath(cand, out))
+			return out;
+	}
+	if (source_root) {
+		snprintf(cand, sizeof(cand), "%s/%s", source_root, rel);
+		if (is_dir(cand) && realpath(cand, out))
+			return out;
+	}
+	snprintf(out, PATH_MAX, "%s", rel);
+	return out;
 }

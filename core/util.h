@@ -55,6 +55,16 @@ const char *util_errname(int err);
  * rules) and its path. */
 const char *util_self_exe(void);
 
+/* mkdir -p, 0755. Returns 0 or -1 with e set. */
+int util_mkdir_p(const char *path, struct perr *e);
+
+/* A data directory of the source tree or the installation ("enforcer/
+ * profiles", "matrix/expectations"): $ENV if set, else found from the
+ * executable (build dir next to the sources, or ../share/parity/<last
+ * component>), else the source tree parity was built from. Cached in out
+ * (PATH_MAX bytes). */
+const char *util_data_dir(const char *env, const char *rel, char *out, const char *source_root);
+
 /* Close every fd >= lowfd except those listed. */
 void util_close_fds_from(int lowfd, const int *keep, size_t nkeep);
 

@@ -25,48 +25,14 @@ const char *sc_action_name(enum sc_action a)
 	return a < ARRAY_SIZE(action_names) ? action_names[a] : "unknown";
 }
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 const char *profile_dir(void)
 {
 	static char dir[PATH_MAX];
-	const char *env = getenv("PARITY_PROFILE_DIR");
-	const char *exe;
-	char cand[PATH_MAX];
-
-	if (env && *env)
-		return env;
-	if (dir[0])
-		return dir;
-	exe = util_self_exe();
-	if (exe) {
-		char base[PATH_MAX];
-		char *slash;
-		snprintf(base, sizeof(base), "%s", exe);
-		slash = strrchr(base, '/');
-		if (slash)
-			*slash = 0;
-		/* build/parity -> ../enforcer/profiles (source tree next to the
-		 * build dir), installed layouts -> ../share/parity/profiles. */
-		const char *rel[] = {"/../enforcer/profiles", "/enforcer/profiles",
-				     "/../share/parity/profiles", "/../../enforcer/profiles"};
-		for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
-			snprintf(cand, sizeof(cand), "%s%s", base, rel[i]);
-			if (is_dir(cand) && realpath(cand, dir))
-				return dir;
-		}
-	}
 #ifdef PARITY_SOURCE_ROOT
-	snprintf(cand, sizeof(cand), "%s/enforcer/profiles", PARITY_SOURCE_ROOT);
-	if (is_dir(cand) && realpath(cand, dir))
-		return dir;
+	return util_data_dir("PARITY_PROFILE_DIR", "enforcer/profiles", dir, PARITY_SOURCE_ROOT);
+#else
+	return util_data_dir("PARITY_PROFILE_DIR", "enforcer/profiles", dir, NULL);
 #endif
-	snprintf(dir, sizeof(dir), "enforcer/profiles");
-	return dir;
 }
 
 const char *profile_policy_path(const char *name, char *buf, size_t len)

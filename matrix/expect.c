@@ -506,45 +506,12 @@ int expect_set_from_results(json_t *j, struct expect_set *s, struct perr *e)
 
 /* ---- where the shipped sets are ---- */
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 const char *expect_dir(void)
 {
 	static char dir[PATH_MAX];
-	const char *env = getenv("PARITY_EXPECT_DIR");
-	const char *exe;
-	char cand[PATH_MAX + 64];
-
-	if (env && *env)
-		return env;
-	if (dir[0])
-		return dir;
-	exe = util_self_exe();
-	if (exe) {
-		char base[PATH_MAX];
-		char *slash;
-		const char *rel[] = {"/../matrix/expectations", "/matrix/expectations",
-				     "/../share/parity/expectations", "/../../matrix/expectations",
-				     "/../../../matrix/expectations"};
-		snprintf(base, sizeof(base), "%s", exe);
-		slash = strrchr(base, '/');
-		if (slash)
-			*slash = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
-			snprintf(cand, sizeof(cand), "%s%s", base, rel[i]);
-			if (is_dir(cand) && realpath(cand, dir))
-				return dir;
-		}
-	}
 #ifdef PARITY_SOURCE_ROOT
-	snprintf(cand, sizeof(cand), "%s/matrix/expectations", PARITY_SOURCE_ROOT);
-	if (is_dir(cand) && realpath(cand, dir))
-		return dir;
+	return util_data_dir("PARITY_EXPECT_DIR", "matrix/expectations", dir, PARITY_SOURCE_ROOT);
+#else
+	return util_data_dir("PARITY_EXPECT_DIR", "matrix/expectations", dir, NULL);
 #endif
-	snprintf(dir, sizeof(dir), "matrix/expectations");
-	return dir;
 }

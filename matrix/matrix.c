@@ -16,22 +16,6 @@
 #include "results.h"
 #include "util.h"
 
-static int mkdir_p(const char *path, struct perr *e)
-{
-	char buf[4096];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return perr_sys(e, errno, "mkdir %s", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return perr_sys(e, errno, "mkdir %s", buf);
-	return 0;
-}
 
 /* Remove captures from evidence/: every one (a new run), or only the
  * temporary ones a dead worker may have left (the end of a run). */
@@ -56,7 +40,7 @@ static int evidence_clean(const char *dir, bool tmp_only, struct perr *e)
 static int evidence_dir_prepare(const char *out_dir, char *dir, size_t len, struct perr *e)
 {
 	snprintf(dir, len, "%s/evidence", out_dir);
-	if (mkdir_p(dir, e) < 0)
+	if (util_mkdir_p(dir, e) < 0)
 		return -1;
 	return evidence_clean(dir, false, e);
 }

@@ -10,23 +10,8 @@
 #include <unistd.h>
 
 #include "jsonutil.h"
+#include "util.h"
 
-static int mkdirs(const char *path, struct perr *e)
-{
-	char buf[4096];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return perr_sys(e, errno, "mkdir %s", buf);
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return perr_sys(e, errno, "mkdir %s", buf);
-	return 0;
-}
 
 static int write_one(json_t *r, const char *dir, const char *name, void (*fn)(json_t *, FILE *),
 		     struct perr *e)
@@ -56,7 +41,7 @@ static int write_one(json_t *r, const char *dir, const char *name, void (*fn)(js
 
 int report_write_all(json_t *results, const char *dir, struct perr *e)
 {
-	if (mkdirs(dir, e) < 0)
+	if (util_mkdir_p(dir, e) < 0)
 		return -1;
 	if (write_one(results, dir, "results.json", NULL, e) < 0 ||
 	    write_one(results, dir, "matrix.md", report_matrix_md, e) < 0 ||

@@ -261,7 +261,7 @@ static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct 
  * after this byte, so a mediation that cannot be set up means the command
  * never runs (fail closed). */
 static struct notify_supervisor *take_listener(int sock, const struct notify_allowlist *al,
-					       struct rep_sink *rs)
+					       bool strict, struct rep_sink *rs)
 {
 	struct notify_supervisor *ns = NULL;
 	int listener = -1;
@@ -272,8 +272,12 @@ static struct notify_supervisor *take_listener(int sock, const struct notify_all
 	    (ns = notify_supervisor_new(listener, al, &e)) && write(sock, "1", 1) == 1) {
 		rep_emit(rs, "notify", "supervisor", REP_APPLIED,
 			 "listener received and confirmed before exec; served in the supervisor's "
-			 "wait loop (connect, bind, send performed on the agent's behalf; receives "
-			 "CONTINUE)");
+			 "wait loop (%s)",
+			 strict ? "connect, bind, send and listen performed on the agent's behalf, "
+				  "AF_UNIX pathnames by workers inside its Landlock ruleset; "
+				  "signals checked and answered CONTINUE"
+				: "connect, bind, send performed on the agent's behalf; receives "
+				  "CONTINUE");
 		return ns;
 	}
 	if (ns)
@@ -585,7 +589,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 			if (poll(pf, 2, -1) < 0)
 				continue;
 			if (pf[1].revents & POLLIN) {
-				ns = take_listener(nsock[0], &allow, &rs);
+				ns = take_listener(nsock[0], &allow, strict, &rs);
 				if (ns && strict)
 					notify_supervisor_set_strict(ns, agent_pid, domain_fd,
 								     plan.active);

@@ -668,6 +668,9 @@ enum reason {
 	R_STRICT_SIGNAL,
 	R_COUNT
 };
+_Static_assert(R_COUNT <= sizeof(((struct notify_stats *)0)->by_reason) /
+			      sizeof(((struct notify_stats *)0)->by_reason[0]),
+	       "notify_stats.by_reason is too small");
 
 const char *notify_reason_name(unsigned i)
 {

@@ -120,7 +120,7 @@ struct notify_stats {
 	unsigned long failed;	 /* mediation could not be done: answered an error */
 	unsigned long stale;	 /* the id was no longer valid (thread gone) */
 	unsigned long overload;	 /* no worker free: EINPROGRESS (connect), EAGAIN (send) */
-	unsigned long by_reason[8];
+	unsigned long by_reason[16]; /* indexed by the reasons of notify_reason_name() */
 	unsigned workers_peak;
 	double handle_us_max; /* receive to answer, inline path */
 	double handle_us_total;

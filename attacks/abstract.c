@@ -286,8 +286,8 @@ out:
 #define NS_ABSTRACT "separate netns: its own abstract namespace (ECONNREFUSED)"
 #define LL_SCOPE "Landlock scope abstract_unix_socket (ABI >= 6): EPERM"
 #define NOTIFY_CONNECT "Landlock scope (EPERM) before the connect/sendto notification"
-#define STRICT_ABS                                                                             \
-	"notify: abstract names refused at connect/sendto (any ABI); the Landlock scope "      \
+#define STRICT_ABS                                                                                 \
+	"notify: abstract names refused at connect/sendto (any ABI); the Landlock scope "          \
 	"behind it (ABI >= 6)"
 
 /* The table keeps the layout of attacks/tcp.c. */

@@ -533,8 +533,8 @@ static int s12_kill_proxy(const struct attack_env *env, struct attack_log *log)
 #define NS_UID "different uid: the agent may not signal the root victims (EPERM)"
 #define LL_SIG "Landlock scope signal (ABI >= 6): EPERM"
 #define LL_SIG_NOTIFY LL_SIG " (notify does not see signals)"
-#define STRICT_SIG                                                                             \
-	"notify: signals only within the agent's own process tree (any ABI); the scope "       \
+#define STRICT_SIG                                                                                 \
+	"notify: signals only within the agent's own process tree (any ABI); the scope "           \
 	"behind it (ABI >= 6)"
 #define STRICT_FOWN "seccomp: F_SETOWN/F_SETOWN_EX refused; the scope behind it (ABI >= 6)"
 #define SECCOMP_BASE "seccomp base filter: EPERM"

@@ -411,8 +411,8 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	char **proxy_env = NULL;
 	static struct netns_sandbox sb;
 	int listen_fd = -1, ns_fd = -1, pipefd[2] = {-1, -1}, domain_fd = -1;
-	bool strict = p->sc.enabled && p->sc.notify.enabled &&
-		      p->sc.notify.policy == NOTIFY_POLICY_STRICT;
+	bool strict =
+	    p->sc.enabled && p->sc.notify.enabled && p->sc.notify.policy == NOTIFY_POLICY_STRICT;
 	pid_t proxy_pid = -1, agent_pid;
 	bool child_failed = false, exec_seen = false;
 	uint64_t t0 = util_now_ns();

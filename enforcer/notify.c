@@ -384,8 +384,8 @@ const char *notify_sa_result_name(enum notify_sa_result r)
 static const char *const supported[] = {"connect",  "sendto",  "sendmsg",
 					"recvfrom", "recvmsg", "bind"};
 /* Only the strict policy knows what to decide for these. */
-static const char *const strict_only[] = {"listen",	    "kill",		 "tkill",
-					  "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"};
+static const char *const strict_only[] = {
+    "listen", "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"};
 
 bool notify_syscall_supported(const char *name)
 {
@@ -414,12 +414,13 @@ int notify_check_profile(const struct profile_notify *n, const char *file, struc
 		return perr_usage(e, "%s: field 'seccomp.notify.syscalls': empty", file);
 	for (unsigned i = 0; i < n->nsyscalls; i++)
 		if (!notify_syscall_supported(n->syscalls[i]))
-			return perr_usage(e,
-					  "%s: field 'seccomp.notify.syscalls[%u]': the supervisor "
-					  "cannot mediate \"%s\" (connect, sendto, sendmsg, "
-					  "recvfrom, recvmsg, bind; with policy strict also listen, "
-					  "kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo)",
-					  file, i, n->syscalls[i]);
+			return perr_usage(
+			    e,
+			    "%s: field 'seccomp.notify.syscalls[%u]': the supervisor "
+			    "cannot mediate \"%s\" (connect, sendto, sendmsg, "
+			    "recvfrom, recvmsg, bind; with policy strict also listen, "
+			    "kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo)",
+			    file, i, n->syscalls[i]);
 	for (unsigned i = 0; i < n->nsyscalls; i++)
 		if (n->policy != NOTIFY_POLICY_STRICT && strict_only_syscall(n->syscalls[i]))
 			return perr_usage(e,
@@ -427,8 +428,10 @@ int notify_check_profile(const struct profile_notify *n, const char *file, struc
 					  "mediated only with \"policy\": \"strict\"",
 					  file, i, n->syscalls[i]);
 	if (n->policy == NOTIFY_POLICY_STRICT && !n->port_check)
-		return perr_usage(e, "%s: field 'seccomp.notify.port_check': the strict policy "
-				     "pins address:port (true)", file);
+		return perr_usage(e,
+				  "%s: field 'seccomp.notify.port_check': the strict policy "
+				  "pins address:port (true)",
+				  file);
 	return 0;
 }
 
@@ -675,8 +678,8 @@ _Static_assert(R_COUNT <= sizeof(((struct notify_stats *)0)->by_reason) /
 const char *notify_reason_name(unsigned i)
 {
 	static const char *const names[R_COUNT] = {
-	    "address not pinned",      "family not parsed",   "short sockaddr",
-	    "child memory unreadable", "not a socket",	      "pidfd/pidfd_getfd failed",
+	    "address not pinned",      "family not parsed",    "short sockaddr",
+	    "child memory unreadable", "not a socket",	       "pidfd/pidfd_getfd failed",
 	    "non-native architecture", "syscall not mediated", "strict: address",
 	    "strict: listen",	       "strict: signal"};
 	return i < R_COUNT ? names[i] : "?";
@@ -1152,9 +1155,9 @@ static int strict_signal_kind(const struct notify_supervisor *s, int nr)
 /* Read and decide on a destination address; 0 when allowed, else the
  * errno to answer (and *why). With the strict policy *route says where an
  * allowed address is performed. */
-static int check_address(struct notify_supervisor *s, pid_t pid, int nr, uint64_t ptr,
-			 uint64_t len, struct sockaddr_storage *ss, socklen_t *alen,
-			 enum reason *why, enum notify_strict_route *route)
+static int check_address(struct notify_supervisor *s, pid_t pid, int nr, uint64_t ptr, uint64_t len,
+			 struct sockaddr_storage *ss, socklen_t *alen, enum reason *why,
+			 enum notify_strict_route *route)
 {
 	struct notify_sockaddr sa;
 	enum notify_sa_result pr;
@@ -1281,8 +1284,8 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	memset(&sa, 0, sizeof(sa));
 	sa.fd = d->args[0];
 	if (d->nr == s->nr_connect || d->nr == s->nr_bind) {
-		err = check_address(s, pid, d->nr, d->args[1], d->args[2], &ss, &alen, &why,
-				    &route);
+		err =
+		    check_address(s, pid, d->nr, d->args[1], d->args[2], &ss, &alen, &why, &route);
 		if (err) {
 			deny(s, req->id, err, why, why != R_READ);
 			goto done;

@@ -16,8 +16,8 @@
 
 /* In matrix order: the control first, then the reference, then the modes
  * compared with it. */
-const char *const profile_shipped[] = {"none",		  "namespace",	     "platform",
-				       "platform-notify", "platform-strict", NULL};
+const char *const profile_shipped[] = {
+    "none", "namespace", "platform", "platform-notify", "platform-strict", NULL};
 
 static const char *const action_names[] = {"allow", "errno", "kill", "notify", "trap", "log"};
 
@@ -599,9 +599,9 @@ static int parse_rule(json_t *r, const char *file, const char *where, struct sc_
 
 static int parse_notify(json_t *o, const char *file, struct profile_notify *n, struct perr *e)
 {
-	static const char *const keys[] = {"syscalls",	 "check_arch", "allow_loopback",
-					   "pin_policy_hosts", "port_check", "policy",
-					   "sendto_addressed_only", NULL};
+	static const char *const keys[] = {
+	    "syscalls",	  "check_arch", "allow_loopback",	 "pin_policy_hosts",
+	    "port_check", "policy",	"sendto_addressed_only", NULL};
 	json_t *sys = NULL, *v;
 	const char *policy = "follow-up";
 	size_t i;
@@ -737,8 +737,10 @@ static int parse_socket_allow(json_t *arr, const char *file, struct profile_secc
 			if (parse_int_value(v, file, w, &x, e) < 0)
 				return -1;
 			if (x > 0xf)
-				return perr_usage(e, "%s: field '%s': a socket type (0-15), without "
-						     "flags", file, w);
+				return perr_usage(e,
+						  "%s: field '%s': a socket type (0-15), without "
+						  "flags",
+						  file, w);
 			a->any_type = false;
 			a->type = (int)x;
 		}
@@ -768,8 +770,9 @@ static int parse_socket_allow(json_t *arr, const char *file, struct profile_secc
 
 static int parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s, struct perr *e)
 {
-	static const char *const keys[] = {"base",  "non_native_arch", "x32", "clone3_enosys",
-					   "rules", "notify", "socket_allow", NULL};
+	static const char *const keys[] = {
+	    "base",  "non_native_arch", "x32",		"clone3_enosys",
+	    "rules", "notify",		"socket_allow", NULL};
 	json_t *rules = NULL, *notify = NULL, *allow = NULL, *r;
 	size_t i;
 
@@ -783,8 +786,8 @@ static int parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s,
 	if (json_check_keys(o, keys, file, "seccomp", e) < 0 ||
 	    json_get_bool(o, "base", false, &s->base, file, "seccomp", e) < 0 ||
 	    json_get_bool(o, "clone3_enosys", false, &s->clone3_enosys, file, "seccomp", e) < 0 ||
-	    parse_arch_action(o, "non_native_arch", file, &s->non_native, &s->non_native_errno,
-			      e) < 0 ||
+	    parse_arch_action(o, "non_native_arch", file, &s->non_native, &s->non_native_errno, e) <
+		0 ||
 	    parse_arch_action(o, "x32", file, &s->x32, &s->x32_errno, e) < 0 ||
 	    json_get_array(o, "rules", false, &rules, file, "seccomp", e) < 0 ||
 	    json_get_object(o, "notify", false, &notify, file, "seccomp", e) < 0 ||

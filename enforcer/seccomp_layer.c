@@ -137,8 +137,8 @@ int seccomp_expand_socket_allow(const struct profile_seccomp *s, struct sc_rule 
 				ok |= a->protocols[p] == v;
 			if (ok)
 				continue;
-			r = deny_socket(SC_FROM_ENTRY(i), "socket(family %d, protocol %d)", a->family,
-					(int)v);
+			r = deny_socket(SC_FROM_ENTRY(i), "socket(family %d, protocol %d)",
+					a->family, (int)v);
 			r.nargs = 2;
 			r.args[0] = cmp32_eq(0, (uint64_t)a->family);
 			r.args[1] = cmp32_eq(2, v);
@@ -393,7 +393,8 @@ static void report_allowlist(const struct profile_seccomp *s, const struct sc_ru
 		}
 		snprintf(item, sizeof(item), "socket allowlist: family %d", a->family);
 		if (a->any_type && !a->nprotocols)
-			rep_emit(rs, "seccomp", item, REP_APPLIED, "allowed, any type and protocol");
+			rep_emit(rs, "seccomp", item, REP_APPLIED,
+				 "allowed, any type and protocol");
 		else if (a->any_type)
 			rep_emit(rs, "seccomp", item, REP_APPLIED,
 				 "allowed with %s: %d deny rules for the others", prot, cnt);

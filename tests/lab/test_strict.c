@@ -227,8 +227,9 @@ static void test_run(void)
 	if (f)
 		fclose(f);
 	CHECK(strstr(buf, "socket allowlist: families") && strstr(buf, "worker domain") &&
-		  strstr(buf, "fs.resolve_unix (handled)") && strstr(buf, "net.bind_udp (handled)") &&
-		  strstr(buf, "strict: address x1") && strstr(buf, "address and port checked"),
+		  strstr(buf, "fs.resolve_unix (handled)") &&
+		  strstr(buf, "net.bind_udp (handled)") && strstr(buf, "strict: address x1") &&
+		  strstr(buf, "address and port checked"),
 	      "platform-strict: the report lists the allowlist, the worker domain, the Landlock "
 	      "rights this kernel lacks and the mediation counts");
 	prun(&r, ARGS("run", "--profile", "platform-strict", "--compat", "hard"),
@@ -252,13 +253,14 @@ static void attack(const char *id, const char *abi, const char *verdict)
 
 	if (abi)
 		prun(&r,
-		     ARGS("attack", "run", id, "--profile", "platform-strict", "--landlock-abi", abi),
+		     ARGS("attack", "run", id, "--profile", "platform-strict", "--landlock-abi",
+			  abi),
 		     NULL);
 	else
 		prun(&r, ARGS("attack", "run", id, "--profile", "platform-strict"), NULL);
 	snprintf(want, sizeof(want), "Verdict: %s", verdict);
-	CHECK(says(&r, want), "%s under platform-strict%s%s: %s (%.1f s)", id, abi ? " at ABI " : "",
-	      abi ? abi : "", verdict, r.ms / 1000);
+	CHECK(says(&r, want), "%s under platform-strict%s%s: %s (%.1f s)", id,
+	      abi ? " at ABI " : "", abi ? abi : "", verdict, r.ms / 1000);
 	if (!says(&r, want))
 		printf("%s\n", r.out);
 }
@@ -270,17 +272,18 @@ static void test_attacks(void)
 	 * not KILLED (EPERM instead of SIGSYS). Attacks whose protocol the
 	 * kernel lacks (SCTP, SMC) are N/A and left out. */
 	static const char *const kernel_abi[] = {
-		"T04",		"T06.sendto",	 "T06.sendmsg",	    "T06.sendmmsg", "T07",
-		"T07.fastopen", "T12.autobind", "T12.autobind-v6", "T12.bind",     "T14",
-		"D04",		"D04.mptcp",	 "D09.tcp",	    "T05.loopback", "A05",
-		"A06",		"N01",		 "N03.tfo",	    "N06.loopback", "N06.upstream",
-		"N06.mptcp",	"N10",		 "U05.socketcall",  "U05.ia32-socket", "E07",
-		"E07.ptrace"};
+	    "T04",	    "T06.sendto",   "T06.sendmsg",     "T06.sendmmsg",	  "T07",
+	    "T07.fastopen", "T12.autobind", "T12.autobind-v6", "T12.bind",	  "T14",
+	    "D04",	    "D04.mptcp",    "D09.tcp",	       "T05.loopback",	  "A05",
+	    "A06",	    "N01",	    "N03.tfo",	       "N06.loopback",	  "N06.upstream",
+	    "N06.mptcp",    "N10",	    "U05.socketcall",  "U05.ia32-socket", "E07",
+	    "E07.ptrace"};
 	/* Below the scopes' ABI 6, and below Landlock's network ABI 4. */
-	static const char *const below6[] = {"S01",    "S01.kill",   "S02.all", "S03", "S04.tg",
-					     "S06",    "S06.sigurg_unix", "S12",     "A01", "A02",
+	static const char *const below6[] = {"S01", "S01.kill",	       "S02.all", "S03", "S04.tg",
+					     "S06", "S06.sigurg_unix", "S12",	  "A01", "A02",
 					     "A07"};
-	static const char *const below4[] = {"T01", "T05.loopback", "T12.bind", "T14", "N10", "T15"};
+	static const char *const below4[] = {"T01", "T05.loopback", "T12.bind",
+					     "T14", "N10",	    "T15"};
 
 	for (size_t i = 0; i < sizeof(kernel_abi) / sizeof(kernel_abi[0]); i++)
 		attack(kernel_abi[i], NULL, "BLOCKED");

@@ -148,8 +148,8 @@ static void test_listen_decisions(void)
 	CU_ASSERT_EQUAL(notify_strict_listen(t, &why), EPERM);
 	/* abstract */
 	memcpy(a.sun_path, "\0parity-unit-strict", 19);
-	CU_ASSERT_EQUAL(bind(ab, (struct sockaddr *)&a, offsetof(struct sockaddr_un, sun_path) + 19),
-			0);
+	CU_ASSERT_EQUAL(
+	    bind(ab, (struct sockaddr *)&a, offsetof(struct sockaddr_un, sun_path) + 19), 0);
 	CU_ASSERT_EQUAL(notify_strict_listen(ab, &why), EPERM);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "abstract"));
 	/* a pathname: stream and seqpacket */
@@ -172,8 +172,8 @@ static void fake_proc(char *dir)
 {
 	static const struct {
 		int pid, tgid, ppid;
-	} t[] = {{10, 10, 2}, {50, 50, 10}, {100, 100, 50}, {101, 100, 50}, {200, 200, 1},
-		 {300, 200, 1}, {2, 2, 1}, {1, 1, 0}};
+	} t[] = {{10, 10, 2},	{50, 50, 10},  {100, 100, 50}, {101, 100, 50},
+		 {200, 200, 1}, {300, 200, 1}, {2, 2, 1},      {1, 1, 0}};
 	char p[256];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));

@@ -168,9 +168,9 @@ static void test_socket_allowlist_expansion(void)
 			} else {
 				CU_ASSERT_EQUAL(r->args[0].op, SC_OP_EQ);
 				CU_ASSERT_EQUAL(r->args[0].width, 32);
-				CU_ASSERT(r->args[0].value != AF_UNIX && r->args[0].value != AF_INET &&
-					  r->args[0].value != AF_INET6 &&
-					  r->args[0].value != AF_NETLINK);
+				CU_ASSERT(
+				    r->args[0].value != AF_UNIX && r->args[0].value != AF_INET &&
+				    r->args[0].value != AF_INET6 && r->args[0].value != AF_NETLINK);
 				fam++;
 			}
 			continue;
@@ -228,9 +228,13 @@ static void test_socket_allowlist_parse_errors(void)
 	struct perr e;
 	const char *base = "{\"name\":\"x\",\"network\":{\"mode\":\"host\",\"proxy\":"
 			   "\"127.0.0.1:3128\"},\"seccomp\":{\"socket_allow\":%s}}";
-	const char *bad[] = {"[]", "[{\"type\":1}]", "[{\"family\":\"AF_NOPE\"}]",
-			     "[{\"family\":2,\"type\":16}]", "[{\"family\":2},{\"family\":2}]",
-			     "[{\"family\":2,\"protocol\":[]}]", "[{\"family\":2,\"x\":1}]"};
+	const char *bad[] = {"[]",
+			     "[{\"type\":1}]",
+			     "[{\"family\":\"AF_NOPE\"}]",
+			     "[{\"family\":2,\"type\":16}]",
+			     "[{\"family\":2},{\"family\":2}]",
+			     "[{\"family\":2,\"protocol\":[]}]",
+			     "[{\"family\":2,\"x\":1}]"};
 	char text[512];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -299,15 +303,16 @@ static void test_strict_filter_behaviour(void)
 		}
 		{
 			int a = socket(AF_INET, SOCK_STREAM, 0);
-			int b = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+			int b = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				       IPPROTO_TCP);
 			int c = socket(AF_UNIX, SOCK_DGRAM, 0);
 			int d = socket(AF_NETLINK, SOCK_RAW, 0);
 			int s2 = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 			/* the kernel reads the int: SOCK_STREAM with junk above */
 			int f = (int)syscall(SYS_socket, AF_INET, 0x100000000L | SOCK_STREAM, 0);
 			if (a < 0 || b < 0 || c < 0 || d < 0 || s2 < 0 || f < 0) {
-				fprintf(stderr, "allowed sockets: %d %d %d %d %d %d\n", a, b, c, d, s2,
-					f);
+				fprintf(stderr, "allowed sockets: %d %d %d %d %d %d\n", a, b, c, d,
+					s2, f);
 				fail++;
 			}
 		}

@@ -269,10 +269,13 @@ int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_
 		 "blocks seccomp(SET_MODE_FILTER) after it)",
 		 list);
 	rep_emit(rs, "seccomp", "notify architecture", REP_APPLIED,
-		 "non-native arch -> %s; x32 numbers -> allow (nr|0x40000000 passes the arch "
-		 "check, as in the follow-up); the main filter's bad-arch action takes "
-		 "precedence (kill/errno beat notify)",
-		 n->check_arch ? "notify, denied EPERM by the supervisor" : "allow");
+		 "non-native arch -> %s; x32 numbers -> allow in this filter (nr|0x40000000 "
+		 "passes the arch check, as in the follow-up); the main filter's bad-arch "
+		 "action takes precedence (kill/errno beat notify)%s",
+		 n->check_arch ? "notify, denied EPERM by the supervisor" : "allow",
+		 n->policy == NOTIFY_POLICY_STRICT
+		     ? ": platform-strict's main filter answers both with EPERM"
+		     : "");
 	if (n->policy == NOTIFY_POLICY_STRICT)
 		rep_emit(rs, "seccomp", "notify policy", REP_APPLIED,
 			 "strict: connect/sendto/sendmsg only to the pinned address:port or "

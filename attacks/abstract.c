@@ -286,6 +286,9 @@ out:
 #define NS_ABSTRACT "separate netns: its own abstract namespace (ECONNREFUSED)"
 #define LL_SCOPE "Landlock scope abstract_unix_socket (ABI >= 6): EPERM"
 #define NOTIFY_CONNECT "Landlock scope (EPERM) before the connect/sendto notification"
+#define STRICT_ABS                                                                                 \
+	"notify: abstract names refused at connect/sendto (any ABI); the Landlock scope "          \
+	"behind it (ABI >= 6)"
 
 /* The table keeps the layout of attacks/tcp.c. */
 /* clang-format off */
@@ -302,7 +305,7 @@ const struct attack attacks_abstract[] = {
 			"send",
 		.refs = "attack-catalog.md B4 A01; scoped_abstract_unix_test.c; LTP landlock09; "
 			"CVE-2020-15257",
-		.expect = {NS_ABSTRACT, LL_SCOPE, NOTIFY_CONNECT, LL_SCOPE},
+		.expect = {NS_ABSTRACT, LL_SCOPE, NOTIFY_CONNECT, STRICT_ABS},
 		.run = a01_stream,
 	},
 	{
@@ -314,7 +317,7 @@ const struct attack attacks_abstract[] = {
 		.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); "
 			    "sendto(\"\\0$PARITY_VICTIM_ABSTRACT.dgram\")",
 		.refs = "attack-catalog.md B4 A02; scoped_abstract_unix_test.c datagram_sockets",
-		.expect = {NS_ABSTRACT, LL_SCOPE " (unix_may_send)", NOTIFY_CONNECT, LL_SCOPE},
+		.expect = {NS_ABSTRACT, LL_SCOPE " (unix_may_send)", NOTIFY_CONNECT, STRICT_ABS},
 		.run = a02_dgram_sendto,
 	},
 	{
@@ -325,7 +328,7 @@ const struct attack attacks_abstract[] = {
 			 "connect path of a datagram socket.",
 		.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); connect(\"\\0...dgram\"); write",
 		.refs = "attack-catalog.md B4 A02; scoped_abstract_unix_test.c datagram_sockets",
-		.expect = {NS_ABSTRACT, LL_SCOPE " at connect", NOTIFY_CONNECT, LL_SCOPE},
+		.expect = {NS_ABSTRACT, LL_SCOPE " at connect", NOTIFY_CONNECT, STRICT_ABS},
 		.run = a02_dgram_connect,
 	},
 	{
@@ -338,7 +341,7 @@ const struct attack attacks_abstract[] = {
 			"socket(AF_UNIX, SOCK_SEQPACKET, 0); connect(\"\\0...seqpacket\"); send",
 		.refs = "attack-catalog.md B4 A03 (derived from the hook list)",
 		.expect = {NS_ABSTRACT, LL_SCOPE " (unix_stream_connect)", NOTIFY_CONNECT,
-			   LL_SCOPE},
+			   STRICT_ABS},
 		.run = a03_seqpacket,
 	},
 	{
@@ -356,7 +359,7 @@ const struct attack attacks_abstract[] = {
 		.expect = {NS_ABSTRACT " (the accomplice connects in the pod netns)",
 			   "none: the scope is one-directional and bind is not scoped",
 			   "notify on bind: the supervisor can refuse abstract binds",
-			   "notify on bind (the scope alone does not stop it)"},
+			   "notify: abstract and unnamed binds refused (the scope alone does not stop it)"},
 		.run = a05_reverse,
 	},
 	{
@@ -373,7 +376,7 @@ const struct attack attacks_abstract[] = {
 		.refs = "attack-catalog.md B4 A06; landlock-lsm/linux#57",
 		.expect = {NS_ABSTRACT, "none: bind is not scoped",
 			   "notify on bind: the supervisor can refuse abstract binds",
-			   "notify on bind (the scope alone does not stop it)"},
+			   "notify: abstract and unnamed binds refused (the scope alone does not stop it)"},
 		.run = a06_squat,
 	},
 	{
@@ -386,7 +389,7 @@ const struct attack attacks_abstract[] = {
 		.syscalls = "socket(AF_UNIX, SOCK_DGRAM); bind({AF_UNIX}, 2); getsockname; "
 			    "sendto(\"\\0...dgram\")",
 		.refs = "attack-catalog.md B4 A07 (derived)",
-		.expect = {NS_ABSTRACT, LL_SCOPE " at sendto", NOTIFY_CONNECT, LL_SCOPE},
+		.expect = {NS_ABSTRACT, LL_SCOPE " at sendto", NOTIFY_CONNECT, STRICT_ABS},
 		.run = a07_autobind,
 	},
 	{
@@ -403,7 +406,7 @@ const struct attack attacks_abstract[] = {
 		.expect = {"seccomp base filter: io_uring_setup EPERM (and the netns)",
 			   "seccomp base filter: io_uring_setup EPERM (the scope would follow)",
 			   "seccomp base filter: io_uring_setup EPERM",
-			   "io_uring refused; Landlock scope behind it"},
+			   "io_uring refused; notify and the Landlock scope behind it"},
 		.timeout_ms = 5000,
 		.run = a12_io_uring,
 	},

@@ -985,7 +985,7 @@ const struct attack attacks_notify[] = {
 	.refs = REF6 " (bind intercepted, listen not); openshell-reference.md §2.7 item 3",
 	.expect = {"sandbox netns: nothing routes in", "none: bind not handled",
 		   "none: listen autobinds, no bind to intercept",
-		   "seccomp: listen autobind refused; Landlock bind_tcp"},
+		   "notify: IP bind and TCP listen refused; Landlock bind_tcp"},
 	.timeout_ms = 6000,
 	.run = n10_listen_autobind,
     },

@@ -533,6 +533,10 @@ static int s12_kill_proxy(const struct attack_env *env, struct attack_log *log)
 #define NS_UID "different uid: the agent may not signal the root victims (EPERM)"
 #define LL_SIG "Landlock scope signal (ABI >= 6): EPERM"
 #define LL_SIG_NOTIFY LL_SIG " (notify does not see signals)"
+#define STRICT_SIG                                                                                 \
+	"notify: signals only within the agent's own process tree (any ABI); the scope "           \
+	"behind it (ABI >= 6)"
+#define STRICT_FOWN "seccomp: F_SETOWN/F_SETOWN_EX refused; the scope behind it (ABI >= 6)"
 #define SECCOMP_BASE "seccomp base filter: EPERM"
 
 /* The table keeps the layout of attacks/tcp.c. */
@@ -546,7 +550,7 @@ const struct attack attacks_signal[] = {
 			 "own uid (platform): only the signal scope stands in the way.",
 		.syscalls = "kill($PARITY_VICTIM_PID, SIGUSR1)",
 		.refs = "attack-catalog.md B5 S01; scoped_signal_test.c; LTP landlock10",
-		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s01_victim,
 	},
 	{
@@ -557,7 +561,7 @@ const struct attack attacks_signal[] = {
 			 "scanning /proc for a child of the supervisor that blocks every signal.",
 		.syscalls = "scan /proc/*/status; kill(sacrificial, SIGKILL)",
 		.refs = "attack-catalog.md B5 S01",
-		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s01_kill,
 	},
 	{
@@ -568,7 +572,7 @@ const struct attack attacks_signal[] = {
 			 "is a denial of service, or a window).",
 		.syscalls = "scan /proc/*/status; kill(sacrificial, SIGSTOP)",
 		.refs = "attack-catalog.md B5 S01",
-		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s01_stop,
 	},
 	{
@@ -598,7 +602,7 @@ const struct attack attacks_signal[] = {
 		.syscalls = "kill(-1, SIGUSR1)",
 		.refs = "attack-catalog.md §0.8, B5 S02 (kill_something_info)",
 		.expect = {NS_UID, LL_SIG " for each target (kill returns 0 all the same)",
-			   LL_SIG_NOTIFY, LL_SIG},
+			   LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s02_all,
 	},
 	{
@@ -608,7 +612,7 @@ const struct attack attacks_signal[] = {
 		.tries = "The thread-directed entry point (do_tkill) rather than kill().",
 		.syscalls = "tkill($PARITY_VICTIM_PID, SIGUSR1)",
 		.refs = "attack-catalog.md B5 S03",
-		.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, LL_SIG},
+		.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s03_tkill,
 	},
 	{
@@ -618,7 +622,7 @@ const struct attack attacks_signal[] = {
 		.tries = "tgkill(tgid, tid): the same hook through another entry point.",
 		.syscalls = "tgkill($PARITY_VICTIM_PID, $PARITY_VICTIM_PID, SIGUSR1)",
 		.refs = "attack-catalog.md B5 S03",
-		.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, LL_SIG},
+		.expect = {NS_UID, LL_SIG " (task_kill hook)", LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s03_tgkill,
 	},
 	{
@@ -628,7 +632,7 @@ const struct attack attacks_signal[] = {
 		.tries = "Queue a signal with a siginfo of our own (si_code SI_QUEUE).",
 		.syscalls = "rt_sigqueueinfo($PARITY_VICTIM_PID, SIGUSR1, {SI_QUEUE})",
 		.refs = "attack-catalog.md B5 S04",
-		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s04_sigqueue,
 	},
 	{
@@ -639,7 +643,7 @@ const struct attack attacks_signal[] = {
 		.syscalls = "rt_tgsigqueueinfo($PARITY_VICTIM_PID, $PARITY_VICTIM_PID, SIGUSR1, "
 			    "{SI_QUEUE})",
 		.refs = "attack-catalog.md B5 S04",
-		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, LL_SIG},
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s04_tgsigqueue,
 	},
 	{
@@ -679,7 +683,7 @@ const struct attack attacks_signal[] = {
 		.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown",
 		.expect = {"sigio_perm: different uid, nothing sent",
 			   LL_SIG " (file_send_sigiotask, domain recorded at F_SETOWN)",
-			   LL_SIG_NOTIFY, LL_SIG},
+			   LL_SIG_NOTIFY, STRICT_FOWN},
 		.run = s06_sigio,
 	},
 	{
@@ -694,7 +698,7 @@ const struct attack attacks_signal[] = {
 			"send(MSG_OOB)",
 		.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown.sigurg_socket",
 		.expect = {"sigio_perm: different uid, nothing sent",
-			   LL_SIG " (file_send_sigiotask)", LL_SIG_NOTIFY, LL_SIG},
+			   LL_SIG " (file_send_sigiotask)", LL_SIG_NOTIFY, STRICT_FOWN},
 		.run = s06_sigurg_tcp,
 	},
 	{
@@ -706,7 +710,7 @@ const struct attack attacks_signal[] = {
 		.syscalls = "socketpair(AF_UNIX); fcntl(F_SETOWN, victim); send(MSG_OOB)",
 		.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown",
 		.expect = {"sigio_perm: different uid, nothing sent",
-			   LL_SIG " (file_send_sigiotask)", LL_SIG_NOTIFY, LL_SIG},
+			   LL_SIG " (file_send_sigiotask)", LL_SIG_NOTIFY, STRICT_FOWN},
 		.run = s06_sigurg_unix,
 	},
 	{
@@ -750,7 +754,7 @@ const struct attack attacks_signal[] = {
 			"scan /proc; kill(proxy, SIGKILL); connect(proxy); connect(sink:443); send",
 		.refs = "attack-catalog.md B5 S12; cplt PR #117 (fails closed)",
 		.expect = {NS_UID " (nftables behind it)",
-			   LL_SIG " (Landlock connect_tcp behind it)", LL_SIG_NOTIFY, LL_SIG},
+			   LL_SIG " (Landlock connect_tcp behind it)", LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s12_kill_proxy,
 	},
 	{0},

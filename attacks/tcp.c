@@ -16,8 +16,8 @@
 #define STRICT_ALLOWLIST "seccomp socket allowlist (AF_INET/6 SOCK_STREAM, protocol 0 or TCP)"
 #define PROXY_POLICY "proxy policy: 403 (only allowed.test:443)"
 #define NOTIFY_BIND "notify mediates bind(): not a destination it allows"
-#define STRICT_BIND "Landlock bind_tcp handled with no rule"
-#define STRICT_AUTOBIND "seccomp refuses listen() on an unbound socket (autobind)"
+#define STRICT_BIND "notify refuses every IP bind (any ABI); Landlock bind_tcp with no rule"
+#define STRICT_AUTOBIND "notify refuses listen() on a TCP socket (autobind); Landlock bind_tcp"
 
 #define REF_T05 "attack-catalog.md B1 T05; bubblewrap-tui#118 (host localhost reachable)"
 #define REF_T06                                                                                    \

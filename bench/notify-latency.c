@@ -1,8 +1,9 @@
 /* notify-latency - what seccomp user-notification mediation adds to a TCP
  * connect (issue 8): the median over N connects to a loopback listener on
  * the proxy's port, inside `parity run`, under `none` (a plain connect),
- * `platform` (Landlock + seccomp, no notify) and `platform-notify`, in
- * the same run, interleaved round by round so drift hits all three alike.
+ * `platform` (Landlock + seccomp, no notify), `platform-notify` and
+ * `platform-strict` (the strict policy: address:port pinned), in the same
+ * run, interleaved round by round so drift hits all four alike.
  *
  *   notify-latency [--n N] [--rounds R] [--parity PATH]     (root: the driver)
  *   notify-latency measure HOST PORT N blocking|nonblocking  (inside the sandbox)
@@ -166,9 +167,11 @@ fail:
 
 int main(int argc, char **argv)
 {
-	static const char *const profiles[] = {"none", "platform", "platform-notify"};
+	static const char *const profiles[] = {"none", "platform", "platform-notify",
+					       "platform-strict"};
+	enum { NP = 4 };
 	static const char *const modes[] = {"blocking", "nonblocking"};
-	struct series s[2][3];
+	struct series s[2][NP];
 	char self[PATH_MAX], parity[PATH_MAX] = "";
 	long n = 10000, rounds = 2;
 	ssize_t sl;
@@ -209,10 +212,11 @@ int main(int argc, char **argv)
 	}
 	lo_up();
 	memset(s, 0, sizeof(s));
-	/* Interleaved: none, platform, platform-notify, then again. */
+	/* Interleaved: none, platform, platform-notify, platform-strict, then
+	 * again. */
 	for (long r = 0; r < rounds; r++)
 		for (int m = 0; m < 2; m++)
-			for (int p = 0; p < 3; p++)
+			for (int p = 0; p < NP; p++)
 				if (one_run(parity, self, profiles[p], (n + rounds - 1) / rounds,
 					    modes[m], &s[m][p]) < 0) {
 					fprintf(stderr,
@@ -227,10 +231,10 @@ int main(int argc, char **argv)
 	       "added", "fails");
 	for (int m = 0; m < 2; m++) {
 		double base;
-		for (int p = 0; p < 3; p++)
+		for (int p = 0; p < NP; p++)
 			qsort(s[m][p].v, s[m][p].n, sizeof(double), cmp_d);
 		base = pct(&s[m][0], 0.5);
-		for (int p = 0; p < 3; p++)
+		for (int p = 0; p < NP; p++)
 			printf("%-12s %-16s %8.1f %8.1f %8.1f %+8.1f %7ld\n", modes[m], profiles[p],
 			       pct(&s[m][p], 0.5), pct(&s[m][p], 0.9), pct(&s[m][p], 0.99),
 			       pct(&s[m][p], 0.5) - base, s[m][p].fails);
@@ -238,6 +242,10 @@ int main(int argc, char **argv)
 		       "(target <= 35 us)\n",
 		       modes[m], pct(&s[m][2], 0.5) - base,
 		       pct(&s[m][2], 0.5) - pct(&s[m][1], 0.5));
+		printf("%-12s platform-strict adds %.1f us over a plain connect, %.1f us over "
+		       "platform, %+.1f us against platform-notify\n",
+		       modes[m], pct(&s[m][3], 0.5) - base, pct(&s[m][3], 0.5) - pct(&s[m][1], 0.5),
+		       pct(&s[m][3], 0.5) - pct(&s[m][2], 0.5));
 	}
 	return 0;
 }

@@ -4,6 +4,8 @@
 #   namespace: parity run --profile namespace -- /bin/true  vs bwrap, and vs a
 #              script doing what the reference system does with its CLIs
 #              (ip netns add, veth, addresses, route, nft -f, ip netns exec, del)
+#   platform-strict: what it adds to platform's start (notify listener
+#              handoff, the workers' ruleset, the larger filter), same run
 # Prints medians and ratios with the targets: platform <= 1.5x bwrap;
 # namespace <= 2x bwrap and <= 0.2x the CLI script.
 #   bench/startup.sh [--runs N]
@@ -60,8 +62,13 @@ chmod +x "$cli"
 bw=$(med "$runs" bwrap --unshare-net --ro-bind / / /bin/true)
 pl=$(med "$runs" "$PARITY_BIN" run --quiet --profile platform -- /bin/true)
 ns=$(med "$runs" "$PARITY_BIN" run --quiet --profile namespace -- /bin/true)
+pn=$(med "$runs" "$PARITY_BIN" run --quiet --profile platform-notify -- /bin/true)
+ps=$(med "$runs" "$PARITY_BIN" run --quiet --profile platform-strict -- /bin/true)
 cl=$(med "$((runs < 30 ? runs : 30))" unshare -n "$cli")
 printf '%-46s %8s ms\n' "bwrap --unshare-net --ro-bind / / /bin/true" "$bw"
 printf '%-46s %8s ms  %sx bwrap (target <= 1.5)\n' "parity run --profile platform" "$pl" "$(ratio "$pl" "$bw")"
 printf '%-46s %8s ms  %sx bwrap (target <= 2)\n' "parity run --profile namespace" "$ns" "$(ratio "$ns" "$bw")"
 printf '%-46s %8s ms  namespace = %sx of it (target <= 0.2)\n' "reference CLI script (ip, nft)" "$cl" "$(ratio "$ns" "$cl")"
+printf '%-46s %8s ms  %sx bwrap\n' "parity run --profile platform-notify" "$pn" "$(ratio "$pn" "$bw")"
+printf '%-46s %8s ms  %sx bwrap, +%s ms over platform\n' "parity run --profile platform-strict" "$ps" \
+	"$(ratio "$ps" "$bw")" "$(awk -v a="$ps" -v b="$pl" 'BEGIN { printf "%.2f", a - b }')"

@@ -261,7 +261,7 @@ static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct 
  * after this byte, so a mediation that cannot be set up means the command
  * never runs (fail closed). */
 static struct notify_supervisor *take_listener(int sock, const struct notify_allowlist *al,
-					       struct rep_sink *rs)
+					       bool strict, struct rep_sink *rs)
 {
 	struct notify_supervisor *ns = NULL;
 	int listener = -1;
@@ -272,8 +272,12 @@ static struct notify_supervisor *take_listener(int sock, const struct notify_all
 	    (ns = notify_supervisor_new(listener, al, &e)) && write(sock, "1", 1) == 1) {
 		rep_emit(rs, "notify", "supervisor", REP_APPLIED,
 			 "listener received and confirmed before exec; served in the supervisor's "
-			 "wait loop (connect, bind, send performed on the agent's behalf; receives "
-			 "CONTINUE)");
+			 "wait loop (%s)",
+			 strict ? "connect, bind, send and listen performed on the agent's behalf, "
+				  "AF_UNIX pathnames by workers inside its Landlock ruleset; "
+				  "signals checked and answered CONTINUE"
+				: "connect, bind, send performed on the agent's behalf; receives "
+				  "CONTINUE");
 		return ns;
 	}
 	if (ns)
@@ -283,6 +287,49 @@ static struct notify_supervisor *take_listener(int sock, const struct notify_all
 	rep_emit(rs, "notify", "supervisor", REP_FAILED,
 		 "%s; not confirmed, the agent does not exec", e.msg[0] ? e.msg : strerror(errno));
 	return NULL;
+}
+
+/* ---- notify, strict policy ---- */
+
+/* What the strict policy needs from the kernel, checked before anything
+ * runs (fail closed: without it every mediated call would be refused), and
+ * the agent's Landlock ruleset for the workers that perform AF_UNIX
+ * pathname operations inside it. */
+static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs, int *domain_fd,
+			  struct perr *e)
+{
+	/* pidfd_getfd (5.6) implies SECCOMP_USER_NOTIF_FLAG_CONTINUE (5.5):
+	 * EBADF for a bad pidfd, ENOSYS when missing. */
+	if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == ENOSYS) {
+		rep_emit(rs, "notify", "kernel", REP_FAILED,
+			 "pidfd_getfd (Linux 5.6) is missing: the supervisor cannot take the "
+			 "agent's sockets");
+		return perr_set(e, "platform-strict: the kernel lacks pidfd_getfd (Linux 5.6), "
+				   "which notify mediation needs; refusing to start");
+	}
+	rep_emit(rs, "notify", "kernel", REP_APPLIED,
+		 "seccomp user notification, CONTINUE and pidfd_getfd present");
+	*domain_fd = -1;
+	if (!plan->active) {
+		rep_emit(rs, "notify", "worker domain", REP_INFO,
+			 "no Landlock ruleset at ABI %d: the agent has none either; the workers "
+			 "that perform AF_UNIX pathname calls carry its cwd and umask only",
+			 plan->effective_abi);
+		return 0;
+	}
+	*domain_fd = landlock_ruleset_copy(plan, rs);
+	if (*domain_fd < 0) {
+		rep_emit(rs, "notify", "worker domain", REP_FAILED,
+			 "cannot build the agent's Landlock ruleset: %s", strerror(errno));
+		return perr_sys(e, errno, "platform-strict: the notify workers' Landlock ruleset");
+	}
+	rep_emit(rs, "notify", "worker domain", REP_APPLIED,
+		 "AF_UNIX pathname connect/bind/sendto are performed by workers that restrict "
+		 "themselves with the agent's own Landlock ruleset (ABI %d) and take its cwd and "
+		 "umask; the supervisor's other threads stay outside it (they need ptrace access "
+		 "to the agent)",
+		 plan->effective_abi);
+	return 0;
 }
 
 /* ---- the run ---- */
@@ -363,7 +410,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	struct agent_ctx ac;
 	char **proxy_env = NULL;
 	static struct netns_sandbox sb;
-	int listen_fd = -1, ns_fd = -1, pipefd[2] = {-1, -1};
+	int listen_fd = -1, ns_fd = -1, pipefd[2] = {-1, -1}, domain_fd = -1;
+	bool strict =
+	    p->sc.enabled && p->sc.notify.enabled && p->sc.notify.policy == NOTIFY_POLICY_STRICT;
 	pid_t proxy_pid = -1, agent_pid;
 	bool child_failed = false, exec_seen = false;
 	uint64_t t0 = util_now_ns();
@@ -447,6 +496,8 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		perr_prefix(e, "notify");
 		goto out;
 	}
+	if (strict && strict_prepare(&plan, &rs, &domain_fd, e) < 0)
+		goto out;
 
 	/* 3. The proxy. */
 	listen_fd = proxy_listen(p->net.proxy_host, p->net.proxy_port, e);
@@ -538,7 +589,10 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 			if (poll(pf, 2, -1) < 0)
 				continue;
 			if (pf[1].revents & POLLIN) {
-				ns = take_listener(nsock[0], &allow, &rs);
+				ns = take_listener(nsock[0], &allow, strict, &rs);
+				if (ns && strict)
+					notify_supervisor_set_strict(ns, agent_pid, domain_fd,
+								     plan.active);
 				if (!ns) {
 					close(nsock[0]); /* the agent reads EOF and fails */
 					nsock[0] = -1;
@@ -638,6 +692,8 @@ out:
 		close(pipefd[1]);
 	if (ns)
 		notify_supervisor_stop(ns, NULL);
+	if (domain_fd >= 0)
+		close(domain_fd);
 	for (int i = 0; i < 2; i++)
 		if (nsock[i] >= 0)
 			close(nsock[i]);

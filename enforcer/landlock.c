@@ -401,16 +401,14 @@ static int add_port_rules(int fd, uint64_t right, const uint16_t *ports, unsigne
 	return 0;
 }
 
-int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs)
+/* The ruleset with every rule (fs, net, scopes), not yet enforced. */
+static int build_ruleset(struct landlock_plan *p, struct rep_sink *rs)
 {
 	struct parity_landlock_ruleset_attr attr = {0};
-	int fd, rc = -1;
+	int fd;
 	const uint64_t file_rights = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
 				     LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
 				     LANDLOCK_ACCESS_FS_IOCTL_DEV;
-
-	if (!p->active)
-		return 0;
 	attr.handled_access_fs = p->handled.fs;
 	attr.handled_access_net = p->handled.net;
 	attr.scoped = p->handled.scoped;
@@ -480,6 +478,21 @@ int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs)
 		rep_emit(rs, "landlock", "scope.abstract_unix_socket", REP_APPLIED, "scoped");
 	if (p->handled.scoped & LANDLOCK_SCOPE_SIGNAL)
 		rep_emit(rs, "landlock", "scope.signal", REP_APPLIED, "scoped");
+	return fd;
+out:
+	close(fd);
+	return -1;
+}
+
+int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs)
+{
+	int fd, rc = -1;
+
+	if (!p->active)
+		return 0;
+	fd = build_ruleset(p, rs);
+	if (fd < 0)
+		return -1;
 	if (ll_restrict_self(fd, 0) < 0) {
 		rep_emit(rs, "landlock", "restrict_self", REP_FAILED, "%s", strerror(errno));
 		goto out;
@@ -489,4 +502,24 @@ int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs)
 out:
 	close(fd);
 	return rc;
+}
+
+int landlock_ruleset_copy(const struct landlock_plan *plan, struct rep_sink *rs)
+{
+	/* Our own copy of the plan: the path fds are opened and closed here,
+	 * the caller's plan (the agent's, forked later) is left untouched.
+	 * Static: the plan is large and this runs once per process. */
+	static struct landlock_plan p;
+	struct rep_sink quiet = {.report = NULL, .fd = -1};
+
+	if (!plan->active)
+		return -1;
+	p = *plan;
+	for (unsigned i = 0; i < p.npaths; i++)
+		p.paths[i].fd = -1;
+	/* The rules (and paths that cannot be opened) are reported by the
+	 * agent as it enforces the same plan. */
+	(void)rs;
+	landlock_prepare(&p, &quiet);
+	return build_ruleset(&p, &quiet);
 }

@@ -67,5 +67,12 @@ int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mod
 		  struct rep_sink *rs, struct perr *e);
 int landlock_prepare(struct landlock_plan *p, struct rep_sink *rs);
 int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs);
+/* The same ruleset as landlock_enforce() would enforce, built from a copy
+ * of the plan (its own path fds) and returned unenforced (O_CLOEXEC), for a
+ * thread that must act inside the agent's rules (platform-strict's notify
+ * workers, docs/platform-strict.md). -1 when the plan has nothing to handle
+ * or the ruleset cannot be built (errno). Paths that cannot be opened are
+ * reported to rs, as the agent does. */
+int landlock_ruleset_copy(const struct landlock_plan *plan, struct rep_sink *rs);
 
 #endif

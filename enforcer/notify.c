@@ -1,6 +1,8 @@
 /* notify.c - seccomp user-notification mediation (see notify.h and
- * docs/notify.md): the follow-up's filter, its frozen allowlist, and the
- * supervisor that performs connect/bind/send on the agent's behalf. */
+ * docs/notify.md): the follow-up's frozen allowlist, and the supervisor that
+ * performs connect/bind/send on the agent's behalf. The filter and its
+ * loading in the agent are in notify_filter.c; platform-strict's decisions in
+ * notify_strict.c. */
 #include "notify.h"
 
 #include <arpa/inet.h>
@@ -13,6 +15,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -22,8 +25,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "landlock_compat.h"
+#include "notify_strict.h"
 #include "proxy_log.h"
 #include "resolver.h"
 #include "util.h"
@@ -375,241 +381,6 @@ const char *notify_sa_result_name(enum notify_sa_result r)
 	return r <= NOTIFY_SA_FAMILY ? names[r] : "?";
 }
 
-/* ---- the filter ----------------------------------------------------- */
-
-static const char *const supported[] = {"connect",  "sendto",  "sendmsg",
-					"recvfrom", "recvmsg", "bind"};
-
-bool notify_syscall_supported(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(supported); i++)
-		if (strcmp(name, supported[i]) == 0)
-			return true;
-	return false;
-}
-
-int notify_check_profile(const struct profile_notify *n, const char *file, struct perr *e)
-{
-	if (!n->enabled)
-		return 0;
-	if (n->nsyscalls == 0)
-		return perr_usage(e, "%s: field 'seccomp.notify.syscalls': empty", file);
-	for (unsigned i = 0; i < n->nsyscalls; i++)
-		if (!notify_syscall_supported(n->syscalls[i]))
-			return perr_usage(e,
-					  "%s: field 'seccomp.notify.syscalls[%u]': the supervisor "
-					  "cannot mediate \"%s\" (connect, sendto, sendmsg, "
-					  "recvfrom, recvmsg, bind)",
-					  file, i, n->syscalls[i]);
-	return 0;
-}
-
-static scmp_filter_ctx new_ctx(uint32_t badarch)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		return NULL;
-	/* NNP is the identity layer's job (and reported there). */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
-	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch) < 0) {
-		seccomp_release(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
-static scmp_filter_ctx build_filter(const struct profile_notify *n, struct perr *e)
-{
-	/* The follow-up: arch != native -> notify (the supervisor denies). */
-	uint32_t badarch = n->check_arch ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
-	scmp_filter_ctx ctx = new_ctx(badarch), x32;
-	int rc;
-
-	if (!ctx) {
-		perr_set(e, "notify: seccomp_init failed");
-		return NULL;
-	}
-	for (unsigned i = 0; i < n->nsyscalls; i++) {
-		int nr = seccomp_syscall_resolve_name(n->syscalls[i]);
-		if (nr < 0) {
-			perr_set(e, "notify: %s is not a native syscall", n->syscalls[i]);
-			goto fail;
-		}
-		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
-		if (rc < 0) {
-			perr_sys(e, -rc, "notify: rule %s", n->syscalls[i]);
-			goto fail;
-		}
-	}
-	/* The follow-up's BPF compares arch, then nr: an x32 number
-	 * (nr | 0x40000000, arch still x86_64) matches no rule and is allowed.
-	 * libseccomp would send it to the bad-arch action; an empty x32 filter
-	 * merged in makes it fall through to ALLOW, as there (docs/seccomp.md). */
-	x32 = new_ctx(badarch);
-	if (!x32 || seccomp_arch_remove(x32, SCMP_ARCH_NATIVE) < 0 ||
-	    seccomp_arch_add(x32, SCMP_ARCH_X32) < 0) {
-		if (x32)
-			seccomp_release(x32);
-		perr_set(e, "notify: cannot build the x32 filter");
-		goto fail;
-	}
-	rc = seccomp_merge(ctx, x32);
-	if (rc < 0) {
-		seccomp_release(x32);
-		perr_sys(e, -rc, "notify: seccomp_merge(x32)");
-		goto fail;
-	}
-	return ctx;
-fail:
-	seccomp_release(ctx);
-	return NULL;
-}
-
-int notify_export_pfc(const struct profile_notify *n, int fd, struct perr *e)
-{
-	scmp_filter_ctx ctx = build_filter(n, e);
-	int rc;
-
-	if (!ctx)
-		return -1;
-	rc = seccomp_export_pfc(ctx, fd);
-	seccomp_release(ctx);
-	return rc < 0 ? perr_sys(e, -rc, "seccomp_export_pfc") : 0;
-}
-
-/* ---- the agent side: load and hand over ------------------------------ */
-
-static int send_fd(int sock, int fd)
-{
-	char byte = 'L';
-	struct iovec iov = {&byte, 1};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
-struct handoff {
-	int sock;
-	int wake[2]; /* the listener's number arrives here */
-	int err;
-};
-
-/* A thread created before the notify filter is loaded carries no filter
- * (seccomp filters are per thread without TSYNC), so its sendmsg is not
- * trapped: the loading thread's own sendmsg would wait for a supervisor
- * that does not have the listener yet. */
-static void *handoff_main(void *arg)
-{
-	struct handoff *h = arg;
-	int fd = -1;
-
-	if (read(h->wake[0], &fd, sizeof(fd)) != (ssize_t)sizeof(fd) || fd < 0) {
-		h->err = ECANCELED;
-		return NULL;
-	}
-	h->err = send_fd(h->sock, fd) < 0 ? errno : 0;
-	return NULL;
-}
-
-int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_sink *rs)
-{
-	struct perr e;
-	struct handoff h = {.sock = handoff_sock, .wake = {-1, -1}, .err = 0};
-	pthread_t th;
-	scmp_filter_ctx ctx;
-	int rc, fd, abort_fd = -1;
-	char list[256] = "", ack = 0;
-	ssize_t got;
-
-	perr_clear(&e);
-	if (handoff_sock < 0) {
-		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "no socket to the supervisor");
-		return -1;
-	}
-	ctx = build_filter(n, &e);
-	if (!ctx) {
-		char buf[1200];
-		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "%s",
-			 perr_str(&e, buf, sizeof(buf)));
-		return -1;
-	}
-	if (pipe2(h.wake, O_CLOEXEC) < 0 || pthread_create(&th, NULL, handoff_main, &h) != 0) {
-		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "handoff thread: %s",
-			 strerror(errno));
-		seccomp_release(ctx);
-		return -1;
-	}
-	rc = seccomp_load(ctx);
-	fd = rc == 0 ? seccomp_notify_fd(ctx) : -1;
-	seccomp_release(ctx);
-	if (rc < 0 || fd < 0) {
-		(void)!write(h.wake[1], &abort_fd, sizeof(abort_fd));
-		pthread_join(th, NULL);
-		close(h.wake[0]);
-		close(h.wake[1]);
-		rep_emit(rs, "seccomp", "notify filter", REP_FAILED, "seccomp_load: %s",
-			 strerror(rc < 0 ? -rc : errno));
-		return -1;
-	}
-	(void)!write(h.wake[1], &fd, sizeof(fd));
-	pthread_join(th, NULL);
-	close(h.wake[0]);
-	close(h.wake[1]);
-	/* The agent must never keep the listener: whoever holds it answers the
-	 * agent's notifications. */
-	close(fd);
-	for (unsigned i = 0; i < n->nsyscalls; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-			 n->syscalls[i]);
-	if (h.err) {
-		close(handoff_sock);
-		rep_emit(rs, "seccomp", "notify listener", REP_FAILED,
-			 "SCM_RIGHTS to the supervisor: %s", strerror(h.err));
-		return -1;
-	}
-	/* Wait for the supervisor to confirm it holds the listener: without
-	 * it nobody would answer, so the command must not start. */
-	while ((got = read(handoff_sock, &ack, 1)) < 0 && errno == EINTR)
-		;
-	close(handoff_sock);
-	if (got != 1 || ack != '1') {
-		rep_emit(rs, "seccomp", "notify listener", REP_FAILED,
-			 "the supervisor did not confirm the listener; the command is not run");
-		return -1;
-	}
-	rep_emit(rs, "seccomp", "notify filter", REP_APPLIED,
-		 "SECCOMP_RET_USER_NOTIF for %s; first of the filters (the main filter "
-		 "blocks seccomp(SET_MODE_FILTER) after it)",
-		 list);
-	rep_emit(rs, "seccomp", "notify architecture", REP_APPLIED,
-		 "non-native arch -> %s; x32 numbers -> allow (nr|0x40000000 passes the arch "
-		 "check, as in the follow-up); the main filter's bad-arch action takes "
-		 "precedence (kill/errno beat notify)",
-		 n->check_arch ? "notify, denied EPERM by the supervisor" : "allow");
-	rep_emit(
-	    rs, "seccomp", "notify not intercepted", REP_INFO,
-	    "sendmmsg, recvmmsg, accept, accept4, socket, listen, write/writev on a "
-	    "connected socket, splice, sendfile, io_uring, x32 numbers (the follow-up's gaps)");
-	rep_emit(rs, "seccomp", "notify listener", REP_APPLIED,
-		 "handed to the supervisor over SCM_RIGHTS and confirmed; the agent's copy is "
-		 "closed");
-	return 0;
-}
-
 /* ---- the supervisor -------------------------------------------------- */
 
 enum reason {
@@ -621,19 +392,28 @@ enum reason {
 	R_GETFD,
 	R_ARCH,
 	R_OTHER_SYSCALL,
+	R_STRICT_ADDRESS,
+	R_STRICT_LISTEN,
+	R_STRICT_SIGNAL,
 	R_COUNT
 };
+_Static_assert(R_COUNT <= sizeof(((struct notify_stats *)0)->by_reason) /
+			      sizeof(((struct notify_stats *)0)->by_reason[0]),
+	       "notify_stats.by_reason is too small");
 
 const char *notify_reason_name(unsigned i)
 {
 	static const char *const names[R_COUNT] = {
-	    "address not pinned",      "family not parsed",   "short sockaddr",
-	    "child memory unreadable", "not a socket",	      "pidfd/pidfd_getfd failed",
-	    "non-native architecture", "syscall not mediated"};
+	    "address not pinned",      "family not parsed",    "short sockaddr",
+	    "child memory unreadable", "not a socket",	       "pidfd/pidfd_getfd failed",
+	    "non-native architecture", "syscall not mediated", "strict: address",
+	    "strict: listen",	       "strict: signal"};
 	return i < R_COUNT ? names[i] : "?";
 }
 
-enum op { OP_CONNECT, OP_SEND };
+/* OP_BIND and OP_CONNECT_UNIX are the strict policy's AF_UNIX pathname
+ * operations, performed whole by a worker inside the agent's ruleset. */
+enum op { OP_CONNECT, OP_SEND, OP_BIND, OP_CONNECT_UNIX };
 
 struct job {
 	struct notify_supervisor *s;
@@ -651,6 +431,11 @@ struct job {
 	int passed[NOTIFY_MAX_PASSED];
 	size_t npassed;
 	int flags;
+	/* strict, AF_UNIX pathname: run in a worker that carries the agent's
+	 * Landlock ruleset, from the agent's cwd and with its umask */
+	bool domain;
+	int cwd_fd; /* O_PATH of the agent's cwd, or -1 (absolute path) */
+	int umask;  /* the agent's, or -1 */
 	struct job *next;
 };
 
@@ -660,6 +445,12 @@ struct notify_supervisor {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	int nr_connect, nr_bind, nr_sendto, nr_sendmsg, nr_recvfrom, nr_recvmsg;
+	/* the strict policy (notify_supervisor_set_strict) */
+	bool strict;
+	struct notify_strict_tree tree;
+	int domain_fd;	      /* the agent's Landlock ruleset, for the workers; -1 */
+	bool domain_required; /* a ruleset is in force: never act outside it */
+	int nr_listen, nr_kill, nr_tkill, nr_tgkill, nr_sigqueue, nr_tgsigqueue;
 	pthread_mutex_t mu;
 	pthread_cond_t work, exited;
 	struct job *head, *tail;
@@ -765,12 +556,25 @@ static int open_pidfd(pid_t tid)
 	return (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
 }
 
+static struct job *job_new(void)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (j) {
+		j->fd = -1;
+		j->cwd_fd = -1;
+		j->umask = -1;
+	}
+	return j;
+}
+
 static void job_free(struct job *j)
 {
 	if (!j)
 		return;
 	if (j->fd >= 0)
 		close(j->fd);
+	if (j->cwd_fd >= 0)
+		close(j->cwd_fd);
 	for (size_t i = 0; i < j->npassed; i++)
 		close(j->passed[i]);
 	free(j->data);
@@ -800,13 +604,29 @@ static long job_send(struct job *j, int extra_flags, int *err)
 	return n;
 }
 
-static void job_run(struct job *j, struct seccomp_notif_resp *resp)
+static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_domain)
 {
 	struct notify_supervisor *s = j->s;
 	long val = 0;
 	int err = 0;
 
-	if (j->op == OP_CONNECT) {
+	if (j->domain) {
+		/* Never act on the agent's behalf outside its own rules: a worker
+		 * that could not take the ruleset refuses (closed). */
+		if (!in_domain || (j->cwd_fd >= 0 && fchdir(j->cwd_fd) < 0)) {
+			err = EPERM;
+			goto answer;
+		}
+		if (j->umask >= 0)
+			umask((mode_t)j->umask);
+	}
+	if (j->op == OP_BIND) {
+		err = bind(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0 ? errno : 0;
+	} else if (j->op == OP_CONNECT_UNIX) {
+		/* The file's own blocking mode: a blocking connect waits here,
+		 * in the worker, as the agent's would (up to SO_SNDTIMEO). */
+		err = connect(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0 ? errno : 0;
+	} else if (j->op == OP_CONNECT) {
 		/* The connect is in progress: wait as the child's blocking call
 		 * would, up to its SO_SNDTIMEO (then EINPROGRESS, as Linux says). */
 		struct timeval tv = {0, 0};
@@ -839,6 +659,7 @@ static void job_run(struct job *j, struct seccomp_notif_resp *resp)
 			err = 0;
 		val = (long)j->done;
 	}
+answer:
 	/* Our references first (see answer()). */
 	close(j->fd);
 	j->fd = -1;
@@ -851,15 +672,34 @@ static void job_run(struct job *j, struct seccomp_notif_resp *resp)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The strict policy's workers act inside the agent's rules: a cwd of their
+ * own (unshare CLONE_FS: cwd and umask become per thread), then the agent's
+ * Landlock ruleset on this thread only (no TSYNC). The supervisor's other
+ * threads, which need ptrace access to the agent, stay outside. */
+static bool worker_enter_domain(struct notify_supervisor *s)
+{
+	if (!s->strict)
+		return false;
+	if (unshare(CLONE_FS) < 0)
+		return false;
+	/* No ruleset (no Landlock at the effective ABI): the agent has no
+	 * rules either, so the own cwd and umask are all there is to carry. */
+	if (s->domain_fd < 0)
+		return !s->domain_required;
+	return ll_restrict_self(s->domain_fd, 0) == 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct notify_supervisor *s = arg;
 	struct seccomp_notif_resp *resp = NULL;
 	sigset_t all;
 	unsigned slot = 0;
+	bool in_domain;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	in_domain = worker_enter_domain(s);
 	if (seccomp_notify_alloc(NULL, &resp) < 0)
 		resp = NULL;
 	pthread_mutex_lock(&s->mu);
@@ -884,7 +724,7 @@ static void *worker_main(void *arg)
 		bool run = resp && !s->stopping;
 		pthread_mutex_unlock(&s->mu);
 		if (run)
-			job_run(j, resp);
+			job_run(j, resp, in_domain);
 		pthread_mutex_lock(&s->mu);
 		s->running[slot] = NULL;
 		s->busy--;
@@ -996,16 +836,54 @@ struct notify_supervisor *notify_supervisor_new(int listener, const struct notif
 	s->nr_sendmsg = seccomp_syscall_resolve_name("sendmsg");
 	s->nr_recvfrom = seccomp_syscall_resolve_name("recvfrom");
 	s->nr_recvmsg = seccomp_syscall_resolve_name("recvmsg");
+	s->nr_listen = seccomp_syscall_resolve_name("listen");
+	s->nr_kill = seccomp_syscall_resolve_name("kill");
+	s->nr_tkill = seccomp_syscall_resolve_name("tkill");
+	s->nr_tgkill = seccomp_syscall_resolve_name("tgkill");
+	s->nr_sigqueue = seccomp_syscall_resolve_name("rt_sigqueueinfo");
+	s->nr_tgsigqueue = seccomp_syscall_resolve_name("rt_tgsigqueueinfo");
+	s->domain_fd = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->exited, NULL);
 	return s;
 }
 
+void notify_supervisor_set_strict(struct notify_supervisor *s, pid_t agent, int domain_fd,
+				  bool domain_required)
+{
+	s->strict = true;
+	s->tree.root = agent;
+	s->tree.proc = "/proc";
+	s->domain_fd = domain_fd;
+	s->domain_required = domain_required;
+}
+
+/* The strict policy's signal syscalls: decided from the registers alone,
+ * so an approved call is answered CONTINUE (nothing in memory to rewrite;
+ * the pid may be reused in between, which the signal scope bounds at ABI
+ * >= 6). -1: not a signal syscall. */
+static int strict_signal_kind(const struct notify_supervisor *s, int nr)
+{
+	if (nr == s->nr_kill)
+		return NS_SIG_KILL;
+	if (nr == s->nr_tkill)
+		return NS_SIG_TKILL;
+	if (nr == s->nr_tgkill)
+		return NS_SIG_TGKILL;
+	if (nr == s->nr_sigqueue)
+		return NS_SIG_QUEUE;
+	if (nr == s->nr_tgsigqueue)
+		return NS_SIG_TGQUEUE;
+	return -1;
+}
+
 /* Read and decide on a destination address; 0 when allowed, else the
- * errno to answer (and *why). */
-static int check_address(struct notify_supervisor *s, pid_t pid, uint64_t ptr, uint64_t len,
-			 struct sockaddr_storage *ss, socklen_t *alen, enum reason *why)
+ * errno to answer (and *why). With the strict policy *route says where an
+ * allowed address is performed. */
+static int check_address(struct notify_supervisor *s, pid_t pid, int nr, uint64_t ptr, uint64_t len,
+			 struct sockaddr_storage *ss, socklen_t *alen, enum reason *why,
+			 enum notify_strict_route *route)
 {
 	struct notify_sockaddr sa;
 	enum notify_sa_result pr;
@@ -1024,6 +902,16 @@ static int check_address(struct notify_supervisor *s, pid_t pid, uint64_t ptr, u
 		return rc == -EFAULT ? EFAULT : EPERM;
 	}
 	*alen = (socklen_t)len;
+	if (s->strict) {
+		const char *sw = NULL;
+		enum notify_strict_op op = nr == s->nr_bind	 ? NS_OP_BIND
+					   : nr == s->nr_connect ? NS_OP_CONNECT
+								 : NS_OP_SEND;
+		rc = notify_strict_address(ss, *alen, op, s->al, route, &sw);
+		if (rc)
+			*why = R_STRICT_ADDRESS;
+		return rc;
+	}
 	pr = notify_parse_sockaddr(ss, (size_t)len, &sa);
 	if (pr != NOTIFY_SA_OK) {
 		/* The follow-up's parse_sockaddr gives None: deny. */
@@ -1057,7 +945,8 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	struct send_args sa;
 	uint64_t t0;
 	pid_t pid;
-	int pidfd = -1, fd = -1, rc, err;
+	int pidfd = -1, fd = -1, rc, err, sig, cwd_fd = -1, agent_umask = -1;
+	enum notify_strict_route route = NS_ROUTE_INLINE;
 	struct stat st;
 
 	memset(req, 0, sizeof(*req));
@@ -1080,6 +969,20 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		deny(s, req->id, EPERM, R_ARCH, true);
 		goto done;
 	}
+	if (s->strict && (sig = strict_signal_kind(s, d->nr)) >= 0) {
+		const char *sw = NULL;
+		uint64_t args[6];
+		for (int i = 0; i < 6; i++)
+			args[i] = d->args[i];
+		err = notify_strict_signal(&s->tree, (enum notify_strict_sig)sig, args, &sw);
+		if (err) {
+			deny(s, req->id, err, R_STRICT_SIGNAL, true);
+		} else {
+			respond(s, s->resp, req->id, 0, 0, true);
+			s->st.continued++;
+		}
+		goto done;
+	}
 	if (d->nr == s->nr_recvfrom || d->nr == s->nr_recvmsg) {
 		/* A receive names no destination: nothing to decide, nothing a
 		 * rewrite could change. CONTINUE lets the kernel do it. */
@@ -1088,7 +991,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		goto done;
 	}
 	if (d->nr != s->nr_connect && d->nr != s->nr_bind && d->nr != s->nr_sendto &&
-	    d->nr != s->nr_sendmsg) {
+	    d->nr != s->nr_sendmsg && !(s->strict && d->nr == s->nr_listen)) {
 		deny(s, req->id, EPERM, R_OTHER_SYSCALL, true);
 		goto done;
 	}
@@ -1107,11 +1010,14 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	memset(&sa, 0, sizeof(sa));
 	sa.fd = d->args[0];
 	if (d->nr == s->nr_connect || d->nr == s->nr_bind) {
-		err = check_address(s, pid, d->args[1], d->args[2], &ss, &alen, &why);
+		err =
+		    check_address(s, pid, d->nr, d->args[1], d->args[2], &ss, &alen, &why, &route);
 		if (err) {
 			deny(s, req->id, err, why, why != R_READ);
 			goto done;
 		}
+	} else if (d->nr == s->nr_listen) {
+		/* Nothing in memory: the decision is on the socket itself. */
 	} else {
 		size_t total = 0, want;
 		bool truncated = false;
@@ -1154,13 +1060,14 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 			}
 		}
 		if (sa.name && sa.namelen) {
-			err = check_address(s, pid, sa.name, sa.namelen, &ss, &alen, &why);
+			err = check_address(s, pid, d->nr, sa.name, sa.namelen, &ss, &alen, &why,
+					    &route);
 			if (err) {
 				deny(s, req->id, err, why, why != R_READ);
 				goto done;
 			}
 		}
-		j = calloc(1, sizeof(*j));
+		j = job_new();
 		if (!j) {
 			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
 			goto done;
@@ -1209,6 +1116,29 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		j->truncated = truncated;
 	}
 
+	/* 1b. An AF_UNIX pathname is resolved by the kernel from the agent's
+	 * cwd (a relative one) and created with its umask (bind): both taken
+	 * now, before the id is checked again. */
+	if (route == NS_ROUTE_DOMAIN) {
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)&ss;
+		char cwd[64];
+		if (sun->sun_path[0] != '/') {
+			snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", (int)pid);
+			cwd_fd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (cwd_fd < 0) {
+				deny(s, req->id, EPERM, R_READ, false);
+				goto done;
+			}
+		}
+		if (d->nr == s->nr_bind) {
+			agent_umask = (int)notify_strict_status_field("/proc", pid, "Umask", 8);
+			if (agent_umask < 0) {
+				deny(s, req->id, EPERM, R_READ, false);
+				goto done;
+			}
+		}
+	}
+
 	/* 2. The notification still stands: the pid was the caller's all
 	 * along, and what we read is what it passed. */
 	if (seccomp_notify_id_valid(s->listener, req->id) != 0) {
@@ -1233,6 +1163,38 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	}
 
 	/* 4. Perform it ourselves on our copy of the arguments. */
+	if (d->nr == s->nr_listen) {
+		const char *sw = NULL;
+		err = notify_strict_listen(fd, &sw);
+		if (err) {
+			deny(s, req->id, err, R_STRICT_LISTEN, true);
+			goto done;
+		}
+		/* On the socket we took and checked: a dup2 since the trap can
+		 * only make the agent's fd name another file, never this one. */
+		err = listen(fd, (int)(uint32_t)d->args[1]) < 0 ? errno : 0;
+		answer(s, req->id, 0, err, &fd, &pidfd);
+		goto done;
+	}
+	if (route == NS_ROUTE_DOMAIN && d->nr != s->nr_sendto && d->nr != s->nr_sendmsg) {
+		/* AF_UNIX pathname bind or connect: a worker inside the agent's
+		 * ruleset does the whole call. */
+		j = job_new();
+		if (!j) {
+			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
+			goto done;
+		}
+		j->op = d->nr == s->nr_bind ? OP_BIND : OP_CONNECT_UNIX;
+		j->fd = fd;
+		fd = -1;
+		j->addr = ss;
+		j->alen = alen;
+		j->domain = true;
+		j->cwd_fd = cwd_fd;
+		cwd_fd = -1;
+		j->umask = agent_umask;
+		goto submit_job;
+	}
 	if (d->nr == s->nr_bind) {
 		err = bind(fd, (struct sockaddr *)&ss, alen) < 0 ? errno : 0;
 		answer(s, req->id, 0, err, &fd, &pidfd);
@@ -1268,7 +1230,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 			answer(s, req->id, 0, err, &fd, &pidfd);
 			goto done;
 		}
-		j = calloc(1, sizeof(*j));
+		j = job_new();
 		if (!j) {
 			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
 			goto done;
@@ -1325,6 +1287,15 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		}
 		j->fd = fd;
 		fd = -1;
+		j->umask = -1;
+		if (route == NS_ROUTE_DOMAIN) {
+			/* A datagram to an AF_UNIX pathname: resolved inside the
+			 * agent's ruleset, by a worker, blocking or not. */
+			j->domain = true;
+			j->cwd_fd = cwd_fd;
+			cwd_fd = -1;
+			goto submit_job;
+		}
 		if ((fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT)) {
 			long n = job_send(j, 0, &err);
 			job_free(j); /* our socket and fds passed: dropped before answering */
@@ -1359,6 +1330,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		j->addr = ss;
 		j->alen = alen;
 	}
+submit_job:
 	j->s = s;
 	j->id = req->id;
 	j->t0_ns = t0;
@@ -1369,6 +1341,9 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		 * a send answers what went out, or EAGAIN. */
 		long val = j->op == OP_SEND ? (long)j->done : 0;
 		int e2 = j->op == OP_CONNECT ? EINPROGRESS : val > 0 ? 0 : EAGAIN;
+		/* Nothing of a strict pathname operation has started. */
+		if (j->domain)
+			e2 = EAGAIN;
 		respond(s, s->resp, req->id, val, e2, false);
 		bump(s, &s->st.overload);
 		goto done;
@@ -1376,6 +1351,8 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	j = NULL;
 done:
 	job_free(j);
+	if (cwd_fd >= 0)
+		close(cwd_fd);
 	if (fd >= 0)
 		close(fd);
 	if (pidfd >= 0)

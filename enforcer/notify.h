@@ -120,7 +120,7 @@ struct notify_stats {
 	unsigned long failed;	 /* mediation could not be done: answered an error */
 	unsigned long stale;	 /* the id was no longer valid (thread gone) */
 	unsigned long overload;	 /* no worker free: EINPROGRESS (connect), EAGAIN (send) */
-	unsigned long by_reason[8];
+	unsigned long by_reason[16]; /* indexed by the reasons of notify_reason_name() */
 	unsigned workers_peak;
 	double handle_us_max; /* receive to answer, inline path */
 	double handle_us_total;
@@ -133,6 +133,13 @@ struct notify_supervisor;
 int notify_receive_listener(int handoff_sock, int *listener, struct perr *e);
 struct notify_supervisor *notify_supervisor_new(int listener, const struct notify_allowlist *al,
 						struct perr *e);
+/* The strict policy (notify_strict.h, docs/platform-strict.md): signals
+ * only to `agent` and its descendants; AF_UNIX pathname operations in
+ * workers restricted with domain_fd (the agent's Landlock ruleset,
+ * landlock_ruleset_copy(); -1 with domain_required false when no ruleset is
+ * in force at the effective ABI). The supervisor keeps domain_fd open. */
+void notify_supervisor_set_strict(struct notify_supervisor *s, pid_t agent, int domain_fd,
+				  bool domain_required);
 /* The fd to poll for POLLIN. */
 int notify_supervisor_fd(const struct notify_supervisor *s);
 /* Handle one pending notification; never blocks on the child's behalf

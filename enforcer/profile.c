@@ -15,8 +15,9 @@
 #include "util.h"
 
 /* In matrix order: the control first, then the reference, then the modes
- * compared with it. platform-strict joins when it ships. */
-const char *const profile_shipped[] = {"none", "namespace", "platform", "platform-notify", NULL};
+ * compared with it. */
+const char *const profile_shipped[] = {
+    "none", "namespace", "platform", "platform-notify", "platform-strict", NULL};
 
 static const char *const action_names[] = {"allow", "errno", "kill", "notify", "trap", "log"};
 
@@ -564,9 +565,11 @@ static int parse_rule(json_t *r, const char *file, const char *where, struct sc_
 
 static int parse_notify(json_t *o, const char *file, struct profile_notify *n, struct perr *e)
 {
-	static const char *const keys[] = {"syscalls", "check_arch", "allow_loopback",
-					   "pin_policy_hosts", "port_check", NULL};
+	static const char *const keys[] = {
+	    "syscalls",	  "check_arch", "allow_loopback",	 "pin_policy_hosts",
+	    "port_check", "policy",	"sendto_addressed_only", NULL};
 	json_t *sys = NULL, *v;
+	const char *policy = "follow-up";
 	size_t i;
 
 	n->enabled = true;
@@ -580,8 +583,20 @@ static int parse_notify(json_t *o, const char *file, struct profile_notify *n, s
 			  e) < 0 ||
 	    json_get_bool(o, "pin_policy_hosts", false, &n->pin_policy_hosts, file,
 			  "seccomp.notify", e) < 0 ||
-	    json_get_bool(o, "port_check", false, &n->port_check, file, "seccomp.notify", e) < 0)
+	    json_get_bool(o, "port_check", false, &n->port_check, file, "seccomp.notify", e) < 0 ||
+	    json_get_bool(o, "sendto_addressed_only", false, &n->sendto_addressed_only, file,
+			  "seccomp.notify", e) < 0 ||
+	    json_get_str(o, "policy", false, &policy, file, "seccomp.notify", e) < 0)
 		return -1;
+	if (strcmp(policy, "follow-up") == 0)
+		n->policy = NOTIFY_POLICY_FOLLOW_UP;
+	else if (strcmp(policy, "strict") == 0)
+		n->policy = NOTIFY_POLICY_STRICT;
+	else
+		return perr_usage(e,
+				  "%s: field 'seccomp.notify.policy': expected \"follow-up\" or "
+				  "\"strict\"",
+				  file);
 	if (json_array_size(sys) > ARRAY_SIZE(n->syscalls))
 		return perr_usage(e, "%s: field 'seccomp.notify.syscalls': too many", file);
 	json_array_foreach(sys, i, v)
@@ -628,11 +643,103 @@ static int parse_arch_action(json_t *o, const char *key, const char *file, enum 
 	return 0;
 }
 
+/* An integer or a constant name that must fit an int argument. */
+static int parse_int_value(json_t *v, const char *file, const char *where, uint32_t *out,
+			   struct perr *e)
+{
+	uint64_t x;
+
+	if (parse_value(v, file, where, &x, e) < 0)
+		return -1;
+	if (x > 0x7fffffff)
+		return perr_usage(e, "%s: field '%s': out of range for an int argument", file,
+				  where);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int parse_socket_allow(json_t *arr, const char *file, struct profile_seccomp *s,
+			      struct perr *e)
+{
+	static const char *const keys[] = {"family", "type", "protocol", NULL};
+	json_t *o;
+	size_t i;
+
+	if (json_array_size(arr) == 0 || json_array_size(arr) > PROFILE_MAX_SOCKET_ALLOW)
+		return perr_usage(e, "%s: field 'seccomp.socket_allow': expected 1 to %d entries",
+				  file, PROFILE_MAX_SOCKET_ALLOW);
+	s->socket_allow_set = true;
+	json_array_foreach(arr, i, o)
+	{
+		struct sc_socket_allow *a = &s->socket_allow[s->nsocket_allow];
+		char w[96];
+		json_t *v;
+		uint32_t x = 0;
+
+		snprintf(w, sizeof(w), "seccomp.socket_allow[%zu]", i);
+		if (!json_is_object(o))
+			return perr_usage(e, "%s: field '%s': expected an object", file, w);
+		if (json_check_keys(o, keys, file, w, e) < 0)
+			return -1;
+		memset(a, 0, sizeof(*a));
+		if (!(v = json_object_get(o, "family")))
+			return perr_usage(e, "%s: field '%s.family': required field is missing",
+					  file, w);
+		snprintf(w + strlen(w), sizeof(w) - strlen(w), ".family");
+		if (parse_int_value(v, file, w, &x, e) < 0)
+			return -1;
+		if (x >= 64)
+			return perr_usage(e, "%s: field '%s': not an address family", file, w);
+		a->family = (int)x;
+		for (unsigned k = 0; k < s->nsocket_allow; k++)
+			if (s->socket_allow[k].family == a->family)
+				return perr_usage(e,
+						  "%s: field '%s': family listed twice (one entry "
+						  "per family)",
+						  file, w);
+		snprintf(w, sizeof(w), "seccomp.socket_allow[%zu].type", i);
+		a->any_type = true;
+		if ((v = json_object_get(o, "type"))) {
+			if (parse_int_value(v, file, w, &x, e) < 0)
+				return -1;
+			if (x > 0xf)
+				return perr_usage(e,
+						  "%s: field '%s': a socket type (0-15), without "
+						  "flags",
+						  file, w);
+			a->any_type = false;
+			a->type = (int)x;
+		}
+		if ((v = json_object_get(o, "protocol"))) {
+			json_t *pv;
+			size_t k;
+			if (!json_is_array(v) || json_array_size(v) == 0 ||
+			    json_array_size(v) > PROFILE_MAX_PROTOCOLS)
+				return perr_usage(e,
+						  "%s: field 'seccomp.socket_allow[%zu].protocol': "
+						  "expected 1 to %d protocols",
+						  file, i, PROFILE_MAX_PROTOCOLS);
+			json_array_foreach(v, k, pv)
+			{
+				snprintf(w, sizeof(w), "seccomp.socket_allow[%zu].protocol[%zu]", i,
+					 k);
+				if (parse_int_value(pv, file, w, &a->protocols[a->nprotocols], e) <
+				    0)
+					return -1;
+				a->nprotocols++;
+			}
+		}
+		s->nsocket_allow++;
+	}
+	return 0;
+}
+
 static int parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s, struct perr *e)
 {
-	static const char *const keys[] = {"base", "non_native_arch", "x32", "clone3_enosys",
-					   "rules", "notify", NULL};
-	json_t *rules = NULL, *notify = NULL, *r;
+	static const char *const keys[] = {
+	    "base",  "non_native_arch", "x32",		"clone3_enosys",
+	    "rules", "notify",		"socket_allow", NULL};
+	json_t *rules = NULL, *notify = NULL, *allow = NULL, *r;
 	size_t i;
 
 	s->enabled = true;
@@ -645,11 +752,14 @@ static int parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s,
 	if (json_check_keys(o, keys, file, "seccomp", e) < 0 ||
 	    json_get_bool(o, "base", false, &s->base, file, "seccomp", e) < 0 ||
 	    json_get_bool(o, "clone3_enosys", false, &s->clone3_enosys, file, "seccomp", e) < 0 ||
-	    parse_arch_action(o, "non_native_arch", file, &s->non_native, &s->non_native_errno,
-			      e) < 0 ||
+	    parse_arch_action(o, "non_native_arch", file, &s->non_native, &s->non_native_errno, e) <
+		0 ||
 	    parse_arch_action(o, "x32", file, &s->x32, &s->x32_errno, e) < 0 ||
 	    json_get_array(o, "rules", false, &rules, file, "seccomp", e) < 0 ||
-	    json_get_object(o, "notify", false, &notify, file, "seccomp", e) < 0)
+	    json_get_object(o, "notify", false, &notify, file, "seccomp", e) < 0 ||
+	    json_get_array(o, "socket_allow", false, &allow, file, "seccomp", e) < 0)
+		return -1;
+	if (allow && parse_socket_allow(allow, file, s, e) < 0)
 		return -1;
 	if (rules) {
 		if (json_array_size(rules) > PROFILE_MAX_RULES)

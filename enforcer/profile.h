@@ -16,6 +16,8 @@
 #define PROFILE_MAX_PORTS 32
 #define PROFILE_MAX_RULES 96
 #define PROFILE_MAX_ARGS 6
+#define PROFILE_MAX_SOCKET_ALLOW 8
+#define PROFILE_MAX_PROTOCOLS 8
 
 enum net_mode {
 	NET_HOST,      /* agent shares the supervisor's (pod) network namespace */
@@ -53,6 +55,9 @@ struct sc_arg_cmp {
 struct sc_rule {
 	char syscall[40];
 	char label[64]; /* for the report: "socket(AF_INET, SOCK_DGRAM)" */
+	/* Generated from seccomp.socket_allow (reported as a group, not one
+	 * entry per rule): the index of the allowlist entry + 1, or 0. */
+	unsigned from_allowlist;
 	enum sc_action action;
 	int errno_value;
 	unsigned nargs;
@@ -118,15 +123,37 @@ struct profile_landlock {
 	bool ioctl_dev_handled;    /* ABI 5 (part of the fs rights) */
 };
 
+/* One entry of seccomp.socket_allow: socket(family, type, protocol) is
+ * allowed when the family matches, (type & SOCK_TYPE_MASK) is `type` (or any
+ * type), and the protocol is one of `protocols` (or any). Everything the
+ * list does not allow is denied (seccomp_layer.c expands it into deny rules). */
+struct sc_socket_allow {
+	int family;
+	bool any_type;
+	int type;
+	unsigned nprotocols; /* 0: any protocol */
+	uint32_t protocols[PROFILE_MAX_PROTOCOLS];
+};
+
+/* What the notify supervisor decides (docs/notify.md, docs/platform-strict.md). */
+enum notify_policy {
+	NOTIFY_POLICY_FOLLOW_UP, /* the PR follow-up's, gaps included */
+	NOTIFY_POLICY_STRICT,	 /* ours: platform-strict */
+};
+
 /* Notification-based mediation (platform-notify, platform-strict). */
 struct profile_notify {
 	bool enabled;
+	enum notify_policy policy;
 	unsigned nsyscalls;
-	char syscalls[16][24]; /* connect, sendto, sendmsg, recvfrom, recvmsg, bind */
+	char syscalls[16][24]; /* connect, sendto, sendmsg, recvfrom, recvmsg, bind, ... */
 	bool check_arch;       /* non-native arch -> notify (then denied) */
 	bool allow_loopback;   /* the follow-up pins 127.0.0.1 and ::1 */
 	bool pin_policy_hosts; /* resolve policy names once at start */
 	bool port_check;       /* ours: pin ip:port, not ip alone */
+	/* ours: sendto traps only with a destination (arg4 != NULL); send()
+	 * on a connected socket is left to the kernel. */
+	bool sendto_addressed_only;
 };
 
 struct profile_seccomp {
@@ -139,6 +166,10 @@ struct profile_seccomp {
 	bool clone3_enosys;           /* separate first filter: clone3 -> ENOSYS */
 	unsigned nrules;
 	struct sc_rule rules[PROFILE_MAX_RULES];
+	/* seccomp.socket_allow: present = socket() is an allowlist */
+	bool socket_allow_set;
+	unsigned nsocket_allow;
+	struct sc_socket_allow socket_allow[PROFILE_MAX_SOCKET_ALLOW];
 	struct profile_notify notify;
 };
 

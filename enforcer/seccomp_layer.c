@@ -43,10 +43,126 @@ const struct sc_rule seccomp_base_rules[] = {
 };
 const size_t seccomp_base_rules_count = ARRAY_SIZE(seccomp_base_rules);
 
+static bool push_rule(struct sc_rule *out, size_t n, size_t *k, const struct sc_rule *r)
+{
+	if (*k >= n)
+		return false;
+	out[(*k)++] = *r;
+	return true;
+}
+
+static struct sc_arg_cmp cmp32_eq(unsigned index, uint64_t value)
+{
+	return (struct sc_arg_cmp){.index = index, .op = SC_OP_EQ, .value = value, .width = 32};
+}
+
+/* A value the kernel reads as an int, above `limit`: libseccomp compares
+ * gt on 64 bits, so junk in the upper half is denied too (the stricter
+ * reading, docs/seccomp.md). */
+static struct sc_arg_cmp cmp64_gt(unsigned index, uint64_t limit)
+{
+	return (struct sc_arg_cmp){.index = index, .op = SC_OP_GT, .value = limit, .width = 64};
+}
+
+static struct sc_rule deny_socket(unsigned origin, const char *fmt, int a, int b)
+{
+	struct sc_rule r = {.syscall = "socket", .action = SC_ERRNO, .errno_value = EPERM};
+	r.from_allowlist = origin;
+	snprintf(r.label, sizeof(r.label), fmt, a, b);
+	return r;
+}
+
+int seccomp_expand_socket_allow(const struct profile_seccomp *s, struct sc_rule *out, size_t n,
+				struct perr *e)
+{
+	size_t k = 0;
+	struct sc_rule r;
+
+	if (!s->socket_allow_set)
+		return 0;
+	/* 1. Every family the list does not name, one masked (32-bit) compare
+	 * each, then everything above the last known family. */
+	for (int f = 0; f < SECCOMP_AF_LIMIT; f++) {
+		bool listed = false;
+		for (unsigned i = 0; i < s->nsocket_allow; i++)
+			listed |= s->socket_allow[i].family == f;
+		if (listed)
+			continue;
+		r = deny_socket(SC_FROM_FAMILIES, "socket(family %d)", f, 0);
+		r.nargs = 1;
+		r.args[0] = cmp32_eq(0, (uint64_t)f);
+		if (!push_rule(out, n, &k, &r))
+			goto full;
+	}
+	r = deny_socket(SC_FROM_FAMILIES, "socket(family > %d)", SECCOMP_AF_LIMIT - 1, 0);
+	r.nargs = 1;
+	r.args[0] = cmp64_gt(0, SECCOMP_AF_LIMIT - 1);
+	if (!push_rule(out, n, &k, &r))
+		goto full;
+	/* 2. Within an allowed family: every other type, every other protocol. */
+	for (unsigned i = 0; i < s->nsocket_allow; i++) {
+		const struct sc_socket_allow *a = &s->socket_allow[i];
+		uint32_t maxp = 0;
+
+		if (!a->any_type) {
+			for (int t = 0; t <= 0xf; t++) {
+				if (t == a->type)
+					continue;
+				r = deny_socket(SC_FROM_ENTRY(i), "socket(family %d, type %d)",
+						a->family, t);
+				r.nargs = 2;
+				r.args[0] = cmp32_eq(0, (uint64_t)a->family);
+				r.args[1] = (struct sc_arg_cmp){.index = 1,
+								.op = SC_OP_MASKED_EQ,
+								.mask = 0xf,
+								.value = (uint64_t)t,
+								.width = 32};
+				if (!push_rule(out, n, &k, &r))
+					goto full;
+			}
+		}
+		if (a->nprotocols == 0)
+			continue;
+		for (unsigned p = 0; p < a->nprotocols; p++)
+			if (a->protocols[p] > maxp)
+				maxp = a->protocols[p];
+		if (maxp > SECCOMP_MAX_PROTOCOL_GAPS + a->nprotocols)
+			return perr_usage(e,
+					  "seccomp.socket_allow[%u].protocol: allowing protocol %u "
+					  "would take more than %d deny rules below it",
+					  i, maxp, SECCOMP_MAX_PROTOCOL_GAPS);
+		for (uint32_t v = 0; v < maxp; v++) {
+			bool ok = false;
+			for (unsigned p = 0; p < a->nprotocols; p++)
+				ok |= a->protocols[p] == v;
+			if (ok)
+				continue;
+			r = deny_socket(SC_FROM_ENTRY(i), "socket(family %d, protocol %d)",
+					a->family, (int)v);
+			r.nargs = 2;
+			r.args[0] = cmp32_eq(0, (uint64_t)a->family);
+			r.args[1] = cmp32_eq(2, v);
+			if (!push_rule(out, n, &k, &r))
+				goto full;
+		}
+		r = deny_socket(SC_FROM_ENTRY(i), "socket(family %d, protocol > %d)", a->family,
+				(int)maxp);
+		r.nargs = 2;
+		r.args[0] = cmp32_eq(0, (uint64_t)a->family);
+		r.args[1] = cmp64_gt(2, maxp);
+		if (!push_rule(out, n, &k, &r))
+			goto full;
+	}
+	return (int)k;
+full:
+	return perr_set(e, "seccomp: too many rules (socket allowlist)");
+}
+
 int seccomp_build_rules(const struct profile_seccomp *s, struct sc_rule *out, size_t n,
 			struct perr *e)
 {
 	size_t k = 0;
+	int m;
 	if (s->base) {
 		for (size_t i = 0; i < seccomp_base_rules_count; i++) {
 			if (k >= n)
@@ -54,6 +170,10 @@ int seccomp_build_rules(const struct profile_seccomp *s, struct sc_rule *out, si
 			out[k++] = seccomp_base_rules[i];
 		}
 	}
+	m = seccomp_expand_socket_allow(s, out + k, n - k, e);
+	if (m < 0)
+		return -1;
+	k += (size_t)m;
 	for (unsigned i = 0; i < s->nrules; i++) {
 		if (k >= n)
 			return perr_set(e, "seccomp: too many rules");
@@ -87,6 +207,11 @@ int seccomp_check_profile(const struct profile_seccomp *s, const char *file, str
 			    "%s: field 'seccomp.rules[%u].action': notify is not a "
 			    "rule action; list the syscall in seccomp.notify.syscalls",
 			    file, i);
+	}
+	if (s->socket_allow_set) {
+		static struct sc_rule rules[SECCOMP_MAX_BUILT_RULES];
+		if (seccomp_build_rules(s, rules, ARRAY_SIZE(rules), e) < 0)
+			return perr_prefix(e, "%s", file);
 	}
 	return notify_check_profile(&s->notify, file, e);
 }
@@ -172,7 +297,7 @@ static scmp_filter_ctx new_ctx(uint32_t badarch)
 /* Build the main filter (nothing is reported until it is loaded). */
 static scmp_filter_ctx build_main(const struct profile_seccomp *s, struct perr *e)
 {
-	static struct sc_rule rules[PROFILE_MAX_RULES + 64];
+	static struct sc_rule rules[SECCOMP_MAX_BUILT_RULES];
 	uint32_t badarch = to_scmp_action(s->non_native, s->non_native_errno);
 	scmp_filter_ctx ctx = new_ctx(badarch);
 	int n;
@@ -236,13 +361,63 @@ fail:
 }
 
 /* After a successful load: one entry per rule. */
+/* The socket allowlist, reported as what it allows and how many deny rules
+ * it took (one entry per rule would bury the report). */
+static void report_allowlist(const struct profile_seccomp *s, const struct sc_rule *rules, int n,
+			     struct rep_sink *rs)
+{
+	char fams[160] = "";
+	int nfam = 0;
+
+	for (int i = 0; i < n; i++)
+		nfam += rules[i].from_allowlist == SC_FROM_FAMILIES;
+	for (unsigned i = 0; i < s->nsocket_allow; i++)
+		snprintf(fams + strlen(fams), sizeof(fams) - strlen(fams), "%s%d", i ? ", " : "",
+			 s->socket_allow[i].family);
+	rep_emit(rs, "seccomp", "socket allowlist: families", REP_APPLIED,
+		 "errno EPERM for every family but %s: %d deny rules (each other family below "
+		 "%d compared on the low 32 bits, as the kernel reads the int; anything above, "
+		 "junk upper bits included, by one 64-bit gt)",
+		 fams, nfam, SECCOMP_AF_LIMIT);
+	for (unsigned i = 0; i < s->nsocket_allow; i++) {
+		const struct sc_socket_allow *a = &s->socket_allow[i];
+		char item[64], prot[96] = "any protocol";
+		int cnt = 0;
+		for (int k = 0; k < n; k++)
+			cnt += rules[k].from_allowlist == SC_FROM_ENTRY(i);
+		if (a->nprotocols) {
+			snprintf(prot, sizeof(prot), "protocol");
+			for (unsigned p = 0; p < a->nprotocols; p++)
+				snprintf(prot + strlen(prot), sizeof(prot) - strlen(prot), "%s%u",
+					 p ? "|" : " ", a->protocols[p]);
+		}
+		snprintf(item, sizeof(item), "socket allowlist: family %d", a->family);
+		if (a->any_type && !a->nprotocols)
+			rep_emit(rs, "seccomp", item, REP_APPLIED,
+				 "allowed, any type and protocol");
+		else if (a->any_type)
+			rep_emit(rs, "seccomp", item, REP_APPLIED,
+				 "allowed with %s: %d deny rules for the others", prot, cnt);
+		else
+			rep_emit(rs, "seccomp", item, REP_APPLIED,
+				 "allowed with (type & 0xf) == %d and %s: %d deny rules for the "
+				 "other types (masked 0xf) and protocols (eq each below, 64-bit gt "
+				 "above)",
+				 a->type, prot, cnt);
+	}
+}
+
 static void report_rules(const struct profile_seccomp *s, struct rep_sink *rs)
 {
-	static struct sc_rule rules[PROFILE_MAX_RULES + 64];
+	static struct sc_rule rules[SECCOMP_MAX_BUILT_RULES];
 	int n = seccomp_build_rules(s, rules, ARRAY_SIZE(rules), NULL);
 
+	if (s->socket_allow_set)
+		report_allowlist(s, rules, n, rs);
 	for (int i = 0; i < n; i++) {
 		const struct sc_rule *r = &rules[i];
+		if (r->from_allowlist)
+			continue;
 		if (seccomp_syscall_resolve_name(r->syscall) < 0) {
 			/* A pseudo-syscall (e.g. socketcall on x86_64): there is no such
 			 * entry point on the native architecture. */

@@ -27,7 +27,26 @@
 extern const struct sc_rule seccomp_base_rules[];
 extern const size_t seccomp_base_rules_count;
 
-/* Collect base + profile rules into out (max n). Returns the count or -1. */
+/* Families below this are denied one by one (32-bit compares) unless the
+ * socket allowlist names them; every value above by one 64-bit gt. */
+#define SECCOMP_AF_LIMIT 46
+/* An allowed protocol list may leave at most this many gaps to deny. */
+#define SECCOMP_MAX_PROTOCOL_GAPS 32
+/* Base rules + the expanded socket allowlist + profile rules. */
+#define SECCOMP_MAX_BUILT_RULES (PROFILE_MAX_RULES + 256)
+/* sc_rule.from_allowlist: the family rules, or entry i's rules. */
+#define SC_FROM_FAMILIES 1u
+#define SC_FROM_ENTRY(i) ((unsigned)(i) + 2u)
+
+/* Expand seccomp.socket_allow into deny rules (the filter's default is
+ * allow): every family not listed; within a listed family, every other
+ * type (type & 0xf) and every other protocol (eq below the highest allowed,
+ * gt above it). Returns the count (0 without an allowlist) or -1. */
+int seccomp_expand_socket_allow(const struct profile_seccomp *s, struct sc_rule *out, size_t n,
+				struct perr *e);
+
+/* Collect base + socket allowlist + profile rules into out (max n).
+ * Returns the count or -1. */
 int seccomp_build_rules(const struct profile_seccomp *s, struct sc_rule *out, size_t n,
 			struct perr *e);
 /* Check the architecture combination is expressible; usage error if not. */

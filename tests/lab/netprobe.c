@@ -12,6 +12,10 @@
  *   netprobe dumpable                   (prints dumpable=PR_GET_DUMPABLE)
  *   netprobe sleep MS [TOKEN...]
  *   netprobe int80                      (i386 getpid via int $0x80)
+ *   netprobe unix-echo DIR              (chdir DIR, umask 077: a pathname unix
+ *                                        stream echo at a relative path, a
+ *                                        datagram by pathname, the mode)
+ *   netprobe signal-tree                (a child signals its own child; kill(0))
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +29,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +196,92 @@ int main(int argc, char **argv)
 		if (n > 0 && memmem(buf, (size_t)n, "ping-parity", 11))
 			return result(0, "echo=ok");
 		return result(EIO, "(no echo)");
+	}
+	if (strcmp(argv[1], "unix-echo") == 0 && argc == 3) {
+		/* Relative names: resolved from the agent's cwd; created with the
+		 * agent's umask (platform-strict performs the bind elsewhere). */
+		struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "echo.sock"};
+		struct sockaddr_un d = {.sun_family = AF_UNIX, .sun_path = "echo.dgram"};
+		char buf[64];
+		struct stat st;
+		int lfd, dfd, c, status;
+		pid_t pid;
+		if (chdir(argv[2]) < 0)
+			return result(errno, "(chdir)");
+		umask(077);
+		unlink(a.sun_path);
+		unlink(d.sun_path);
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		dfd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (lfd < 0 || dfd < 0)
+			return result(errno, "(socket)");
+		if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			return result(errno, "(bind)");
+		if (listen(lfd, 4) < 0)
+			return result(errno, "(listen)");
+		if (bind(dfd, (struct sockaddr *)&d, sizeof(d)) < 0)
+			return result(errno, "(bind dgram)");
+		if (stat(a.sun_path, &st) < 0 || (st.st_mode & 0777) != 0700) {
+			printf("mode=%o\n", (unsigned)(st.st_mode & 0777));
+			return result(EINVAL, "(umask not applied)");
+		}
+		pid = fork();
+		if (pid == 0) {
+			int s = socket(AF_UNIX, SOCK_STREAM, 0), u = socket(AF_UNIX, SOCK_DGRAM, 0);
+			char b[64];
+			if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+				_exit(10);
+			if (write(s, "ping", 4) != 4 || read(s, b, sizeof(b)) != 4 ||
+			    memcmp(b, "ping", 4) != 0)
+				_exit(11);
+			if (sendto(u, "dgram", 5, 0, (struct sockaddr *)&d, sizeof(d)) != 5)
+				_exit(12);
+			_exit(0);
+		}
+		c = accept(lfd, NULL, NULL);
+		if (c < 0 || read(c, buf, sizeof(buf)) != 4 || write(c, buf, 4) != 4)
+			return result(EIO, "(echo)");
+		if (recv(dfd, buf, sizeof(buf), 0) != 5)
+			return result(EIO, "(datagram)");
+		waitpid(pid, &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			printf("child=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			return result(EIO, "(client)");
+		}
+		unlink(a.sun_path);
+		unlink(d.sun_path);
+		return result(0, "unix=ok");
+	}
+	if (strcmp(argv[1], "signal-tree") == 0) {
+		/* A child signals its own child (kill, then tgkill), and its
+		 * process group (kill(0) with a harmless signal). */
+		int status;
+		pid_t a = fork();
+		if (a == 0) {
+			int st2;
+			pid_t b = fork();
+			if (b == 0) {
+				pause();
+				_exit(0);
+			}
+			signal(SIGWINCH, SIG_IGN);
+			if (kill(0, SIGWINCH) < 0)
+				_exit(20);
+			if (kill(b, SIGTERM) < 0)
+				_exit(21);
+			waitpid(b, &st2, 0);
+			if (!WIFSIGNALED(st2) || WTERMSIG(st2) != SIGTERM)
+				_exit(22);
+			_exit(0);
+		}
+		waitpid(a, &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			printf("child=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			return result(EPERM, "(signal in the tree)");
+		}
+		if (raise(SIGWINCH) != 0)
+			return result(errno, "(raise)");
+		return result(0, "signals=ok");
 	}
 	if (strcmp(argv[1], "int80") == 0) {
 		/* i386 getpid (20) through the compat entry point: a filter that

@@ -36,11 +36,11 @@ struct attack_env {
 /* Preconditions, checked outside the sandbox before the cell runs (see
  * attack_check_needs). A missing one makes the cell N/A with the reason. */
 struct attack_needs {
-	const char *probe[4];   /* probe feature paths that must be "yes", e.g.
-				   "protocols.sctp_stream", "entry_points.x32" */
-	const char *sysctl;     /* "net/ipv4/tcp_fastopen" */
-	unsigned sysctl_mask;   /* value & mask must be non-zero */
-	bool root_in_lab;       /* the harness must run as root (lab needs it anyway) */
+	const char *probe[4]; /* probe feature paths that must be "yes", e.g.
+				 "protocols.sctp_stream", "entry_points.x32" */
+	const char *sysctl;   /* "net/ipv4/tcp_fastopen" */
+	unsigned sysctl_mask; /* value & mask must be non-zero */
+	bool root_in_lab;     /* the harness must run as root (lab needs it anyway) */
 };
 
 enum attack_family {
@@ -65,15 +65,15 @@ struct attack_expect {
 struct attack_log;
 
 struct attack {
-	const char *id;        /* catalog id + variant: "T06.sendto" */
+	const char *id; /* catalog id + variant: "T06.sendto" */
 	enum attack_family family;
 	const char *title;
-	const char *tries;     /* what it tries and why it matters */
-	const char *syscalls;  /* the sequence, for the docs */
+	const char *tries;    /* what it tries and why it matters */
+	const char *syscalls; /* the sequence, for the docs */
 	struct attack_needs needs;
-	const char *refs;      /* references (catalog, issues, commits) */
+	const char *refs; /* references (catalog, issues, commits) */
 	struct attack_expect expect;
-	unsigned timeout_ms;   /* 0: 5000 */
+	unsigned timeout_ms; /* 0: 5000 */
 	int (*run)(const struct attack_env *env, struct attack_log *log);
 };
 
@@ -81,8 +81,8 @@ struct attack {
 const struct attack *attack_find(const char *id);
 size_t attack_count(void);
 const struct attack *attack_at(size_t i);
-const char *attack_family_name(enum attack_family f);       /* "tcp" */
-const char *attack_family_title(enum attack_family f);      /* "TCP proxy bypass" */
+const char *attack_family_name(enum attack_family f);  /* "tcp" */
+const char *attack_family_title(enum attack_family f); /* "TCP proxy bypass" */
 int attack_family_parse(const char *s, enum attack_family *f);
 
 /* ---- inside the sandbox: environment and transcript ---- */
@@ -91,9 +91,10 @@ int attack_env_load(struct attack_env *env, char *err, size_t errlen);
 /* Record one step: a syscall's result. ret < 0 takes errno as saved by the
  * caller (pass it explicitly: the logging itself may clobber errno). */
 void attack_step(struct attack_log *log, const char *call, long ret, int err, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 /* A free-form note in the transcript. */
-void attack_note(struct attack_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void attack_note(struct attack_log *log, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* The attack's own opinion, kept as diagnostic evidence only. */
 enum attack_claim { CLAIM_BLOCKED = 0, CLAIM_ESCAPED = 1, CLAIM_UNSURE = 2 };
 /* Ask the lab's accomplice to dial in: kind "tcp"|"tcp6"|"udp"|"udp6" with

@@ -5,16 +5,20 @@
 #include "families.h"
 
 static const struct attack *const tables[] = {
-	attacks_tcp, attacks_udp, attacks_dns, attacks_abstract, attacks_signal, attacks_escape,
-	attacks_notify,
+    attacks_tcp,    attacks_udp,    attacks_dns,    attacks_abstract,
+    attacks_signal, attacks_escape, attacks_notify,
 };
 
-static const char *const family_names[FAM_COUNT] = {"tcp",     "udp",    "dns",   "abstract",
-						    "signal",  "escape", "notify"};
+static const char *const family_names[FAM_COUNT] = {"tcp",    "udp",	"dns",	 "abstract",
+						    "signal", "escape", "notify"};
 static const char *const family_titles[FAM_COUNT] = {
-	"TCP proxy bypass",       "UDP exfiltration",         "DNS tunnelling",
-	"Abstract unix sockets",  "Signals to the supervisor side", "Escape extras",
-	"Attacks on seccomp user-notification mediation"};
+    "TCP proxy bypass",
+    "UDP exfiltration",
+    "DNS tunnelling",
+    "Abstract unix sockets",
+    "Signals to the supervisor side",
+    "Escape extras",
+    "Attacks on seccomp user-notification mediation"};
 
 const char *attack_family_name(enum attack_family f)
 {

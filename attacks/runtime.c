@@ -46,7 +46,8 @@ void attack_step(struct attack_log *log, const char *call, long ret, int err, co
 		va_end(ap);
 	}
 	j = json_pack("{s:i,s:s,s:I,s:s?,s:s}", "step", ++log->steps, "call", call, "ret",
-		      (json_int_t)ret, "errno", ret < 0 ? util_errname(err) : NULL, "detail", detail);
+		      (json_int_t)ret, "errno", ret < 0 ? util_errname(err) : NULL, "detail",
+		      detail);
 	log_line(log, j);
 }
 
@@ -109,8 +110,9 @@ int attack_env_load(struct attack_env *env, char *err, size_t errlen)
 	memset(env, 0, sizeof(*env));
 	env->marker = getenv("PARITY_MARKER");
 	if (!env->marker || !*env->marker) {
-		snprintf(err, errlen, "PARITY_MARKER is not set: run attacks through "
-				      "`parity attack run` or `parity attack exec`");
+		snprintf(err, errlen,
+			 "PARITY_MARKER is not set: run attacks through "
+			 "`parity attack run` or `parity attack exec`");
 		return -1;
 	}
 	env->sink_v4 = env_or("PARITY_SINK_V4", "198.51.100.10");

@@ -40,7 +40,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "-v") == 0)
 			quiet = false;
 		else {
-			fprintf(stderr, "benchtime: usage: benchtime [-n RUNS] [-w WARMUP] [-v] -- CMD...\n");
+			fprintf(
+			    stderr,
+			    "benchtime: usage: benchtime [-n RUNS] [-w WARMUP] [-v] -- CMD...\n");
 			return 2;
 		}
 	}

@@ -30,8 +30,8 @@ int main(int argc, char **argv)
 	if (profile_load("none", &none, &e) < 0)
 		return perr_report(&e, "lab");
 	for (int i = 0; i < runs; i++) {
-		struct lab_config c = {.profile = &none, .landlock_abi_cap = -1, .argv = cmd,
-				       .timeout_ms = 5000};
+		struct lab_config c = {
+		    .profile = &none, .landlock_abi_cap = -1, .argv = cmd, .timeout_ms = 5000};
 		struct lab_outcome o;
 		if (lab_run(&c, &o, &e) < 0 || o.infra_failed) {
 			fprintf(stderr, "lab: run %d failed: %s\n", i, o.infra_error);

@@ -18,22 +18,24 @@
 
 static void attack_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: parity attack list [--family F] [--json]\n"
-		"       parity attack show ID [--json]\n"
-		"       parity attack run ID --profile P [--landlock-abi N] [--compat M] [--json]\n"
-		"                            [--pcap FILE] [--timeout S] [--no-control]\n"
-		"       parity attack exec --profile P [same options] -- CMD [ARGS...]\n"
-		"       parity attack docs --out DIR\n\n"
-		"run and exec build a fresh lab, run the program in the sandbox of profile P,\n"
-		"and judge it by what independent witnesses saw (packet capture, sinks, DNS\n"
-		"sink, victims), against a positive control under profile none.\n"
-		"Exit: 0 a judgement was made (whatever the verdict), 3 the lab or a witness\n"
-		"failed, 2 usage errors.\n\n"
-		"The program's environment (exec): PARITY_MARKER, PARITY_SINK_V4, PARITY_SINK_V6,\n"
-		"PARITY_DNS_V4, PARITY_DNS_V6, PARITY_PROXY, PARITY_ALLOWED, PARITY_VICTIM_PID,\n"
-		"PARITY_VICTIM_ABSTRACT, PARITY_SUPERVISOR_PID. A line \"@parity accomplice tcp PORT\"\n"
-		"(or tcp6/udp/udp6 PORT, or abstract NAME) on its stdout asks the lab to dial in.\n");
+	fprintf(
+	    f,
+	    "usage: parity attack list [--family F] [--json]\n"
+	    "       parity attack show ID [--json]\n"
+	    "       parity attack run ID --profile P [--landlock-abi N] [--compat M] [--json]\n"
+	    "                            [--pcap FILE] [--timeout S] [--no-control]\n"
+	    "       parity attack exec --profile P [same options] -- CMD [ARGS...]\n"
+	    "       parity attack docs --out DIR\n\n"
+	    "run and exec build a fresh lab, run the program in the sandbox of profile P,\n"
+	    "and judge it by what independent witnesses saw (packet capture, sinks, DNS\n"
+	    "sink, victims), against a positive control under profile none.\n"
+	    "Exit: 0 a judgement was made (whatever the verdict), 3 the lab or a witness\n"
+	    "failed, 2 usage errors.\n\n"
+	    "The program's environment (exec): PARITY_MARKER, PARITY_SINK_V4, PARITY_SINK_V6,\n"
+	    "PARITY_DNS_V4, PARITY_DNS_V6, PARITY_PROXY, PARITY_ALLOWED, PARITY_VICTIM_PID,\n"
+	    "PARITY_VICTIM_ABSTRACT, PARITY_SUPERVISOR_PID. A line \"@parity accomplice tcp "
+	    "PORT\"\n"
+	    "(or tcp6/udp/udp6 PORT, or abstract NAME) on its stdout asks the lab to dial in.\n");
 }
 
 static json_t *attack_json(const struct attack *a)
@@ -42,16 +44,16 @@ static json_t *attack_json(const struct attack *a)
 	for (size_t i = 0; i < ARRAY_SIZE(a->needs.probe) && a->needs.probe[i]; i++)
 		json_array_append_new(needs, json_string(a->needs.probe[i]));
 	if (a->needs.sysctl)
-		json_array_append_new(needs, json_sprintf("sysctl %s & 0x%x", a->needs.sysctl,
-							  a->needs.sysctl_mask));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:{s:s,s:s,s:s,s:s}}", "id", a->id, "family",
-			 attack_family_name(a->family), "title", a->title, "tries", a->tries,
-			 "syscalls", a->syscalls ? a->syscalls : "", "needs", needs, "refs",
-			 a->refs ? a->refs : "", "expected_stop", "namespace",
-			 a->expect.namespace_ ? a->expect.namespace_ : "", "platform",
-			 a->expect.platform ? a->expect.platform : "", "platform-notify",
-			 a->expect.platform_notify ? a->expect.platform_notify : "",
-			 "platform-strict", a->expect.platform_strict ? a->expect.platform_strict : "");
+		json_array_append_new(
+		    needs, json_sprintf("sysctl %s & 0x%x", a->needs.sysctl, a->needs.sysctl_mask));
+	return json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:{s:s,s:s,s:s,s:s}}", "id", a->id, "family",
+	    attack_family_name(a->family), "title", a->title, "tries", a->tries, "syscalls",
+	    a->syscalls ? a->syscalls : "", "needs", needs, "refs", a->refs ? a->refs : "",
+	    "expected_stop", "namespace", a->expect.namespace_ ? a->expect.namespace_ : "",
+	    "platform", a->expect.platform ? a->expect.platform : "", "platform-notify",
+	    a->expect.platform_notify ? a->expect.platform_notify : "", "platform-strict",
+	    a->expect.platform_strict ? a->expect.platform_strict : "");
 }
 
 static int do_list(int argc, char **argv)
@@ -65,8 +67,10 @@ static int do_list(int argc, char **argv)
 			json = true;
 		else if (strcmp(argv[i], "--family") == 0 && i + 1 < argc) {
 			if (attack_family_parse(argv[++i], &fam) < 0) {
-				fprintf(stderr, "parity attack list: --family: unknown family '%s' (tcp, "
-						"udp, dns, abstract, signal, escape, notify)\n", argv[i]);
+				fprintf(stderr,
+					"parity attack list: --family: unknown family '%s' (tcp, "
+					"udp, dns, abstract, signal, escape, notify)\n",
+					argv[i]);
 				json_decref(arr);
 				return PARITY_EXIT_USAGE;
 			}
@@ -122,12 +126,16 @@ static int do_show(int argc, char **argv)
 /* run and exec share everything but what they run. */
 static int do_judge(int argc, char **argv, bool is_exec)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'}, {"landlock-abi", required_argument, NULL, 'a'},
-		{"compat", required_argument, NULL, 'c'},  {"json", no_argument, NULL, 'j'},
-		{"pcap", required_argument, NULL, 'P'},    {"timeout", required_argument, NULL, 't'},
-		{"no-control", no_argument, NULL, 'n'},    {"ro", required_argument, NULL, 'R'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"profile", required_argument, NULL, 'p'},
+						 {"landlock-abi", required_argument, NULL, 'a'},
+						 {"compat", required_argument, NULL, 'c'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"pcap", required_argument, NULL, 'P'},
+						 {"timeout", required_argument, NULL, 't'},
+						 {"no-control", no_argument, NULL, 'n'},
+						 {"ro", required_argument, NULL, 'R'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	static struct profile prof, none;
 	static const char *ro[16];
 	struct cell_spec s;
@@ -151,7 +159,8 @@ static int do_judge(int argc, char **argv, bool is_exec)
 			break;
 		case 'a':
 			if (util_parse_long(optarg, 0, 99, &v) < 0) {
-				fprintf(stderr, "parity attack: --landlock-abi: expected 0..99, got '%s'\n",
+				fprintf(stderr,
+					"parity attack: --landlock-abi: expected 0..99, got '%s'\n",
 					optarg);
 				return PARITY_EXIT_USAGE;
 			}
@@ -163,7 +172,8 @@ static int do_judge(int argc, char **argv, bool is_exec)
 			else if (strcmp(optarg, "best-effort") == 0)
 				s.compat = COMPAT_BEST_EFFORT;
 			else {
-				fprintf(stderr, "parity attack: --compat: expected best-effort or hard\n");
+				fprintf(stderr,
+					"parity attack: --compat: expected best-effort or hard\n");
 				return PARITY_EXIT_USAGE;
 			}
 			break;
@@ -175,7 +185,8 @@ static int do_judge(int argc, char **argv, bool is_exec)
 			break;
 		case 't':
 			if (util_parse_long(optarg, 1, 600, &v) < 0) {
-				fprintf(stderr, "parity attack: --timeout: expected seconds 1..600\n");
+				fprintf(stderr,
+					"parity attack: --timeout: expected seconds 1..600\n");
 				return PARITY_EXIT_USAGE;
 			}
 			s.timeout_ms = (int)v * 1000;
@@ -207,7 +218,8 @@ static int do_judge(int argc, char **argv, bool is_exec)
 		if (optind < argc && strcmp(argv[optind], "--") == 0)
 			optind++;
 		if (optind >= argc) {
-			fprintf(stderr, "parity attack exec: no command (parity attack exec --profile P -- CMD)\n");
+			fprintf(stderr, "parity attack exec: no command (parity attack exec "
+					"--profile P -- CMD)\n");
 			return PARITY_EXIT_USAGE;
 		}
 		s.argv = argv + optind;
@@ -222,7 +234,8 @@ static int do_judge(int argc, char **argv, bool is_exec)
 			return PARITY_EXIT_USAGE;
 		}
 		if (optind + 1 < argc) {
-			fprintf(stderr, "parity attack run: unexpected argument '%s'\n", argv[optind + 1]);
+			fprintf(stderr, "parity attack run: unexpected argument '%s'\n",
+				argv[optind + 1]);
 			return PARITY_EXIT_USAGE;
 		}
 	}
@@ -236,7 +249,8 @@ static int do_judge(int argc, char **argv, bool is_exec)
 	s.profile = &prof;
 	s.extra_ro = ro;
 	if (geteuid() != 0) {
-		fprintf(stderr, "parity attack: the lab needs root (network namespaces, PID namespaces)\n");
+		fprintf(stderr,
+			"parity attack: the lab needs root (network namespaces, PID namespaces)\n");
 		return PARITY_EXIT_INFRA;
 	}
 	if (cell_run(&s, &r, &e) < 0)
@@ -251,8 +265,8 @@ static int do_judge(int argc, char **argv, bool is_exec)
 		cell_print_transcript(stdout, &s, &r);
 	}
 	rc = r.run.infra_failed || (r.control_used && r.control_used->infra_failed)
-		     ? PARITY_EXIT_INFRA
-		     : 0;
+		 ? PARITY_EXIT_INFRA
+		 : 0;
 	if (rc)
 		fprintf(stderr, "parity attack: the lab or a witness failed: %s\n",
 			r.run.infra_failed ? r.run.infra_error : r.control_used->infra_error);

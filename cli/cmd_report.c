@@ -20,18 +20,20 @@
 
 static void report_usage(FILE *f)
 {
-	fprintf(f, "usage: parity report render RESULTS.json --out DIR [--recompute] [--expect FILE]...\n"
-		   "       parity report merge DIR... --out DIR\n\n"
-		   "render writes results.json, matrix.md, parity.md, matrix.html and junit.xml\n"
-		   "again from a results file (and copies the captures it names, when they sit\n"
-		   "next to it); --recompute first derives the parity rows, expectation outcomes\n"
-		   "and summary again from the cells and the expectation sets kept in the file;\n"
-		   "--expect FILE (repeatable) judges the same cells against other expectation\n"
-		   "sets instead (implies --recompute; exit 0, or 1 on a regression).\n"
-		   "merge joins the results of `parity matrix --shard K/N` runs (each\n"
-		   "DIR holds one shard's results.json and evidence/), recomputes parity and\n"
-		   "expectations, and exits like `parity matrix`: 0, 1 regression, 3 infra.\n"
-		   "Exit 2: usage, or files that are not results or not shards of one run.\n");
+	fprintf(
+	    f,
+	    "usage: parity report render RESULTS.json --out DIR [--recompute] [--expect FILE]...\n"
+	    "       parity report merge DIR... --out DIR\n\n"
+	    "render writes results.json, matrix.md, parity.md, matrix.html and junit.xml\n"
+	    "again from a results file (and copies the captures it names, when they sit\n"
+	    "next to it); --recompute first derives the parity rows, expectation outcomes\n"
+	    "and summary again from the cells and the expectation sets kept in the file;\n"
+	    "--expect FILE (repeatable) judges the same cells against other expectation\n"
+	    "sets instead (implies --recompute; exit 0, or 1 on a regression).\n"
+	    "merge joins the results of `parity matrix --shard K/N` runs (each\n"
+	    "DIR holds one shard's results.json and evidence/), recomputes parity and\n"
+	    "expectations, and exits like `parity matrix`: 0, 1 regression, 3 infra.\n"
+	    "Exit 2: usage, or files that are not results or not shards of one run.\n");
 }
 
 static int copy_file(const char *from, const char *to, struct perr *e)

@@ -18,24 +18,25 @@
 
 static void run_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: parity run --profile NAME|FILE [options] -- CMD [ARGS...]\n\n"
-		"Run CMD under a profile of the reference enforcer. The exit status is\n"
-		"CMD's (128+signal if it was killed); 2 for bad arguments, profile or\n"
-		"policy; 3 when the sandbox could not be established (CMD never ran).\n\n"
-		"options:\n"
-		"  --profile NAME|FILE     none, namespace, platform, platform-notify,\n"
-		"                          platform-strict, or a profile JSON file\n"
-		"  --landlock-abi N        use only what Landlock ABI N offers (<= kernel's)\n"
-		"  --compat MODE           best-effort (skip what the ABI lacks, reported) or\n"
-		"                          hard (refuse to start, naming the missing feature)\n"
-		"  --policy FILE           proxy allowlist (default: enforcer/policies/default.json)\n"
-		"  --report FILE           write the enforcement report (JSON)\n"
-		"  --proxy-log FILE        append the proxy's upstream log (JSON lines)\n"
-		"  --timeout SECONDS       kill CMD after this long (exit 137)\n"
-		"  --ro PATH, --rw PATH    extra Landlock filesystem rules (repeatable)\n"
-		"  --quiet                 no warning about skipped rules on stderr\n"
-		"  -h, --help              this text\n");
+	fprintf(
+	    f,
+	    "usage: parity run --profile NAME|FILE [options] -- CMD [ARGS...]\n\n"
+	    "Run CMD under a profile of the reference enforcer. The exit status is\n"
+	    "CMD's (128+signal if it was killed); 2 for bad arguments, profile or\n"
+	    "policy; 3 when the sandbox could not be established (CMD never ran).\n\n"
+	    "options:\n"
+	    "  --profile NAME|FILE     none, namespace, platform, platform-notify,\n"
+	    "                          platform-strict, or a profile JSON file\n"
+	    "  --landlock-abi N        use only what Landlock ABI N offers (<= kernel's)\n"
+	    "  --compat MODE           best-effort (skip what the ABI lacks, reported) or\n"
+	    "                          hard (refuse to start, naming the missing feature)\n"
+	    "  --policy FILE           proxy allowlist (default: enforcer/policies/default.json)\n"
+	    "  --report FILE           write the enforcement report (JSON)\n"
+	    "  --proxy-log FILE        append the proxy's upstream log (JSON lines)\n"
+	    "  --timeout SECONDS       kill CMD after this long (exit 137)\n"
+	    "  --ro PATH, --rw PATH    extra Landlock filesystem rules (repeatable)\n"
+	    "  --quiet                 no warning about skipped rules on stderr\n"
+	    "  -h, --help              this text\n");
 }
 
 struct run_cli {
@@ -44,7 +45,6 @@ struct run_cli {
 	int report_fd;
 	bool quiet;
 };
-
 
 static int run_worker(void *arg)
 {
@@ -61,8 +61,9 @@ static int run_worker(void *arg)
 		json_object_set_new(j, "command_ran", json_boolean(rc == 0));
 		if (rc == 0) {
 			char st[64];
-			json_object_set_new(j, "command_status",
-					    json_string(util_status_str(res.status, st, sizeof(st))));
+			json_object_set_new(
+			    j, "command_status",
+			    json_string(util_status_str(res.status, st, sizeof(st))));
 			json_object_set_new(j, "timed_out", json_boolean(res.timed_out));
 		}
 		char *s = json_to_string(j, true);
@@ -79,20 +80,26 @@ static int run_worker(void *arg)
 	if (!c->quiet && report_count(rep, REP_SKIPPED))
 		fprintf(stderr, "parity run: %zu rule(s) of profile %s were skipped%s\n",
 			report_count(rep, REP_SKIPPED), c->prof.name,
-			c->report_fd >= 0 ? " (see the report)" : " (use --report FILE to see which)");
+			c->report_fd >= 0 ? " (see the report)"
+					  : " (use --report FILE to see which)");
 	report_free(rep);
 	return util_status_code(res.status);
 }
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'}, {"landlock-abi", required_argument, NULL, 'a'},
-		{"compat", required_argument, NULL, 'c'},  {"policy", required_argument, NULL, 'P'},
-		{"report", required_argument, NULL, 'r'},  {"proxy-log", required_argument, NULL, 'l'},
-		{"timeout", required_argument, NULL, 't'}, {"ro", required_argument, NULL, 'R'},
-		{"rw", required_argument, NULL, 'W'},      {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"profile", required_argument, NULL, 'p'},
+						 {"landlock-abi", required_argument, NULL, 'a'},
+						 {"compat", required_argument, NULL, 'c'},
+						 {"policy", required_argument, NULL, 'P'},
+						 {"report", required_argument, NULL, 'r'},
+						 {"proxy-log", required_argument, NULL, 'l'},
+						 {"timeout", required_argument, NULL, 't'},
+						 {"ro", required_argument, NULL, 'R'},
+						 {"rw", required_argument, NULL, 'W'},
+						 {"quiet", no_argument, NULL, 'q'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	static struct run_cli c;
 	static const char *ro[32], *rw[32];
 	size_t nro = 0, nrw = 0;
@@ -115,8 +122,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'a':
 			if (util_parse_long(optarg, 0, 99, &v) < 0) {
-				fprintf(stderr, "parity run: --landlock-abi: expected an integer "
-						"0..99, got '%s'\n", optarg);
+				fprintf(stderr,
+					"parity run: --landlock-abi: expected an integer "
+					"0..99, got '%s'\n",
+					optarg);
 				return PARITY_EXIT_USAGE;
 			}
 			c.o.landlock_abi_cap = (int)v;
@@ -127,8 +136,10 @@ int cmd_run(int argc, char **argv)
 			else if (strcmp(optarg, "hard") == 0)
 				c.o.compat = COMPAT_HARD;
 			else {
-				fprintf(stderr, "parity run: --compat: expected best-effort or hard, "
-						"got '%s'\n", optarg);
+				fprintf(stderr,
+					"parity run: --compat: expected best-effort or hard, "
+					"got '%s'\n",
+					optarg);
 				return PARITY_EXIT_USAGE;
 			}
 			break;
@@ -143,8 +154,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 't':
 			if (util_parse_long(optarg, 1, 86400, &v) < 0) {
-				fprintf(stderr, "parity run: --timeout: expected seconds 1..86400, "
-						"got '%s'\n", optarg);
+				fprintf(stderr,
+					"parity run: --timeout: expected seconds 1..86400, "
+					"got '%s'\n",
+					optarg);
 				return PARITY_EXIT_USAGE;
 			}
 			c.o.timeout_ms = (int)v * 1000;
@@ -152,8 +165,10 @@ int cmd_run(int argc, char **argv)
 		case 'R':
 		case 'W':
 			if (optarg[0] != '/' || (opt == 'R' ? nro : nrw) >= 31) {
-				fprintf(stderr, "parity run: --%s: expected an absolute path (at most "
-						"31)\n", opt == 'R' ? "ro" : "rw");
+				fprintf(stderr,
+					"parity run: --%s: expected an absolute path (at most "
+					"31)\n",
+					opt == 'R' ? "ro" : "rw");
 				return PARITY_EXIT_USAGE;
 			}
 			if (opt == 'R')

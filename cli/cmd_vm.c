@@ -19,21 +19,23 @@
 
 static void vm_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: parity vm fetch [--refresh] [KERNEL...]\n"
-		"       parity vm list\n"
-		"       parity vm run [--out DIR] [--run SCRIPT] [--bin PATH[:DST]]... [--lib PATH]...\n"
-		"                     [--file SRC[:DST]]... [--timeout SECS] [--payload-timeout SECS]\n"
-		"                     [--append ARGS] [--init FILE] [KERNEL...]\n\n"
-		"Real Debian kernels under QEMU (vmtests/kernels.json names them).\n"
-		"  fetch  download and unpack the kernels (cached: a second fetch downloads nothing)\n"
-		"  list   the kernels, their expected Landlock ABI and what is fetched\n"
-		"  run    per kernel: fetch, build the initramfs, boot, bring the results back;\n"
-		"         without --run, a demonstration payload checks each guest's Landlock ABI\n\n"
-		"Exit status: 0 pass, 1 a check failed, 2 usage, 3 infrastructure, 4 INCONCLUSIVE\n"
-		"(a guest that panicked, hung or died before reporting).\n"
-		"Scripts: $PARITY_VMTESTS_DIR, else %s.\n",
-		PARITY_VMTESTS_DIR);
+	fprintf(
+	    f,
+	    "usage: parity vm fetch [--refresh] [KERNEL...]\n"
+	    "       parity vm list\n"
+	    "       parity vm run [--out DIR] [--run SCRIPT] [--bin PATH[:DST]]... [--lib "
+	    "PATH]...\n"
+	    "                     [--file SRC[:DST]]... [--timeout SECS] [--payload-timeout SECS]\n"
+	    "                     [--append ARGS] [--init FILE] [KERNEL...]\n\n"
+	    "Real Debian kernels under QEMU (vmtests/kernels.json names them).\n"
+	    "  fetch  download and unpack the kernels (cached: a second fetch downloads nothing)\n"
+	    "  list   the kernels, their expected Landlock ABI and what is fetched\n"
+	    "  run    per kernel: fetch, build the initramfs, boot, bring the results back;\n"
+	    "         without --run, a demonstration payload checks each guest's Landlock ABI\n\n"
+	    "Exit status: 0 pass, 1 a check failed, 2 usage, 3 infrastructure, 4 INCONCLUSIVE\n"
+	    "(a guest that panicked, hung or died before reporting).\n"
+	    "Scripts: $PARITY_VMTESTS_DIR, else %s.\n",
+	    PARITY_VMTESTS_DIR);
 }
 
 int cmd_vm(int argc, char **argv)
@@ -66,7 +68,9 @@ int cmd_vm(int argc, char **argv)
 		return PARITY_EXIT_INFRA;
 	}
 	if (access(path, R_OK) != 0) {
-		fprintf(stderr, "parity vm: cannot read %s: %s (set PARITY_VMTESTS_DIR to the vmtests/ folder)\n",
+		fprintf(stderr,
+			"parity vm: cannot read %s: %s (set PARITY_VMTESTS_DIR to the vmtests/ "
+			"folder)\n",
 			path, strerror(errno));
 		return PARITY_EXIT_INFRA;
 	}

@@ -10,7 +10,7 @@ struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv); /* argv[0] is the subcommand name */
 	const char *summary;
-	bool hidden;                      /* internal entry points */
+	bool hidden; /* internal entry points */
 };
 
 int cmd_probe(int argc, char **argv);

@@ -7,15 +7,19 @@
 #include "err.h"
 
 const struct command parity_commands[] = {
-	{"probe", cmd_probe, "probe what the running kernel offers (Landlock, seccomp, protocols)", false},
-	{"run", cmd_run, "run a command under a profile (the reference enforcer)", false},
-	{"attack", cmd_attack, "list, show and run attacks; judge any program (exec) by witnesses", false},
-	{"__attack", cmd_attack_inside, "run a registry attack (inside the sandbox)", true},
-	{"proxy", cmd_proxy, "run the sandbox's CONNECT proxy in the foreground", false},
-	{"vm", cmd_vm, "real Debian kernels under QEMU: fetch, list, run", false},
-	{"matrix", cmd_matrix, "every attack x profile x Landlock ABI, parity, expectations, reports", false},
-	{"report", cmd_report, "render reports from results.json; merge the shards of a matrix run", false},
-	{NULL, NULL, NULL, false},
+    {"probe", cmd_probe, "probe what the running kernel offers (Landlock, seccomp, protocols)",
+     false},
+    {"run", cmd_run, "run a command under a profile (the reference enforcer)", false},
+    {"attack", cmd_attack, "list, show and run attacks; judge any program (exec) by witnesses",
+     false},
+    {"__attack", cmd_attack_inside, "run a registry attack (inside the sandbox)", true},
+    {"proxy", cmd_proxy, "run the sandbox's CONNECT proxy in the foreground", false},
+    {"vm", cmd_vm, "real Debian kernels under QEMU: fetch, list, run", false},
+    {"matrix", cmd_matrix, "every attack x profile x Landlock ABI, parity, expectations, reports",
+     false},
+    {"report", cmd_report, "render reports from results.json; merge the shards of a matrix run",
+     false},
+    {NULL, NULL, NULL, false},
 };
 
 bool cli_wants_help(int argc, char **argv)

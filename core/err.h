@@ -20,7 +20,7 @@ enum parity_exit {
 };
 
 struct perr {
-	int sys_errno;     /* errno of the failing call, 0 if not a system error */
+	int sys_errno; /* errno of the failing call, 0 if not a system error */
 	enum parity_exit kind;
 	char msg[1024];
 };

@@ -33,8 +33,7 @@ int json_check_keys(json_t *obj, const char *const *allowed, const char *file, c
 	const char *key;
 	json_t *val;
 
-	json_object_foreach(obj, key, val)
-	{
+	json_object_foreach (obj, key, val) {
 		bool ok = false;
 		(void)val;
 		for (size_t i = 0; allowed[i]; i++)

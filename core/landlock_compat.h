@@ -28,10 +28,10 @@
 struct parity_landlock_ruleset_attr {
 	__u64 handled_access_fs;  /* ABI 1 */
 	__u64 handled_access_net; /* ABI 4 */
-	__u64 scoped;             /* ABI 6 */
-	__u64 quiet_access_fs;    /* ABI 10 */
-	__u64 quiet_access_net;   /* ABI 10 */
-	__u64 quiet_scoped;       /* ABI 10 */
+	__u64 scoped;		  /* ABI 6 */
+	__u64 quiet_access_fs;	  /* ABI 10 */
+	__u64 quiet_access_net;	  /* ABI 10 */
+	__u64 quiet_scoped;	  /* ABI 10 */
 };
 /* Size to pass for a given ABI: older kernels reject unknown trailing
  * non-zero fields with E2BIG, so pass only what the ABI defines. */
@@ -97,7 +97,7 @@ struct parity_landlock_net_port_attr {
 #define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1) /* ABI 4 */
 #endif
 #ifndef LANDLOCK_ACCESS_NET_BIND_UDP
-#define LANDLOCK_ACCESS_NET_BIND_UDP (1ULL << 2)         /* ABI 10 */
+#define LANDLOCK_ACCESS_NET_BIND_UDP (1ULL << 2)	 /* ABI 10 */
 #define LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP (1ULL << 3) /* ABI 10 */
 #endif
 
@@ -109,8 +109,8 @@ struct parity_landlock_net_port_attr {
 
 /* landlock_restrict_self flags. */
 #ifndef LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF
-#define LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF (1U << 0) /* ABI 7 */
-#define LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON (1U << 1)   /* ABI 7 */
+#define LANDLOCK_RESTRICT_SELF_LOG_SAME_EXEC_OFF (1U << 0)  /* ABI 7 */
+#define LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON (1U << 1)    /* ABI 7 */
 #define LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF (1U << 2) /* ABI 7 */
 #endif
 #ifndef LANDLOCK_RESTRICT_SELF_TSYNC

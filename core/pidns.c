@@ -28,7 +28,7 @@ struct init_args {
 	int (*fn)(void *);
 	void *arg;
 	pid_t parent;
-	bool own_proc; /* mount a procfs of the new PID namespace */
+	bool own_proc;	  /* mount a procfs of the new PID namespace */
 	int parent_pidfd; /* the caller, to see whether it died before PDEATHSIG */
 };
 
@@ -94,7 +94,9 @@ static int init_main(void *arg)
 pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool allow_fallback,
 		  bool *isolated, struct perr *e)
 {
-	struct init_args a = {.fn = fn, .arg = arg, .parent = getpid(),
+	struct init_args a = {.fn = fn,
+			      .arg = arg,
+			      .parent = getpid(),
 			      .own_proc = (extra_flags & CLONE_NEWNS) != 0,
 			      .parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)};
 	pid_t pid;

@@ -1016,8 +1016,9 @@ static void child_tfo(struct probe_feature *res, size_t n, const struct probe *p
 	r = (int)sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof(a));
 	err = errno;
 	if (r < 0 && err == EACCES)
-		feat_set(&res[0], PROBE_YES, 0,
-			 "sendto(MSG_FASTOPEN) under CONNECT_TCP with no rule: EACCES (the TFO fix)");
+		feat_set(
+		    &res[0], PROBE_YES, 0,
+		    "sendto(MSG_FASTOPEN) under CONNECT_TCP with no rule: EACCES (the TFO fix)");
 	else if (r < 0 && err == EOPNOTSUPP)
 		feat_set(&res[0], PROBE_NO, err,
 			 "sendto(MSG_FASTOPEN): EOPNOTSUPP (TFO client disabled: not observable)");
@@ -1348,7 +1349,8 @@ int probe_run(struct probe *p, struct perr *e)
 			 p->landlock.reason);
 	if (p->landlock.status != PROBE_LL_ENABLED || p->landlock.abi < 4)
 		feat_set(&p->landlock.tfo_checked, PROBE_NO, 0,
-			 "no Landlock TCP rules here (ABI %d < 4): nothing to check TFO", p->landlock.abi);
+			 "no Landlock TCP rules here (ABI %d < 4): nothing to check TFO",
+			 p->landlock.abi);
 
 	/* Children, all forked before the in-process probes start. A NULL
 	 * ends a job's outputs; killed_call marks foreign-ABI entries whose
@@ -1373,7 +1375,10 @@ int probe_run(struct probe *p, struct perr *e)
 	     p->landlock.status == PROBE_LL_ENABLED,
 	     NULL,
 	     {&p->landlock.restrict_self}},
-	    {"tfo", child_tfo, p->landlock.status == PROBE_LL_ENABLED && p->landlock.abi >= 4, NULL,
+	    {"tfo",
+	     child_tfo,
+	     p->landlock.status == PROBE_LL_ENABLED && p->landlock.abi >= 4,
+	     NULL,
 	     {&p->landlock.tfo_checked}},
 	    {"x32", child_x32, true, X32_CALL, {&p->entry.x32}},
 	    {"ia32", child_ia32, true, IA32_CALL, {&p->entry.ia32}},

@@ -42,10 +42,9 @@ void run_opts_init(struct run_opts *o)
 
 static bool is_proxy_var(const char *kv)
 {
-	static const char *const names[] = {"HTTP_PROXY=", "HTTPS_PROXY=", "ALL_PROXY=",
-					    "http_proxy=", "https_proxy=", "all_proxy=",
-					    "grpc_proxy=", "NO_PROXY=",    "no_proxy=",
-					    "PARITY_SUPERVISOR_PID="};
+	static const char *const names[] = {
+	    "HTTP_PROXY=", "HTTPS_PROXY=", "ALL_PROXY=", "http_proxy=", "https_proxy=",
+	    "all_proxy=",  "grpc_proxy=",  "NO_PROXY=",	 "no_proxy=",	"PARITY_SUPERVISOR_PID="};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strncmp(kv, names[i], strlen(names[i])) == 0)
 			return true;
@@ -88,7 +87,7 @@ struct agent_ctx {
 	const struct run_opts *o;
 	struct landlock_plan *plan;
 	int sandbox_netns_fd; /* -1 in host mode */
-	int report_fd;        /* write end, CLOEXEC */
+	int report_fd;	      /* write end, CLOEXEC */
 	int notify_sock;      /* notify listener goes to the supervisor; -1: none */
 	char **env;
 	pid_t supervisor;
@@ -236,7 +235,7 @@ static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct 
 	rc = netns_setup(&cfg, sb, e);
 	for (size_t i = 0; i < sb->nsteps; i++) {
 		const struct netns_step *st = &sb->steps[i];
-		enum rep_status rst = st->status == NETNS_STEP_APPLIED   ? REP_APPLIED
+		enum rep_status rst = st->status == NETNS_STEP_APPLIED	 ? REP_APPLIED
 				      : st->status == NETNS_STEP_SKIPPED ? REP_SKIPPED
 									 : REP_FAILED;
 		rep_emit(rs, "netns", st->name, rst, "%s", st->detail);
@@ -339,7 +338,8 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 {
 	int afd = (int)syscall(SYS_pidfd_open, agent, 0);
 	int pfd = proxy > 0 ? (int)syscall(SYS_pidfd_open, proxy, 0) : -1;
-	uint64_t deadline = o->timeout_ms ? util_now_ns() + (uint64_t)o->timeout_ms * 1000000ull : 0;
+	uint64_t deadline =
+	    o->timeout_ms ? util_now_ns() + (uint64_t)o->timeout_ms * 1000000ull : 0;
 	int status = 0;
 
 	/* notify needs pidfds (pidfd_getfd, 5.6): with it, afd is never -1 */
@@ -347,8 +347,8 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 
 	if (afd < 0) {
 		/* No pidfd (kernel < 5.3): plain wait with the timeout helper. */
-		res->status = util_wait_timeout(agent, o->timeout_ms ? o->timeout_ms : -1,
-						&res->timed_out);
+		res->status =
+		    util_wait_timeout(agent, o->timeout_ms ? o->timeout_ms : -1, &res->timed_out);
 		return 0;
 	}
 	for (;;) {
@@ -436,26 +436,26 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	{
 		json_t *ll = json_object();
 		json_object_set_new(ll, "kernel_abi", json_integer(plan.kernel_abi));
-		json_object_set_new(ll, "effective_abi",
-				    json_integer(p->ll.enabled ? plan.effective_abi
-							       : (o->landlock_abi_cap >= 0
-									  ? o->landlock_abi_cap
-									  : plan.kernel_abi)));
+		json_object_set_new(
+		    ll, "effective_abi",
+		    json_integer(p->ll.enabled ? plan.effective_abi
+					       : (o->landlock_abi_cap >= 0 ? o->landlock_abi_cap
+									   : plan.kernel_abi)));
 		/* Emulated only when the cap is below what the kernel has. */
 		json_object_set_new(ll, "emulated",
 				    json_boolean(o->landlock_abi_cap >= 0 &&
 						 o->landlock_abi_cap < plan.kernel_abi));
-		json_object_set_new(ll, "compat", json_string(o->compat == COMPAT_HARD
-								       ? "hard"
-								       : "best-effort"));
+		json_object_set_new(ll, "compat",
+				    json_string(o->compat == COMPAT_HARD ? "hard" : "best-effort"));
 		report_set(rep, "landlock", ll);
 		json_decref(ll);
 	}
 	{
 		char dflt[4096];
-		const char *pp = o->policy_path ? o->policy_path
-						: profile_policy_path(p->net.proxy_open ? "open" : "default",
-								      dflt, sizeof(dflt));
+		const char *pp = o->policy_path
+				     ? o->policy_path
+				     : profile_policy_path(p->net.proxy_open ? "open" : "default",
+							   dflt, sizeof(dflt));
 		if (policy_load(pp, &pol, e) < 0)
 			return -1;
 		rep_emit(&rs, "proxy", "policy", REP_INFO, "%s: %zu rule(s)", pp, pol.n_rules);
@@ -469,13 +469,13 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	}
 	if (p->id.supervisor_drop) {
 		struct identity_target sup = {
-			.who = "supervisor",
-			.change_ids = true,
-			.uid = p->id.supervisor_uid,
-			.gid = p->id.supervisor_gid,
-			.clear_capabilities = true,
-			.no_new_privs = true,
-			.not_dumpable = false,
+		    .who = "supervisor",
+		    .change_ids = true,
+		    .uid = p->id.supervisor_uid,
+		    .gid = p->id.supervisor_gid,
+		    .clear_capabilities = true,
+		    .no_new_privs = true,
+		    .not_dumpable = false,
 		};
 		if (geteuid() != 0 && geteuid() != sup.uid) {
 			perr_set(e, "platform: started as uid %u, cannot become the pod uid %u",
@@ -658,8 +658,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	res->run_ms = (double)(util_now_ns() - t0) / 1e6 - res->setup_ms;
 	if (!res->exec_done) {
 		char st[64];
-		perr_set(e, "the sandbox could not be established (agent setup %s); the command "
-			    "was not run",
+		perr_set(e,
+			 "the sandbox could not be established (agent setup %s); the command "
+			 "was not run",
 			 util_status_str(res->status, st, sizeof(st)));
 		goto out;
 	}

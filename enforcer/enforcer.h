@@ -24,23 +24,23 @@
 
 enum compat_mode {
 	COMPAT_BEST_EFFORT, /* skip what the ABI lacks, reported */
-	COMPAT_HARD,        /* refuse to start, naming the missing feature */
+	COMPAT_HARD,	    /* refuse to start, naming the missing feature */
 };
 
 struct run_opts {
 	const struct profile *profile;
 	const char *policy_path; /* proxy allowlist; NULL: the shipped default */
-	int landlock_abi_cap;    /* -1: the kernel's own ABI */
+	int landlock_abi_cap;	 /* -1: the kernel's own ABI */
 	enum compat_mode compat;
-	char *const *argv;       /* command and arguments */
-	char *const *extra_env;  /* "K=V" added to the agent's environment */
+	char *const *argv;	     /* command and arguments */
+	char *const *extra_env;	     /* "K=V" added to the agent's environment */
 	const char *const *extra_ro; /* extra Landlock read-only paths */
 	const char *const *extra_rw; /* extra Landlock read-write paths */
-	int proxy_log_fd;        /* JSON lines of upstream connections; -1: none */
-	int agent_stdin;         /* -1: inherit */
+	int proxy_log_fd;	     /* JSON lines of upstream connections; -1: none */
+	int agent_stdin;	     /* -1: inherit */
 	int agent_stdout;
 	int agent_stderr;
-	int timeout_ms;          /* 0: none */
+	int timeout_ms;		    /* 0: none */
 	bool export_supervisor_pid; /* PARITY_SUPERVISOR_PID in the agent env */
 	/* Called in the supervisor once the agent runs (lab bookkeeping), with
 	 * the inode of the network namespace the agent was put in. */
@@ -49,12 +49,12 @@ struct run_opts {
 };
 
 struct run_result {
-	int status;          /* wait status of the agent */
+	int status; /* wait status of the agent */
 	bool timed_out;
-	bool exec_done;      /* the command started (all layers applied) */
+	bool exec_done; /* the command started (all layers applied) */
 	pid_t agent_pid;
 	pid_t proxy_pid;
-	int proxy_status;    /* wait status of the proxy after the run */
+	int proxy_status;      /* wait status of the proxy after the run */
 	bool proxy_died_early; /* the proxy was gone before the agent exited */
 	double setup_ms, run_ms;
 };

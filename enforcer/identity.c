@@ -90,7 +90,8 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 			 * (no exec can gain capabilities), so say exactly that. */
 			rep_emit(rs, "identity", item, REP_SKIPPED,
 				 "no CAP_SETPCAP (not root): bounding set left as inherited; "
-				 "permitted/effective/inheritable are cleared and NNP blocks gaining caps");
+				 "permitted/effective/inheritable are cleared and NNP blocks "
+				 "gaining caps");
 		}
 		snprintf(item, sizeof(item), "%s: ambient capabilities", who);
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
@@ -112,7 +113,8 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 				 strerror(errno));
 			return -1;
 		}
-		if (setresgid(t->gid, t->gid, t->gid) < 0 || setresuid(t->uid, t->uid, t->uid) < 0) {
+		if (setresgid(t->gid, t->gid, t->gid) < 0 ||
+		    setresuid(t->uid, t->uid, t->uid) < 0) {
 			rep_emit(rs, "identity", item, REP_FAILED, "setresuid/gid(%u/%u): %s",
 				 (unsigned)t->uid, (unsigned)t->gid, strerror(errno));
 			return -1;
@@ -121,8 +123,9 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 			rep_emit(rs, "identity", item, REP_FAILED, "setuid(0) still succeeds");
 			return -1;
 		}
-		rep_emit(rs, "identity", item, REP_APPLIED, "uid=%u gid=%u, no supplementary groups",
-			 (unsigned)t->uid, (unsigned)t->gid);
+		rep_emit(rs, "identity", item, REP_APPLIED,
+			 "uid=%u gid=%u, no supplementary groups", (unsigned)t->uid,
+			 (unsigned)t->gid);
 	}
 
 	if (t->clear_capabilities) {

@@ -25,35 +25,35 @@ struct right_info {
 };
 
 static const struct right_info fs_rights[] = {
-	{LANDLOCK_ACCESS_FS_EXECUTE, 1, "execute"},
-	{LANDLOCK_ACCESS_FS_WRITE_FILE, 1, "write_file"},
-	{LANDLOCK_ACCESS_FS_READ_FILE, 1, "read_file"},
-	{LANDLOCK_ACCESS_FS_READ_DIR, 1, "read_dir"},
-	{LANDLOCK_ACCESS_FS_REMOVE_DIR, 1, "remove_dir"},
-	{LANDLOCK_ACCESS_FS_REMOVE_FILE, 1, "remove_file"},
-	{LANDLOCK_ACCESS_FS_MAKE_CHAR, 1, "make_char"},
-	{LANDLOCK_ACCESS_FS_MAKE_DIR, 1, "make_dir"},
-	{LANDLOCK_ACCESS_FS_MAKE_REG, 1, "make_reg"},
-	{LANDLOCK_ACCESS_FS_MAKE_SOCK, 1, "make_sock"},
-	{LANDLOCK_ACCESS_FS_MAKE_FIFO, 1, "make_fifo"},
-	{LANDLOCK_ACCESS_FS_MAKE_BLOCK, 1, "make_block"},
-	{LANDLOCK_ACCESS_FS_MAKE_SYM, 1, "make_sym"},
-	{LANDLOCK_ACCESS_FS_REFER, 2, "refer"},
-	{LANDLOCK_ACCESS_FS_TRUNCATE, 3, "truncate"},
-	{LANDLOCK_ACCESS_FS_IOCTL_DEV, 5, "ioctl_dev"},
-	{LANDLOCK_ACCESS_FS_RESOLVE_UNIX, 9, "resolve_unix"},
+    {LANDLOCK_ACCESS_FS_EXECUTE, 1, "execute"},
+    {LANDLOCK_ACCESS_FS_WRITE_FILE, 1, "write_file"},
+    {LANDLOCK_ACCESS_FS_READ_FILE, 1, "read_file"},
+    {LANDLOCK_ACCESS_FS_READ_DIR, 1, "read_dir"},
+    {LANDLOCK_ACCESS_FS_REMOVE_DIR, 1, "remove_dir"},
+    {LANDLOCK_ACCESS_FS_REMOVE_FILE, 1, "remove_file"},
+    {LANDLOCK_ACCESS_FS_MAKE_CHAR, 1, "make_char"},
+    {LANDLOCK_ACCESS_FS_MAKE_DIR, 1, "make_dir"},
+    {LANDLOCK_ACCESS_FS_MAKE_REG, 1, "make_reg"},
+    {LANDLOCK_ACCESS_FS_MAKE_SOCK, 1, "make_sock"},
+    {LANDLOCK_ACCESS_FS_MAKE_FIFO, 1, "make_fifo"},
+    {LANDLOCK_ACCESS_FS_MAKE_BLOCK, 1, "make_block"},
+    {LANDLOCK_ACCESS_FS_MAKE_SYM, 1, "make_sym"},
+    {LANDLOCK_ACCESS_FS_REFER, 2, "refer"},
+    {LANDLOCK_ACCESS_FS_TRUNCATE, 3, "truncate"},
+    {LANDLOCK_ACCESS_FS_IOCTL_DEV, 5, "ioctl_dev"},
+    {LANDLOCK_ACCESS_FS_RESOLVE_UNIX, 9, "resolve_unix"},
 };
 
 static const struct right_info net_rights[] = {
-	{LANDLOCK_ACCESS_NET_BIND_TCP, 4, "bind_tcp"},
-	{LANDLOCK_ACCESS_NET_CONNECT_TCP, 4, "connect_tcp"},
-	{LANDLOCK_ACCESS_NET_BIND_UDP, 10, "bind_udp"},
-	{LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP, 10, "connect_send_udp"},
+    {LANDLOCK_ACCESS_NET_BIND_TCP, 4, "bind_tcp"},
+    {LANDLOCK_ACCESS_NET_CONNECT_TCP, 4, "connect_tcp"},
+    {LANDLOCK_ACCESS_NET_BIND_UDP, 10, "bind_udp"},
+    {LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP, 10, "connect_send_udp"},
 };
 
 static const struct right_info scopes[] = {
-	{LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, 6, "abstract_unix_socket"},
-	{LANDLOCK_SCOPE_SIGNAL, 6, "signal"},
+    {LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET, 6, "abstract_unix_socket"},
+    {LANDLOCK_SCOPE_SIGNAL, 6, "signal"},
 };
 
 static uint64_t rights_upto(const struct right_info *t, size_t n, int abi)
@@ -154,8 +154,8 @@ static int missing(struct rep_sink *rs, enum compat_mode compat, const char *ite
 {
 	const char *src = emulated ? "emulated ABI" : "kernel ABI";
 	if (compat == COMPAT_HARD) {
-		rep_emit(rs, "landlock", item, REP_FAILED, "needs Landlock ABI %d, %s is %d", need_abi,
-			 src, eff);
+		rep_emit(rs, "landlock", item, REP_FAILED, "needs Landlock ABI %d, %s is %d",
+			 need_abi, src, eff);
 		return perr_set(e,
 				"--compat hard: %s needs Landlock ABI %d but the %s is %d; "
 				"refusing to start",
@@ -194,7 +194,7 @@ static int plan_paths(struct landlock_plan *p, char *const *list, unsigned n,
 		      const char *const *extra, bool rw, struct rep_sink *rs)
 {
 	const uint64_t ro_rights =
-		LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+	    LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
 	unsigned total = n;
 	size_t nextra = 0;
 
@@ -233,7 +233,8 @@ int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mod
 	memset(p, 0, sizeof(*p));
 	p->kernel_abi = landlock_kernel_abi(&why);
 	if (!l->enabled) {
-		p->effective_abi = abi_cap >= 0 && abi_cap < p->kernel_abi ? abi_cap : p->kernel_abi;
+		p->effective_abi =
+		    abi_cap >= 0 && abi_cap < p->kernel_abi ? abi_cap : p->kernel_abi;
 		rep_emit(rs, "landlock", "layer", REP_INFO, "not part of this profile");
 		return 0;
 	}
@@ -364,8 +365,8 @@ int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mod
 	}
 	p->active = p->handled.fs || p->handled.net || p->handled.scoped;
 	if (!p->active)
-		rep_emit(rs, "landlock", "ruleset", REP_SKIPPED,
-			 "nothing left to handle at ABI %d", eff);
+		rep_emit(rs, "landlock", "ruleset", REP_SKIPPED, "nothing left to handle at ABI %d",
+			 eff);
 	return 0;
 }
 
@@ -388,7 +389,8 @@ static int add_port_rules(int fd, uint64_t right, const uint16_t *ports, unsigne
 			  const char *what, struct rep_sink *rs)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct parity_landlock_net_port_attr a = {.allowed_access = right, .port = ports[i]};
+		struct parity_landlock_net_port_attr a = {.allowed_access = right,
+							  .port = ports[i]};
 		char item[64];
 		snprintf(item, sizeof(item), "net.%s port %u", what, ports[i]);
 		if (ll_add_rule(fd, PARITY_LANDLOCK_RULE_NET_PORT, &a, 0) < 0) {

@@ -39,17 +39,17 @@ int landlock_kernel_abi(const char **why);
 struct landlock_path {
 	const char *path;
 	uint64_t access; /* wanted rights, masked to the handled set */
-	int fd;          /* O_PATH, opened by landlock_prepare */
+	int fd;		 /* O_PATH, opened by landlock_prepare */
 	bool read_write;
 };
 
 #define LANDLOCK_MAX_PATH_RULES 160
 
 struct landlock_plan {
-	bool active;       /* a ruleset will be created */
+	bool active; /* a ruleset will be created */
 	int kernel_abi;
 	int effective_abi;
-	bool emulated;     /* effective < kernel because of --landlock-abi */
+	bool emulated; /* effective < kernel because of --landlock-abi */
 	struct parity_ll_masks {
 		uint64_t fs, net, scoped;
 	} handled;

@@ -37,7 +37,6 @@ const char *netns_step_status_name(enum netns_step_status st)
 	return "?";
 }
 
-
 /* The supervisor-forward table is an owner table: closing its owner socket
  * removes it (the kernel does the same if we die). Without an owner (older
  * kernels, or a failed setup), delete it by name. */

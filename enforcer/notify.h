@@ -114,12 +114,12 @@ int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_
 
 struct notify_stats {
 	unsigned long received;
-	unsigned long allowed;	 /* performed on the child's behalf */
-	unsigned long denied;	 /* answered with an error by policy */
-	unsigned long continued; /* receives: answered CONTINUE */
-	unsigned long failed;	 /* mediation could not be done: answered an error */
-	unsigned long stale;	 /* the id was no longer valid (thread gone) */
-	unsigned long overload;	 /* no worker free: EINPROGRESS (connect), EAGAIN (send) */
+	unsigned long allowed;	     /* performed on the child's behalf */
+	unsigned long denied;	     /* answered with an error by policy */
+	unsigned long continued;     /* receives: answered CONTINUE */
+	unsigned long failed;	     /* mediation could not be done: answered an error */
+	unsigned long stale;	     /* the id was no longer valid (thread gone) */
+	unsigned long overload;	     /* no worker free: EINPROGRESS (connect), EAGAIN (send) */
 	unsigned long by_reason[16]; /* indexed by the reasons of notify_reason_name() */
 	unsigned workers_peak;
 	double handle_us_max; /* receive to answer, inline path */

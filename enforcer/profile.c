@@ -78,8 +78,7 @@ static int parse_port_list(json_t *arr, const char *file, const char *where, uin
 	if (json_array_size(arr) > PROFILE_MAX_PORTS)
 		return perr_usage(e, "%s: field '%s': at most %d ports", file, where,
 				  PROFILE_MAX_PORTS);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		/* Port 0 is meaningful for Landlock bind (the ephemeral range). */
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > 65535)
@@ -101,8 +100,7 @@ static int parse_path_list(json_t *arr, const char *file, const char *where, cha
 	if (json_array_size(arr) > PROFILE_MAX_PATHS)
 		return perr_usage(e, "%s: field '%s': at most %d paths", file, where,
 				  PROFILE_MAX_PATHS);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		const char *s = json_string_value(v);
 		if (!json_is_string(v) || (s[0] != '/' && strncmp(s, "${", 2) != 0))
 			return perr_usage(e,
@@ -164,11 +162,10 @@ static int parse_cidr_addr(const char *s, char *addr, size_t alen, unsigned *pre
 	return 0;
 }
 
-static int parse_identity(json_t *o, const char *file, struct profile_identity *id,
-			  struct perr *e)
+static int parse_identity(json_t *o, const char *file, struct profile_identity *id, struct perr *e)
 {
-	static const char *const keys[] = {"supervisor",   "agent",  "clear_capabilities",
-					   "no_new_privs", "dumpable", "setsid",
+	static const char *const keys[] = {"supervisor",	  "agent",    "clear_capabilities",
+					   "no_new_privs",	  "dumpable", "setsid",
 					   "close_inherited_fds", NULL};
 	static const char *const who_keys[] = {"drop", "uid", "gid", NULL};
 	json_t *sup = NULL, *agent = NULL;
@@ -179,8 +176,8 @@ static int parse_identity(json_t *o, const char *file, struct profile_identity *
 		return -1;
 	if (json_get_object(o, "supervisor", false, &sup, file, "identity", e) < 0 ||
 	    json_get_object(o, "agent", false, &agent, file, "identity", e) < 0 ||
-	    json_get_bool(o, "clear_capabilities", false, &id->clear_capabilities, file,
-			  "identity", e) < 0 ||
+	    json_get_bool(o, "clear_capabilities", false, &id->clear_capabilities, file, "identity",
+			  e) < 0 ||
 	    json_get_bool(o, "no_new_privs", false, &id->no_new_privs, file, "identity", e) < 0 ||
 	    json_get_bool(o, "dumpable", false, &dumpable, file, "identity", e) < 0 ||
 	    json_get_bool(o, "setsid", false, &id->setsid, file, "identity", e) < 0 ||
@@ -208,7 +205,7 @@ static int parse_identity(json_t *o, const char *file, struct profile_identity *
 	if (agent) {
 		if (json_check_keys(agent, who_keys, file, "identity.agent", e) < 0 ||
 		    json_get_bool(agent, "drop", true, &id->agent_drop, file, "identity.agent", e) <
-			    0)
+			0)
 			return -1;
 		if (id->agent_drop) {
 			if (json_get_int(agent, "uid", true, 1, 0x7fffffff, &v, file,
@@ -252,8 +249,11 @@ static int parse_network(json_t *o, const char *file, struct profile_network *n,
 		if (strcmp(pp, "open") == 0)
 			n->proxy_open = true;
 		else if (strcmp(pp, "default") != 0)
-			return perr_usage(e, "%s: field 'network.proxy_policy': expected \"default\" or "
-					     "\"open\"", file);
+			return perr_usage(
+			    e,
+			    "%s: field 'network.proxy_policy': expected \"default\" or "
+			    "\"open\"",
+			    file);
 	}
 	if (parse_hostport(proxy, n->proxy_host, sizeof(n->proxy_host), &n->proxy_port) < 0)
 		return perr_usage(e,
@@ -269,8 +269,8 @@ static int parse_network(json_t *o, const char *file, struct profile_network *n,
 		return 0;
 	}
 	if (!ns)
-		return perr_usage(e, "%s: field 'network.namespace': required with mode \"namespace\"",
-				  file);
+		return perr_usage(
+		    e, "%s: field 'network.namespace': required with mode \"namespace\"", file);
 	if (json_check_keys(ns, ns_keys, file, "network.namespace", e) < 0 ||
 	    json_get_str(ns, "host_addr", true, &s, file, "network.namespace", e) < 0)
 		return -1;
@@ -287,8 +287,10 @@ static int parse_network(json_t *o, const char *file, struct profile_network *n,
 				  "ADDR/PREFIX, got \"%s\"",
 				  file, s);
 	if (p1 != p2)
-		return perr_usage(e, "%s: field 'network.namespace': host_addr and sandbox_addr "
-				     "must share a prefix length", file);
+		return perr_usage(e,
+				  "%s: field 'network.namespace': host_addr and sandbox_addr "
+				  "must share a prefix length",
+				  file);
 	n->prefix_len = p1;
 	s = "sandbox-output";
 	if (json_get_str(ns, "nftables", false, &s, file, "network.namespace", e) < 0)
@@ -309,7 +311,8 @@ static int parse_network(json_t *o, const char *file, struct profile_network *n,
 
 static int parse_landlock(json_t *o, const char *file, struct profile_landlock *l, struct perr *e)
 {
-	static const char *const keys[] = {"fs", "net", "scopes", "resolve_unix", "ioctl_dev", NULL};
+	static const char *const keys[] = {"fs",	   "net",	"scopes",
+					   "resolve_unix", "ioctl_dev", NULL};
 	static const char *const fs_keys[] = {"read_only", "read_write", "rights_abi", NULL};
 	static const char *const net_keys[] = {"connect_tcp", "bind_tcp", "udp", NULL};
 	static const char *const udp_keys[] = {"bind", "connect_send", NULL};
@@ -322,14 +325,15 @@ static int parse_landlock(json_t *o, const char *file, struct profile_landlock *
 	    json_get_object(o, "net", false, &net, file, "landlock", e) < 0 ||
 	    json_get_array(o, "scopes", false, &scopes, file, "landlock", e) < 0 ||
 	    json_get_bool(o, "resolve_unix", false, &l->resolve_unix_handled, file, "landlock", e) <
-		    0 ||
+		0 ||
 	    json_get_bool(o, "ioctl_dev", false, &l->ioctl_dev_handled, file, "landlock", e) < 0)
 		return -1;
 	if (fs) {
 		json_t *ro = NULL, *rw = NULL;
 		long long rabi = 3;
 		if (json_check_keys(fs, fs_keys, file, "landlock.fs", e) < 0 ||
-		    json_get_int(fs, "rights_abi", false, 1, 3, &rabi, file, "landlock.fs", e) < 0 ||
+		    json_get_int(fs, "rights_abi", false, 1, 3, &rabi, file, "landlock.fs", e) <
+			0 ||
 		    json_get_array(fs, "read_only", false, &ro, file, "landlock.fs", e) < 0 ||
 		    json_get_array(fs, "read_write", false, &rw, file, "landlock.fs", e) < 0)
 			return -1;
@@ -376,8 +380,7 @@ static int parse_landlock(json_t *o, const char *file, struct profile_landlock *
 		}
 	}
 	if (scopes) {
-		json_array_foreach(scopes, i, v)
-		{
+		json_array_foreach (scopes, i, v) {
 			const char *s = json_string_value(v);
 			if (s && strcmp(s, "abstract_unix_socket") == 0)
 				l->scope_abstract_unix = true;
@@ -397,8 +400,8 @@ int profile_parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s
 
 int profile_parse(const char *text, const char *file, struct profile *p, struct perr *e)
 {
-	static const char *const keys[] = {"name", "description", "reference", "identity",
-					   "network", "landlock", "seccomp", NULL};
+	static const char *const keys[] = {"name",    "description", "reference", "identity",
+					   "network", "landlock",    "seccomp",	  NULL};
 	json_error_t je;
 	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	json_t *v;

@@ -25,8 +25,8 @@ enum net_mode {
 };
 
 enum nft_placement {
-	NFT_OFF,                /* control: namespace without nftables must escape */
-	NFT_SANDBOX_OUTPUT,     /* the reference: output chain inside the sandbox netns */
+	NFT_OFF,		/* control: namespace without nftables must escape */
+	NFT_SANDBOX_OUTPUT,	/* the reference: output chain inside the sandbox netns */
 	NFT_SUPERVISOR_FORWARD, /* variant: rules on the supervisor side of the veth */
 };
 
@@ -120,7 +120,7 @@ struct profile_landlock {
 	bool scope_abstract_unix;
 	bool scope_signal;
 	bool resolve_unix_handled; /* ABI 9 */
-	bool ioctl_dev_handled;    /* ABI 5 (part of the fs rights) */
+	bool ioctl_dev_handled;	   /* ABI 5 (part of the fs rights) */
 };
 
 /* One entry of seccomp.socket_allow: socket(family, type, protocol) is
@@ -158,12 +158,12 @@ struct profile_notify {
 
 struct profile_seccomp {
 	bool enabled;
-	bool base;                    /* the reference's shared base filter (§3.1) */
-	enum sc_action non_native;    /* i386 via int 0x80 and other arches */
+	bool base;		   /* the reference's shared base filter (§3.1) */
+	enum sc_action non_native; /* i386 via int 0x80 and other arches */
 	int non_native_errno;
-	enum sc_action x32;           /* nr | 0x40000000 on x86_64 */
+	enum sc_action x32; /* nr | 0x40000000 on x86_64 */
 	int x32_errno;
-	bool clone3_enosys;           /* separate first filter: clone3 -> ENOSYS */
+	bool clone3_enosys; /* separate first filter: clone3 -> ENOSYS */
 	unsigned nrules;
 	struct sc_rule rules[PROFILE_MAX_RULES];
 	/* seccomp.socket_allow: present = socket() is an allowlist */

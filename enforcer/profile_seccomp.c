@@ -59,15 +59,17 @@ static int parse_value(json_t *v, const char *file, const char *where, uint64_t 
 		for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
 			uint64_t c;
 			if (!constant_lookup(tok, &c))
-				return perr_usage(e, "%s: field '%s': unknown constant \"%s\"", file,
-						  where, tok);
+				return perr_usage(e, "%s: field '%s': unknown constant \"%s\"",
+						  file, where, tok);
 			acc |= c;
 		}
 		*out = acc;
 		return 0;
 	}
-	return perr_usage(e, "%s: field '%s': expected a non-negative integer, \"0x..\" or a "
-			     "constant name", file, where);
+	return perr_usage(e,
+			  "%s: field '%s': expected a non-negative integer, \"0x..\" or a "
+			  "constant name",
+			  file, where);
 }
 
 static int parse_errno_field(json_t *o, const char *file, const char *where, int *out,
@@ -81,12 +83,13 @@ static int parse_errno_field(json_t *o, const char *file, const char *where, int
 	}
 	if (json_is_integer(v))
 		n = json_integer_value(v) > 0 && json_integer_value(v) < 4096
-			    ? (int)json_integer_value(v)
-			    : -1;
+			? (int)json_integer_value(v)
+			: -1;
 	else
 		n = json_is_string(v) ? errno_lookup(json_string_value(v)) : -1;
 	if (n < 0)
-		return perr_usage(e, "%s: field '%s.errno': expected an errno name such as \"EPERM\"",
+		return perr_usage(e,
+				  "%s: field '%s.errno': expected an errno name such as \"EPERM\"",
 				  file, where);
 	*out = n;
 	return 0;
@@ -125,8 +128,7 @@ static int parse_rule(json_t *r, const char *file, const char *where, struct sc_
 		return 0;
 	if (json_array_size(args) > PROFILE_MAX_ARGS)
 		return perr_usage(e, "%s: field '%s.args': at most 6 comparisons", file, where);
-	json_array_foreach(args, i, a)
-	{
+	json_array_foreach (args, i, a) {
 		struct sc_arg_cmp *c = &rule->args[rule->nargs];
 		const char *op;
 		long long idx, width = 32;
@@ -171,12 +173,12 @@ static int parse_rule(json_t *r, const char *file, const char *where, struct sc_
 							  "%s: field '%s': required for "
 							  "masked_eq",
 							  file, wv);
-				if (parse_value(json_object_get(a, "mask"), file, wv, &c->mask,
-						e) < 0)
+				if (parse_value(json_object_get(a, "mask"), file, wv, &c->mask, e) <
+				    0)
 					return -1;
 			} else if (json_object_get(a, "mask")) {
-				return perr_usage(e, "%s: field '%s.mask': only valid with masked_eq",
-						  file, w);
+				return perr_usage(
+				    e, "%s: field '%s.mask': only valid with masked_eq", file, w);
 			}
 		}
 		rule->nargs++;
@@ -220,8 +222,7 @@ static int parse_notify(json_t *o, const char *file, struct profile_notify *n, s
 				  file);
 	if (json_array_size(sys) > ARRAY_SIZE(n->syscalls))
 		return perr_usage(e, "%s: field 'seccomp.notify.syscalls': too many", file);
-	json_array_foreach(sys, i, v)
-	{
+	json_array_foreach (sys, i, v) {
 		const char *s = json_string_value(v);
 		if (!s || !*s || strlen(s) >= sizeof(n->syscalls[0]))
 			return perr_usage(e,
@@ -255,8 +256,10 @@ static int parse_arch_action(json_t *o, const char *key, const char *file, enum 
 		    parse_errno_field(v, file, where, err, e) < 0)
 			return -1;
 	} else {
-		return perr_usage(e, "%s: field '%s': expected an action name or "
-				     "{\"action\",\"errno\"}", file, where);
+		return perr_usage(e,
+				  "%s: field '%s': expected an action name or "
+				  "{\"action\",\"errno\"}",
+				  file, where);
 	}
 	if (*a == SC_NOTIFY)
 		return perr_usage(e, "%s: field '%s': notify is not an architecture action", file,
@@ -290,8 +293,7 @@ static int parse_socket_allow(json_t *arr, const char *file, struct profile_secc
 		return perr_usage(e, "%s: field 'seccomp.socket_allow': expected 1 to %d entries",
 				  file, PROFILE_MAX_SOCKET_ALLOW);
 	s->socket_allow_set = true;
-	json_array_foreach(arr, i, o)
-	{
+	json_array_foreach (arr, i, o) {
 		struct sc_socket_allow *a = &s->socket_allow[s->nsocket_allow];
 		char w[96];
 		json_t *v;
@@ -340,8 +342,7 @@ static int parse_socket_allow(json_t *arr, const char *file, struct profile_secc
 						  "%s: field 'seccomp.socket_allow[%zu].protocol': "
 						  "expected 1 to %d protocols",
 						  file, i, PROFILE_MAX_PROTOCOLS);
-			json_array_foreach(v, k, pv)
-			{
+			json_array_foreach (v, k, pv) {
 				snprintf(w, sizeof(w), "seccomp.socket_allow[%zu].protocol[%zu]", i,
 					 k);
 				if (parse_int_value(pv, file, w, &a->protocols[a->nprotocols], e) <
@@ -386,8 +387,7 @@ int profile_parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s
 		if (json_array_size(rules) > PROFILE_MAX_RULES)
 			return perr_usage(e, "%s: field 'seccomp.rules': at most %d rules", file,
 					  PROFILE_MAX_RULES);
-		json_array_foreach(rules, i, r)
-		{
+		json_array_foreach (rules, i, r) {
 			char where[64];
 			snprintf(where, sizeof(where), "seccomp.rules[%zu]", i);
 			if (parse_rule(r, file, where, &s->rules[s->nrules], e) < 0)
@@ -399,4 +399,3 @@ int profile_parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s
 		return -1;
 	return 0;
 }
-

@@ -16,8 +16,8 @@
 enum rep_status {
 	REP_APPLIED = 0,
 	REP_SKIPPED = 1, /* not done, with a reason (ABI lacks it, best-effort) */
-	REP_FAILED = 2,  /* tried and failed: the command must not run */
-	REP_INFO = 3,    /* a fact (effective ABI, uid), not a rule */
+	REP_FAILED = 2,	 /* tried and failed: the command must not run */
+	REP_INFO = 3,	 /* a fact (effective ABI, uid), not a rule */
 };
 
 struct enf_report;
@@ -43,13 +43,11 @@ size_t report_count(const struct enf_report *r, enum rep_status st);
 json_t *report_json(struct enf_report *r);
 const char *rep_status_name(enum rep_status st);
 
-
-
 /* Where layer code records what it did: the report itself (supervisor side)
  * or the pipe to the supervisor (agent child, before exec). */
 struct rep_sink {
 	struct enf_report *report; /* NULL in the child */
-	int fd;                    /* -1 in the supervisor */
+	int fd;			   /* -1 in the supervisor */
 };
 void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_status st,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -10,36 +10,91 @@
 #include "notify.h"
 #include "util.h"
 
-#define R_ALWAYS(name) {.syscall = #name, .label = #name, .action = SC_ERRNO, .errno_value = EPERM}
-#define ARG_EQ(i, v) {.index = i, .op = SC_OP_EQ, .value = v, .width = 32}
-#define ARG_MASK(i, m) {.index = i, .op = SC_OP_MASKED_EQ, .mask = m, .value = m, .width = 64}
+#define R_ALWAYS(name)                                                                             \
+	{                                                                                          \
+		.syscall = #name, .label = #name, .action = SC_ERRNO, .errno_value = EPERM         \
+	}
+#define ARG_EQ(i, v)                                                                               \
+	{                                                                                          \
+		.index = i, .op = SC_OP_EQ, .value = v, .width = 32                                \
+	}
+#define ARG_MASK(i, m)                                                                             \
+	{                                                                                          \
+		.index = i, .op = SC_OP_MASKED_EQ, .mask = m, .value = m, .width = 64              \
+	}
 
 /* openshell-reference.md §3.1: default allow, matched rules EPERM; socket
  * family compares are seccompiler Dword (32-bit) compares. */
 const struct sc_rule seccomp_base_rules[] = {
-	{.syscall = "socket", .label = "socket(AF_PACKET)", .action = SC_ERRNO, .errno_value = EPERM,
-	 .nargs = 1, .args = {ARG_EQ(0, AF_PACKET)}},
-	{.syscall = "socket", .label = "socket(AF_BLUETOOTH)", .action = SC_ERRNO,
-	 .errno_value = EPERM, .nargs = 1, .args = {ARG_EQ(0, AF_BLUETOOTH)}},
-	{.syscall = "socket", .label = "socket(AF_VSOCK)", .action = SC_ERRNO, .errno_value = EPERM,
-	 .nargs = 1, .args = {ARG_EQ(0, AF_VSOCK)}},
-	{.syscall = "socket", .label = "socket(AF_NETLINK, protocol != 0)", .action = SC_ERRNO,
-	 .errno_value = EPERM, .nargs = 2,
-	 .args = {ARG_EQ(0, AF_NETLINK), {.index = 2, .op = SC_OP_NE, .value = 0, .width = 64}}},
-	R_ALWAYS(memfd_create), R_ALWAYS(ptrace), R_ALWAYS(bpf), R_ALWAYS(process_vm_readv),
-	R_ALWAYS(process_vm_writev), R_ALWAYS(pidfd_open), R_ALWAYS(pidfd_getfd),
-	R_ALWAYS(pidfd_send_signal), R_ALWAYS(io_uring_setup), R_ALWAYS(mount), R_ALWAYS(fsopen),
-	R_ALWAYS(fsconfig), R_ALWAYS(fsmount), R_ALWAYS(fspick), R_ALWAYS(move_mount),
-	R_ALWAYS(open_tree), R_ALWAYS(setns), R_ALWAYS(umount2), R_ALWAYS(pivot_root),
-	R_ALWAYS(userfaultfd), R_ALWAYS(perf_event_open),
-	{.syscall = "execveat", .label = "execveat(AT_EMPTY_PATH)", .action = SC_ERRNO,
-	 .errno_value = EPERM, .nargs = 1, .args = {ARG_MASK(4, 0x1000)}},
-	{.syscall = "unshare", .label = "unshare(CLONE_NEWUSER)", .action = SC_ERRNO,
-	 .errno_value = EPERM, .nargs = 1, .args = {ARG_MASK(0, 0x10000000)}},
-	{.syscall = "clone", .label = "clone(CLONE_NEWUSER)", .action = SC_ERRNO,
-	 .errno_value = EPERM, .nargs = 1, .args = {ARG_MASK(0, 0x10000000)}},
-	{.syscall = "seccomp", .label = "seccomp(SECCOMP_SET_MODE_FILTER)", .action = SC_ERRNO,
-	 .errno_value = EPERM, .nargs = 1, .args = {ARG_EQ(0, 1)}},
+    {.syscall = "socket",
+     .label = "socket(AF_PACKET)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 1,
+     .args = {ARG_EQ(0, AF_PACKET)}},
+    {.syscall = "socket",
+     .label = "socket(AF_BLUETOOTH)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 1,
+     .args = {ARG_EQ(0, AF_BLUETOOTH)}},
+    {.syscall = "socket",
+     .label = "socket(AF_VSOCK)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 1,
+     .args = {ARG_EQ(0, AF_VSOCK)}},
+    {.syscall = "socket",
+     .label = "socket(AF_NETLINK, protocol != 0)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 2,
+     .args = {ARG_EQ(0, AF_NETLINK), {.index = 2, .op = SC_OP_NE, .value = 0, .width = 64}}},
+    R_ALWAYS(memfd_create),
+    R_ALWAYS(ptrace),
+    R_ALWAYS(bpf),
+    R_ALWAYS(process_vm_readv),
+    R_ALWAYS(process_vm_writev),
+    R_ALWAYS(pidfd_open),
+    R_ALWAYS(pidfd_getfd),
+    R_ALWAYS(pidfd_send_signal),
+    R_ALWAYS(io_uring_setup),
+    R_ALWAYS(mount),
+    R_ALWAYS(fsopen),
+    R_ALWAYS(fsconfig),
+    R_ALWAYS(fsmount),
+    R_ALWAYS(fspick),
+    R_ALWAYS(move_mount),
+    R_ALWAYS(open_tree),
+    R_ALWAYS(setns),
+    R_ALWAYS(umount2),
+    R_ALWAYS(pivot_root),
+    R_ALWAYS(userfaultfd),
+    R_ALWAYS(perf_event_open),
+    {.syscall = "execveat",
+     .label = "execveat(AT_EMPTY_PATH)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 1,
+     .args = {ARG_MASK(4, 0x1000)}},
+    {.syscall = "unshare",
+     .label = "unshare(CLONE_NEWUSER)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 1,
+     .args = {ARG_MASK(0, 0x10000000)}},
+    {.syscall = "clone",
+     .label = "clone(CLONE_NEWUSER)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 1,
+     .args = {ARG_MASK(0, 0x10000000)}},
+    {.syscall = "seccomp",
+     .label = "seccomp(SECCOMP_SET_MODE_FILTER)",
+     .action = SC_ERRNO,
+     .errno_value = EPERM,
+     .nargs = 1,
+     .args = {ARG_EQ(0, 1)}},
 };
 const size_t seccomp_base_rules_count = ARRAY_SIZE(seccomp_base_rules);
 
@@ -186,9 +241,8 @@ int seccomp_check_profile(const struct profile_seccomp *s, const char *file, str
 {
 	if (!s->enabled)
 		return 0;
-	if (s->x32 != SC_ALLOW &&
-	    (s->x32 != s->non_native ||
-	     (s->x32 == SC_ERRNO && s->x32_errno != s->non_native_errno)))
+	if (s->x32 != SC_ALLOW && (s->x32 != s->non_native ||
+				   (s->x32 == SC_ERRNO && s->x32_errno != s->non_native_errno)))
 		return perr_usage(e,
 				  "%s: field 'seccomp.x32': must be \"allow\" (the reference) or "
 				  "the same action as non_native_arch (libseccomp has one bad-arch "
@@ -196,8 +250,10 @@ int seccomp_check_profile(const struct profile_seccomp *s, const char *file, str
 				  file);
 	for (unsigned i = 0; i < s->nrules; i++) {
 		if (seccomp_syscall_resolve_name(s->rules[i].syscall) == __NR_SCMP_ERROR)
-			return perr_usage(e, "%s: field 'seccomp.rules[%u].syscall': unknown syscall "
-					     "\"%s\"", file, i, s->rules[i].syscall);
+			return perr_usage(e,
+					  "%s: field 'seccomp.rules[%u].syscall': unknown syscall "
+					  "\"%s\"",
+					  file, i, s->rules[i].syscall);
 		/* The listener belongs to the notify filter (only one filter in
 		 * a chain may have one): a notify rule in the main filter would
 		 * return ENOSYS. Mediated syscalls are listed in notify.syscalls. */
@@ -326,8 +382,8 @@ static scmp_filter_ctx build_main(const struct profile_seccomp *s, struct perr *
 		}
 		for (unsigned k = 0; k < r->nargs; k++)
 			to_scmp_cmp(&r->args[k], &cmps[k]);
-		rc = seccomp_rule_add_exact_array(ctx, to_scmp_action(r->action, r->errno_value), nr,
-						  r->nargs, cmps);
+		rc = seccomp_rule_add_exact_array(ctx, to_scmp_action(r->action, r->errno_value),
+						  nr, r->nargs, cmps);
 		if (rc < 0) {
 			perr_sys(e, -rc, "seccomp: rule %s", r->label);
 			goto fail;
@@ -460,8 +516,7 @@ int seccomp_apply(const struct profile_seccomp *s, int notify_handoff, struct re
 		return -1;
 	if (s->clone3_enosys) {
 		scmp_filter_ctx c3 = new_ctx(SCMP_ACT_ALLOW);
-		if (!c3 ||
-		    seccomp_rule_add(c3, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 ||
+		if (!c3 || seccomp_rule_add(c3, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 ||
 		    (rc = seccomp_load(c3)) < 0) {
 			rep_emit(rs, "seccomp", "clone3", REP_FAILED, "clone3 filter: %s",
 				 strerror(errno));

@@ -89,9 +89,10 @@ int cell_run(const struct cell_spec *s, struct cell_result *r, struct perr *e)
 	lc.landlock_abi_cap = s->landlock_abi_cap;
 	lc.compat = s->compat;
 	lc.argv = s->attack ? argv_buf : s->argv;
-	lc.timeout_ms = s->timeout_ms ? s->timeout_ms
-				      : (s->attack && s->attack->timeout_ms ? (int)s->attack->timeout_ms + 2000
-									     : 10000);
+	lc.timeout_ms =
+	    s->timeout_ms
+		? s->timeout_ms
+		: (s->attack && s->attack->timeout_ms ? (int)s->attack->timeout_ms + 2000 : 10000);
 	lc.pcap_path = s->pcap_path;
 	lc.extra_ro = s->extra_ro;
 	lc.cell_id = r->id;
@@ -133,12 +134,11 @@ static json_t *report_summary(json_t *report, bool full)
 	json_object_set(sum, "skipped", json_object_get(report, "skipped"));
 	json_object_set(sum, "failed", json_object_get(report, "failed"));
 	json_object_set(sum, "landlock", json_object_get(report, "landlock"));
-	json_array_foreach(json_object_get(report, "entries"), i, e)
-	{
+	json_array_foreach (json_object_get(report, "entries"), i, e) {
 		const char *st = json_string_value(json_object_get(e, "status"));
-		json_t *it = json_pack("{s:O,s:O,s:O}", "layer", json_object_get(e, "layer"), "item",
-				       json_object_get(e, "item"), "detail",
-				       json_object_get(e, "detail"));
+		json_t *it =
+		    json_pack("{s:O,s:O,s:O}", "layer", json_object_get(e, "layer"), "item",
+			      json_object_get(e, "item"), "detail", json_object_get(e, "detail"));
 		if (st && strcmp(st, "skipped") == 0)
 			json_array_append_new(skipped, it);
 		else if (st && strcmp(st, "failed") == 0)
@@ -176,12 +176,12 @@ json_t *cell_result_json(const struct cell_result *r, bool full)
 	if (r->na)
 		return j;
 	json_object_set_new(j, "marker", json_string(r->run.marker));
-	json_object_set_new(
-		j, "program",
-		json_pack("{s:b,s:s,s:b,s:o,s:o}", "started", r->run.exec_done, "status",
-			  util_status_str(r->run.status, st, sizeof(st)), "timed_out",
-			  r->run.timed_out, "stdout", text_or_null(r->run.out, full ? 65536 : 4096),
-			  "stderr", text_or_null(r->run.err, full ? 65536 : 2048)));
+	json_object_set_new(j, "program",
+			    json_pack("{s:b,s:s,s:b,s:o,s:o}", "started", r->run.exec_done,
+				      "status", util_status_str(r->run.status, st, sizeof(st)),
+				      "timed_out", r->run.timed_out, "stdout",
+				      text_or_null(r->run.out, full ? 65536 : 4096), "stderr",
+				      text_or_null(r->run.err, full ? 65536 : 2048)));
 	if (r->run.infra_failed)
 		json_object_set_new(j, "infra_error", json_string(r->run.infra_error));
 	if (r->run.sandbox_refused)
@@ -190,13 +190,13 @@ json_t *cell_result_json(const struct cell_result *r, bool full)
 	json_object_set(j, "evidence", r->run.evidence);
 	json_object_set_new(j, "enforcement", report_summary(r->run.report, full));
 	if (r->control_used) {
-		json_object_set_new(j, "control",
-				    json_pack("{s:s,s:b,s:b,s:O,s:s}", "profile", "none", "escaped",
-					      r->control_used->escaped, "lab_failed",
-					      r->control_used->infra_failed, "escapes",
-					      r->control_used->escapes ? r->control_used->escapes
-								       : json_array(),
-					      "marker", r->control_used->marker));
+		json_object_set_new(
+		    j, "control",
+		    json_pack("{s:s,s:b,s:b,s:O,s:s}", "profile", "none", "escaped",
+			      r->control_used->escaped, "lab_failed", r->control_used->infra_failed,
+			      "escapes",
+			      r->control_used->escapes ? r->control_used->escapes : json_array(),
+			      "marker", r->control_used->marker));
 	} else {
 		json_object_set_new(j, "control", json_null());
 	}
@@ -234,10 +234,11 @@ void cell_print_transcript(FILE *f, const struct cell_spec *s, const struct cell
 		fprintf(f, "\nVerdict: N/A - %s\n", r->j.reason);
 		return;
 	}
-	fprintf(f, "\nThe lab\n"
-		   "  wan netns: attacker sink %s / %s, DNS sink %s / %s, allowed upstream %s\n"
-		   "  pod netns: %s / %s behind a veth; packet capture on the wan side of it\n"
-		   "  marker %s (fresh for this run)\n",
+	fprintf(f,
+		"\nThe lab\n"
+		"  wan netns: attacker sink %s / %s, DNS sink %s / %s, allowed upstream %s\n"
+		"  pod netns: %s / %s behind a veth; packet capture on the wan side of it\n"
+		"  marker %s (fresh for this run)\n",
 		LAB_SINK_V4, LAB_SINK_V6, LAB_DNS_V4, LAB_DNS_V6, LAB_ALLOWED_V4, LAB_POD_V4,
 		LAB_POD_V6, r->run.marker);
 	if (rep) {
@@ -252,8 +253,7 @@ void cell_print_transcript(FILE *f, const struct cell_spec *s, const struct cell
 				json_integer_value(json_object_get(ll, "kernel_abi")),
 				json_is_true(json_object_get(ll, "emulated")) ? ", emulated" : "");
 		fprintf(f, "\n");
-		json_array_foreach(json_object_get(rep, "entries"), i, e)
-		{
+		json_array_foreach (json_object_get(rep, "entries"), i, e) {
 			const char *st = json_string_value(json_object_get(e, "status"));
 			if (strcmp(st, "applied") == 0 || strcmp(st, "info") == 0)
 				continue;
@@ -283,27 +283,39 @@ void cell_print_transcript(FILE *f, const struct cell_spec *s, const struct cell
 		json_t *dns = sinks ? json_object_get(sinks, "dns") : NULL;
 		json_t *sig = json_object_get(ev, "signal_victim");
 		if (cap)
-			fprintf(f, "  capture: %lld packets, %lld flows (%lld direct, %lld proxied), %lld dropped\n",
+			fprintf(f,
+				"  capture: %lld packets, %lld flows (%lld direct, %lld proxied), "
+				"%lld dropped\n",
 				json_integer_value(json_object_get(cap, "packets")),
-				json_integer_value(json_object_get(json_object_get(cap, "flows"), "total")),
-				json_integer_value(json_object_get(json_object_get(cap, "flows"), "direct")),
-				json_integer_value(json_object_get(json_object_get(cap, "flows"), "proxied")),
+				json_integer_value(
+				    json_object_get(json_object_get(cap, "flows"), "total")),
+				json_integer_value(
+				    json_object_get(json_object_get(cap, "flows"), "direct")),
+				json_integer_value(
+				    json_object_get(json_object_get(cap, "flows"), "proxied")),
 				json_integer_value(json_object_get(cap, "dropped")));
 		if (sinks)
 			fprintf(f, "  sinks: marker %s\n",
-				json_is_true(json_object_get(sinks, "marker_seen")) ? "SEEN" : "not seen");
+				json_is_true(json_object_get(sinks, "marker_seen")) ? "SEEN"
+										    : "not seen");
 		if (dns)
 			fprintf(f, "  DNS sink: %lld question(s), marker %s\n",
 				json_integer_value(json_object_get(dns, "questions")),
-				json_is_true(json_object_get(dns, "marker_seen")) ? "SEEN" : "not seen");
+				json_is_true(json_object_get(dns, "marker_seen")) ? "SEEN"
+										  : "not seen");
 		if (sig)
 			fprintf(f, "  signal victim: %lld signal(s)\n",
 				json_integer_value(json_object_get(sig, "total")));
-		fprintf(f, "  supervisor %s, proxy %s\n",
-			json_is_true(json_object_get(json_object_get(ev, "supervisor"), "alive")) ? "alive" : "DEAD",
-			json_is_true(json_object_get(json_object_get(ev, "supervisor"), "proxy_alive")) ? "alive" : "DEAD");
+		fprintf(
+		    f, "  supervisor %s, proxy %s\n",
+		    json_is_true(json_object_get(json_object_get(ev, "supervisor"), "alive"))
+			? "alive"
+			: "DEAD",
+		    json_is_true(json_object_get(json_object_get(ev, "supervisor"), "proxy_alive"))
+			? "alive"
+			: "DEAD");
 	}
-	json_array_foreach(r->run.escapes, i, e)
+	json_array_foreach (r->run.escapes, i, e)
 		fprintf(f, "  ESCAPE: %s\n", json_string_value(e));
 	if (r->control_used)
 		fprintf(f, "\nPositive control (profile none, fresh lab): %s\n",

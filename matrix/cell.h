@@ -16,23 +16,23 @@
 #include "verdict.h"
 
 struct cell_spec {
-	const struct attack *attack;   /* NULL: bring-your-own argv */
-	char *const *argv;             /* BYO command */
+	const struct attack *attack; /* NULL: bring-your-own argv */
+	char *const *argv;	     /* BYO command */
 	const struct profile *profile;
 	const struct profile *control_profile; /* `none`; NULL: no control */
-	int landlock_abi_cap;          /* -1: the kernel's */
+	int landlock_abi_cap;		       /* -1: the kernel's */
 	enum compat_mode compat;
-	int timeout_ms;                /* 0: the attack's own, or 10 s */
-	const char *pcap_path;         /* NULL: keep no capture */
-	const struct probe *probe;     /* for preconditions; NULL: probe now */
+	int timeout_ms;		   /* 0: the attack's own, or 10 s */
+	const char *pcap_path;	   /* NULL: keep no capture */
+	const struct probe *probe; /* for preconditions; NULL: probe now */
 	const char *const *extra_ro;
 	/* A control already run for this program (matrix: one per attack). */
 	const struct lab_outcome *shared_control;
 };
 
 struct cell_result {
-	char id[128];        /* "T04/platform/abi7" */
-	bool na;             /* a precondition is missing: nothing was run */
+	char id[128]; /* "T04/platform/abi7" */
+	bool na;      /* a precondition is missing: nothing was run */
 	struct judgement j;
 	struct lab_outcome run;
 	struct lab_outcome control; /* when this cell ran its own control */

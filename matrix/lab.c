@@ -35,10 +35,17 @@
 
 #define LAB_OUT_MAX (256 * 1024)
 
-static const char *const env_names[] = {
-	"PARITY_MARKER",   "PARITY_SINK_V4", "PARITY_SINK_V6",    "PARITY_DNS_V4",
-	"PARITY_DNS_V6",   "PARITY_PROXY",   "PARITY_ALLOWED",    "PARITY_VICTIM_PID",
-	"PARITY_VICTIM_ABSTRACT", "PARITY_SUPERVISOR_PID", NULL};
+static const char *const env_names[] = {"PARITY_MARKER",
+					"PARITY_SINK_V4",
+					"PARITY_SINK_V6",
+					"PARITY_DNS_V4",
+					"PARITY_DNS_V6",
+					"PARITY_PROXY",
+					"PARITY_ALLOWED",
+					"PARITY_VICTIM_PID",
+					"PARITY_VICTIM_ABSTRACT",
+					"PARITY_SUPERVISOR_PID",
+					NULL};
 
 const char *const *lab_env_names(void)
 {
@@ -54,11 +61,11 @@ struct lab_net {
 static int lab_net_build(struct lab_net *n, struct perr *e)
 {
 	struct nl_ctx *wan = NULL, *pod = NULL;
-	static const char *const wan_lo[] = {LAB_SINK_V4 "/32",  LAB_DNS_V4 "/32",
+	static const char *const wan_lo[] = {LAB_SINK_V4 "/32",	   LAB_DNS_V4 "/32",
 					     LAB_ALLOWED_V4 "/32", LAB_SINK_V6 "/128",
-					     LAB_DNS_V6 "/128", NULL};
-	struct nft_pod_cfg nat = {.table = "parity_pod", .subnet = "10.200.0.0/24",
-				  .uplink = "eth0"};
+					     LAB_DNS_V6 "/128",	   NULL};
+	struct nft_pod_cfg nat = {
+	    .table = "parity_pod", .subnet = "10.200.0.0/24", .uplink = "eth0"};
 	int rc = -1;
 
 	n->wan_fd = n->pod_fd = -1;
@@ -89,7 +96,8 @@ static int lab_net_build(struct lab_net *n, struct perr *e)
 	 * so nftables and not missing routes is what stops an escape. */
 	if (nft_apply_pod_nat(n->pod_fd, &nat, e) < 0)
 		goto out;
-	if (nl_link_wait_ready(wan, "pod0", 2000, e) < 0 || nl_link_wait_ready(pod, "eth0", 2000, e) < 0)
+	if (nl_link_wait_ready(wan, "pod0", 2000, e) < 0 ||
+	    nl_link_wait_ready(pod, "eth0", 2000, e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -285,9 +293,10 @@ static int pod_main(void *arg)
 
 	run_opts_init(&o);
 	o.profile = p;
-	o.policy_path = pc->c->policy_path ? pc->c->policy_path
-					   : profile_policy_path(p->net.proxy_open ? "lab-open" : "lab",
-								 policy, sizeof(policy));
+	o.policy_path = pc->c->policy_path
+			    ? pc->c->policy_path
+			    : profile_policy_path(p->net.proxy_open ? "lab-open" : "lab", policy,
+						  sizeof(policy));
 	o.landlock_abi_cap = pc->c->landlock_abi_cap;
 	o.compat = pc->c->compat;
 	o.argv = pc->c->argv;
@@ -340,7 +349,7 @@ static int pod_main(void *arg)
 /* ---- the program's output, and its requests for an accomplice ---- */
 
 static void add_escape(struct lab_outcome *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 struct reader {
 	int fd;
@@ -354,8 +363,8 @@ struct reader {
 struct lab_run_state {
 	struct sinks *sinks;
 	int pod_fd;
-	pid_t init_host;           /* the pod's init, in the harness's numbering */
-	unsigned long pod_pidns;   /* inode of the pod's PID namespace */
+	pid_t init_host;	 /* the pod's init, in the harness's numbering */
+	unsigned long pod_pidns; /* inode of the pod's PID namespace */
 	struct lab_outcome *out;
 	struct lab_shm *shm;
 	const char *marker;
@@ -373,8 +382,8 @@ struct lab_run_state {
  * and the kernel objects its fds name. The attack only points; the facts
  * are read from /proc by the harness. */
 
-static const char *const ns_names[8] = {"user", "mnt", "net", "pid_for_children",
-					"ipc", "uts", "cgroup", "time"};
+static const char *const ns_names[8] = {"user", "mnt", "net",	 "pid_for_children",
+					"ipc",	"uts", "cgroup", "time"};
 
 static unsigned long ino_of(const char *path)
 {
@@ -482,10 +491,10 @@ static bool descends_from(pid_t pid, pid_t ancestor)
 
 static void handle_inspect(struct lab_run_state *st, const char *line, json_t *rec)
 {
-	static const char *const objects[] = {"anon_inode:bpf-prog", "anon_inode:bpf-map",
-					      "anon_inode:bpf_link",  "anon_inode:[io_uring]",
+	static const char *const objects[] = {"anon_inode:bpf-prog",	 "anon_inode:bpf-map",
+					      "anon_inode:bpf_link",	 "anon_inode:[io_uring]",
 					      "anon_inode:[perf_event]", "anon_inode:[userfaultfd]",
-					      "anon_inode:[pidfd]",      NULL};
+					      "anon_inode:[pidfd]",	 NULL};
 	long pod_pid;
 	pid_t host, agent_host = 0;
 	unsigned long ns[8], want[8];
@@ -514,13 +523,15 @@ static void handle_inspect(struct lab_run_state *st, const char *line, json_t *r
 	read_ns(host, ns);
 	for (int i = 0; i < 8; i++)
 		if (ns[i] && want[i] && ns[i] != want[i])
-			json_array_append_new(found, json_sprintf("a new %s namespace", ns_names[i]));
+			json_array_append_new(found,
+					      json_sprintf("a new %s namespace", ns_names[i]));
 	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)host);
 	if (ns[1] == want[1] && st->shm->mounts_before > 0 &&
 	    count_lines(path) > st->shm->mounts_before)
-		json_array_append_new(found, json_sprintf("%d new mount(s) in the pod's mount "
-							  "namespace",
-							  count_lines(path) - st->shm->mounts_before));
+		json_array_append_new(found,
+				      json_sprintf("%d new mount(s) in the pod's mount "
+						   "namespace",
+						   count_lines(path) - st->shm->mounts_before));
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)host);
 	d = opendir(path);
 	while (d && (de = readdir(d))) {
@@ -535,8 +546,8 @@ static void handle_inspect(struct lab_run_state *st, const char *line, json_t *r
 		target[n] = 0;
 		for (size_t i = 0; objects[i]; i++)
 			if (strcmp(target, objects[i]) == 0)
-				json_array_append_new(found, json_sprintf("fd %s is %s", de->d_name,
-									  target));
+				json_array_append_new(
+				    found, json_sprintf("fd %s is %s", de->d_name, target));
 	}
 	if (d)
 		closedir(d);
@@ -544,8 +555,8 @@ static void handle_inspect(struct lab_run_state *st, const char *line, json_t *r
 	json_object_set(rec, "held", found);
 	for (size_t i = 0; i < json_array_size(found); i++) {
 		pthread_mutex_lock(&st->lock);
-		add_escape(st->out, "primitive held by pid %ld (inspected from outside): %s", pod_pid,
-			   json_string_value(json_array_get(found, i)));
+		add_escape(st->out, "primitive held by pid %ld (inspected from outside): %s",
+			   pod_pid, json_string_value(json_array_get(found, i)));
 		pthread_mutex_unlock(&st->lock);
 	}
 	json_decref(found);
@@ -620,9 +631,9 @@ static void handle_request(struct lab_run_state *st, const char *line)
 		bool v6 = kind[3] == '6';
 		if (util_parse_long(what, 1, 65535, &port) < 0) {
 			json_object_set_new(rec, "error", json_string("bad port"));
-		} else if (sinks_accomplice_connect(st->sinks, kind[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP,
-						    v6 ? LAB_POD_V6 : LAB_POD_V4, (uint16_t)port,
-						    &e) < 0) {
+		} else if (sinks_accomplice_connect(
+			       st->sinks, kind[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP,
+			       v6 ? LAB_POD_V6 : LAB_POD_V4, (uint16_t)port, &e) < 0) {
 			json_object_set_new(rec, "error", json_string(e.msg));
 		} else {
 			json_object_set_new(rec, "done", json_true());
@@ -717,11 +728,11 @@ static void judge_victims(struct lab_outcome *o, struct lab_shm *shm, json_t *ev
 		const char *name;
 		const struct lab_listener_counts *l;
 	} ls[] = {
-		{"abstract_stream", &shm->abstract_stream},
-		{"abstract_dgram", &shm->abstract_dgram},
-		{"abstract_seqpacket", &shm->abstract_seqpacket},
-		{"pod_tcp_services", &shm->pod_tcp},
-		{"pod_udp_53", &shm->pod_udp},
+	    {"abstract_stream", &shm->abstract_stream},
+	    {"abstract_dgram", &shm->abstract_dgram},
+	    {"abstract_seqpacket", &shm->abstract_seqpacket},
+	    {"pod_tcp_services", &shm->pod_tcp},
+	    {"pod_udp_53", &shm->pod_udp},
 	};
 	json_t *received = json_object();
 
@@ -966,7 +977,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 
 	/* The program's own timeout is enforced by the supervisor; this bound
 	 * is for a supervisor that hangs or dies. */
-	status = util_wait_timeout(init, (c->timeout_ms ? c->timeout_ms : 10000) + 5000, &timed_out);
+	status =
+	    util_wait_timeout(init, (c->timeout_ms ? c->timeout_ms : 10000) + 5000, &timed_out);
 	init = -1;
 	pthread_join(rout.th, NULL);
 	pthread_join(rerr.th, NULL);
@@ -1012,7 +1024,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 				 shm->setup_error);
 		} else {
 			o->sandbox_refused = true;
-			snprintf(o->sandbox_error, sizeof(o->sandbox_error), "%s", shm->setup_error);
+			snprintf(o->sandbox_error, sizeof(o->sandbox_error), "%s",
+				 shm->setup_error);
 		}
 	}
 	if (timed_out) {
@@ -1030,7 +1043,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		json_object_set_new(sup, "proxy_alive", json_boolean(!shm->proxy_died_early));
 		if (!alive && !o->infra_failed && !shm->setup_failed) {
 			add_escape(o, "supervisor (pid %d) died during the run: pod %s",
-				   (int)shm->supervisor_pid, util_status_str(status, st_s, sizeof(st_s)));
+				   (int)shm->supervisor_pid,
+				   util_status_str(status, st_s, sizeof(st_s)));
 		}
 		if (shm->proxy_died_early)
 			add_escape(o, "proxy (pid %d) died while the program ran: %s",
@@ -1056,16 +1070,18 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 				recs = nr;
 				memset(&recs[nrec], 0, sizeof(recs[nrec]));
 				recs[nrec].proto = IPPROTO_TCP;
-				snprintf(recs[nrec].local, sizeof(recs[nrec].local), "%s", LAB_POD_V4);
+				snprintf(recs[nrec].local, sizeof(recs[nrec].local), "%s",
+					 LAB_POD_V4);
 				recs[nrec].lport = (uint16_t)shm->bait_lport;
-				snprintf(recs[nrec].remote, sizeof(recs[nrec].remote), "%s", LAB_SINK_V4);
+				snprintf(recs[nrec].remote, sizeof(recs[nrec].remote), "%s",
+					 LAB_SINK_V4);
 				recs[nrec].rport = 8080;
 				nrec++;
 			}
 		}
 		struct capture_verdict v;
 		static const char *const pod_addrs[] = {LAB_POD_V4, LAB_POD_V6, "10.200.0.0/24",
-						       NULL};
+							NULL};
 		static const char *const svc[] = {LAB_SINK_V4, LAB_SINK_V6,    LAB_DNS_V4,
 						  LAB_DNS_V6,  LAB_ALLOWED_V4, NULL};
 		struct perr je;
@@ -1076,19 +1092,21 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		{
 			size_t li;
 			json_t *l;
-			json_array_foreach(lines, li, l)
-			{
+			json_array_foreach (lines, li, l) {
 				const char *kind = json_string_value(json_object_get(l, "kind"));
 				const char *dec = json_string_value(json_object_get(l, "decision"));
-				const char *ra = json_string_value(json_object_get(l, "remote_addr"));
+				const char *ra =
+				    json_string_value(json_object_get(l, "remote_addr"));
 				if (kind && dec && ra && strcmp(kind, "connect") == 0 &&
 				    strcmp(dec, "allowed") == 0 && strcmp(ra, LAB_ALLOWED_V4) != 0)
-					add_escape(o, "the proxy allowed and dialed %s:%lld for CONNECT "
-						      "%s:%lld (outside the lab's allowlist)",
-						   ra,
-						   json_integer_value(json_object_get(l, "remote_port")),
-						   json_string_value(json_object_get(l, "host")),
-						   json_integer_value(json_object_get(l, "port")));
+					add_escape(
+					    o,
+					    "the proxy allowed and dialed %s:%lld for CONNECT "
+					    "%s:%lld (outside the lab's allowlist)",
+					    ra,
+					    json_integer_value(json_object_get(l, "remote_port")),
+					    json_string_value(json_object_get(l, "host")),
+					    json_integer_value(json_object_get(l, "port")));
 			}
 		}
 		json_object_set_new(ev, "proxy_log", lines);
@@ -1104,7 +1122,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 				if (f->why)
 					add_escape(o, "capture: %s flow %s%s: %s",
 						   capture_class_name(f->cls),
-						   (f->why & CAPTURE_WHY_DIRECT) ? "direct-egress" : "",
+						   (f->why & CAPTURE_WHY_DIRECT) ? "direct-egress"
+										 : "",
 						   (f->why & CAPTURE_WHY_MARKER) ? " +marker" : "",
 						   f->first);
 			}
@@ -1120,7 +1139,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 			capture_verdict_free(&v);
 		} else {
 			o->infra_failed = true;
-			snprintf(o->infra_error, sizeof(o->infra_error), "capture judge: %s", je.msg);
+			snprintf(o->infra_error, sizeof(o->infra_error), "capture judge: %s",
+				 je.msg);
 		}
 		free(recs);
 		free(log);

@@ -39,31 +39,31 @@ struct lab_config {
 	const struct profile *profile;
 	int landlock_abi_cap; /* -1: the kernel's */
 	enum compat_mode compat;
-	char *const *argv;    /* the program to judge */
-	int timeout_ms;       /* the program's budget */
-	const char *pcap_path; /* save the capture (pcapng) here; NULL: don't */
-	const char *policy_path; /* NULL: enforcer/policies/lab.json */
+	char *const *argv;	     /* the program to judge */
+	int timeout_ms;		     /* the program's budget */
+	const char *pcap_path;	     /* save the capture (pcapng) here; NULL: don't */
+	const char *policy_path;     /* NULL: enforcer/policies/lab.json */
 	const char *const *extra_ro; /* Landlock read-only paths for the program */
-	const char *cell_id;  /* for the capture's comment */
+	const char *cell_id;	     /* for the capture's comment */
 };
 
 /* What the lab saw; JSON members are owned by the outcome. */
 struct lab_outcome {
 	char marker[27];
-	bool infra_failed;      /* the lab could not be built or a witness failed */
+	bool infra_failed; /* the lab could not be built or a witness failed */
 	char infra_error[512];
 	/* the program */
-	bool exec_done;         /* every layer applied and the program started */
-	bool sandbox_refused;   /* the enforcer refused (e.g. --compat hard) */
+	bool exec_done;	      /* every layer applied and the program started */
+	bool sandbox_refused; /* the enforcer refused (e.g. --compat hard) */
 	char sandbox_error[1024];
-	int status;             /* wait status */
+	int status; /* wait status */
 	bool timed_out;
-	char *out, *err;        /* its stdout and stderr (diagnostic only) */
-	json_t *report;         /* enforcement report */
+	char *out, *err; /* its stdout and stderr (diagnostic only) */
+	json_t *report;	 /* enforcement report */
 	/* the witnesses */
-	bool escaped;           /* some witness saw the marker or a direct flow */
-	json_t *evidence;       /* {"sinks":..,"capture":..,"victims":..,...} */
-	json_t *escapes;        /* array of short human reasons */
+	bool escaped;	  /* some witness saw the marker or a direct flow */
+	json_t *evidence; /* {"sinks":..,"capture":..,"victims":..,...} */
+	json_t *escapes;  /* array of short human reasons */
 	/* timing */
 	double lab_ms, run_ms, judge_ms;
 	/* parts of run_ms: the enforcer's setup before the agent forked, and

@@ -62,15 +62,15 @@ struct lab_shm {
 	int mounts_before;
 	_Atomic pid_t agent_pid_live;
 	pid_t supervisor_pid, proxy_pid, agent_pid;
-	bool run_returned;   /* enforcer_run came back (the supervisor lived) */
+	bool run_returned; /* enforcer_run came back (the supervisor lived) */
 	bool exec_done;
 	bool timed_out;
 	bool proxy_died_early;
 	int agent_status;
 	int proxy_status;
 	double setup_ms, run_ms;
-	int setup_failed;            /* enforcer_run returned -1 */
-	int setup_exit_kind;         /* enum parity_exit of that error */
+	int setup_failed;    /* enforcer_run returned -1 */
+	int setup_exit_kind; /* enum parity_exit of that error */
 	char setup_error[1024];
 	char report[LAB_REPORT_MAX]; /* enforcement report, JSON */
 };

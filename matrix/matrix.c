@@ -16,7 +16,6 @@
 #include "results.h"
 #include "util.h"
 
-
 /* Remove captures from evidence/: every one (a new run), or only the
  * temporary ones a dead worker may have left (the end of a run). */
 static int evidence_clean(const char *dir, bool tmp_only, struct perr *e)

@@ -41,11 +41,13 @@ const char *verdict_claim_of(const char *out)
 		if (len < sizeof(line)) {
 			memcpy(line, p, len);
 			line[len] = 0;
-			if (strstr(line, "\"claim\":\"escaped\"") || strcmp(line, "@parity claim escaped") == 0 ||
+			if (strstr(line, "\"claim\":\"escaped\"") ||
+			    strcmp(line, "@parity claim escaped") == 0 ||
 			    strcmp(line, "escaped") == 0)
 				claim = "escaped";
 			else if (strstr(line, "\"claim\":\"blocked\"") ||
-				 strcmp(line, "@parity claim blocked") == 0 || strcmp(line, "blocked") == 0)
+				 strcmp(line, "@parity claim blocked") == 0 ||
+				 strcmp(line, "blocked") == 0)
 				claim = "blocked";
 			else if (strstr(line, "\"claim\":\"unsure\""))
 				claim = "unsure";

@@ -25,8 +25,8 @@ enum verdict { V_BLOCKED, V_ESCAPED, V_KILLED, V_NA, V_INCONCLUSIVE };
 struct judgement {
 	enum verdict verdict;
 	char reason[768];
-	int signal;       /* V_KILLED */
-	char claim[24];   /* "escaped", "blocked", "unsure", "none" */
+	int signal;		/* V_KILLED */
+	char claim[24];		/* "escaped", "blocked", "unsure", "none" */
 	char disagreement[256]; /* "" when claim and witnesses agree */
 };
 

@@ -94,9 +94,9 @@ pid_t victim_spawn_sacrificial(uid_t uid, gid_t gid, int ready_fd)
 
 struct listener {
 	int fd;
-	int type;      /* SOCK_STREAM / SOCK_DGRAM / SOCK_SEQPACKET */
+	int type; /* SOCK_STREAM / SOCK_DGRAM / SOCK_SEQPACKET */
 	struct lab_listener_counts *counts;
-	bool is_conn;  /* an accepted connection, not a listening socket */
+	bool is_conn; /* an accepted connection, not a listening socket */
 };
 
 static void note_data(struct lab_listener_counts *c, const char *buf, ssize_t n, const char *marker)
@@ -117,7 +117,8 @@ static int abstract_listener(const char *name, int type)
 	if (fd < 0 || len + 1 > sizeof(a.sun_path))
 		return -1;
 	memcpy(a.sun_path + 1, name, len);
-	if (bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0 ||
+	if (bind(fd, (struct sockaddr *)&a,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0 ||
 	    (type != SOCK_DGRAM && listen(fd, 64) < 0)) {
 		close(fd);
 		return -1;
@@ -134,13 +135,15 @@ static int inet_listener(int family, int type, unsigned short port)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (family == AF_INET6) {
-		struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port),
+		struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+					 .sin6_port = htons(port),
 					 .sin6_addr = IN6ADDR_ANY_INIT};
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 			goto fail;
 	} else {
-		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_port = htons(port),
 					.sin_addr.s_addr = htonl(INADDR_ANY)};
 		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 			goto fail;
@@ -174,7 +177,7 @@ pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, con
 		int f_ = (fd_);                                                                    \
 		if (f_ < 0)                                                                        \
 			_exit(PARITY_EXIT_INFRA);                                                  \
-		ls[n] = (struct listener){.fd = f_, .type = (type_), .counts = (counts_)};          \
+		ls[n] = (struct listener){.fd = f_, .type = (type_), .counts = (counts_)};         \
 		n++;                                                                               \
 	} while (0)
 	ADD(abstract_listener(abstract_name, SOCK_STREAM), SOCK_STREAM, &shm->abstract_stream);
@@ -221,8 +224,8 @@ pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, con
 				continue;
 			atomic_fetch_add(&l->counts->connections, 1);
 			if (n < MAX_LISTEN)
-				ls[n++] = (struct listener){.fd = c, .type = l->type,
-							    .counts = l->counts, .is_conn = true};
+				ls[n++] = (struct listener){
+				    .fd = c, .type = l->type, .counts = l->counts, .is_conn = true};
 			else
 				close(c);
 		}

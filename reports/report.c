@@ -12,7 +12,6 @@
 #include "jsonutil.h"
 #include "util.h"
 
-
 static int write_one(json_t *r, const char *dir, const char *name, void (*fn)(json_t *, FILE *),
 		     struct perr *e)
 {

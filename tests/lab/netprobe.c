@@ -121,14 +121,15 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "tcp-connect") == 0 && argc >= 4) {
 		double t0 = now_ms();
 		char ms[32];
-		int err = tcp_connect(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 2000, NULL);
+		int err =
+		    tcp_connect(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 2000, NULL);
 		snprintf(ms, sizeof(ms), "ms=%.1f", now_ms() - t0);
 		return result(err, ms);
 	}
 	if (strcmp(argv[1], "kill") == 0 && argc == 4) {
 		/* "supervisor": $PARITY_SUPERVISOR_PID, as the agent would find it. */
-		const char *who = strcmp(argv[2], "supervisor") == 0 ? getenv("PARITY_SUPERVISOR_PID")
-								     : argv[2];
+		const char *who =
+		    strcmp(argv[2], "supervisor") == 0 ? getenv("PARITY_SUPERVISOR_PID") : argv[2];
 		if (!who)
 			return result(ESRCH, "(no PARITY_SUPERVISOR_PID)");
 		int r = kill(atoi(who), atoi(argv[3]));
@@ -171,7 +172,8 @@ int main(int argc, char **argv)
 		if (err)
 			return result(err, "(connect to proxy)");
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", argv[4], argv[4]);
+		snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", argv[4],
+			 argv[4]);
 		if (sr)
 			(void)!send(fd, req, strlen(req), 0);
 		else

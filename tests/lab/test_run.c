@@ -252,12 +252,15 @@ static void test_platform(void)
 	snprintf(sig, sizeof(sig), "%d", SIGURG);
 
 	prun(&r, ARGS("--profile", "platform"), ARGS("udp-socket"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"), "platform: socket(AF_INET, SOCK_DGRAM) fails EPERM (%s)", r.out);
+	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	      "platform: socket(AF_INET, SOCK_DGRAM) fails EPERM (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("udp-socket"));
-	CHECK(r.code == 0 && says(&r, "result=ok"), "control none: socket(AF_INET, SOCK_DGRAM) works");
+	CHECK(r.code == 0 && says(&r, "result=ok"),
+	      "control none: socket(AF_INET, SOCK_DGRAM) works");
 
 	prun(&r, ARGS("--profile", "platform"), ARGS("tcp-connect", "127.0.0.1", port));
-	CHECK(r.code == 1 && says(&r, "result=EACCES"), "platform: TCP to 127.0.0.1:%s fails EACCES (%s)", port, r.out);
+	CHECK(r.code == 1 && says(&r, "result=EACCES"),
+	      "platform: TCP to 127.0.0.1:%s fails EACCES (%s)", port, r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("tcp-connect", "127.0.0.1", port));
 	CHECK(r.code == 0, "control none: TCP to 127.0.0.1:%s connects", port);
 
@@ -278,7 +281,8 @@ static void test_platform(void)
 	 * nothing. A process in another PID namespace (victim) is invisible. */
 	prun(&r, ARGS("--profile", "platform"), ARGS("kill", "supervisor", sig));
 	CHECK(r.code == 1 && says(&r, "result=EPERM"),
-	      "platform: a signal to the same-uid supervisor outside the sandbox fails EPERM (%s)", r.out);
+	      "platform: a signal to the same-uid supervisor outside the sandbox fails EPERM (%s)",
+	      r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("kill", "supervisor", sig));
 	CHECK(r.code == 0, "control none: the same signal is delivered (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("kill", vpid, sig));
@@ -286,7 +290,8 @@ static void test_platform(void)
 	      "a process outside the run's PID namespace is not even visible (%s)", r.out);
 
 	prun(&r, ARGS("--profile", "platform"), ARGS("abstract-connect", abs));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"), "platform: connect to an abstract socket outside fails (%s)", r.out);
+	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	      "platform: connect to an abstract socket outside fails (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("abstract-connect", abs));
 	CHECK(r.code == 0, "control none: the abstract socket is reachable");
 
@@ -299,17 +304,20 @@ static void test_platform(void)
 	if (f)
 		fclose(f);
 	CHECK(r.code == 0 && strstr(buf, "\"net.connect_tcp") && strstr(buf, "\"skipped\""),
-	      "platform --landlock-abi 3: direct TCP goes through, the report lists the skipped net rule");
+	      "platform --landlock-abi 3: direct TCP goes through, the report lists the skipped "
+	      "net rule");
 	prun(&r, ARGS("--profile", "platform", "--landlock-abi", "3", "--compat", "hard"),
 	     ARGS("tcp-connect", "127.0.0.1", port));
 	CHECK(r.code == 3 && !says(&r, "result=") && says(&r, "connect_tcp") && says(&r, "ABI 4"),
-	      "platform --landlock-abi 3 --compat hard refuses to start, naming the feature (%s)", r.out);
+	      "platform --landlock-abi 3 --compat hard refuses to start, naming the feature (%s)",
+	      r.out);
 
 	prun(&r, ARGS("--profile", "no-such-profile"), ARGS("udp-socket"));
 	CHECK(r.code == 2 && !says(&r, "result="), "a bad profile name: exit 2, nothing runs");
 	prun(&r, ARGS("--profile", "platform", "--landlock-abi", "x"), ARGS("udp-socket"));
 	CHECK(r.code == 2 && !says(&r, "result="), "a bad --landlock-abi: exit 2");
-	prun(&r, ARGS("--profile", "platform", "--policy", "/nonexistent.json"), ARGS("udp-socket"));
+	prun(&r, ARGS("--profile", "platform", "--policy", "/nonexistent.json"),
+	     ARGS("udp-socket"));
 	CHECK(r.code == 2 && !says(&r, "result=") && says(&r, "/nonexistent.json"),
 	      "a missing policy file: exit 2 naming it");
 
@@ -366,7 +374,8 @@ static void test_namespace(void)
 
 	prun(&r, ARGS("--profile", "namespace", "--policy", policy_path),
 	     ARGS("connect-proxy", "10.200.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "echo=ok"), "namespace: TCP to 10.200.0.1:3128 reaches the proxy and relays (%s)", r.out);
+	CHECK(r.code == 0 && says(&r, "echo=ok"),
+	      "namespace: TCP to 10.200.0.1:3128 reaches the proxy and relays (%s)", r.out);
 
 	prun(&r, ARGS("--profile", "namespace"), ARGS("tcp-connect", "10.200.0.1", "22"));
 	CHECK(r.code == 1 && says(&r, "result=ECONNREFUSED") && r.ms < 2000,
@@ -374,7 +383,8 @@ static void test_namespace(void)
 	{
 		int l22 = probe_tcp_listen(-1, "0.0.0.0", 22);
 		prun(&r, ARGS("--profile", nonft), ARGS("tcp-connect", "10.200.0.1", "22"));
-		CHECK(r.code == 0, "control namespace without nftables: 10.200.0.1:22 connects (%s)", r.out);
+		CHECK(r.code == 0,
+		      "control namespace without nftables: 10.200.0.1:22 connects (%s)", r.out);
 		close(l22);
 	}
 
@@ -385,7 +395,9 @@ static void test_namespace(void)
 		die("capture", &e);
 	prun(&r, ARGS("--profile", "namespace"), ARGS("udp-send", "10.200.0.1", "9999", msg));
 	capture_stop(cap, &e);
-	CHECK(!captured(cap, msg), "namespace: a UDP datagram from inside is in no capture on the supervisor side (%s)", r.out);
+	CHECK(!captured(cap, msg),
+	      "namespace: a UDP datagram from inside is in no capture on the supervisor side (%s)",
+	      r.out);
 	capture_free(cap);
 	if (capture_start(&cap, -1, "any", &e) < 0)
 		die("capture", &e);
@@ -398,7 +410,8 @@ static void test_namespace(void)
 
 	snprintf(sup_sig, sizeof(sup_sig), "%d", SIGURG);
 	prun(&r, ARGS("--profile", "namespace"), ARGS("kill", "supervisor", sup_sig));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"), "namespace: the agent cannot signal the root supervisor (%s)", r.out);
+	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	      "namespace: the agent cannot signal the root supervisor (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("kill", "supervisor", sup_sig));
 	CHECK(r.code == 0, "control none: the same signal is permitted");
 
@@ -467,7 +480,8 @@ static int count_parity_files(void)
 		DIR *d = opendir(dirs[i]);
 		struct dirent *de;
 		while (d && (de = readdir(d)))
-			if (strstr(de->d_name, leak_token) || strncmp(de->d_name, ".parity", 7) == 0)
+			if (strstr(de->d_name, leak_token) ||
+			    strncmp(de->d_name, ".parity", 7) == 0)
 				n++;
 		if (d)
 			closedir(d);
@@ -513,8 +527,9 @@ static void test_leak(void)
 		 * where a parent-death signal is not armed yet), half anywhere
 		 * in 0-60 ms, in setup or while the command runs. */
 		int delay_us = (int)(rand_r(&seed) % (i % 2 ? 5000 : 60000));
-		const char *argv[] = {parity_bin, "run", "--quiet", "--profile", prof, "--ro", ro,
-				      "--", netprobe, "sleep", "30000", leak_token, NULL};
+		const char *argv[] = {parity_bin, "run",      "--quiet", "--profile", prof,
+				      "--ro",	  ro,	      "--",	 netprobe,    "sleep",
+				      "30000",	  leak_token, NULL};
 		pid_t pid = fork();
 		if (pid == 0) {
 			int dn = open("/dev/null", O_WRONLY);
@@ -528,10 +543,12 @@ static void test_leak(void)
 		waitpid(pid, NULL, 0);
 	}
 	CHECK(wait_count(count_token_procs, procs0, 3000) == procs0,
-	      "leak: after 30 SIGKILLed runs (platform, namespace, supervisor-forward), no process of theirs is left");
+	      "leak: after 30 SIGKILLed runs (platform, namespace, supervisor-forward), no process "
+	      "of theirs is left");
 	CHECK(wait_count(count_netns, nsids0, 5000) == nsids0,
 	      "leak: the network namespaces are as before (%d, was %d)", count_netns(), nsids0);
-	CHECK(wait_count(veth_count, veth0, 5000) == veth0, "leak: no veth is left (%d)", veth_count());
+	CHECK(wait_count(veth_count, veth0, 5000) == veth0, "leak: no veth is left (%d)",
+	      veth_count());
 	CHECK(wait_count(count_nft_tables, nft0, 3000) == nft0,
 	      "leak: no nftables table is left (%d, was %d)", count_nft_tables(), nft0);
 	CHECK(count_parity_files() == files0, "leak: no temporary file is left");

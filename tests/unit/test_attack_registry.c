@@ -57,8 +57,10 @@ static void compare(const char *name, char *want)
 	snprintf(path, sizeof(path), "%s/docs/attacks/%s", PARITY_SOURCE_ROOT, name);
 	have = util_read_file(path, NULL, &e);
 	if (!have || strcmp(have, want) != 0)
-		fprintf(stderr, "docs/attacks/%s differs from the registry: run "
-				"`build/parity attack docs --out docs/attacks`\n", name);
+		fprintf(stderr,
+			"docs/attacks/%s differs from the registry: run "
+			"`build/parity attack docs --out docs/attacks`\n",
+			name);
 	CU_ASSERT(have && strcmp(have, want) == 0);
 	free(have);
 	free(want);

@@ -21,10 +21,10 @@ static void test_abi_table(void)
 		int abi;
 		uint64_t fs, net, scopes;
 	} want[] = {
-		{0, 0, 0, 0},           {1, 0x1fff, 0, 0},     {2, 0x3fff, 0, 0},
-		{3, 0x7fff, 0, 0},      {4, 0x7fff, 0x3, 0},   {5, 0xffff, 0x3, 0},
-		{6, 0xffff, 0x3, 0x3},  {7, 0xffff, 0x3, 0x3}, {8, 0xffff, 0x3, 0x3},
-		{9, 0x1ffff, 0x3, 0x3}, {10, 0x1ffff, 0xf, 0x3},
+	    {0, 0, 0, 0},	    {1, 0x1fff, 0, 0},	     {2, 0x3fff, 0, 0},
+	    {3, 0x7fff, 0, 0},	    {4, 0x7fff, 0x3, 0},     {5, 0xffff, 0x3, 0},
+	    {6, 0xffff, 0x3, 0x3},  {7, 0xffff, 0x3, 0x3},   {8, 0xffff, 0x3, 0x3},
+	    {9, 0x1ffff, 0x3, 0x3}, {10, 0x1ffff, 0xf, 0x3},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		CU_ASSERT_EQUAL(landlock_abi_fs_rights(want[i].abi), want[i].fs);
@@ -56,8 +56,7 @@ static size_t count_status(struct enf_report *r, const char *item_part, const ch
 {
 	json_t *entries = json_object_get(report_json(r), "entries"), *e;
 	size_t i, n = 0;
-	json_array_foreach(entries, i, e)
-	{
+	json_array_foreach (entries, i, e) {
 		if (strstr(json_string_value(json_object_get(e, "item")), item_part) &&
 		    strcmp(json_string_value(json_object_get(e, "status")), status) == 0)
 			n++;

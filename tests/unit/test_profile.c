@@ -64,58 +64,57 @@ static const struct {
 	const char *text;
 	const char *field; /* must appear in the message */
 } bad[] = {
-	{"{", "t.json:"},
-	{"[]", "top level"},
-	{"{\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:3128\"}}", "'name'"},
-	{BASE ",\"bogus\":1}", "'bogus'"},
-	{"{\"name\":\"t\"}", "'network'"},
-	{"{\"name\":\"t\",\"network\":{\"mode\":\"mesh\",\"proxy\":\"127.0.0.1:3128\"}}",
-	 "'network.mode'"},
-	{"{\"name\":\"t\",\"network\":{\"mode\":\"host\",\"proxy\":\"localhost:3128\"}}",
-	 "'network.proxy'"},
-	{"{\"name\":\"t\",\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:0\"}}",
-	 "'network.proxy'"},
-	{"{\"name\":\"t\",\"network\":{\"mode\":\"namespace\",\"proxy\":\"10.0.0.1:3128\"}}",
-	 "'network.namespace'"},
-	{"{\"name\":\"t\",\"network\":{\"mode\":\"namespace\",\"proxy\":\"10.0.0.1:3128\","
-	 "\"namespace\":{\"host_addr\":\"10.0.0.1\",\"sandbox_addr\":\"10.0.0.2/24\"}}}",
-	 "'network.namespace.host_addr'"},
-	{"{\"name\":\"t\",\"network\":{\"mode\":\"namespace\",\"proxy\":\"10.0.0.1:3128\","
-	 "\"namespace\":{\"host_addr\":\"10.0.0.1/24\",\"sandbox_addr\":\"10.0.0.2/24\","
-	 "\"nftables\":\"maybe\"}}}",
-	 "'network.namespace.nftables'"},
-	{BASE ",\"landlock\":{\"net\":{\"connect_tcp\":[70000]}}}", "'landlock.net.connect_tcp[0]'"},
-	{BASE ",\"landlock\":{\"net\":{\"connect_tcp\":\"3128\"}}}", "'landlock.net.connect_tcp'"},
-	{BASE ",\"landlock\":{\"net\":{\"connect\":[1]}}}", "'landlock.net.connect'"},
-	{BASE ",\"landlock\":{\"scopes\":[\"ptrace\"]}}", "'landlock.scopes[0]'"},
-	{BASE ",\"landlock\":{\"fs\":{\"read_only\":[\"relative\"]}}}",
-	 "'landlock.fs.read_only[0]'"},
-	{BASE ",\"landlock\":{\"fs\":{\"rights_abi\":9}}}", "'landlock.fs.rights_abi'"},
-	{BASE ",\"landlock\":5}", "'landlock'"},
-	{BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"action\":\"explode\"}]}}",
-	 "'seccomp.rules[0].action'"},
-	{BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"errno\":\"ENOPE\"}]}}",
-	 "'seccomp.rules[0].errno'"},
-	{BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":7,\"op\":\"eq\","
-	      "\"value\":1}]}]}}",
-	 "'seccomp.rules[0].args[0].arg'"},
-	{BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,\"op\":\"is\","
-	      "\"value\":1}]}]}}",
-	 "'seccomp.rules[0].args[0].op'"},
-	{BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,\"op\":\"eq\","
-	      "\"value\":\"AF_NOPE\"}]}]}}",
-	 "'seccomp.rules[0].args[0].value'"},
-	{BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
-	      "\"op\":\"masked_eq\",\"value\":1}]}]}}",
-	 "'seccomp.rules[0].args[0].mask'"},
-	{BASE ",\"seccomp\":{\"non_native_arch\":\"notify\"}}", "'seccomp.non_native_arch'"},
-	{BASE ",\"seccomp\":{\"notify\":{}}}", "'seccomp.notify.syscalls'"},
-	{"{\"name\":\"t\",\"identity\":{\"agent\":{\"drop\":true,\"uid\":0}},"
-	 "\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:3128\"}}",
-	 "'identity.agent.uid'"},
-	{"{\"name\":\"t\",\"identity\":{\"agent\":{\"drop\":true,\"uid\":5}},"
-	 "\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:3128\"},\"seccomp\":{}}",
-	 "'identity.no_new_privs'"},
+    {"{", "t.json:"},
+    {"[]", "top level"},
+    {"{\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:3128\"}}", "'name'"},
+    {BASE ",\"bogus\":1}", "'bogus'"},
+    {"{\"name\":\"t\"}", "'network'"},
+    {"{\"name\":\"t\",\"network\":{\"mode\":\"mesh\",\"proxy\":\"127.0.0.1:3128\"}}",
+     "'network.mode'"},
+    {"{\"name\":\"t\",\"network\":{\"mode\":\"host\",\"proxy\":\"localhost:3128\"}}",
+     "'network.proxy'"},
+    {"{\"name\":\"t\",\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:0\"}}",
+     "'network.proxy'"},
+    {"{\"name\":\"t\",\"network\":{\"mode\":\"namespace\",\"proxy\":\"10.0.0.1:3128\"}}",
+     "'network.namespace'"},
+    {"{\"name\":\"t\",\"network\":{\"mode\":\"namespace\",\"proxy\":\"10.0.0.1:3128\","
+     "\"namespace\":{\"host_addr\":\"10.0.0.1\",\"sandbox_addr\":\"10.0.0.2/24\"}}}",
+     "'network.namespace.host_addr'"},
+    {"{\"name\":\"t\",\"network\":{\"mode\":\"namespace\",\"proxy\":\"10.0.0.1:3128\","
+     "\"namespace\":{\"host_addr\":\"10.0.0.1/24\",\"sandbox_addr\":\"10.0.0.2/24\","
+     "\"nftables\":\"maybe\"}}}",
+     "'network.namespace.nftables'"},
+    {BASE ",\"landlock\":{\"net\":{\"connect_tcp\":[70000]}}}", "'landlock.net.connect_tcp[0]'"},
+    {BASE ",\"landlock\":{\"net\":{\"connect_tcp\":\"3128\"}}}", "'landlock.net.connect_tcp'"},
+    {BASE ",\"landlock\":{\"net\":{\"connect\":[1]}}}", "'landlock.net.connect'"},
+    {BASE ",\"landlock\":{\"scopes\":[\"ptrace\"]}}", "'landlock.scopes[0]'"},
+    {BASE ",\"landlock\":{\"fs\":{\"read_only\":[\"relative\"]}}}", "'landlock.fs.read_only[0]'"},
+    {BASE ",\"landlock\":{\"fs\":{\"rights_abi\":9}}}", "'landlock.fs.rights_abi'"},
+    {BASE ",\"landlock\":5}", "'landlock'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"action\":\"explode\"}]}}",
+     "'seccomp.rules[0].action'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"errno\":\"ENOPE\"}]}}",
+     "'seccomp.rules[0].errno'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":7,\"op\":\"eq\","
+	  "\"value\":1}]}]}}",
+     "'seccomp.rules[0].args[0].arg'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,\"op\":\"is\","
+	  "\"value\":1}]}]}}",
+     "'seccomp.rules[0].args[0].op'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,\"op\":\"eq\","
+	  "\"value\":\"AF_NOPE\"}]}]}}",
+     "'seccomp.rules[0].args[0].value'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
+	  "\"op\":\"masked_eq\",\"value\":1}]}]}}",
+     "'seccomp.rules[0].args[0].mask'"},
+    {BASE ",\"seccomp\":{\"non_native_arch\":\"notify\"}}", "'seccomp.non_native_arch'"},
+    {BASE ",\"seccomp\":{\"notify\":{}}}", "'seccomp.notify.syscalls'"},
+    {"{\"name\":\"t\",\"identity\":{\"agent\":{\"drop\":true,\"uid\":0}},"
+     "\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:3128\"}}",
+     "'identity.agent.uid'"},
+    {"{\"name\":\"t\",\"identity\":{\"agent\":{\"drop\":true,\"uid\":5}},"
+     "\"network\":{\"mode\":\"host\",\"proxy\":\"127.0.0.1:3128\"},\"seccomp\":{}}",
+     "'identity.no_new_privs'"},
 };
 
 static void test_each_bad_field_has_its_error(void)
@@ -150,11 +149,12 @@ static void test_constants_and_widths(void)
 {
 	struct profile p;
 	struct perr e;
-	const char *t = BASE ",\"identity\":{\"no_new_privs\":true},\"seccomp\":{\"rules\":[{\"syscall\":"
-			     "\"sendto\",\"args\":[{\"arg\":3,\"op\":\"masked_eq\",\"mask\":"
-			     "\"MSG_FASTOPEN\",\"value\":\"0x20000000\",\"width\":64}]},"
-			     "{\"syscall\":\"socket\",\"args\":[{\"arg\":1,\"op\":\"eq\",\"value\":"
-			     "\"SOCK_DGRAM|SOCK_NONBLOCK\"}]}]}}";
+	const char *t =
+	    BASE ",\"identity\":{\"no_new_privs\":true},\"seccomp\":{\"rules\":[{\"syscall\":"
+		 "\"sendto\",\"args\":[{\"arg\":3,\"op\":\"masked_eq\",\"mask\":"
+		 "\"MSG_FASTOPEN\",\"value\":\"0x20000000\",\"width\":64}]},"
+		 "{\"syscall\":\"socket\",\"args\":[{\"arg\":1,\"op\":\"eq\",\"value\":"
+		 "\"SOCK_DGRAM|SOCK_NONBLOCK\"}]}]}}";
 	CU_ASSERT_EQUAL_FATAL(profile_parse(t, "t.json", &p, &e), 0);
 	CU_ASSERT_EQUAL(p.sc.rules[0].args[0].mask, 0x20000000);
 	CU_ASSERT_EQUAL(p.sc.rules[0].args[0].width, 64);

@@ -36,8 +36,8 @@ static void test_rules_are_base_plus_profile(void)
 	CU_ASSERT_EQUAL(n, (int)seccomp_base_rules_count + 2);
 	CU_ASSERT_STRING_EQUAL(rules[n - 1].label, "socket(AF_INET6, SOCK_DGRAM)");
 	/* The reference's unconditional blocks are all present. */
-	const char *must[] = {"ptrace", "bpf", "io_uring_setup", "setns", "memfd_create",
-			      "pidfd_getfd", "userfaultfd", "perf_event_open"};
+	const char *must[] = {"ptrace",	      "bpf",	     "io_uring_setup", "setns",
+			      "memfd_create", "pidfd_getfd", "userfaultfd",    "perf_event_open"};
 	for (size_t k = 0; k < sizeof(must) / sizeof(must[0]); k++) {
 		bool found = false;
 		for (int i = 0; i < n; i++)
@@ -105,7 +105,8 @@ static void test_platform_filter_behaviour(void)
 		errno = 0;                                                                         \
 		long r_ = (call);                                                                  \
 		if (r_ >= 0 || errno != (err)) {                                                   \
-			fprintf(stderr, "line %d: %s -> %ld errno %d\n", __LINE__, #call, r_, errno); \
+			fprintf(stderr, "line %d: %s -> %ld errno %d\n", __LINE__, #call, r_,      \
+				errno);                                                            \
 			fail++;                                                                    \
 		}                                                                                  \
 	} while (0)

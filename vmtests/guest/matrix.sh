@@ -10,7 +10,8 @@
 # (build/parity, enforcer/profiles, enforcer/policies, matrix/expectations),
 # so the binary finds its profiles, policies and expectation sets where it
 # looks for them next to itself. /payload/config (written by matrix.sh) sets
-# PROFILES, ATTACKS and JOBS.
+# PROFILES, ATTACKS, JOBS and MATRIX_TIMEOUT (seconds: the matrix is stopped
+# then, before the host's bound, so that the probe and logs still come back).
 #
 # The matrix's own exit status (0 as expected, 1 a regression, 3 infra) is a
 # result, not a failure of the guest: it goes to $RESULTS/matrix.status and
@@ -19,7 +20,7 @@
 # the payload's log).
 PATH=/opt/parity/build:$PATH
 export PATH
-PROFILES=none,namespace,platform ATTACKS="" JOBS=""
+PROFILES=none,namespace,platform ATTACKS="" JOBS="" MATRIX_TIMEOUT=""
 [ -f /payload/config ] && . /payload/config
 
 t0=$(cut -d' ' -f1 /proc/uptime)
@@ -34,14 +35,15 @@ set -- --landlock-abi kernel --profiles "$PROFILES" --out "$RESULTS/matrix" --qu
 [ -z "$JOBS" ] || set -- "$@" --jobs "$JOBS"
 echo "parity matrix $*"
 t1=$(cut -d' ' -f1 /proc/uptime)
-parity matrix "$@"
+if [ -n "$MATRIX_TIMEOUT" ]; then
+	timeout -s TERM "$MATRIX_TIMEOUT" parity matrix "$@"
+else
+	parity matrix "$@"
+fi
 rc=$?
 t2=$(cut -d' ' -f1 /proc/uptime)
 echo "$rc" >"$RESULTS/matrix.status"
 printf 'probe_start=%s\nmatrix_start=%s\nmatrix_end=%s\n' "$t0" "$t1" "$t2" >"$RESULTS/timings"
 echo "matrix exit status $rc (uptime $t1 -> $t2)"
-# The captures of escaped cells are evidence but can be large: the host keeps
-# them only if they fit the channel (matrix.sh's --keep-evidence).
-[ "${KEEP_EVIDENCE:-1}" = 1 ] || rm -rf "$RESULTS/matrix/evidence"
 [ -f "$RESULTS/matrix/results.json" ] || { echo "matrix.sh: no results.json"; exit 3; }
 exit 0

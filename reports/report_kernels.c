@@ -286,17 +286,26 @@ static json_t *parity_answer(json_t *kernels, const char *profile)
 	json_t *everywhere = json_array(), *v;
 	json_array_foreach (common, i, v) {
 		/* the entry explaining it, from the first kernel that has it */
-		json_t *kk, *g;
+		/* the entries explaining it: they may differ between kernels
+		 * (D04.mptcp: no TCP rule below ABI 4, erratum 1 above) */
+		json_t *kk, *g, *entries = json_array();
 		size_t a, b;
-		const char *entry = "";
+		char text[512] = "";
 		json_array_foreach (kernels, a, kk) {
 			json_array_foreach (json_object_get(json_object_get(kk, "gaps"), profile), b, g) {
-				if (!*entry && strcmp(rs(g, "attack"), json_string_value(v)) == 0)
-					entry = rs(g, "entry");
+				if (strcmp(rs(g, "attack"), json_string_value(v)) == 0 &&
+				    !in_array(entries, rs(g, "entry")))
+					json_array_append_new(entries, json_string(rs(g, "entry")));
 			}
 		}
+		json_array_foreach (entries, a, g) {
+			size_t len = strlen(text);
+			snprintf(text + len, sizeof(text) - len, "%s%s", a ? " / " : "",
+				 json_string_value(g));
+		}
+		json_decref(entries);
 		json_array_append_new(everywhere, json_pack("{s:s,s:s}", "attack",
-							    json_string_value(v), "entry", entry));
+							    json_string_value(v), "entry", text));
 	}
 	json_decref(common);
 	return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "profile", profile, "reference",
@@ -425,8 +434,8 @@ static void md_answer(json_t *doc, FILE *f)
 				"on every kernel that gave results, ",
 				prof);
 			md_gaps(f, every);
-			fprintf(f, " escape%s %s but not namespace. These gaps are the design's, "
-				   "not a kernel's: no kernel tested closes them.\n",
+			fprintf(f, " escape%s %s but not namespace: no kernel tested closes "
+				   "them.\n",
 				json_array_size(every) == 1 ? "s" : "", prof);
 		}
 		if (json_array_size(json_object_get(a, "parity_but_everywhere_gaps"))) {

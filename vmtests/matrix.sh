@@ -186,7 +186,7 @@ for n in "${names[@]}"; do
 		if ((rc == 2 || rc == 3)); then
 			state=INFRA why="boot.sh exit $rc: $(tail -n1 "$d/boot.log")"
 		elif ((rc == 4)); then
-			state=INCONCLUSIVE why=$verdict
+			state=INCONCLUSIVE why=${verdict#INCONCLUSIVE: }
 		elif [ ! -s "$vm/results/probe.json" ]; then
 			state=FAIL why="$verdict; the payload gave no probe (see vm/guest/payload.log)"
 		else

@@ -4,6 +4,7 @@
 #   vmtests/matrix.sh [--kernels LIST] [--attacks GLOBS] [--out DIR]
 #                     [--timeout SECS] [--jobs N] [--parallel N]
 #                     [--host | --host-results DIR] [--profiles LIST]
+#                     [--append ARGS]
 #
 #   --kernels LIST    comma-separated names of kernels.json (default: all)
 #   --attacks GLOBS   comma-separated globs on attack ids (default: all)
@@ -17,6 +18,8 @@
 #                     kernel-compat.md), into DIR/host
 #   --host-results DIR  use the results of an earlier host run instead
 #   --profiles LIST   (default: every shipped profile, enforcer/profiles/)
+#   --append ARGS     more kernel command line (the broken-guest test passes
+#                     one that panics)
 #
 # Per kernel: fetch (fetch.sh), build the initramfs with the parity binary,
 # its libraries, the shipped profiles, policies and expectation sets laid
@@ -53,7 +56,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernels="" attacks="" out=out/vm-matrix timeout="" jobs=2 parallel=2 host=0 host_results=""
-profiles=""
+profiles="" append=""
 while (($#)); do
 	case "$1" in
 	--kernels) kernels=${2:?}; shift ;;
@@ -65,6 +68,7 @@ while (($#)); do
 	--host) host=1 ;;
 	--host-results) host_results=${2:?}; shift ;;
 	--profiles) profiles=${2:?}; shift ;;
+	--append) append=${2?}; shift ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) usage_die "unknown argument $1 (see --help)" ;;
 	esac
@@ -138,7 +142,7 @@ boot_one() { # boot_one NAME: boot.sh into NAME/vm, its log in NAME/boot.log
 	rm -rf "$out/$n/vm"
 	"$VM_DIR/boot.sh" --kernel "$n" --initrd "${initrd[$n]}" --out "$out/$n/vm" \
 		--timeout "$timeout" --payload-timeout "$((timeout - 30))" --smp 1 \
-		>"$out/$n/boot.log" 2>&1 || rc=$?
+		${append:+--append "$append"} >"$out/$n/boot.log" 2>&1 || rc=$?
 	echo "$rc" >"$out/$n/vm.rc"
 }
 running=()

@@ -93,7 +93,6 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 	snprintf(base, sizeof(base), "%s", dir);
 	json_object_set_new(k, "name",
 			    json_string(*rs(info, "name") ? rs(info, "name") : basename(base)));
-	json_object_set_new(k, "dir", json_string(dir));
 	json_object_set_new(k, "state",
 			    json_string(*rs(info, "state") ? rs(info, "state")
 						   : r ? "PASS" : "INCONCLUSIVE"));
@@ -160,10 +159,14 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 	json_object_set_new(k, "inconclusive_cells", inc);
 
 	/* Gaps against namespace, with the expectation entry that explains each. */
-	json_t *gaps = json_object(), *regs = json_array();
+	json_t *gaps = json_object(), *regs = json_array(), *reverse = json_object();
 	json_array_foreach (json_object_get(r, "parity"), i, row) {
 		json_t *cell = NULL, *x;
 		size_t j;
+		if (strcmp(rs(row, "status"), "REVERSE") == 0 && at_kernel_abi(row)) {
+			add_to_list(reverse, rs(row, "profile"), rs(row, "attack"));
+			continue;
+		}
 		if (strcmp(rs(row, "status"), "GAP") || !at_kernel_abi(row))
 			continue;
 		json_array_foreach (json_object_get(r, "cells"), j, x) {
@@ -186,6 +189,7 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 			    c)
 		json_array_append(regs, c);
 	json_object_set_new(k, "gaps", gaps);
+	json_object_set_new(k, "reverse", reverse);
 	json_object_set_new(k, "regressions", regs);
 
 	/* The PR's claims at the kernel's own ABI. */
@@ -459,6 +463,21 @@ static void md_answer(json_t *doc, FILE *f)
 			}
 		}
 	}
+	bool any = false;
+	json_array_foreach (json_object_get(doc, "kernels"), i, k) {
+		json_t *rv = json_object_get(json_object_get(k, "reverse"), prof);
+		if (!json_array_size(rv))
+			continue;
+		if (!any)
+			fprintf(f, "\n**The other way round**, namespace escapes where %s contains "
+				   "(REVERSE): ",
+				prof);
+		fprintf(f, "%s%s: ", any ? "; " : "", kname(k));
+		md_list(f, rv, "");
+		any = true;
+	}
+	if (any)
+		fprintf(f, ".\n");
 	json_object_foreach (json_object_get(a, "no_results"), name, v) {
 		fprintf(f, "\n**%s** gave no verdicts: ", name);
 		md_text(f, json_string_value(v));

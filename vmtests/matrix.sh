@@ -15,7 +15,8 @@
 #   --jobs N          the matrix's workers inside each guest (default 2)
 #   --parallel N      guests booted at once (default 2; each has one vCPU)
 #   --host            also run the same matrix on this host (its column in
-#                     kernel-compat.md), into DIR/host
+#                     kernel-compat.md), into DIR/host; its state counts in
+#                     the exit status like a kernel's
 #   --host-results DIR  use the results of an earlier host run instead
 #   --profiles LIST   (default: every shipped profile, enforcer/profiles/)
 #   --append ARGS     more kernel command line (the broken-guest test passes
@@ -247,12 +248,20 @@ if ((host)); then
 	set -- --landlock-abi kernel --profiles "$profiles" --out "$out/host" --quiet
 	[ -z "$attacks" ] || set -- "$@" --attacks "$attacks"
 	hrc=0
+	rm -rf "$out/host"
+	mkdir -p "$out/host"
 	"$PARITY" matrix "$@" >"$work/host.log" 2>&1 || hrc=$?
 	"$PARITY" probe --json >"$out/host/probe.json" 2>/dev/null || true
+	case $hrc in
+	0) hstate=PASS hwhy="no cell worse than the expectations for this kernel" ;;
+	1) hstate=FAIL hwhy="a cell is worse than the expectations for this kernel (see host/matrix.md)" ;;
+	*) hstate=INCONCLUSIVE hwhy="parity matrix exit $hrc: $(grep -m1 '^exit ' "$work/host.log" || tail -n1 "$work/host.log")" ;;
+	esac
+	case $hstate in PASS) note 0 ;; FAIL) note 1 ;; *) note 4 ;; esac
 	printf '{"name": "host", "state": "%s", "why": %s, "kernel_release": %s, "timings_ms": {"matrix": %d}}\n' \
-		"$([ "$hrc" = 0 ] && echo PASS || echo FAIL)" "$(json_str "parity matrix exit $hrc")" \
-		"$(json_str "$(uname -r)")" "$(($(now_ms) - t))" >"$out/host/kernel.json"
-	echo "host                   $(uname -r)  parity matrix exit $hrc ($(fmt_ms $(($(now_ms) - t))))"
+		"$hstate" "$(json_str "$hwhy")" "$(json_str "$(uname -r)")" "$(($(now_ms) - t))" >"$out/host/kernel.json"
+	printf '%-22s %-28s %-12s matrix %s\n' host "$(uname -r)" "$hstate" "$(fmt_ms $(($(now_ms) - t)))"
+	[ "$hstate" = PASS ] || { echo "  host: $hwhy"; tail -n 20 "$work/host.log"; }
 	dirs+=("$out/host")
 elif [ -n "$host_results" ]; then
 	dirs+=("$(cd "$host_results" && pwd)")

@@ -124,9 +124,12 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 		      (json_int_t)ri(er, "mask"), "errata_fixed", fixed));
 	json_object_set_new(k, "tfo_fix", tfo_fix(r));
 	json_object_set_new(k, "features",
-			    json_pack("{s:s,s:s,s:s}", "mptcp", probe_state(probe, "protocols", "mptcp"),
-				      "sctp", probe_state(probe, "protocols", "sctp_stream"),
-				      "io_uring", probe_state(probe, "entry_points", "io_uring")));
+			    json_pack("{s:s,s:s,s:s,s:s,s:s}", "mptcp",
+				      probe_state(probe, "protocols", "mptcp"), "sctp",
+				      probe_state(probe, "protocols", "sctp_stream"), "smc",
+				      probe_state(probe, "protocols", "smc"), "udplite",
+				      probe_state(probe, "protocols", "udplite"), "io_uring",
+				      probe_state(probe, "entry_points", "io_uring")));
 	json_t *sum = json_object_get(r, "summary");
 	json_object_set_new(k, "cells", json_integer(ri(sum, "cells")));
 	json_object_set(k, "by_verdict", json_object_get(sum, "by_verdict"));
@@ -564,9 +567,9 @@ void report_compat_md(json_t *doc, FILE *f)
 			fprintf(f, " %s |", rs(t, "state"));
 	}
 	fprintf(f, "\n");
-	static const char *const feats[] = {"mptcp", "sctp", "io_uring"};
-	static const char *const flabel[] = {"MPTCP", "SCTP", "io_uring"};
-	for (l = 0; l < 3; l++) {
+	static const char *const feats[] = {"mptcp", "sctp", "smc", "udplite", "io_uring"};
+	static const char *const flabel[] = {"MPTCP", "SCTP", "SMC", "UDP-Lite", "io_uring"};
+	for (l = 0; l < 5; l++) {
 		md_row_start(f, flabel[l]);
 		json_array_foreach (ks, i, k) {
 			json_t *ft = json_object_get(k, "features");

@@ -59,8 +59,8 @@ static json_t *tfo_fix(json_t *r)
 				 "no TCP Fast Open attack (T06*, D04) ran under platform");
 	long long abi = ri(json_object_get(found, "abi"), "effective");
 	const char *v = rs(found, "verdict");
-	const char *state = abi < 4				    ? "not measurable"
-			    : strcmp(v, "ESCAPED") == 0		    ? "absent"
+	const char *state = abi < 4					    ? "not measurable"
+			    : strcmp(v, "ESCAPED") == 0			    ? "absent"
 			    : !strcmp(v, "BLOCKED") || !strcmp(v, "KILLED") ? "present"
 									    : "unknown";
 	char why[512];
@@ -68,8 +68,8 @@ static json_t *tfo_fix(json_t *r)
 		snprintf(why, sizeof(why), "Landlock ABI %lld < 4: no TCP rule to bypass", abi);
 	else
 		snprintf(why, sizeof(why), "%s %s: %s", rs(found, "id"), v, rs(found, "reason"));
-	return json_pack("{s:s,s:s,s:s,s:s}", "state", state, "cell", rs(found, "id"), "verdict",
-			 v, "why", why);
+	return json_pack("{s:s,s:s,s:s,s:s}", "state", state, "cell", rs(found, "id"), "verdict", v,
+			 "why", why);
 }
 
 static void add_to_list(json_t *obj, const char *key, const char *attack)
@@ -95,13 +95,14 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 			    json_string(*rs(info, "name") ? rs(info, "name") : basename(base)));
 	json_object_set_new(k, "state",
 			    json_string(*rs(info, "state") ? rs(info, "state")
-						   : r ? "PASS" : "INCONCLUSIVE"));
+					: r		   ? "PASS"
+							   : "INCONCLUSIVE"));
 	json_object_set_new(k, "why", json_string(rs(info, "why")));
-	json_object_set_new(k, "kernel_release",
-			    json_string(r ? rs(run, "kernel_release") : rs(info, "kernel_release")));
 	json_object_set_new(
-	    k, "kernel_version",
-	    json_string(rs(json_object_get(probe, "system"), "kernel_version")));
+	    k, "kernel_release",
+	    json_string(r ? rs(run, "kernel_release") : rs(info, "kernel_release")));
+	json_object_set_new(k, "kernel_version",
+			    json_string(rs(json_object_get(probe, "system"), "kernel_version")));
 	json_object_set_new(k, "package_version", json_string(rs(info, "package_version")));
 	json_object_set_new(k, "source", json_string(rs(info, "source")));
 	if (json_object_get(info, "expected_landlock_abi"))
@@ -116,12 +117,11 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 	json_t *fixed = json_array();
 	json_array_foreach (json_object_get(er, "fixed"), i, c)
 		json_array_append_new(fixed, json_integer(ri(c, "id")));
-	json_object_set_new(
-	    k, "landlock",
-	    json_pack("{s:s,s:I,s:b,s:I,s:o}", "status", rs(ll, "status"), "abi",
-		      (json_int_t)ri(ll, "abi"), "errata_supported",
-		      json_is_true(json_object_get(er, "supported")), "errata_mask",
-		      (json_int_t)ri(er, "mask"), "errata_fixed", fixed));
+	json_object_set_new(k, "landlock",
+			    json_pack("{s:s,s:I,s:b,s:I,s:o}", "status", rs(ll, "status"), "abi",
+				      (json_int_t)ri(ll, "abi"), "errata_supported",
+				      json_is_true(json_object_get(er, "supported")), "errata_mask",
+				      (json_int_t)ri(er, "mask"), "errata_fixed", fixed));
 	json_object_set_new(k, "tfo_fix", tfo_fix(r));
 	json_object_set_new(k, "features",
 			    json_pack("{s:s,s:s,s:s,s:s,s:s}", "mptcp",
@@ -134,8 +134,9 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 	json_object_set_new(k, "cells", json_integer(ri(sum, "cells")));
 	json_object_set(k, "by_verdict", json_object_get(sum, "by_verdict"));
 	json_object_set_new(k, "exit_code", json_integer(ri(sum, "exit_code")));
-	json_object_set_new(k, "wall_ms", json_real(json_number_value(json_object_get(
-					      json_object_get(r, "timing"), "wall_ms"))));
+	json_object_set_new(
+	    k, "wall_ms",
+	    json_real(json_number_value(json_object_get(json_object_get(r, "timing"), "wall_ms"))));
 
 	/* What escapes, per profile (not the control) and family. */
 	json_t *esc = json_object(), *inc = json_object();
@@ -299,7 +300,8 @@ static json_t *parity_answer(json_t *kernels, const char *profile)
 		size_t a, b;
 		char text[512] = "";
 		json_array_foreach (kernels, a, kk) {
-			json_array_foreach (json_object_get(json_object_get(kk, "gaps"), profile), b, g) {
+			json_array_foreach (json_object_get(json_object_get(kk, "gaps"), profile),
+					    b, g) {
 				if (strcmp(rs(g, "attack"), json_string_value(v)) == 0 &&
 				    !in_array(entries, rs(g, "entry")))
 					json_array_append_new(entries, json_string(rs(g, "entry")));
@@ -316,9 +318,9 @@ static json_t *parity_answer(json_t *kernels, const char *profile)
 	}
 	json_decref(common);
 	return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "profile", profile, "reference",
-			 "namespace", "kernels_with_results", (json_int_t)with, "full_parity", full, "gaps_everywhere",
-			 everywhere, "parity_but_everywhere_gaps", besides, "missing", missing,
-			 "no_results", noresult);
+			 "namespace", "kernels_with_results", (json_int_t)with, "full_parity", full,
+			 "gaps_everywhere", everywhere, "parity_but_everywhere_gaps", besides,
+			 "missing", missing, "no_results", noresult);
 }
 
 json_t *report_compat_build(json_t *const *infos, json_t *const *results, const char *const *dirs,
@@ -343,27 +345,29 @@ json_t *report_compat_build(json_t *const *infos, json_t *const *results, const 
 	for (i = 0; i < n; i++) {
 		json_array_foreach (json_object_get(json_object_get(results[i], "run"), "profiles"),
 				    j, p) {
-			if (strcmp(json_string_value(p), "none") && !in_array(profiles, json_string_value(p)))
+			if (strcmp(json_string_value(p), "none") &&
+			    !in_array(profiles, json_string_value(p)))
 				json_array_append(profiles, p);
 		}
 	}
 	/* Claims: the first results file that has them gives title and text. */
 	for (i = 0; i < n && json_array_size(claims) == 0; i++) {
-		json_array_foreach (json_object_get(json_object_get(results[i], "expectations"),
-						    "claims"),
-				    j, c) {
+		json_array_foreach (
+		    json_object_get(json_object_get(results[i], "expectations"), "claims"), j, c) {
 			json_t *holds = json_array(), *k;
 			size_t a;
 			json_array_foreach (kernels, a, k) {
-				json_t *st = json_object_get(json_object_get(k, "claims"), rs(c, "entry"));
+				json_t *st =
+				    json_object_get(json_object_get(k, "claims"), rs(c, "entry"));
 				if (strcmp(rs(st, "status"), "holds") == 0)
 					json_array_append_new(holds, json_string(rs(k, "name")));
 			}
 			json_array_append_new(
-			    claims, json_pack("{s:s,s:s,s:s,s:s,s:O*,s:o}", "entry", rs(c, "entry"),
-					      "title", rs(c, "title"), "expected", rs(c, "expected"),
-					      "profile", rs(c, "profile"), "stated",
-					      json_object_get(c, "stated"), "holds_on", holds));
+			    claims,
+			    json_pack("{s:s,s:s,s:s,s:s,s:O*,s:o}", "entry", rs(c, "entry"),
+				      "title", rs(c, "title"), "expected", rs(c, "expected"),
+				      "profile", rs(c, "profile"), "stated",
+				      json_object_get(c, "stated"), "holds_on", holds));
 		}
 	}
 	const char *pp = in_array(profiles, "platform") ? "platform" : "";
@@ -431,18 +435,22 @@ static void md_answer(json_t *doc, FILE *f)
 		json_t *full = json_object_get(a, "full_parity");
 		json_t *every = json_object_get(a, "gaps_everywhere");
 		if (json_array_size(full)) {
-			fprintf(f, "**Full parity** (no attack escapes %s that namespace contains) on: ",
-				prof);
+			fprintf(
+			    f,
+			    "**Full parity** (no attack escapes %s that namespace contains) on: ",
+			    prof);
 			md_list(f, full, "");
 			fprintf(f, ".\n");
 		} else {
-			fprintf(f,
-				"**On no kernel** does %s mode reach full parity with namespace mode: "
-				"on every kernel that gave results, ",
-				prof);
+			fprintf(
+			    f,
+			    "**On no kernel** does %s mode reach full parity with namespace mode: "
+			    "on every kernel that gave results, ",
+			    prof);
 			md_gaps(f, every);
-			fprintf(f, " escape%s %s but not namespace: no kernel tested closes "
-				   "them.\n",
+			fprintf(f,
+				" escape%s %s but not namespace: no kernel tested closes "
+				"them.\n",
 				json_array_size(every) == 1 ? "s" : "", prof);
 		}
 		if (json_array_size(json_object_get(a, "parity_but_everywhere_gaps"))) {
@@ -451,11 +459,13 @@ static void md_answer(json_t *doc, FILE *f)
 			fprintf(f, ".\n");
 		}
 		if (json_object_size(json_object_get(a, "missing"))) {
-			fprintf(f, "\n**Missing** on the other kernels (what escapes %s there besides "
-				   "the gaps above, with the expectation entry that explains it):\n\n",
+			fprintf(f,
+				"\n**Missing** on the other kernels (what escapes %s there besides "
+				"the gaps above, with the expectation entry that explains it):\n\n",
 				prof);
 			json_array_foreach (json_object_get(doc, "kernels"), i, k) {
-				json_t *m = json_object_get(json_object_get(a, "missing"), kname(k));
+				json_t *m =
+				    json_object_get(json_object_get(a, "missing"), kname(k));
 				if (!m)
 					continue;
 				fprintf(f, "- **%s** (%s, Landlock ABI %lld): ", kname(k),
@@ -472,8 +482,9 @@ static void md_answer(json_t *doc, FILE *f)
 		if (!json_array_size(rv))
 			continue;
 		if (!any)
-			fprintf(f, "\n**The other way round**, namespace escapes where %s contains "
-				   "(REVERSE): ",
+			fprintf(f,
+				"\n**The other way round**, namespace escapes where %s contains "
+				"(REVERSE): ",
 				prof);
 		fprintf(f, "%s%s: ", any ? "; " : "", kname(k));
 		md_list(f, rv, "");
@@ -551,8 +562,10 @@ void report_compat_md(json_t *doc, FILE *f)
 		else {
 			fprintf(f, " 0x%llx", ri(ll, "errata_mask"));
 			json_array_foreach (json_object_get(ll, "errata_fixed"), j, v)
-				fprintf(f, "%s%lld", j ? ", " : " (fixed: ", (long long)json_integer_value(v));
-			fprintf(f, "%s |", json_array_size(json_object_get(ll, "errata_fixed")) ? ")" : "");
+				fprintf(f, "%s%lld",
+					j ? ", " : " (fixed: ", (long long)json_integer_value(v));
+			fprintf(f, "%s |",
+				json_array_size(json_object_get(ll, "errata_fixed")) ? ")" : "");
 		}
 	}
 	fprintf(f, "\n");
@@ -562,7 +575,8 @@ void report_compat_md(json_t *doc, FILE *f)
 		if (!t)
 			fprintf(f, " — |");
 		else if (*rs(t, "cell"))
-			fprintf(f, " %s (%s %s) |", rs(t, "state"), rs(t, "cell"), rs(t, "verdict"));
+			fprintf(f, " %s (%s %s) |", rs(t, "state"), rs(t, "cell"),
+				rs(t, "verdict"));
 		else
 			fprintf(f, " %s |", rs(t, "state"));
 	}
@@ -626,10 +640,10 @@ void report_compat_md(json_t *doc, FILE *f)
 					fprintf(f, "n/r");
 				else
 					md_list(f,
-						json_object_get(json_object_get(json_object_get(
-								    k, "escapes"),
-										json_string_value(prof)),
-								json_string_value(fam)),
+						json_object_get(
+						    json_object_get(json_object_get(k, "escapes"),
+								    json_string_value(prof)),
+						    json_string_value(fam)),
 						"—");
 				fprintf(f, " |");
 			}
@@ -683,8 +697,9 @@ void report_compat_md(json_t *doc, FILE *f)
 					continue;
 				json_array_append_new(seen, json_string(rs(g, "entry")));
 				fprintf(f, "- **%s**: ", rs(g, "entry"));
-				md_text(f, *rs(g, "rationale") ? rs(g, "rationale")
-							       : "no expectation entry predicts this gap");
+				md_text(f, *rs(g, "rationale")
+					       ? rs(g, "rationale")
+					       : "no expectation entry predicts this gap");
 				fprintf(f, "\n");
 			}
 		}
@@ -712,9 +727,9 @@ void report_compat_tsv(json_t *doc, json_t *const *results, FILE *f)
 		json_array_foreach (json_object_get(results[i], "cells"), j, c) {
 			json_t *x = json_object_get(c, "expectation");
 			json_t *abi = json_object_get(json_object_get(c, "abi"), "effective");
-			const char *cols[] = {kname(k),	      rs(k, "kernel_release"), rs(c, "id"),
-					      rs(c, "attack"),	      rs(c, "family"),
-					      rs(c, "profile")};
+			const char *cols[] = {kname(k),	       rs(k, "kernel_release"),
+					      rs(c, "id"),     rs(c, "attack"),
+					      rs(c, "family"), rs(c, "profile")};
 			for (size_t n = 0; n < 6; n++) {
 				tsv_field(f, cols[n]);
 				fputc('\t', f);
@@ -772,9 +787,11 @@ void report_compat_junit(json_t *doc, json_t *const *results, FILE *f)
 			xml_text(f, rs(c, "id"));
 			fprintf(f, "\">");
 			if (strcmp(o, "regression") == 0) {
-				fprintf(f, "<failure type=\"regression\" message=\"expected %s, got %s "
-					   "(",
-					rs(x, "expected"), v);
+				fprintf(
+				    f,
+				    "<failure type=\"regression\" message=\"expected %s, got %s "
+				    "(",
+				    rs(x, "expected"), v);
 				xml_text(f, rs(x, "entry"));
 				fprintf(f, ")\">");
 				xml_text(f, rs(c, "reason"));
@@ -852,8 +869,9 @@ int report_compat_write(const char *const *dirs, size_t n, const char *out, cons
 		if (json_write_path(doc, path, e) < 0 ||
 		    write_text(d, "kernel-compat.md", doc, results, report_compat_md, NULL, e) < 0)
 			goto out;
-		if (pass && (write_text(d, "cells.tsv", doc, results, NULL, report_compat_tsv, e) < 0 ||
-			     write_text(d, "junit.xml", doc, results, NULL, report_compat_junit, e) < 0))
+		if (pass &&
+		    (write_text(d, "cells.tsv", doc, results, NULL, report_compat_tsv, e) < 0 ||
+		     write_text(d, "junit.xml", doc, results, NULL, report_compat_junit, e) < 0))
 			goto out;
 	}
 	rc = 0;

@@ -18,9 +18,9 @@
 
 #define FIX PARITY_SOURCE_ROOT "/tests/fixtures/kernels/"
 
-static const char *const dirs[] = {FIX "debian-6.1", FIX "debian-6.1-nolandlock",
+static const char *const dirs[] = {FIX "debian-6.1",  FIX "debian-6.1-nolandlock",
 				   FIX "debian-6.12", FIX "debian-7.2",
-				   FIX "host",	     FIX "debian-broken"};
+				   FIX "host",	      FIX "debian-broken"};
 #define NDIRS (sizeof(dirs) / sizeof(dirs[0]))
 
 static char out[64];
@@ -106,7 +106,8 @@ static void test_golden_md(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
 	if (strcmp(got, want) != 0) {
-		fprintf(stderr, "\n  kernel-compat.md differs from the golden file; got:\n%s\n", got);
+		fprintf(stderr, "\n  kernel-compat.md differs from the golden file; got:\n%s\n",
+			got);
 		CU_FAIL("kernel-compat.md differs from tests/fixtures/kernels/kernel-compat.md");
 	}
 	free(got);
@@ -188,8 +189,9 @@ static void test_inconclusive_kernel(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(md, "| debian-broken |"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(md, "debian-broken **INCONCLUSIVE**: kernel panic"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(junit, "<error type=\"INCONCLUSIVE\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(tsv, "debian-6.1\t6.1.0-50-cloud-amd64\tT01/platform/abi2\tT01"
-					   "\ttcp\tplatform\t2\tESCAPED\tmatch"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tsv,
+				      "debian-6.1\t6.1.0-50-cloud-amd64\tT01/platform/abi2\tT01"
+				      "\ttcp\tplatform\t2\tESCAPED\tmatch"));
 	free(md);
 	free(junit);
 	free(tsv);

@@ -38,25 +38,39 @@ static const char *probe_state(json_t *probe, const char *group, const char *nam
 	return *s ? s : "unknown";
 }
 
-/* TCP Fast Open fix, measured: T06* or D04 under platform at the kernel's
- * ABI. Only meaningful from ABI 4 (below it no TCP rule exists at all). */
+/* TCP Fast Open fix, measured by an attack: T06.sendto (else another T06,
+ * else D04, DNS over TFO) under platform at the kernel's ABI. Only
+ * meaningful from ABI 4 (below it no TCP rule exists at all). The probe's
+ * own measurement (landlock.tfo_checked) is kept beside it. */
+static int tfo_rank(const char *attack)
+{
+	if (strcmp(attack, "T06.sendto") == 0)
+		return 3;
+	if (strncmp(attack, "T06", 3) == 0)
+		return 2;
+	return strcmp(attack, "D04") == 0 ? 1 : 0;
+}
+
 static json_t *tfo_fix(json_t *r)
 {
 	json_t *c, *found = NULL;
 	size_t i;
+	const char *probed =
+	    rs(json_object_get(json_object_get(json_object_get(r, "probe"), "landlock"),
+			       "tfo_checked"),
+	       "state");
 
 	json_array_foreach (json_object_get(r, "cells"), i, c) {
-		const char *a = rs(c, "attack");
 		if (strcmp(rs(c, "role"), "cell") || strcmp(rs(c, "profile"), "platform") ||
 		    !at_kernel_abi(c))
 			continue;
-		if (strcmp(a, "D04") == 0 || strcmp(a, "T06.sendto") == 0 ||
-		    (strncmp(a, "T06", 3) == 0 && !found))
+		if (tfo_rank(rs(c, "attack")) > (found ? tfo_rank(rs(found, "attack")) : 0))
 			found = c;
 	}
 	if (!found)
-		return json_pack("{s:s,s:s}", "state", "not measured", "why",
-				 "no TCP Fast Open attack (T06*, D04) ran under platform");
+		return json_pack("{s:s,s:s,s:s}", "state", "not measured", "why",
+				 "no TCP Fast Open attack (T06*, D04) ran under platform", "probe",
+				 *probed ? probed : "not probed");
 	long long abi = ri(json_object_get(found, "abi"), "effective");
 	const char *v = rs(found, "verdict");
 	const char *state = abi < 4					    ? "not measurable"
@@ -68,8 +82,8 @@ static json_t *tfo_fix(json_t *r)
 		snprintf(why, sizeof(why), "Landlock ABI %lld < 4: no TCP rule to bypass", abi);
 	else
 		snprintf(why, sizeof(why), "%s %s: %s", rs(found, "id"), v, rs(found, "reason"));
-	return json_pack("{s:s,s:s,s:s,s:s}", "state", state, "cell", rs(found, "id"), "verdict", v,
-			 "why", why);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "state", state, "cell", rs(found, "id"),
+			 "verdict", v, "why", why, "probe", *probed ? probed : "not probed");
 }
 
 static void add_to_list(json_t *obj, const char *key, const char *attack)
@@ -575,8 +589,8 @@ void report_compat_md(json_t *doc, FILE *f)
 		if (!t)
 			fprintf(f, " — |");
 		else if (*rs(t, "cell"))
-			fprintf(f, " %s (%s %s) |", rs(t, "state"), rs(t, "cell"),
-				rs(t, "verdict"));
+			fprintf(f, " %s (%s %s; probe: %s) |", rs(t, "state"), rs(t, "cell"),
+				rs(t, "verdict"), rs(t, "probe"));
 		else
 			fprintf(f, " %s |", rs(t, "state"));
 	}

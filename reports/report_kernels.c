@@ -390,9 +390,17 @@ json_t *report_compat_build(json_t *const *infos, json_t *const *results, const 
 		if (strcmp(s, "namespace"))
 			pp = s;
 	}
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "schema", "parity.kernel-compat/1", "kernels",
-			 kernels, "families", fams, "profiles", profiles, "claims", claims,
-			 "parity", parity_answer(kernels, pp));
+	/* The same answer for every other profile (platform-notify, ...). */
+	json_t *others = json_object();
+	for (i = 0; i < json_array_size(profiles); i++) {
+		const char *s = json_string_value(json_array_get(profiles, i));
+		if (strcmp(s, "namespace") && strcmp(s, pp))
+			json_object_set_new(others, s, parity_answer(kernels, s));
+	}
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "schema", "parity.kernel-compat/1",
+			 "kernels", kernels, "families", fams, "profiles", profiles, "claims",
+			 claims, "parity", parity_answer(kernels, pp), "parity_other_profiles",
+			 others);
 }
 
 /* ---- Markdown ---- */
@@ -435,14 +443,15 @@ static const char *kname(json_t *k)
 	return rs(k, "name");
 }
 
-static void md_answer(json_t *doc, FILE *f)
+static void md_answer(json_t *doc, json_t *a, bool main_profile, FILE *f)
 {
-	json_t *a = json_object_get(doc, "parity"), *v, *k;
+	json_t *v, *k;
 	const char *prof = rs(a, "profile");
 	size_t i;
 	const char *name;
 
-	fprintf(f, "## Does %s reach parity with namespace?\n\n", prof);
+	fprintf(f, "%s Does %s reach parity with namespace?\n\n", main_profile ? "##" : "###",
+		prof);
 	if (ri(a, "kernels_with_results") == 0) {
 		fprintf(f, "No kernel gave results: nothing can be said.\n\n");
 	} else {
@@ -474,9 +483,12 @@ static void md_answer(json_t *doc, FILE *f)
 		}
 		if (json_object_size(json_object_get(a, "missing"))) {
 			fprintf(f,
-				"\n**Missing** on the other kernels (what escapes %s there besides "
-				"the gaps above, with the expectation entry that explains it):\n\n",
-				prof);
+				"\n**Missing** on the other kernels (what escapes %s there%s, with "
+				"the expectation entry that explains it):\n\n",
+				prof,
+				json_array_size(json_object_get(a, "gaps_everywhere"))
+				    ? " besides the gaps above"
+				    : "");
 			json_array_foreach (json_object_get(doc, "kernels"), i, k) {
 				json_t *m =
 				    json_object_get(json_object_get(a, "missing"), kname(k));
@@ -506,10 +518,12 @@ static void md_answer(json_t *doc, FILE *f)
 	}
 	if (any)
 		fprintf(f, ".\n");
-	json_object_foreach (json_object_get(a, "no_results"), name, v) {
-		fprintf(f, "\n**%s** gave no verdicts: ", name);
-		md_text(f, json_string_value(v));
-		fprintf(f, "\n");
+	if (main_profile) {
+		json_object_foreach (json_object_get(a, "no_results"), name, v) {
+			fprintf(f, "\n**%s** gave no verdicts: ", name);
+			md_text(f, json_string_value(v));
+			fprintf(f, "\n");
+		}
 	}
 	fprintf(f, "\n");
 }
@@ -530,7 +544,14 @@ void report_compat_md(json_t *doc, FILE *f)
 		   "emulated; the host's column from `parity matrix --landlock-abi kernel` on the "
 		   "host). Verdicts are the witnesses'; every \"escapes\" below is an ESCAPED cell "
 		   "in that kernel's results.json.\n\n");
-	md_answer(doc, f);
+	md_answer(doc, json_object_get(doc, "parity"), true, f);
+	if (json_object_size(json_object_get(doc, "parity_other_profiles"))) {
+		const char *p;
+		json_t *a;
+		fprintf(f, "## The other profiles\n\n");
+		json_object_foreach (json_object_get(doc, "parity_other_profiles"), p, a)
+			md_answer(doc, a, false, f);
+	}
 
 	fprintf(f, "## Kernels\n\n|  |");
 	json_array_foreach (ks, i, k)

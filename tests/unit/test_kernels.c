@@ -147,6 +147,12 @@ static void test_facts(void)
 	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "debian-6.12"), "tfo_fix", "state"), "present");
 	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "debian-7.2"), "tfo_fix", "state"), "present");
 	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "host"), "tfo_fix", "state"), "absent");
+	/* measured by T06.sendto, the probe's own measurement beside it */
+	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "debian-6.12"), "tfo_fix", "cell"),
+			       "T06.sendto/platform/abi6");
+	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "debian-6.12"), "tfo_fix", "probe"), "yes");
+	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "debian-7.2"), "features", "smc"), "no");
+	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "debian-7.2"), "features", "udplite"), "no");
 	CU_ASSERT_STRING_EQUAL(str_at(kernel(d, "debian-6.12"), "features", "sctp"), "yes");
 	CU_ASSERT_STRING_EQUAL(
 	    json_string_value(json_object_get(kernel(d, "debian-7.2"), "kernel_release")),
@@ -174,6 +180,15 @@ static void test_answer(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(m61, 0), "entry")),
 			       "tcp-before-abi4");
 	CU_ASSERT_PTR_NOT_NULL(json_object_get(json_object_get(a, "no_results"), "debian-broken"));
+	/* platform-notify: signals below ABI 6 are its only gap here */
+	json_t *pn =
+	    json_object_get(json_object_get(d, "parity_other_profiles"), "platform-notify");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pn);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(pn, "full_parity")), 3);
+	json_t *m = json_object_get(json_object_get(pn, "missing"), "debian-6.1");
+	CU_ASSERT_EQUAL(json_array_size(m), 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(m, 0), "attack")),
+			       "S01");
 	json_decref(d);
 }
 

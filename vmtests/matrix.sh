@@ -113,7 +113,16 @@ cat >"$work/config" <<-EOF
 	JOBS='$jobs'
 	MATRIX_TIMEOUT='$((timeout - 45))'
 EOF
-payload=(--run "$VM_DIR/guest/matrix.sh" --bin "$PARITY:/opt/parity/build/parity"
+# Libraries parity loads with dlopen on first use (core/lazylib.c: libpcap,
+# libnftables), which ldd cannot see: every soname the binary names that
+# this host's linker cache resolves goes in with --lib (and its own deps).
+need strings binutils
+lazy=()
+while read -r so; do
+	p=$(ldconfig -p | awk -v n="$so" '$1 == n && /x86-64/ { print $NF; exit }')
+	[ -z "$p" ] || lazy+=(--lib "$p")
+done < <(strings -a "$PARITY" | grep -E '^lib[a-z0-9_+-]+\.so(\.[0-9]+)*$' | grep -v '^libc\.so' | sort -u)
+payload=("${lazy[@]}" --run "$VM_DIR/guest/matrix.sh" --bin "$PARITY:/opt/parity/build/parity"
 	--file "$SRC/enforcer/profiles:/opt/parity/enforcer/profiles"
 	--file "$SRC/enforcer/policies:/opt/parity/enforcer/policies"
 	--file "$SRC/matrix/expectations:/opt/parity/matrix/expectations"

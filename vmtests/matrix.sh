@@ -119,7 +119,8 @@ EOF
 need strings binutils
 lazy=()
 while read -r so; do
-	p=$(ldconfig -p | awk -v n="$so" '$1 == n && /x86-64/ { print $NF; exit }')
+	# (awk reads to the end: an early exit would SIGPIPE ldconfig under pipefail)
+	p=$(ldconfig -p | awk -v n="$so" '$1 == n && /x86-64/ && p == "" { p = $NF } END { print p }')
 	[ -z "$p" ] || lazy+=(--lib "$p")
 done < <(strings -a "$PARITY" | grep -E '^lib[a-z0-9_+-]+\.so(\.[0-9]+)*$' | grep -v '^libc\.so' | sort -u)
 payload=("${lazy[@]}" --run "$VM_DIR/guest/matrix.sh" --bin "$PARITY:/opt/parity/build/parity"

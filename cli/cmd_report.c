@@ -3,6 +3,9 @@
  *   render RESULTS.json --out DIR   every report again, from the file alone
  *   merge DIR... --out DIR          the shards of one run (`matrix --shard`)
  *                                   as one run; exits like `parity matrix`
+ *   kernels DIR... --out DIR [--merged DIR]
+ *                                   the kernel compatibility report, one
+ *                                   column per kernel (`parity vm run`)
  */
 #include <errno.h>
 #include <libgen.h>
@@ -23,7 +26,8 @@ static void report_usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: parity report render RESULTS.json --out DIR [--recompute] [--expect FILE]...\n"
-	    "       parity report merge DIR... --out DIR\n\n"
+	    "       parity report merge DIR... --out DIR\n"
+	    "       parity report kernels DIR... --out DIR [--merged DIR]\n\n"
 	    "render writes results.json, matrix.md, parity.md, matrix.html and junit.xml\n"
 	    "again from a results file (and copies the captures it names, when they sit\n"
 	    "next to it); --recompute first derives the parity rows, expectation outcomes\n"
@@ -33,6 +37,10 @@ static void report_usage(FILE *f)
 	    "merge joins the results of `parity matrix --shard K/N` runs (each\n"
 	    "DIR holds one shard's results.json and evidence/), recomputes parity and\n"
 	    "expectations, and exits like `parity matrix`: 0, 1 regression, 3 infra.\n"
+	    "kernels writes kernel-compat.md and kernel-compat.json, one column per\n"
+	    "kernel, from folders that each hold one kernel's results.json and/or the\n"
+	    "kernel.json of `parity vm run` (--merged DIR: also cells.tsv and junit.xml\n"
+	    "with every kernel's cells).\n"
 	    "Exit 2: usage, or files that are not results or not shards of one run.\n");
 }
 
@@ -224,6 +232,38 @@ out:
 	return rc;
 }
 
+static int do_kernels(int argc, char **argv)
+{
+	const char *out = NULL, *merged = NULL;
+	const char **dirs = calloc((size_t)argc, sizeof(*dirs));
+	size_t n = 0;
+	struct perr e;
+	int rc = 0;
+
+	perr_clear(&e);
+	for (int i = 1; dirs && i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--merged") == 0 && i + 1 < argc)
+			merged = argv[++i];
+		else if (argv[i][0] == '-')
+			out = NULL, i = argc; /* unknown option: usage */
+		else
+			dirs[n++] = argv[i];
+	}
+	if (!dirs || !out || n == 0) {
+		free(dirs);
+		report_usage(stderr);
+		return PARITY_EXIT_USAGE;
+	}
+	if (report_compat_write(dirs, n, out, merged, &e) < 0)
+		rc = perr_report(&e, "parity report kernels");
+	else
+		printf("kernel compatibility of %zu kernel(s): %s/kernel-compat.md\n", n, out);
+	free(dirs);
+	return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	if (argc < 2 || cli_wants_help(argc, argv)) {
@@ -234,6 +274,8 @@ int cmd_report(int argc, char **argv)
 		return do_render(argc - 1, argv + 1);
 	if (strcmp(argv[1], "merge") == 0)
 		return do_merge(argc - 1, argv + 1);
+	if (strcmp(argv[1], "kernels") == 0)
+		return do_kernels(argc - 1, argv + 1);
 	fprintf(stderr, "parity report: unknown subcommand '%s'\n", argv[1]);
 	report_usage(stderr);
 	return PARITY_EXIT_USAGE;

@@ -947,7 +947,13 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	st.shm = shm;
 	st.marker = o->marker;
 	if (write(gop[1], "g", 1) != 1) {
-		perr_sys(e, errno, "start the pod");
+		/* EPIPE: the pod died before it was told to go; it says why in
+		 * the shared page (a guest without /etc/resolv.conf, ...). */
+		int err = errno;
+		if (shm->setup_failed)
+			perr_set(e, "the lab's pod failed before it started: %s", shm->setup_error);
+		else
+			perr_sys(e, err, "start the pod");
 		goto out;
 	}
 	close(gop[1]);

@@ -133,7 +133,10 @@ static int spawn(struct pool *p, struct worker *w, struct perr *e)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(PARITY_EXIT_INFRA);
-		signal(SIGPIPE, SIG_DFL);
+		/* A lab writes to pipes of children that may already be dead:
+		 * EPIPE is an error it reports with its cause, never a signal
+		 * that kills the worker without one. */
+		signal(SIGPIPE, SIG_IGN);
 		worker_main(p, cmd[0], res[1]);
 	}
 	close(cmd[0]);

@@ -31,4 +31,20 @@ void report_junit(json_t *r, FILE *f);
  * rationale and reproduce command, improvements, the exit code. */
 void report_summary(json_t *r, const char *dir, FILE *f);
 
+/* The kernel compatibility report (report_kernels.c): one column per kernel
+ * from the results folders of one matrix per kernel (`parity vm run`, the
+ * host's own run). Each folder holds results.json and/or kernel.json (its
+ * name, state and why, written by vmtests/matrix.sh); one without
+ * results.json (an INCONCLUSIVE kernel) still gets its column. */
+json_t *report_compat_build(json_t *const *infos, json_t *const *results, const char *const *dirs,
+			    size_t n);
+void report_compat_md(json_t *compat, FILE *f);
+/* Every kernel's cells in one table, and in one junit.xml. */
+void report_compat_tsv(json_t *compat, json_t *const *results, FILE *f);
+void report_compat_junit(json_t *compat, json_t *const *results, FILE *f);
+/* kernel-compat.json and .md into out; with merged, also there, with
+ * cells.tsv and junit.xml. */
+int report_compat_write(const char *const *dirs, size_t n, const char *out, const char *merged,
+			struct perr *e);
+
 #endif

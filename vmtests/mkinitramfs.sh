@@ -197,6 +197,8 @@ install -m 755 "$init" "$S/init"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$S/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$S/etc/group"
 printf '127.0.0.1 localhost guest\n::1 localhost ip6-localhost\n' >"$S/etc/hosts"
+# As on a real host: the matrix's lab binds its own resolv.conf over this one.
+printf '# vmtests guest: no network but lo\nnameserver 127.0.0.1\n' >"$S/etc/resolv.conf"
 
 sort -u "$manifest" | while IFS=$'\t' read -r dst src; do
 	mkdir -p "$S$(dirname "$dst")"

@@ -3,7 +3,8 @@
 #
 #   vmtests/run.sh [--out DIR] [--run SCRIPT] [--bin PATH[:DST]]... [--lib PATH]...
 #                  [--file SRC[:DST]]... [--init FILE] [--append ARGS]
-#                  [--timeout SECS] [--payload-timeout SECS] [KERNEL...]
+#                  [--timeout SECS] [--payload-timeout SECS] [--smp N]
+#                  [--memory MIB] [KERNEL...]
 #
 #   KERNEL...   names from kernels.json (default: all of them)
 #   --out DIR   one folder per kernel, DIR/KERNEL/ (see boot.sh), and
@@ -14,8 +15,9 @@
 #               the Landlock ABI it reports must be expect.landlock_abi, and a
 #               kernel expected at 0 must not list landlock in
 #               /sys/kernel/security/lsm.
-#   --init, --append, --timeout, --payload-timeout: passed to mkinitramfs.sh
-#               and boot.sh (the broken-guest tests use them)
+#   --init, --append, --timeout, --payload-timeout, --smp, --memory: passed
+#               to mkinitramfs.sh and boot.sh (the broken-guest tests use them;
+#               the matrix boots with --smp 1, see README "Accelerator")
 #
 # Prints per kernel: exact version, verdict, Landlock ABI, and the timings of
 # fetch, initramfs, boot (QEMU start to init), setup (mounts, modules), run
@@ -28,7 +30,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=out/vm run="" init="" append="" timeout="" ptimeout=""
+out=out/vm run="" init="" append="" timeout="" ptimeout="" smp="" mem=""
 mkargs=() names=()
 while (($#)); do
 	case "$1" in
@@ -39,6 +41,8 @@ while (($#)); do
 	--append) append=${2?}; shift ;;
 	--timeout) timeout=${2:?}; shift ;;
 	--payload-timeout) ptimeout=${2:?}; shift ;;
+	--smp) smp=${2:?}; shift ;;
+	--memory) mem=${2:?}; shift ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) usage_die "unknown option $1 (see --help)" ;;
 	*) names+=("$1") ;;
@@ -70,6 +74,8 @@ bootargs=()
 [ -z "$timeout" ] || bootargs+=(--timeout "$timeout")
 [ -z "$ptimeout" ] || bootargs+=(--payload-timeout "$ptimeout")
 [ -z "$append" ] || bootargs+=(--append "$append")
+[ -z "$smp" ] || bootargs+=(--smp "$smp")
+[ -z "$mem" ] || bootargs+=(--memory "$mem")
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -1,0 +1,920 @@
+/* report_kernels.c - the kernel compatibility report (reports.h):
+ * kernel-compat.json and kernel-compat.md from the results folders of one
+ * matrix per kernel (`parity vm run`, and the host's own run), plus the
+ * merged cells.tsv and junit.xml.
+ *
+ * Everything is derived from each folder's results.json (its probe, its
+ * cells at the kernel's own ABI, its parity rows, its claims) and the
+ * optional kernel.json that vmtests/matrix.sh writes next to it (the
+ * kernel's name, its state PASS/FAIL/INCONCLUSIVE and why, the expected
+ * ABI, timings). A folder without results.json (an INCONCLUSIVE kernel) still
+ * gets its column, with its state and why. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attack.h"
+#include "jsonutil.h"
+#include "report_util.h"
+#include "reports.h"
+
+#define MAXK 32
+
+/* ---- per kernel ---- */
+
+static bool at_kernel_abi(json_t *item)
+{
+	json_t *abi = json_object_get(item, "abi");
+	return json_is_true(json_object_get(abi, "kernel"));
+}
+
+static const char *probe_state(json_t *probe, const char *group, const char *name)
+{
+	const char *s = rs(json_object_get(json_object_get(probe, group), name), "state");
+	return *s ? s : "unknown";
+}
+
+/* TCP Fast Open fix, measured by an attack: T06.sendto (else another T06,
+ * else D04, DNS over TFO) under platform at the kernel's ABI. Only
+ * meaningful from ABI 4 (below it no TCP rule exists at all). The probe's
+ * own measurement (landlock.tfo_checked) is kept beside it. */
+static int tfo_rank(const char *attack)
+{
+	if (strcmp(attack, "T06.sendto") == 0)
+		return 3;
+	if (strncmp(attack, "T06", 3) == 0)
+		return 2;
+	return strcmp(attack, "D04") == 0 ? 1 : 0;
+}
+
+static json_t *tfo_fix(json_t *r)
+{
+	json_t *c, *found = NULL;
+	size_t i;
+	const char *probed =
+	    rs(json_object_get(json_object_get(json_object_get(r, "probe"), "landlock"),
+			       "tfo_checked"),
+	       "state");
+
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
+		if (strcmp(rs(c, "role"), "cell") || strcmp(rs(c, "profile"), "platform") ||
+		    !at_kernel_abi(c))
+			continue;
+		if (tfo_rank(rs(c, "attack")) > (found ? tfo_rank(rs(found, "attack")) : 0))
+			found = c;
+	}
+	if (!found)
+		return json_pack("{s:s,s:s,s:s}", "state", "not measured", "why",
+				 "no TCP Fast Open attack (T06*, D04) ran under platform", "probe",
+				 *probed ? probed : "not probed");
+	long long abi = ri(json_object_get(found, "abi"), "effective");
+	const char *v = rs(found, "verdict");
+	const char *state = abi < 4					    ? "not measurable"
+			    : strcmp(v, "ESCAPED") == 0			    ? "absent"
+			    : !strcmp(v, "BLOCKED") || !strcmp(v, "KILLED") ? "present"
+									    : "unknown";
+	char why[512];
+	if (abi < 4)
+		snprintf(why, sizeof(why), "Landlock ABI %lld < 4: no TCP rule to bypass", abi);
+	else
+		snprintf(why, sizeof(why), "%s %s: %s", rs(found, "id"), v, rs(found, "reason"));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "state", state, "cell", rs(found, "id"),
+			 "verdict", v, "why", why, "probe", *probed ? probed : "not probed");
+}
+
+static void add_to_list(json_t *obj, const char *key, const char *attack)
+{
+	json_t *l = json_object_get(obj, key);
+	if (!l) {
+		l = json_array();
+		json_object_set_new(obj, key, l);
+	}
+	json_array_append_new(l, json_string(attack));
+}
+
+static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
+{
+	json_t *k = json_object(), *probe = json_object_get(r, "probe");
+	json_t *ll = json_object_get(probe, "landlock"), *er = json_object_get(ll, "errata");
+	json_t *run = json_object_get(r, "run"), *c, *row, *p;
+	size_t i;
+	char base[4096];
+
+	snprintf(base, sizeof(base), "%s", dir);
+	json_object_set_new(k, "name",
+			    json_string(*rs(info, "name") ? rs(info, "name") : basename(base)));
+	json_object_set_new(k, "state",
+			    json_string(*rs(info, "state") ? rs(info, "state")
+					: r		   ? "PASS"
+							   : "INCONCLUSIVE"));
+	json_object_set_new(k, "why", json_string(rs(info, "why")));
+	json_object_set_new(
+	    k, "kernel_release",
+	    json_string(r ? rs(run, "kernel_release") : rs(info, "kernel_release")));
+	json_object_set_new(k, "kernel_version",
+			    json_string(rs(json_object_get(probe, "system"), "kernel_version")));
+	json_object_set_new(k, "package_version", json_string(rs(info, "package_version")));
+	json_object_set_new(k, "source", json_string(rs(info, "source")));
+	if (json_object_get(info, "expected_landlock_abi"))
+		json_object_set(k, "expected_landlock_abi",
+				json_object_get(info, "expected_landlock_abi"));
+	if (json_object_get(info, "timings_ms"))
+		json_object_set(k, "timings_ms", json_object_get(info, "timings_ms"));
+	json_object_set_new(k, "has_results", json_boolean(r != NULL));
+	if (!r)
+		return k;
+
+	json_t *fixed = json_array();
+	json_array_foreach (json_object_get(er, "fixed"), i, c)
+		json_array_append_new(fixed, json_integer(ri(c, "id")));
+	json_object_set_new(k, "landlock",
+			    json_pack("{s:s,s:I,s:b,s:I,s:o}", "status", rs(ll, "status"), "abi",
+				      (json_int_t)ri(ll, "abi"), "errata_supported",
+				      json_is_true(json_object_get(er, "supported")), "errata_mask",
+				      (json_int_t)ri(er, "mask"), "errata_fixed", fixed));
+	json_object_set_new(k, "tfo_fix", tfo_fix(r));
+	json_object_set_new(k, "features",
+			    json_pack("{s:s,s:s,s:s,s:s,s:s}", "mptcp",
+				      probe_state(probe, "protocols", "mptcp"), "sctp",
+				      probe_state(probe, "protocols", "sctp_stream"), "smc",
+				      probe_state(probe, "protocols", "smc"), "udplite",
+				      probe_state(probe, "protocols", "udplite"), "io_uring",
+				      probe_state(probe, "entry_points", "io_uring")));
+	json_t *sum = json_object_get(r, "summary");
+	json_object_set_new(k, "cells", json_integer(ri(sum, "cells")));
+	json_object_set(k, "by_verdict", json_object_get(sum, "by_verdict"));
+	json_object_set_new(k, "exit_code", json_integer(ri(sum, "exit_code")));
+	json_object_set_new(
+	    k, "wall_ms",
+	    json_real(json_number_value(json_object_get(json_object_get(r, "timing"), "wall_ms"))));
+
+	/* What escapes, per profile (not the control) and family. */
+	json_t *esc = json_object(), *inc = json_object();
+	json_array_foreach (json_object_get(run, "profiles"), i, p) {
+		if (strcmp(json_string_value(p), "none") != 0) {
+			json_object_set_new(esc, json_string_value(p), json_object());
+			json_object_set_new(inc, json_string_value(p), json_object());
+		}
+	}
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
+		json_t *into;
+		if (strcmp(rs(c, "role"), "cell") || !at_kernel_abi(c))
+			continue;
+		if (strcmp(rs(c, "verdict"), "ESCAPED") == 0)
+			into = json_object_get(esc, rs(c, "profile"));
+		else if (strcmp(rs(c, "verdict"), "INCONCLUSIVE") == 0)
+			into = json_object_get(inc, rs(c, "profile"));
+		else
+			continue;
+		if (into)
+			add_to_list(into, rs(c, "family"), rs(c, "attack"));
+	}
+	json_object_set_new(k, "escapes", esc);
+	json_object_set_new(k, "inconclusive_cells", inc);
+
+	/* Gaps against namespace, with the expectation entry that explains each. */
+	json_t *gaps = json_object(), *regs = json_array(), *reverse = json_object();
+	json_array_foreach (json_object_get(r, "parity"), i, row) {
+		json_t *cell = NULL, *x;
+		size_t j;
+		if (strcmp(rs(row, "status"), "REVERSE") == 0 && at_kernel_abi(row)) {
+			add_to_list(reverse, rs(row, "profile"), rs(row, "attack"));
+			continue;
+		}
+		if (strcmp(rs(row, "status"), "GAP") || !at_kernel_abi(row))
+			continue;
+		json_array_foreach (json_object_get(r, "cells"), j, x) {
+			if (strcmp(rs(x, "id"), rs(row, "profile_cell")) == 0)
+				cell = x;
+		}
+		x = json_object_get(cell, "expectation");
+		json_t *l = json_object_get(gaps, rs(row, "profile"));
+		if (!l) {
+			l = json_array();
+			json_object_set_new(gaps, rs(row, "profile"), l);
+		}
+		json_array_append_new(
+		    l, json_pack("{s:s,s:s,s:s,s:s,s:s}", "attack", rs(row, "attack"), "family",
+				 rs(row, "family"), "outcome", rs(x, "outcome"), "entry",
+				 *rs(x, "entry") ? rs(x, "entry") : "(no expectation)", "rationale",
+				 rs(x, "rationale")));
+	}
+	json_array_foreach (json_object_get(json_object_get(r, "expectations"), "regressions"), i,
+			    c)
+		json_array_append(regs, c);
+	json_object_set_new(k, "gaps", gaps);
+	json_object_set_new(k, "reverse", reverse);
+	json_object_set_new(k, "regressions", regs);
+
+	/* The PR's claims at the kernel's own ABI. */
+	json_t *claims = json_object();
+	json_array_foreach (json_object_get(json_object_get(r, "expectations"), "claims"), i, c) {
+		json_t *pa, *best = NULL, *failing = json_array(), *f;
+		size_t j;
+		json_array_foreach (json_object_get(c, "per_abi"), j, pa) {
+			if (at_kernel_abi(pa) || !best)
+				best = pa;
+		}
+		json_array_foreach (json_object_get(best, "failing"), j, f)
+			json_array_append_new(failing, json_string(rs(f, "attack")));
+		json_object_set_new(claims, rs(c, "entry"),
+				    json_pack("{s:s,s:o}", "status",
+					      best ? rs(best, "status") : "untested", "failing",
+					      failing));
+	}
+	json_object_set_new(k, "claims", claims);
+	return k;
+}
+
+/* ---- across kernels ---- */
+
+static bool in_array(json_t *a, const char *s)
+{
+	json_t *v;
+	size_t i;
+	json_array_foreach (a, i, v) {
+		if (strcmp(json_string_value(v), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static json_t *gap_attacks(json_t *k, const char *profile)
+{
+	json_t *out = json_array(), *g;
+	size_t i;
+	json_array_foreach (json_object_get(json_object_get(k, "gaps"), profile), i, g)
+		json_array_append_new(out, json_string(rs(g, "attack")));
+	return out;
+}
+
+/* Does platform reach parity with namespace, and where not, what is missing. */
+static json_t *parity_answer(json_t *kernels, const char *profile)
+{
+	json_t *k, *common = NULL, *full = json_array(), *besides = json_array();
+	json_t *missing = json_object(), *noresult = json_object();
+	size_t i, with = 0;
+
+	json_array_foreach (kernels, i, k) {
+		json_t *g;
+		if (!json_is_true(json_object_get(k, "has_results"))) {
+			json_object_set_new(noresult, rs(k, "name"),
+					    json_sprintf("%s: %s", rs(k, "state"), rs(k, "why")));
+			continue;
+		}
+		with++;
+		g = gap_attacks(k, profile);
+		if (!common) {
+			common = json_deep_copy(g);
+		} else {
+			json_t *keep = json_array(), *v;
+			size_t j;
+			json_array_foreach (common, j, v) {
+				if (in_array(g, json_string_value(v)))
+					json_array_append(keep, v);
+			}
+			json_decref(common);
+			common = keep;
+		}
+		json_decref(g);
+	}
+	if (!common)
+		common = json_array();
+	json_array_foreach (kernels, i, k) {
+		json_t *gs, *g, *extra;
+		size_t j;
+		if (!json_is_true(json_object_get(k, "has_results")))
+			continue;
+		gs = json_object_get(json_object_get(k, "gaps"), profile);
+		if (json_array_size(gs) == 0) {
+			json_array_append_new(full, json_string(rs(k, "name")));
+			continue;
+		}
+		extra = json_array();
+		json_array_foreach (gs, j, g) {
+			if (!in_array(common, rs(g, "attack")))
+				json_array_append(extra, g);
+		}
+		if (json_array_size(extra) == 0)
+			json_array_append_new(besides, json_string(rs(k, "name")));
+		else
+			json_object_set(missing, rs(k, "name"), extra);
+		json_decref(extra);
+	}
+	json_t *everywhere = json_array(), *v;
+	json_array_foreach (common, i, v) {
+		/* the entry explaining it, from the first kernel that has it */
+		/* the entries explaining it: they may differ between kernels
+		 * (D04.mptcp: no TCP rule below ABI 4, erratum 1 above) */
+		json_t *kk, *g, *entries = json_array();
+		size_t a, b;
+		char text[512] = "";
+		json_array_foreach (kernels, a, kk) {
+			json_array_foreach (json_object_get(json_object_get(kk, "gaps"), profile),
+					    b, g) {
+				if (strcmp(rs(g, "attack"), json_string_value(v)) == 0 &&
+				    !in_array(entries, rs(g, "entry")))
+					json_array_append_new(entries, json_string(rs(g, "entry")));
+			}
+		}
+		json_array_foreach (entries, a, g) {
+			size_t len = strlen(text);
+			snprintf(text + len, sizeof(text) - len, "%s%s", a ? " / " : "",
+				 json_string_value(g));
+		}
+		json_decref(entries);
+		json_array_append_new(everywhere, json_pack("{s:s,s:s}", "attack",
+							    json_string_value(v), "entry", text));
+	}
+	json_decref(common);
+	return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o,s:o,s:o}", "profile", profile, "reference",
+			 "namespace", "kernels_with_results", (json_int_t)with, "full_parity", full,
+			 "gaps_everywhere", everywhere, "parity_but_everywhere_gaps", besides,
+			 "missing", missing, "no_results", noresult);
+}
+
+json_t *report_compat_build(json_t *const *infos, json_t *const *results, const char *const *dirs,
+			    size_t n)
+{
+	json_t *kernels = json_array(), *fams = json_array(), *profiles = json_array();
+	json_t *claims = json_array(), *c, *p;
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(kernels, kernel_entry(infos[i], results[i], dirs[i]));
+	for (int f = 0; f < FAM_COUNT; f++) {
+		const char *name = attack_family_name((enum attack_family)f);
+		bool seen = false;
+		for (i = 0; i < n && !seen; i++) {
+			json_array_foreach (json_object_get(results[i], "cells"), j, c)
+				seen |= strcmp(rs(c, "family"), name) == 0;
+		}
+		if (seen)
+			json_array_append_new(fams, json_string(name));
+	}
+	for (i = 0; i < n; i++) {
+		json_array_foreach (json_object_get(json_object_get(results[i], "run"), "profiles"),
+				    j, p) {
+			if (strcmp(json_string_value(p), "none") &&
+			    !in_array(profiles, json_string_value(p)))
+				json_array_append(profiles, p);
+		}
+	}
+	/* Claims: the first results file that has them gives title and text. */
+	for (i = 0; i < n && json_array_size(claims) == 0; i++) {
+		json_array_foreach (
+		    json_object_get(json_object_get(results[i], "expectations"), "claims"), j, c) {
+			json_t *holds = json_array(), *k;
+			size_t a;
+			json_array_foreach (kernels, a, k) {
+				json_t *st =
+				    json_object_get(json_object_get(k, "claims"), rs(c, "entry"));
+				if (strcmp(rs(st, "status"), "holds") == 0)
+					json_array_append_new(holds, json_string(rs(k, "name")));
+			}
+			json_array_append_new(
+			    claims,
+			    json_pack("{s:s,s:s,s:s,s:s,s:O*,s:o}", "entry", rs(c, "entry"),
+				      "title", rs(c, "title"), "expected", rs(c, "expected"),
+				      "profile", rs(c, "profile"), "stated",
+				      json_object_get(c, "stated"), "holds_on", holds));
+		}
+	}
+	const char *pp = in_array(profiles, "platform") ? "platform" : "";
+	for (i = 0; !*pp && i < json_array_size(profiles); i++) {
+		const char *s = json_string_value(json_array_get(profiles, i));
+		if (strcmp(s, "namespace"))
+			pp = s;
+	}
+	/* The same answer for every other profile (platform-notify, ...). */
+	json_t *others = json_object();
+	for (i = 0; i < json_array_size(profiles); i++) {
+		const char *s = json_string_value(json_array_get(profiles, i));
+		if (strcmp(s, "namespace") && strcmp(s, pp))
+			json_object_set_new(others, s, parity_answer(kernels, s));
+	}
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "schema", "parity.kernel-compat/1",
+			 "kernels", kernels, "families", fams, "profiles", profiles, "claims",
+			 claims, "parity", parity_answer(kernels, pp), "parity_other_profiles",
+			 others);
+}
+
+/* ---- Markdown ---- */
+
+static void md_list(FILE *f, json_t *a, const char *empty)
+{
+	json_t *v;
+	size_t i;
+	if (json_array_size(a) == 0) {
+		fputs(empty, f);
+		return;
+	}
+	json_array_foreach (a, i, v) {
+		fputs(i ? ", " : "", f);
+		md_text(f, json_is_string(v) ? json_string_value(v) : rs(v, "attack"));
+	}
+}
+
+/* "T01, D04 (tcp-before-abi4, t06-tfo-before-fix)": attacks, then the
+ * distinct expectation entries that explain them. */
+static void md_gaps(FILE *f, json_t *gaps)
+{
+	json_t *g, *entries = json_array();
+	size_t i;
+	md_list(f, gaps, "none");
+	json_array_foreach (gaps, i, g) {
+		if (!in_array(entries, rs(g, "entry")))
+			json_array_append_new(entries, json_string(rs(g, "entry")));
+	}
+	if (json_array_size(entries)) {
+		fputs(" (", f);
+		md_list(f, entries, "");
+		fputs(")", f);
+	}
+	json_decref(entries);
+}
+
+static const char *kname(json_t *k)
+{
+	return rs(k, "name");
+}
+
+static void md_answer(json_t *doc, json_t *a, bool main_profile, FILE *f)
+{
+	json_t *v, *k;
+	const char *prof = rs(a, "profile");
+	size_t i;
+	const char *name;
+
+	fprintf(f, "%s Does %s reach parity with namespace?\n\n", main_profile ? "##" : "###",
+		prof);
+	if (ri(a, "kernels_with_results") == 0) {
+		fprintf(f, "No kernel gave results: nothing can be said.\n\n");
+	} else {
+		json_t *full = json_object_get(a, "full_parity");
+		json_t *every = json_object_get(a, "gaps_everywhere");
+		if (json_array_size(full)) {
+			fprintf(
+			    f,
+			    "**Full parity** (no attack escapes %s that namespace contains) on: ",
+			    prof);
+			md_list(f, full, "");
+			fprintf(f, ".\n");
+		} else {
+			fprintf(
+			    f,
+			    "**On no kernel** does %s mode reach full parity with namespace mode: "
+			    "on every kernel that gave results, ",
+			    prof);
+			md_gaps(f, every);
+			fprintf(f,
+				" escape%s %s but not namespace: no kernel tested closes "
+				"them.\n",
+				json_array_size(every) == 1 ? "s" : "", prof);
+		}
+		if (json_array_size(json_object_get(a, "parity_but_everywhere_gaps"))) {
+			fprintf(f, "\n**Apart from those**, %s matches namespace on: ", prof);
+			md_list(f, json_object_get(a, "parity_but_everywhere_gaps"), "");
+			fprintf(f, ".\n");
+		}
+		if (json_object_size(json_object_get(a, "missing"))) {
+			fprintf(f,
+				"\n**Missing** on the other kernels (what escapes %s there%s, with "
+				"the expectation entry that explains it):\n\n",
+				prof,
+				json_array_size(json_object_get(a, "gaps_everywhere"))
+				    ? " besides the gaps above"
+				    : "");
+			json_array_foreach (json_object_get(doc, "kernels"), i, k) {
+				json_t *m =
+				    json_object_get(json_object_get(a, "missing"), kname(k));
+				if (!m)
+					continue;
+				fprintf(f, "- **%s** (%s, Landlock ABI %lld): ", kname(k),
+					rs(k, "kernel_release"),
+					ri(json_object_get(k, "landlock"), "abi"));
+				md_gaps(f, m);
+				fprintf(f, "\n");
+			}
+		}
+	}
+	bool any = false;
+	json_array_foreach (json_object_get(doc, "kernels"), i, k) {
+		json_t *rv = json_object_get(json_object_get(k, "reverse"), prof);
+		if (!json_array_size(rv))
+			continue;
+		if (!any)
+			fprintf(f,
+				"\n**The other way round**, namespace escapes where %s contains "
+				"(REVERSE): ",
+				prof);
+		fprintf(f, "%s%s: ", any ? "; " : "", kname(k));
+		md_list(f, rv, "");
+		any = true;
+	}
+	if (any)
+		fprintf(f, ".\n");
+	if (main_profile) {
+		json_object_foreach (json_object_get(a, "no_results"), name, v) {
+			fprintf(f, "\n**%s** gave no verdicts: ", name);
+			md_text(f, json_string_value(v));
+			fprintf(f, "\n");
+		}
+	}
+	fprintf(f, "\n");
+}
+
+static void md_row_start(FILE *f, const char *label)
+{
+	fprintf(f, "| %s |", label);
+}
+
+void report_compat_md(json_t *doc, FILE *f)
+{
+	json_t *ks = json_object_get(doc, "kernels"), *k, *fam, *prof, *cl;
+	size_t i, j, l;
+
+	fprintf(f, "# Kernel compatibility\n\n"
+		   "Generated by `parity report kernels` from one matrix per kernel (`parity vm "
+		   "run`: real Debian kernels under QEMU, each at its own Landlock ABI, nothing "
+		   "emulated; the host's column from `parity matrix --landlock-abi kernel` on the "
+		   "host). Verdicts are the witnesses'; every \"escapes\" below is an ESCAPED cell "
+		   "in that kernel's results.json.\n\n");
+	md_answer(doc, json_object_get(doc, "parity"), true, f);
+	if (json_object_size(json_object_get(doc, "parity_other_profiles"))) {
+		const char *p;
+		json_t *a;
+		fprintf(f, "## The other profiles\n\n");
+		json_object_foreach (json_object_get(doc, "parity_other_profiles"), p, a)
+			md_answer(doc, a, false, f);
+	}
+
+	fprintf(f, "## Kernels\n\n|  |");
+	json_array_foreach (ks, i, k)
+		fprintf(f, " %s |", kname(k));
+	fprintf(f, "\n|---|");
+	json_array_foreach (ks, i, k)
+		fprintf(f, "---|");
+	fprintf(f, "\n");
+	md_row_start(f, "state");
+	json_array_foreach (ks, i, k)
+		fprintf(f, " %s |", rs(k, "state"));
+	fprintf(f, "\n");
+	md_row_start(f, "kernel");
+	json_array_foreach (ks, i, k) {
+		fprintf(f, " ");
+		md_text(f, *rs(k, "kernel_release") ? rs(k, "kernel_release") : "?");
+		if (*rs(k, "package_version")) {
+			fprintf(f, " (");
+			md_text(f, rs(k, "package_version"));
+			fprintf(f, ")");
+		}
+		fprintf(f, " |");
+	}
+	fprintf(f, "\n");
+	md_row_start(f, "Landlock ABI");
+	json_array_foreach (ks, i, k) {
+		json_t *ll = json_object_get(k, "landlock");
+		if (!ll)
+			fprintf(f, " — |");
+		else
+			fprintf(f, " %lld%s%s |", ri(ll, "abi"),
+				strcmp(rs(ll, "status"), "enabled") ? " " : "",
+				strcmp(rs(ll, "status"), "enabled") ? rs(ll, "status") : "");
+	}
+	fprintf(f, "\n");
+	md_row_start(f, "errata");
+	json_array_foreach (ks, i, k) {
+		json_t *ll = json_object_get(k, "landlock"), *v;
+		if (!ll)
+			fprintf(f, " — |");
+		else if (!json_is_true(json_object_get(ll, "errata_supported")))
+			fprintf(f, " no errata query |");
+		else {
+			fprintf(f, " 0x%llx", ri(ll, "errata_mask"));
+			json_array_foreach (json_object_get(ll, "errata_fixed"), j, v)
+				fprintf(f, "%s%lld",
+					j ? ", " : " (fixed: ", (long long)json_integer_value(v));
+			fprintf(f, "%s |",
+				json_array_size(json_object_get(ll, "errata_fixed")) ? ")" : "");
+		}
+	}
+	fprintf(f, "\n");
+	md_row_start(f, "TCP Fast Open fix (measured)");
+	json_array_foreach (ks, i, k) {
+		json_t *t = json_object_get(k, "tfo_fix");
+		if (!t)
+			fprintf(f, " — |");
+		else if (*rs(t, "cell"))
+			fprintf(f, " %s (%s %s; probe: %s) |", rs(t, "state"), rs(t, "cell"),
+				rs(t, "verdict"), rs(t, "probe"));
+		else
+			fprintf(f, " %s |", rs(t, "state"));
+	}
+	fprintf(f, "\n");
+	static const char *const feats[] = {"mptcp", "sctp", "smc", "udplite", "io_uring"};
+	static const char *const flabel[] = {"MPTCP", "SCTP", "SMC", "UDP-Lite", "io_uring"};
+	for (l = 0; l < 5; l++) {
+		md_row_start(f, flabel[l]);
+		json_array_foreach (ks, i, k) {
+			json_t *ft = json_object_get(k, "features");
+			fprintf(f, " %s |", ft ? rs(ft, feats[l]) : "—");
+		}
+		fprintf(f, "\n");
+	}
+	md_row_start(f, "cells (escaped)");
+	json_array_foreach (ks, i, k) {
+		if (!json_is_true(json_object_get(k, "has_results")))
+			fprintf(f, " — |");
+		else
+			fprintf(f, " %lld (%lld) |", ri(k, "cells"),
+				ri(json_object_get(k, "by_verdict"), "ESCAPED"));
+	}
+	fprintf(f, "\n");
+	md_row_start(f, "time: boot / matrix");
+	json_array_foreach (ks, i, k) {
+		json_t *t = json_object_get(k, "timings_ms");
+		json_t *b = json_object_get(t, "boot"), *m = json_object_get(t, "matrix");
+		fprintf(f, " ");
+		if (json_is_number(b))
+			fprintf(f, "%.0f s / ", json_number_value(b) / 1000);
+		if (json_is_number(m))
+			fprintf(f, "%.0f s", json_number_value(m) / 1000);
+		else
+			fprintf(f, "—");
+		fprintf(f, " |");
+	}
+	fprintf(f, "\n");
+	json_array_foreach (ks, i, k) {
+		if (strcmp(rs(k, "state"), "PASS") == 0 || !*rs(k, "why"))
+			continue;
+		fprintf(f, "\n%s **%s**: ", kname(k), rs(k, "state"));
+		md_text(f, rs(k, "why"));
+		fprintf(f, "\n");
+	}
+
+	fprintf(f, "\n## What escapes, per family and profile\n\n"
+		   "Attacks whose cell is ESCAPED at the kernel's own Landlock ABI (— none; n/r: "
+		   "no results from that kernel).\n\n| family | profile |");
+	json_array_foreach (ks, i, k)
+		fprintf(f, " %s |", kname(k));
+	fprintf(f, "\n|---|---|");
+	json_array_foreach (ks, i, k)
+		fprintf(f, "---|");
+	fprintf(f, "\n");
+	json_array_foreach (json_object_get(doc, "families"), i, fam) {
+		json_array_foreach (json_object_get(doc, "profiles"), j, prof) {
+			fprintf(f, "| %s | %s |", json_string_value(fam), json_string_value(prof));
+			json_array_foreach (ks, l, k) {
+				fprintf(f, " ");
+				if (!json_is_true(json_object_get(k, "has_results")))
+					fprintf(f, "n/r");
+				else
+					md_list(f,
+						json_object_get(
+						    json_object_get(json_object_get(k, "escapes"),
+								    json_string_value(prof)),
+						    json_string_value(fam)),
+						"—");
+				fprintf(f, " |");
+			}
+			fprintf(f, "\n");
+		}
+	}
+
+	fprintf(f, "\n## The PR's claims\n\n"
+		   "Each claim of the platform PR's parity table (matrix/expectations/"
+		   "pr-claims.json), measured at each kernel's own ABI: holds, or fails with the "
+		   "attacks that contradict it.\n\n| claim | PR says |");
+	json_array_foreach (ks, i, k)
+		fprintf(f, " %s |", kname(k));
+	fprintf(f, " holds on |\n|---|---|");
+	json_array_foreach (ks, i, k)
+		fprintf(f, "---|");
+	fprintf(f, "---|\n");
+	json_array_foreach (json_object_get(doc, "claims"), i, cl) {
+		fprintf(f, "| ");
+		md_text(f, rs(cl, "title"));
+		fprintf(f, " | ");
+		md_text(f, rs(json_object_get(cl, "stated"), rs(cl, "profile")));
+		fprintf(f, " (%s) |", rs(cl, "expected"));
+		json_array_foreach (ks, j, k) {
+			json_t *st = json_object_get(json_object_get(k, "claims"), rs(cl, "entry"));
+			fprintf(f, " ");
+			if (!st)
+				fprintf(f, "n/r");
+			else if (strcmp(rs(st, "status"), "fails") == 0) {
+				fprintf(f, "fails: ");
+				md_list(f, json_object_get(st, "failing"), "");
+			} else
+				fprintf(f, "%s", rs(st, "status"));
+			fprintf(f, " |");
+		}
+		fprintf(f, " ");
+		md_list(f, json_object_get(cl, "holds_on"), "none");
+		fprintf(f, " |\n");
+	}
+
+	/* The entries named above, once each. */
+	json_t *seen = json_array(), *g;
+	fprintf(f, "\n## Why they escape\n\nThe expectation entries (matrix/expectations/) that "
+		   "predict each gap above:\n\n");
+	json_array_foreach (ks, i, k) {
+		const char *p;
+		json_t *gl;
+		json_object_foreach (json_object_get(k, "gaps"), p, gl) {
+			json_array_foreach (gl, j, g) {
+				if (in_array(seen, rs(g, "entry")))
+					continue;
+				json_array_append_new(seen, json_string(rs(g, "entry")));
+				fprintf(f, "- **%s**: ", rs(g, "entry"));
+				md_text(f, *rs(g, "rationale")
+					       ? rs(g, "rationale")
+					       : "no expectation entry predicts this gap");
+				fprintf(f, "\n");
+			}
+		}
+	}
+	if (json_array_size(seen) == 0)
+		fprintf(f, "No gaps.\n");
+	json_decref(seen);
+}
+
+/* ---- merged: cells.tsv and junit.xml over every kernel ---- */
+
+static void tsv_field(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' ? ' ' : *s, f);
+}
+
+void report_compat_tsv(json_t *doc, json_t *const *results, FILE *f)
+{
+	json_t *k, *c;
+	size_t i, j;
+	fprintf(f, "kernel\tkernel_release\tcell\tattack\tfamily\tprofile\tabi\tverdict\t"
+		   "expectation\texpected\tentry\n");
+	json_array_foreach (json_object_get(doc, "kernels"), i, k) {
+		json_array_foreach (json_object_get(results[i], "cells"), j, c) {
+			json_t *x = json_object_get(c, "expectation");
+			json_t *abi = json_object_get(json_object_get(c, "abi"), "effective");
+			const char *cols[] = {kname(k),	       rs(k, "kernel_release"),
+					      rs(c, "id"),     rs(c, "attack"),
+					      rs(c, "family"), rs(c, "profile")};
+			for (size_t n = 0; n < 6; n++) {
+				tsv_field(f, cols[n]);
+				fputc('\t', f);
+			}
+			if (json_is_integer(abi))
+				fprintf(f, "%lld", (long long)json_integer_value(abi));
+			fprintf(f, "\t%s\t%s\t%s\t%s\n", rs(c, "verdict"), report_outcome(c),
+				rs(x, "expected"), rs(x, "entry"));
+		}
+	}
+}
+
+void report_compat_junit(json_t *doc, json_t *const *results, FILE *f)
+{
+	json_t *k, *c;
+	size_t i, j;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"parity "
+		   "kernels\">\n");
+	json_array_foreach (json_object_get(doc, "kernels"), i, k) {
+		size_t tests = 1, fails = 0, errors = 0, skipped = 0;
+		const char *st = rs(k, "state");
+		json_array_foreach (json_object_get(results[i], "cells"), j, c) {
+			const char *o = report_outcome(c), *v = rs(c, "verdict");
+			tests++;
+			fails += strcmp(o, "regression") == 0;
+			skipped += strcmp(o, "regression") &&
+				   (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE"));
+		}
+		if (strcmp(st, "PASS") && strcmp(st, "FAIL"))
+			errors++;
+		else if (strcmp(st, "FAIL") == 0 && fails == 0)
+			fails++;
+		fprintf(f,
+			"  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+			"skipped=\"%zu\">\n    <testcase classname=\"parity.kernel.",
+			kname(k), tests, fails, errors, skipped);
+		xml_text(f, kname(k));
+		fprintf(f, "\" name=\"kernel\">");
+		if (strcmp(st, "PASS") && strcmp(st, "FAIL")) {
+			fprintf(f, "<error type=\"%s\" message=\"", st);
+			xml_text(f, rs(k, "why"));
+			fprintf(f, "\"/>");
+		} else if (strcmp(st, "FAIL") == 0) {
+			fprintf(f, "<failure type=\"FAIL\" message=\"");
+			xml_text(f, rs(k, "why"));
+			fprintf(f, "\"/>");
+		}
+		fprintf(f, "</testcase>\n");
+		json_array_foreach (json_object_get(results[i], "cells"), j, c) {
+			const char *o = report_outcome(c), *v = rs(c, "verdict");
+			json_t *x = json_object_get(c, "expectation");
+			fprintf(f, "    <testcase classname=\"parity.");
+			xml_text(f, kname(k));
+			fprintf(f, ".%s\" name=\"", rs(c, "family"));
+			xml_text(f, rs(c, "id"));
+			fprintf(f, "\">");
+			if (strcmp(o, "regression") == 0) {
+				fprintf(
+				    f,
+				    "<failure type=\"regression\" message=\"expected %s, got %s "
+				    "(",
+				    rs(x, "expected"), v);
+				xml_text(f, rs(x, "entry"));
+				fprintf(f, ")\">");
+				xml_text(f, rs(c, "reason"));
+				fprintf(f, "</failure>");
+			} else if (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE")) {
+				fprintf(f, "<skipped message=\"%s: ", v);
+				xml_text(f, rs(c, "reason"));
+				fprintf(f, "\"/>");
+			}
+			fprintf(f, "</testcase>\n");
+		}
+		fprintf(f, "  </testsuite>\n");
+	}
+	fprintf(f, "</testsuites>\n");
+}
+
+/* ---- from folders ---- */
+
+static int write_text(const char *dir, const char *name, json_t *doc, json_t *const *results,
+		      void (*md)(json_t *, FILE *), void (*many)(json_t *, json_t *const *, FILE *),
+		      struct perr *e)
+{
+	char path[4200], tmp[4300];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return perr_sys(e, errno, "write %s", tmp);
+	if (md)
+		md(doc, f);
+	else
+		many(doc, results, f);
+	if (ferror(f) || fclose(f) != 0) {
+		unlink(tmp);
+		return perr_sys(e, errno ? errno : EIO, "write %s", tmp);
+	}
+	if (rename(tmp, path) < 0)
+		return perr_sys(e, errno, "rename %s", tmp);
+	return 0;
+}
+
+int report_compat_write(const char *const *dirs, size_t n, const char *out, const char *merged,
+			struct perr *e)
+{
+	json_t *infos[MAXK] = {0}, *results[MAXK] = {0}, *doc = NULL;
+	char path[4200];
+	int rc = -1;
+
+	if (n == 0 || n > MAXK)
+		return perr_usage(e, "between 1 and %d kernel folders", MAXK);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/kernel.json", dirs[i]);
+		if (stat(path, &st) == 0 && !(infos[i] = json_load_path(path, e)))
+			goto out;
+		snprintf(path, sizeof(path), "%s/results.json", dirs[i]);
+		if (stat(path, &st) == 0 && !(results[i] = json_load_path(path, e)))
+			goto out;
+		if (!infos[i] && !results[i]) {
+			perr_usage(e, "%s: neither results.json nor kernel.json", dirs[i]);
+			goto out;
+		}
+	}
+	doc = report_compat_build(infos, results, dirs, n);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *d = pass ? merged : out;
+		if (!d)
+			continue;
+		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+			perr_sys(e, errno, "mkdir %s", d);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/kernel-compat.json", d);
+		if (json_write_path(doc, path, e) < 0 ||
+		    write_text(d, "kernel-compat.md", doc, results, report_compat_md, NULL, e) < 0)
+			goto out;
+		if (pass &&
+		    (write_text(d, "cells.tsv", doc, results, NULL, report_compat_tsv, e) < 0 ||
+		     write_text(d, "junit.xml", doc, results, NULL, report_compat_junit, e) < 0))
+			goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		json_decref(infos[i]);
+		json_decref(results[i]);
+	}
+	json_decref(doc);
+	return rc;
+}

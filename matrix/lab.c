@@ -235,6 +235,19 @@ static int pod_main(void *arg)
 	int rc;
 
 	perr_clear(&e);
+	/* A pristine pod: whatever the harness ignores or blocks (the matrix's
+	 * workers ignore SIGPIPE) must not reach the supervisor, the victims or,
+	 * through exec, the agent: SIG_IGN and the blocked mask survive exec,
+	 * and attacks that look for "the process that ignores SIGPIPE" (the
+	 * proxy) would be fooled. */
+	{
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+	}
 	if (setns(pc->pod_fd, CLONE_NEWNET) < 0) {
 		perr_sys(&e, errno, "join the pod netns");
 		pod_fail(shm, &e);

@@ -112,13 +112,28 @@ struct flipper {
 	unsigned long flips;
 };
 
+/* Each value is held for a while (about a microsecond): two back-to-back
+ * stores leave the bad address visible for a few cycles only, and when the
+ * machine is busy and the two threads share a core, connect() would then
+ * almost never see it, even without any supervisor (the positive control
+ * under `none` would fail). Held values make it about even odds per try. */
+#define FLIP_HOLD_SPINS 256
+
+static void flip_hold(void)
+{
+	for (volatile unsigned k = 0; k < FLIP_HOLD_SPINS; k++)
+		;
+}
+
 static void *flip_main(void *arg)
 {
 	struct flipper *f = arg;
 	volatile in_addr_t *a = &f->shared->sin_addr.s_addr;
 	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
 		*a = f->bad;
+		flip_hold();
 		*a = f->good;
+		flip_hold();
 		f->flips++;
 	}
 	return NULL;

@@ -501,6 +501,42 @@ out:
 	return rc;
 }
 
+int nl_route_add_unreachable(struct nl_ctx *c, const char *dst_cidr, uint32_t priority,
+			     struct perr *e)
+{
+	struct nl_addr *dst = parse_cidr(dst_cidr, true, e);
+	struct rtnl_route *rt = NULL;
+	int r, rc = -1;
+
+	if (!dst)
+		return -1;
+	if (!(rt = rtnl_route_alloc())) {
+		perr_sys(e, ENOMEM, "route");
+		goto out;
+	}
+	rtnl_route_set_family(rt, (uint8_t)nl_addr_get_family(dst));
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_set_type(rt, RTN_UNREACHABLE);
+	rtnl_route_set_scope(rt, RT_SCOPE_UNIVERSE);
+	rtnl_route_set_priority(rt, priority);
+	if ((r = rtnl_route_set_dst(rt, dst)) < 0) {
+		nl_fail(c, r, e, "route %s", dst_cidr);
+		goto out;
+	}
+	ctx_reset(c);
+	if ((r = rtnl_route_add(c->sk, rt, NLM_F_EXCL)) < 0) {
+		nl_fail(c, r, e, "add route unreachable %s metric %u", dst_cidr, priority);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rt)
+		rtnl_route_put(rt);
+	nl_addr_put(dst);
+	return rc;
+}
+
 int nl_route_add_default(struct nl_ctx *c, const char *gateway, struct perr *e)
 {
 	char host[INET6_ADDRSTRLEN];

@@ -28,6 +28,7 @@
 #define PARITY_NL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -100,5 +101,9 @@ int nl_route_add_default(struct nl_ctx *c, const char *gateway, struct perr *e);
  * NULL); at least one of them. Main table, protocol static. */
 int nl_route_add(struct nl_ctx *c, const char *dst_cidr, const char *gateway, const char *ifname,
 		 struct perr *e);
+/* An unreachable route to dst_cidr with the given metric: a fallback that
+ * any route of a lower metric (a connected route, say) overrides. */
+int nl_route_add_unreachable(struct nl_ctx *c, const char *dst_cidr, uint32_t priority,
+			     struct perr *e);
 
 #endif

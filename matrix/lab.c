@@ -96,6 +96,13 @@ static int lab_net_build(struct lab_net *n, struct perr *e)
 	 * so nftables and not missing routes is what stops an escape. */
 	if (nft_apply_pod_nat(n->pod_fd, &nat, e) < 0)
 		goto out;
+	/* Once the sandbox's netns is gone its veth and the connected route
+	 * to the subnet go with it, and a packet the proxy still sends to the
+	 * sandbox (the FIN of a connection the agent's death closed) would
+	 * take the default route into wan: a supervisor packet the capture
+	 * would judge a direct flow from the pod. Unreachable, not wan. */
+	if (nl_route_add_unreachable(pod, nat.subnet, 4096, e) < 0)
+		goto out;
 	if (nl_link_wait_ready(wan, "pod0", 2000, e) < 0 ||
 	    nl_link_wait_ready(pod, "eth0", 2000, e) < 0)
 		goto out;
@@ -215,6 +222,10 @@ static void pod_agent_started(pid_t agent, unsigned long netns_ino, void *arg)
 
 static int count_lines(const char *path);
 
+/* The victims' final count (victims.h); in a quiet lab it takes well
+ * under a millisecond. */
+#define VICTIMS_DRAIN_MS 500
+
 static int pod_main(void *arg)
 {
 	struct pod_ctx *pc = arg;
@@ -224,7 +235,7 @@ static int pod_main(void *arg)
 	struct run_result res;
 	struct enf_report *rep;
 	struct perr e;
-	int ready[2];
+	int ready[2], drain[3][2], drain_w[3];
 	uid_t vuid = p->id.supervisor_drop ? p->id.supervisor_uid : 0;
 	gid_t vgid = p->id.supervisor_drop ? p->id.supervisor_gid : 0;
 	char env[10][160];
@@ -258,17 +269,23 @@ static int pod_main(void *arg)
 		pod_fail(shm, &e);
 		return PARITY_EXIT_INFRA;
 	}
-	if (pipe2(ready, O_CLOEXEC) < 0) {
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(drain[0], O_CLOEXEC) < 0 ||
+	    pipe2(drain[1], O_CLOEXEC) < 0 || pipe2(drain[2], O_CLOEXEC) < 0) {
 		perr_sys(&e, errno, "pipe");
 		pod_fail(shm, &e);
 		return PARITY_EXIT_INFRA;
 	}
 	/* The signal victim shares the agent's uid under platform (the PR's
 	 * one-uid pod) and the root supervisor's under namespace. */
-	shm->signal_victim.pid = victim_spawn_signal(shm, vuid, vgid, ready[1]);
-	shm->sacrificial.pid = victim_spawn_sacrificial(vuid, vgid, ready[1]);
-	shm->listeners.pid = victim_spawn_listeners(shm, pc->abstract, pc->marker, ready[1]);
+	shm->signal_victim.pid = victim_spawn_signal(shm, vuid, vgid, ready[1], drain[0][0]);
+	shm->sacrificial.pid = victim_spawn_sacrificial(shm, vuid, vgid, ready[1], drain[1][0]);
+	shm->listeners.pid =
+	    victim_spawn_listeners(shm, pc->abstract, pc->marker, ready[1], drain[2][0]);
 	close(ready[1]);
+	for (int i = 0; i < 3; i++) {
+		close(drain[i][0]);
+		drain_w[i] = drain[i][1];
+	}
 	if (shm->signal_victim.pid < 0 || shm->sacrificial.pid < 0 || shm->listeners.pid < 0 ||
 	    !wait_ready(ready[0], 3, 3000)) {
 		perr_set(&e, "the pod's victims did not start");
@@ -351,8 +368,10 @@ static int pod_main(void *arg)
 		free(s);
 	}
 	report_free(rep);
-	/* Give signals in flight a moment, then read the victims' states. */
-	usleep(2000);
+	/* Let each victim count what is queued for it before the pod (and
+	 * they) go: on a busy machine they may not have run since the agent
+	 * sent it. Then read their states. */
+	shm->victims_settled = victims_drain(shm, drain_w, VICTIMS_DRAIN_MS);
 	victim_poll_state(&shm->signal_victim);
 	victim_poll_state(&shm->sacrificial);
 	victim_poll_state(&shm->listeners);
@@ -1060,6 +1079,9 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		json_object_set_new(sup, "pid", json_integer(shm->supervisor_pid));
 		json_object_set_new(sup, "alive", json_boolean(alive));
 		json_object_set_new(sup, "proxy_alive", json_boolean(!shm->proxy_died_early));
+		/* false: a victim did not answer the final drain in time, so its
+		 * counts may miss what was still queued for it */
+		json_object_set_new(sup, "victims_settled", json_boolean(shm->victims_settled));
 		if (!alive && !o->infra_failed && !shm->setup_failed) {
 			add_escape(o, "supervisor (pid %d) died during the run: pod %s",
 				   (int)shm->supervisor_pid,

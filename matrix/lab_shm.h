@@ -26,7 +26,8 @@ enum victim_state {
 struct lab_victim_status {
 	pid_t pid; /* as seen inside the pod's PID namespace */
 	_Atomic int state;
-	int signal; /* for STOPPED / KILLED */
+	int signal;	      /* for STOPPED / KILLED */
+	_Atomic bool drained; /* answered the pod's drain request (victims.h) */
 };
 
 struct lab_listener_counts {
@@ -43,6 +44,7 @@ struct lab_shm {
 	struct lab_victim_status signal_victim;
 	struct lab_victim_status sacrificial;
 	struct lab_victim_status listeners;
+	bool victims_settled; /* every victim answered the final drain in time */
 	/* Abstract unix listeners in the pod netns. */
 	struct lab_listener_counts abstract_stream, abstract_dgram, abstract_seqpacket;
 	/* Services on the supervisor's side (pod netns): TCP 22/53/8081 on

@@ -37,7 +37,29 @@ static void ready(int fd)
 	close(fd);
 }
 
-pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd)
+/* Say "drained" to the pod: everything that reached this victim before
+ * the request is counted. */
+static void ack_drain(struct lab_victim_status *v)
+{
+	atomic_store(&v->drained, true);
+}
+
+/* One byte on drain_fd is the pod's request (see victims.h). */
+static bool drain_requested(int drain_fd)
+{
+	char b;
+	return read(drain_fd, &b, 1) == 1;
+}
+
+static void signal_count(struct lab_shm *shm, const struct signalfd_siginfo *si)
+{
+	if (si->ssi_signo < 65)
+		atomic_fetch_add(&shm->signals[si->ssi_signo], 1);
+	atomic_fetch_add(&shm->signals_total, 1);
+	atomic_store(&shm->last_sender_pid, (int)si->ssi_pid);
+}
+
+pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd, int drain_fd)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -51,25 +73,33 @@ pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_f
 	pidns_die_with_parent(parent);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		_exit(PARITY_EXIT_INFRA);
 	ready(ready_fd);
 	for (;;) {
+		struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
+				       {.fd = drain_fd, .events = POLLIN}};
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(si))
+		ssize_t n;
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			_exit(PARITY_EXIT_INFRA);
-		if (si.ssi_signo < 65)
-			atomic_fetch_add(&shm->signals[si.ssi_signo], 1);
-		atomic_fetch_add(&shm->signals_total, 1);
-		atomic_store(&shm->last_sender_pid, (int)si.ssi_pid);
+		}
+		/* kill() returns once the signal is pending here: after the
+		 * agent is gone, reading to EAGAIN counts every one it sent. */
+		while ((n = read(sfd, &si, sizeof(si))) == (ssize_t)sizeof(si))
+			signal_count(shm, &si);
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			_exit(PARITY_EXIT_INFRA);
+		if ((pf[1].revents & POLLIN) && drain_requested(drain_fd))
+			ack_drain(&shm->signal_victim);
 	}
 }
 
-pid_t victim_spawn_sacrificial(uid_t uid, gid_t gid, int ready_fd)
+pid_t victim_spawn_sacrificial(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd,
+			       int drain_fd)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -82,12 +112,20 @@ pid_t victim_spawn_sacrificial(uid_t uid, gid_t gid, int ready_fd)
 	pidns_die_with_parent(parent);
 	/* Catchable signals are blocked too: only SIGKILL and SIGSTOP, which
 	 * nothing can block, change its state. Others are the signal victim's
-	 * business. */
+	 * business. A pending SIGKILL or SIGSTOP is acted on before this
+	 * process runs user code again, so an answer to the pod's drain
+	 * request proves none was pending. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	ready(ready_fd);
-	for (;;)
-		pause();
+	for (;;) {
+		char b;
+		ssize_t r = read(drain_fd, &b, 1);
+		if (r == 1)
+			ack_drain(&shm->sacrificial);
+		else if (r == 0 || errno != EINTR)
+			pause(); /* the pod is gone: wait for the parent-death signal */
+	}
 }
 
 /* ---- listeners ---- */
@@ -157,28 +195,111 @@ fail:
 }
 
 #define MAX_LISTEN 64
+#define DRAIN_QUIET_MS 5 /* a final sweep ends after this long with nothing new */
+#define DRAIN_MAX_MS 200
+
+struct listener_set {
+	struct listener ls[MAX_LISTEN];
+	unsigned n;
+	const char *marker;
+	char buf[4096];
+};
+
+/* Serve one ready listener or connection; returns 1 when something was
+ * counted (a connection, a datagram, bytes, or an end of stream). A
+ * finished connection is swapped with the last entry, so the caller
+ * revisits index i. */
+static int listener_serve(struct listener_set *s, unsigned i, bool *removed)
+{
+	struct listener *l = &s->ls[i];
+	ssize_t r;
+
+	*removed = false;
+	if (l->type == SOCK_DGRAM || l->is_conn) {
+		r = recv(l->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT);
+		if (r > 0 && l->type == SOCK_DGRAM && !l->is_conn)
+			atomic_fetch_add(&l->counts->connections, 1);
+		note_data(l->counts, s->buf, r, s->marker);
+		if (l->is_conn && (r == 0 || (r < 0 && errno != EAGAIN))) {
+			close(l->fd);
+			s->ls[i] = s->ls[--s->n];
+			*removed = true;
+			return 1;
+		}
+		return r > 0;
+	}
+	int c = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (c < 0)
+		return 0;
+	atomic_fetch_add(&l->counts->connections, 1);
+	if (s->n < MAX_LISTEN)
+		s->ls[s->n++] = (struct listener){
+		    .fd = c, .type = l->type, .counts = l->counts, .is_conn = true};
+	else
+		close(c);
+	return 1;
+}
+
+/* Everything queued now, without waiting: accept and read until every
+ * socket says EAGAIN. Returns how much was counted. */
+static int listener_sweep(struct listener_set *s)
+{
+	int total = 0, got;
+	do {
+		got = 0;
+		for (unsigned i = 0; i < s->n;) {
+			bool removed;
+			int k = listener_serve(s, i, &removed);
+			got += k;
+			if (removed)
+				continue; /* index i now holds the last entry */
+			if (k == 0)
+				i++;
+		}
+		total += got;
+	} while (got);
+	return total;
+}
+
+/* The pod's drain request: sweep, then wait until nothing new arrives for
+ * DRAIN_QUIET_MS (loopback delivery can be deferred to ksoftirqd on a busy
+ * machine), bounded by DRAIN_MAX_MS. */
+static void listener_drain(struct listener_set *s)
+{
+	uint64_t end = util_now_ns() + (uint64_t)DRAIN_MAX_MS * 1000000u;
+	struct pollfd pf[MAX_LISTEN];
+
+	listener_sweep(s);
+	while (util_now_ns() < end) {
+		for (unsigned i = 0; i < s->n; i++)
+			pf[i] = (struct pollfd){.fd = s->ls[i].fd, .events = POLLIN};
+		if (poll(pf, s->n, DRAIN_QUIET_MS) == 0)
+			break;
+		if (listener_sweep(s) == 0)
+			break;
+	}
+}
 
 pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, const char *marker,
-			     int ready_fd)
+			     int ready_fd, int drain_fd)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
-	struct listener ls[MAX_LISTEN];
-	struct pollfd pf[MAX_LISTEN];
-	unsigned n = 0;
+	static struct listener_set set;
+	struct listener_set *s = &set;
+	struct pollfd pf[MAX_LISTEN + 1];
 	char name[108];
-	char buf[4096];
 
 	if (pid != 0)
 		return pid;
 	pidns_die_with_parent(parent);
+	s->marker = marker;
 #define ADD(fd_, type_, counts_)                                                                   \
 	do {                                                                                       \
 		int f_ = (fd_);                                                                    \
 		if (f_ < 0)                                                                        \
 			_exit(PARITY_EXIT_INFRA);                                                  \
-		ls[n] = (struct listener){.fd = f_, .type = (type_), .counts = (counts_)};         \
-		n++;                                                                               \
+		s->ls[s->n++] = (struct listener){.fd = f_, .type = (type_), .counts = (counts_)}; \
 	} while (0)
 	ADD(abstract_listener(abstract_name, SOCK_STREAM), SOCK_STREAM, &shm->abstract_stream);
 	snprintf(name, sizeof(name), "%s.dgram", abstract_name);
@@ -193,41 +314,26 @@ pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, con
 	}
 	ADD(inet_listener(AF_INET, SOCK_DGRAM, 53), SOCK_DGRAM, &shm->pod_udp);
 	ADD(inet_listener(AF_INET6, SOCK_DGRAM, 53), SOCK_DGRAM, &shm->pod_udp);
+#undef ADD
 	ready(ready_fd);
 
 	for (;;) {
-		for (unsigned i = 0; i < n; i++)
-			pf[i] = (struct pollfd){.fd = ls[i].fd, .events = POLLIN};
-		if (poll(pf, n, -1) < 0) {
+		unsigned npoll = s->n;
+		for (unsigned i = 0; i < npoll; i++)
+			pf[i] = (struct pollfd){.fd = s->ls[i].fd, .events = POLLIN};
+		pf[npoll] = (struct pollfd){.fd = drain_fd, .events = POLLIN};
+		if (poll(pf, npoll + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			_exit(PARITY_EXIT_INFRA);
 		}
-		for (unsigned i = 0; i < n; i++) {
-			struct listener *l = &ls[i];
-			ssize_t r;
-			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (l->type == SOCK_DGRAM || l->is_conn) {
-				r = recv(l->fd, buf, sizeof(buf), MSG_DONTWAIT);
-				if (r > 0 && l->type == SOCK_DGRAM && !l->is_conn)
-					atomic_fetch_add(&l->counts->connections, 1);
-				note_data(l->counts, buf, r, marker);
-				if (l->is_conn && (r == 0 || (r < 0 && errno != EAGAIN))) {
-					close(l->fd);
-					ls[i] = ls[--n];
-				}
-				continue;
-			}
-			int c = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-			if (c < 0)
-				continue;
-			atomic_fetch_add(&l->counts->connections, 1);
-			if (n < MAX_LISTEN)
-				ls[n++] = (struct listener){
-				    .fd = c, .type = l->type, .counts = l->counts, .is_conn = true};
-			else
-				close(c);
+		/* Whatever woke us, serve everything that is ready. */
+		listener_sweep(s);
+		if ((pf[npoll].revents & POLLIN) && drain_requested(drain_fd)) {
+			listener_drain(s);
+			ack_drain(&shm->listeners);
+		} else if (pf[npoll].revents & (POLLHUP | POLLERR)) {
+			pause(); /* the pod is gone: wait for the parent-death signal */
 		}
 	}
 }
@@ -259,5 +365,35 @@ void victim_poll_state(struct lab_victim_status *v)
 		break;
 	default:
 		break;
+	}
+}
+
+static bool victim_settled(struct lab_victim_status *v)
+{
+	if (atomic_load(&v->drained))
+		return true;
+	victim_poll_state(v);
+	return atomic_load(&v->state) != VICTIM_ALIVE;
+}
+
+bool victims_drain(struct lab_shm *shm, const int drain_w[3], int timeout_ms)
+{
+	struct lab_victim_status *v[3] = {&shm->signal_victim, &shm->sacrificial, &shm->listeners};
+	uint64_t end = util_now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	for (int i = 0; i < 3; i++) {
+		atomic_store(&v[i]->drained, false);
+		if (drain_w[i] < 0 || write(drain_w[i], "d", 1) != 1)
+			atomic_store(&v[i]->drained, true); /* nothing to wait for */
+	}
+	for (;;) {
+		bool all = true;
+		for (int i = 0; i < 3; i++)
+			all = victim_settled(v[i]) && all;
+		if (all)
+			return true;
+		if (util_now_ns() >= end)
+			return false;
+		usleep(100);
 	}
 }

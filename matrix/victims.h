@@ -11,14 +11,24 @@
 #ifndef PARITY_VICTIMS_H
 #define PARITY_VICTIMS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "lab_shm.h"
 
-pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd);
-pid_t victim_spawn_sacrificial(uid_t uid, gid_t gid, int ready_fd);
+pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd, int drain_fd);
+pid_t victim_spawn_sacrificial(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd,
+			       int drain_fd);
 pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, const char *marker,
-			     int ready_fd);
+			     int ready_fd, int drain_fd);
+/* After the agent is gone, the pod writes one byte to each victim's
+ * drain_fd and waits (victims_drain) until each has set its `drained`
+ * flag or changed state: the signal victim and the listeners have then
+ * counted everything queued for them (a busy machine may not have
+ * scheduled them since the agent sent it), and the sacrificial victim has
+ * run user code, so no SIGKILL or SIGSTOP was pending on it. Returns false
+ * when the bound passed first. */
+bool victims_drain(struct lab_shm *shm, const int drain_w[3], int timeout_ms);
 /* Read the state of a victim child without reaping its exit for good. */
 void victim_poll_state(struct lab_victim_status *v);
 

@@ -1,0 +1,178 @@
+/* Lab test of the pod's victims (matrix/victims.h), as root, in a netns of
+ * its own: what reached a victim while it could not run is counted once the
+ * pod asks for the final drain, and a SIGSTOP pending on the sacrificial
+ * victim shows as its state. Each victim is frozen (SIGSTOP, waited for)
+ * while the test sends, thawed, and drained at once: without the drain the
+ * counts would be read before the victim ran.
+ *
+ * Exit 0 pass, 1 fail, 77 skip (not root). */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "matrix/lab_shm.h"
+#include "matrix/victims.h"
+#include "util.h"
+
+static int failures;
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			failures++;                                                                \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		} else {                                                                           \
+			printf("ok   %s\n", #cond);                                                \
+		}                                                                                  \
+	} while (0)
+
+static const char MARKER[] = "pmvictimtest0123456789";
+
+static int lo_up(void)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = -1;
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return rc;
+}
+
+/* SIGSTOP, and wait until the victim really is stopped. */
+static void freeze(pid_t pid)
+{
+	siginfo_t si;
+	kill(pid, SIGSTOP);
+	memset(&si, 0, sizeof(si));
+	waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOWAIT);
+}
+
+static void send_abstract(const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t len = strlen(name);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memcpy(a.sun_path + 1, name, len);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a,
+			       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) == 0)
+		(void)!write(fd, MARKER, sizeof(MARKER) - 1);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void send_tcp(uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+		(void)!write(fd, MARKER, sizeof(MARKER) - 1);
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(void)
+{
+	struct lab_shm *shm;
+	int ready[2], drain[3][2], drain_w[3];
+	char abstract[64], b[4];
+	uint64_t t0;
+	double ms;
+	bool ok;
+
+	if (geteuid() != 0) {
+		printf("skip: needs root\n");
+		return 77;
+	}
+	if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0) {
+		perror("netns");
+		return 1;
+	}
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED || pipe2(ready, O_CLOEXEC) < 0)
+		return 1;
+	for (int i = 0; i < 3; i++)
+		if (pipe2(drain[i], O_CLOEXEC) < 0)
+			return 1;
+	snprintf(abstract, sizeof(abstract), "parity-test-victims-%d", (int)getpid());
+	shm->signal_victim.pid = victim_spawn_signal(shm, 0, 0, ready[1], drain[0][0]);
+	shm->sacrificial.pid = victim_spawn_sacrificial(shm, 0, 0, ready[1], drain[1][0]);
+	shm->listeners.pid = victim_spawn_listeners(shm, abstract, MARKER, ready[1], drain[2][0]);
+	close(ready[1]);
+	for (int i = 0; i < 3; i++) {
+		close(drain[i][0]);
+		drain_w[i] = drain[i][1];
+		if (read(ready[0], b, 1) != 1) {
+			fprintf(stderr, "FAIL: the victims did not start\n");
+			return 1;
+		}
+	}
+
+	/* Nothing sent: the drain answers at once and nothing is counted. */
+	t0 = util_now_ns();
+	ok = victims_drain(shm, drain_w, 2000);
+	ms = (double)(util_now_ns() - t0) / 1e6;
+	CHECK(ok && ms < 100, "quiet drain: ok=%d in %.1f ms", ok, ms);
+	CHECK(atomic_load(&shm->signals_total) == 0 &&
+		  atomic_load(&shm->pod_tcp.connections) == 0 &&
+		  atomic_load(&shm->abstract_stream.connections) == 0,
+	      "quiet drain counted something");
+
+	/* Sent while the victims could not run. */
+	freeze(shm->signal_victim.pid);
+	freeze(shm->listeners.pid);
+	kill(shm->signal_victim.pid, SIGUSR1);
+	send_abstract(abstract);
+	send_tcp(22);
+	send_tcp(8081);
+	kill(shm->signal_victim.pid, SIGCONT);
+	kill(shm->listeners.pid, SIGCONT);
+	kill(shm->sacrificial.pid, SIGSTOP); /* pending until it runs */
+	ok = victims_drain(shm, drain_w, 2000);
+	victim_poll_state(&shm->sacrificial);
+	CHECK(ok, "drain after the thaw did not settle");
+	CHECK(atomic_load(&shm->signals[SIGUSR1]) == 1, "SIGUSR1 counted %d times",
+	      atomic_load(&shm->signals[SIGUSR1]));
+	CHECK(atomic_load(&shm->abstract_stream.connections) == 1 &&
+		  atomic_load(&shm->abstract_stream.marker),
+	      "abstract stream: %d connection(s), marker %d",
+	      atomic_load(&shm->abstract_stream.connections),
+	      atomic_load(&shm->abstract_stream.marker));
+	CHECK(atomic_load(&shm->pod_tcp.connections) == 2 && atomic_load(&shm->pod_tcp.marker) &&
+		  atomic_load(&shm->pod_tcp.bytes) == 2 * (int)(sizeof(MARKER) - 1),
+	      "pod tcp: %d connection(s), %d bytes, marker %d",
+	      atomic_load(&shm->pod_tcp.connections), atomic_load(&shm->pod_tcp.bytes),
+	      atomic_load(&shm->pod_tcp.marker));
+	CHECK(atomic_load(&shm->sacrificial.state) == VICTIM_STOPPED &&
+		  shm->sacrificial.signal == SIGSTOP,
+	      "sacrificial state %d signal %d", atomic_load(&shm->sacrificial.state),
+	      shm->sacrificial.signal);
+
+	kill(shm->signal_victim.pid, SIGKILL);
+	kill(shm->sacrificial.pid, SIGKILL);
+	kill(shm->listeners.pid, SIGKILL);
+	while (wait(NULL) > 0)
+		;
+	printf("%d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}

@@ -267,7 +267,8 @@ const struct attack attacks_tcp[] = {
 			 "leaves MPTCP alone.",
 		.syscalls = "socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP); setsockopt(SO_SNDTIMEO); "
 			    "sendto(marker, MSG_FASTOPEN, sink:443)",
-		.needs = {.probe = {"protocols.mptcp", "entry_points.tcp_fastopen_client"},
+		.needs = {.probe = {"protocols.mptcp", "entry_points.tcp_fastopen_client",
+				    "entry_points.mptcp_fastopen_client"},
 			  .sysctl = "net/mptcp/enabled",
 			  .sysctl_mask = 1},
 		.refs = REF_T07 "; " REF_T06,

@@ -236,6 +236,8 @@ static const struct probe_feature_desc feature_descs[] = {
     FEATURE("entry_points.x32", "x32", entry.x32),
     FEATURE("entry_points.ia32", "ia32", entry.ia32),
     FEATURE("entry_points.tcp_fastopen_client", "tcp_fastopen_client", entry.tcp_fastopen_client),
+    FEATURE("entry_points.mptcp_fastopen_client", "mptcp_fastopen_client",
+	    entry.mptcp_fastopen_client),
 };
 
 size_t probe_feature_count(void)
@@ -1222,11 +1224,12 @@ out:
 
 /* Client-side TCP Fast Open: sendto(MSG_FASTOPEN) on an unconnected socket
  * is EOPNOTSUPP unless net.ipv4.tcp_fastopen has bit 0; otherwise it sends
- * the SYN itself (EINPROGRESS without a cookie). */
-static void probe_tcp_fastopen(struct probe *p)
+ * the SYN itself (EINPROGRESS without a cookie). On an MPTCP socket it is
+ * EOPNOTSUPP before Linux 6.2 (mptcp_sendmsg_fastopen), whatever the
+ * sysctl; the listener is plain TCP, which MPTCP falls back to. */
+static void probe_fastopen_client(struct probe_feature *f, int protocol, const char *what,
+				  const char *sysctl)
 {
-	struct probe_feature *f = &p->entry.tcp_fastopen_client;
-	const char *sysctl = sysctl_str(p, PROBE_SYSCTL_TCP_FASTOPEN);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof(a);
 	int l, c = -1;
@@ -1238,30 +1241,38 @@ static void probe_tcp_fastopen(struct probe *p)
 		feat_set(f, PROBE_ERROR, errno, "loopback listener: %s", util_errname(errno));
 		goto out;
 	}
-	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
 	if (c < 0) {
-		feat_set(f, PROBE_ERROR, errno, "socket: %s", util_errname(errno));
+		feat_set(f, PROBE_NO, errno, "socket(%s): %s", what, util_errname(errno));
 		goto out;
 	}
 	r = sendto(c, "p", 1, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof(a));
 	if (r >= 0)
-		feat_set(f, PROBE_YES, 0,
-			 "sendto(MSG_FASTOPEN) to 127.0.0.1: sent %zd (net.ipv4.tcp_fastopen=%s)",
-			 r, sysctl);
+		feat_set(
+		    f, PROBE_YES, 0,
+		    "%s sendto(MSG_FASTOPEN) to 127.0.0.1: sent %zd (net.ipv4.tcp_fastopen=%s)",
+		    what, r, sysctl);
 	else if (errno == EINPROGRESS)
 		feat_set(f, PROBE_YES, 0,
-			 "sendto(MSG_FASTOPEN) to 127.0.0.1: EINPROGRESS, SYN sent "
+			 "%s sendto(MSG_FASTOPEN) to 127.0.0.1: EINPROGRESS, SYN sent "
 			 "(net.ipv4.tcp_fastopen=%s)",
-			 sysctl);
+			 what, sysctl);
 	else
 		feat_set(f, PROBE_NO, errno,
-			 "sendto(MSG_FASTOPEN) to 127.0.0.1: %s (net.ipv4.tcp_fastopen=%s)",
-			 util_errname(errno), sysctl);
+			 "%s sendto(MSG_FASTOPEN) to 127.0.0.1: %s (net.ipv4.tcp_fastopen=%s)",
+			 what, util_errname(errno), sysctl);
 out:
 	if (c >= 0)
 		close(c);
 	if (l >= 0)
 		close(l);
+}
+
+static void probe_tcp_fastopen(struct probe *p)
+{
+	const char *sysctl = sysctl_str(p, PROBE_SYSCTL_TCP_FASTOPEN);
+	probe_fastopen_client(&p->entry.tcp_fastopen_client, 0, "TCP", sysctl);
+	probe_fastopen_client(&p->entry.mptcp_fastopen_client, IPPROTO_MPTCP, "MPTCP", sysctl);
 }
 
 /* pidfd_open() a child, pidfd_getfd() one of its fds and check it is the

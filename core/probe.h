@@ -143,6 +143,7 @@ struct probe_entry_points {
 	struct probe_feature x32;  /* syscall(__X32_SYSCALL_BIT | 39) == getpid() */
 	struct probe_feature ia32; /* int $0x80 with eax=20 == getpid(), in a child */
 	struct probe_feature tcp_fastopen_client; /* sendto(MSG_FASTOPEN) to a loopback listener */
+	struct probe_feature mptcp_fastopen_client; /* the same from an MPTCP socket (6.2+) */
 };
 
 enum probe_sysctl_id {

@@ -153,7 +153,21 @@ matrix)
 	done
 	[ -s "$out/kernel-compat.md" ] && [ -s "$out/kernel-compat.json" ] || fail "no kernel-compat report"
 	[ -s "$out/merged/cells.tsv" ] && [ -s "$out/merged/junit.xml" ] || fail "no merged folder"
-	echo "PASS: every kernel reported its expected ABI and no cell worse than expected"
+	# A missing kernel feature is N/A with its reason, never a control
+	# that failed to escape (INCONCLUSIVE), on any kernel.
+	python3 - "$out" <<-'PY' || fail "INCONCLUSIVE cells"
+		import glob, json, sys
+		bad = 0
+		for f in sorted(glob.glob(sys.argv[1] + "/*/results.json")):
+		    if "/merged/" in f:
+		        continue
+		    for c in json.load(open(f))["cells"]:
+		        if c["verdict"] == "INCONCLUSIVE":
+		            bad += 1
+		            print(f"FAIL {f.split('/')[-2]} {c['id']}: {c['reason']}")
+		sys.exit(1 if bad else 0)
+	PY
+	echo "PASS: every kernel reported its expected ABI, no cell worse than expected, none INCONCLUSIVE"
 	;;
 matrix-t01)
 	m=$bld/vm-tests/matrix

@@ -1,6 +1,7 @@
 /* report_parity.c - parity.md: the PR's parity table with each claim's
  * measured status per Landlock ABI, then every gap (a profile escaped where
  * namespace was contained) with its evidence and reproduce commands. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,6 +129,91 @@ static void evidence(json_t *cell, FILE *f)
 		fprintf(f, "  - capture file: `%s`\n", rs(cell, "pcap"));
 }
 
+/* The profiles compared with namespace, in the order their rows appear. */
+static size_t compared_profiles(json_t *rows, const char **out, size_t max)
+{
+	json_t *row;
+	size_t i, n = 0;
+	json_array_foreach (rows, i, row) {
+		const char *p = rs(row, "profile");
+		size_t k;
+		for (k = 0; k < n && strcmp(out[k], p) != 0; k++)
+			;
+		if (k == n && n < max)
+			out[n++] = p;
+	}
+	return n;
+}
+
+static bool same_abi(json_t *a, json_t *b)
+{
+	json_t *ea = json_object_get(a, "effective"), *eb = json_object_get(b, "effective");
+	if (!json_is_integer(ea) || !json_is_integer(eb))
+		return !json_is_integer(ea) && !json_is_integer(eb);
+	return json_integer_value(ea) == json_integer_value(eb) &&
+	       json_is_true(json_object_get(a, "emulated")) ==
+		   json_is_true(json_object_get(b, "emulated"));
+}
+
+/* Per profile and ABI: what remains open against namespace (the GAP rows,
+ * each explained under "Gaps" with its expectation), or that nothing does. */
+static void open_per_profile(json_t *r, FILE *f)
+{
+	static const char *const kinds[] = {"GAP", "PARITY", "REVERSE", "BOTH-ESCAPE", "N/A"};
+	json_t *rows = json_object_get(r, "parity"), *row, *abis, *abi;
+	const char *prof[16];
+	size_t np = compared_profiles(rows, prof, 16), i, a;
+
+	abis = json_object_get(json_object_get(r, "run"), "abis");
+	fprintf(f, "## What remains open, per profile\n\n"
+		   "Rows compared with namespace at each Landlock ABI: GAP (escaped where "
+		   "namespace was contained: open), PARITY, REVERSE (contained where namespace "
+		   "escaped), BOTH-ESCAPE, N/A.\n\n");
+	if (!np) {
+		fprintf(f, "No profile was compared.\n\n");
+		return;
+	}
+	for (size_t p = 0; p < np; p++) {
+		size_t total_gaps = 0;
+		fprintf(f, "- **%s**:", prof[p]);
+		json_array_foreach (abis, a, abi) {
+			size_t count[5] = {0};
+			char l[64];
+			json_array_foreach (rows, i, row) {
+				if (strcmp(rs(row, "profile"), prof[p]) != 0 ||
+				    !same_abi(json_object_get(row, "abi"), abi))
+					continue;
+				for (size_t k = 0; k < 5; k++)
+					if (strcmp(rs(row, "status"), kinds[k]) == 0)
+						count[k]++;
+			}
+			total_gaps += count[0];
+			report_abi_label(abi, true, l, sizeof(l));
+			fprintf(f, "%s %s: ", a ? ";" : "", l);
+			if (count[0]) {
+				size_t shown = 0;
+				fprintf(f, "%zu open (", count[0]);
+				json_array_foreach (rows, i, row) {
+					if (strcmp(rs(row, "profile"), prof[p]) != 0 ||
+					    strcmp(rs(row, "status"), "GAP") != 0 ||
+					    !same_abi(json_object_get(row, "abi"), abi))
+						continue;
+					fprintf(f, "%s%s", shown++ ? ", " : "", rs(row, "attack"));
+				}
+				fprintf(f, ")");
+			} else {
+				fprintf(f, "nothing open");
+			}
+			fprintf(f, ", %zu PARITY, %zu REVERSE, %zu BOTH-ESCAPE, %zu N/A", count[1],
+				count[2], count[3], count[4]);
+		}
+		fprintf(f, total_gaps
+			       ? ". Why each is open: its entry under Gaps.\n"
+			       : ". Parity or better with namespace on every attack compared.\n");
+	}
+	fprintf(f, "\n");
+}
+
 static void gaps(json_t *r, FILE *f)
 {
 	json_t *rows = json_object_get(r, "parity"), *row, *o;
@@ -252,6 +338,7 @@ void report_parity_md(json_t *r, FILE *f)
 		   "sink, victims), never from the attack's own claim; matrix.md has every "
 		   "cell.\n\n");
 	claims(r, f);
+	open_per_profile(r, f);
 	gaps(r, f);
 	others(r, f);
 }

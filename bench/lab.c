@@ -19,14 +19,21 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	int runs = argc > 1 ? atoi(argv[1]) : 50;
-	double *setup = calloc((size_t)runs, sizeof(double));
-	double *tear = calloc((size_t)runs, sizeof(double));
-	double *both = calloc((size_t)runs, sizeof(double));
+	long runs = 50;
+	double *setup, *tear, *both;
 	char *cmd[] = {(char *)"/bin/true", NULL};
 	struct profile none;
 	struct perr e;
 
+	if (argc > 2 || (argc == 2 && util_parse_long(argv[1], 1, 100000, &runs) < 0)) {
+		fprintf(stderr, "usage: lab [RUNS]   (root; RUNS 1..100000, default 50)\n");
+		return 2;
+	}
+	setup = calloc((size_t)runs, sizeof(double));
+	tear = calloc((size_t)runs, sizeof(double));
+	both = calloc((size_t)runs, sizeof(double));
+	if (!setup || !tear || !both)
+		return 3;
 	if (profile_load("none", &none, &e) < 0)
 		return perr_report(&e, "lab");
 	for (int i = 0; i < runs; i++) {

@@ -187,30 +187,62 @@ static void agent_main(struct agent_ctx *a)
 
 /* ---- the proxy child ---- */
 
+/* The proxy serves before the agent starts: it says so with one byte once
+ * its loop is set up (signals, limits, epoll), so that what the agent finds
+ * is the running proxy, never one half started (seen: an attack looking
+ * for the proxy by its ignored SIGPIPE on a busy machine). */
+#define PROXY_READY_TIMEOUT_MS 5000
+
 static pid_t start_proxy(const struct run_opts *o, int listen_fd, const struct policy *pol,
 			 struct perr *e)
 {
 	pid_t sup = getpid();
-	pid_t pid = fork();
+	int ready[2];
+	pid_t pid;
+	char b;
 
-	if (pid < 0)
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return perr_sys(e, errno, "proxy: pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(ready[0]);
+		close(ready[1]);
 		return perr_sys(e, errno, "fork proxy");
+	}
 	if (pid == 0) {
 		struct proxy_config c;
 		struct perr pe;
-		int keep[2] = {listen_fd, o->proxy_log_fd};
+		int keep[3] = {listen_fd, ready[1], o->proxy_log_fd};
 
 		pidns_die_with_parent(sup);
-		util_close_fds_from(3, keep, o->proxy_log_fd >= 0 ? 2 : 1);
+		util_close_fds_from(3, keep, o->proxy_log_fd >= 0 ? 3 : 2);
 		memset(&c, 0, sizeof(c));
 		c.listen_fd = listen_fd;
 		c.policy = pol;
 		c.log_fd = o->proxy_log_fd;
+		c.say_ready = true;
+		c.ready_fd = ready[1];
 		perr_clear(&pe);
 		if (proxy_serve(&c, &pe) < 0)
 			_exit(perr_report(&pe, "parity proxy"));
 		_exit(0);
 	}
+	close(ready[1]);
+	{
+		struct pollfd p = {.fd = ready[0], .events = POLLIN};
+		int r;
+		while ((r = poll(&p, 1, PROXY_READY_TIMEOUT_MS)) < 0 && errno == EINTR)
+			;
+		if (r <= 0 || read(ready[0], &b, 1) != 1) {
+			close(ready[0]);
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			return perr_set(e, "proxy: %s",
+					r == 0 ? "not serving after 5 s" : "exited before serving");
+		}
+	}
+	close(ready[0]);
 	return pid;
 }
 

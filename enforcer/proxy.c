@@ -189,6 +189,10 @@ int proxy_serve(const struct proxy_config *cfg, struct perr *e)
 	}
 	if (loop_init(&L, cfg, e) != 0)
 		return perr_prefix(e, "proxy");
+	if (cfg->say_ready) {
+		(void)!write(cfg->ready_fd, "r", 1);
+		close(cfg->ready_fd);
+	}
 	for (;;) {
 		int timeout = L.ready ? 0 : (L.conns || L.accept_retry_ms) ? SWEEP_MS : -1;
 		int n = epoll_wait(L.ep, evs, MAX_EVENTS, timeout);

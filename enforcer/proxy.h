@@ -38,6 +38,8 @@ struct proxy_config {
 	int connect_timeout_ms; /* per address dialled; 0: 10000 */
 	unsigned max_conns;	/* client connections at once; 0: 4096 */
 	size_t pipe_size;	/* relay pipe size; 0: 1 MiB (falls back quietly) */
+	bool say_ready;		/* write one byte to ready_fd, then close it, once */
+	int ready_fd;		/* the listener and the loop are set up */
 };
 
 /* Serve until a fatal error (returns -1 with e set); the caller normally

@@ -29,7 +29,7 @@ static void matrix_usage(FILE *f)
 	    "  --landlock-abi LIST   ABIs to emulate, comma-separated, 'kernel' or 'all'\n"
 	    "                        (default: the kernel's own plus 0, 3, 4, 6 below it)\n"
 	    "  --attacks GLOB        attack ids, comma-separated globs (default: all)\n"
-	    "  --jobs N              labs in parallel, one worker process each (default: 2 per "
+	    "  --jobs N              labs in parallel, one worker process each (default: 4 per "
 	    "CPU)\n"
 	    "  --out DIR             (default: %s)\n"
 	    "  --expect FILE         an expectation set; repeat for more; later entries win;\n"

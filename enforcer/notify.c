@@ -158,7 +158,7 @@ static void log_pin_dns(int log_fd, const struct dns_query *q, const char *resul
 }
 
 /* Resolve `name` once through the policy's DNS server: A and AAAA in
- * parallel, one resend at half the timeout, as the proxy's stub does. */
+ * parallel, one resend at half the timeout, as the proxy's DNS client (resolver.h) does. */
 static size_t resolve_dns(const struct policy *pol, const char *name, int log_fd,
 			  struct netaddr *out, size_t max, char *why, size_t whylen)
 {

@@ -34,7 +34,7 @@ struct proxy_config {
 	const struct policy *policy;
 	int log_fd;		/* JSON lines; -1: none */
 	int header_timeout_ms;	/* whole request must arrive; 0: 10000 */
-	int resolve_timeout_ms; /* per name; 0: 5000 (stub resends at half) */
+	int resolve_timeout_ms; /* per name; 0: 5000 (the DNS client resends at half) */
 	int connect_timeout_ms; /* per address dialled; 0: 10000 */
 	unsigned max_conns;	/* client connections at once; 0: 4096 */
 	size_t pipe_size;	/* relay pipe size; 0: 1 MiB (falls back quietly) */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <netlink/attr.h>
@@ -415,4 +416,73 @@ double median(double *v, size_t n)
 		return 0;
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- the parity binary, and an echo upstream ---- */
+
+void lab_prun(struct lab_run *r, const char *bin, const char *sub, const char *const *args,
+	      const char *probe_bin, const char *const *probe)
+{
+	const char *argv[64];
+	size_t k = 0, n = 0;
+	int p[2], st;
+	pid_t pid;
+	double t0 = util_now_ms();
+
+	argv[k++] = bin;
+	if (sub)
+		argv[k++] = sub;
+	for (size_t i = 0; args[i] && k < 56; i++)
+		argv[k++] = args[i];
+	if (probe) {
+		argv[k++] = "--";
+		argv[k++] = probe_bin;
+		for (size_t i = 0; probe[i] && k < 63; i++)
+			argv[k++] = probe[i];
+	}
+	argv[k] = NULL;
+	if (pipe(p) < 0)
+		die("pipe", NULL);
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		execv(bin, (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t m = read(p[0], r->out + n, sizeof(r->out) - 1 - n);
+		if (m <= 0)
+			break;
+		n += (size_t)m;
+	}
+	r->out[n] = 0;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	r->code = util_status_code(st);
+	r->ms = util_now_ms() - t0;
+}
+
+bool lab_says(const struct lab_run *r, const char *what)
+{
+	return strstr(r->out, what) != NULL;
+}
+
+void *lab_echo_main(void *arg)
+{
+	int lfd = *(int *)arg;
+	fcntl(lfd, F_SETFL, 0); /* blocking accept */
+	for (;;) {
+		int c = accept(lfd, NULL, NULL);
+		char buf[4096];
+		ssize_t n;
+		if (c < 0)
+			return NULL;
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			(void)!write(c, buf, (size_t)n);
+		close(c);
+	}
 }

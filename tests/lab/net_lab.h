@@ -97,4 +97,18 @@ size_t netns_scan(struct ns_ref *out, size_t max);
 
 double median(double *v, size_t n);
 
+/* Run the parity binary: `BIN [SUB] ARGS... [-- PROBE_BIN PROBE...]` (SUB
+ * and PROBE may be NULL), stdout and stderr together in out. */
+struct lab_run {
+	int code; /* exit status, 128+signal */
+	char out[16384];
+	double ms;
+};
+void lab_prun(struct lab_run *r, const char *bin, const char *sub, const char *const *args,
+	      const char *probe_bin, const char *const *probe);
+bool lab_says(const struct lab_run *r, const char *what);
+/* A thread body: accept on *(int *)arg (made blocking) and echo each
+ * connection until EOF; the upstream the proxy tunnels to. */
+void *lab_echo_main(void *arg);
+
 #endif

@@ -32,75 +32,10 @@
 static const char *parity_bin, *netprobe, *source_root;
 static char tmpdir[64], policy_path[128];
 
-struct run {
-	int code;
-	char out[16384];
-	double ms;
-};
-
-/* Run argv (argv[0] is parity's subcommand), collect stdout+stderr. */
-static void prun(struct run *r, const char *const *args, const char *const *probe)
+/* `parity ARGS... [-- netprobe PROBE...]` */
+static void prun(struct lab_run *r, const char *const *args, const char *const *probe)
 {
-	const char *argv[64];
-	size_t k = 0, n = 0;
-	int p[2], st;
-	pid_t pid;
-	double t0 = util_now_ms();
-
-	argv[k++] = parity_bin;
-	for (size_t i = 0; args[i]; i++)
-		argv[k++] = args[i];
-	if (probe) {
-		argv[k++] = "--";
-		argv[k++] = netprobe;
-		for (size_t i = 0; probe[i]; i++)
-			argv[k++] = probe[i];
-	}
-	argv[k] = NULL;
-	if (pipe(p) < 0)
-		die("pipe", NULL);
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		close(p[1]);
-		execv(parity_bin, (char **)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t m = read(p[0], r->out + n, sizeof(r->out) - 1 - n);
-		if (m <= 0)
-			break;
-		n += (size_t)m;
-	}
-	r->out[n] = 0;
-	close(p[0]);
-	waitpid(pid, &st, 0);
-	r->code = util_status_code(st);
-	r->ms = util_now_ms() - t0;
-}
-
-static bool says(const struct run *r, const char *what)
-{
-	return strstr(r->out, what) != NULL;
-}
-
-static void *echo_main(void *arg)
-{
-	int lfd = *(int *)arg;
-	fcntl(lfd, F_SETFL, 0);
-	for (;;) {
-		int c = accept(lfd, NULL, NULL);
-		char buf[4096];
-		ssize_t n;
-		if (c < 0)
-			return NULL;
-		while ((n = read(c, buf, sizeof(buf))) > 0)
-			(void)!write(c, buf, (size_t)n);
-		close(c);
-	}
+	lab_prun(r, parity_bin, NULL, args, netprobe, probe);
 }
 
 static void write_file(const char *path, const char *text)
@@ -147,7 +82,7 @@ static void test_run(void)
 {
 	struct perr e;
 	struct nl_ctx *c;
-	struct run r;
+	struct lab_run r;
 	pthread_t th;
 	int up, up8080, lo, full, q1, q2;
 	char lport[16], fport[16], rep[160], prof[160], buf[65536];
@@ -169,7 +104,7 @@ static void test_run(void)
 	lo = probe_tcp_listen(-1, "127.0.0.1", 0);
 	if (up < 0 || up8080 < 0 || lo < 0)
 		die("listeners", NULL);
-	pthread_create(&th, NULL, echo_main, &up);
+	pthread_create(&th, NULL, lab_echo_main, &up);
 	snprintf(lport, sizeof(lport), "%u", port_of(lo));
 	/* An IP-literal rule: pinned as is (no resolver involved). */
 	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", tmpdir);
@@ -181,27 +116,27 @@ static void test_run(void)
 	 * and recvfrom (CONTINUE). */
 	prun(&r, ARGS("run", "--profile", "platform-notify", "--policy", policy_path),
 	     ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "status=200") && says(&r, "echo=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "status=200") && lab_says(&r, "echo=ok"),
 	      "platform-notify: CONNECT through the proxy relays both ways (%s)", r.out);
 	prun(&r, ARGS("run", "--profile", "platform-notify", "--policy", policy_path),
 	     ARGS("connect-proxy-send", "127.0.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "echo=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "echo=ok"),
 	      "platform-notify: the same with send/recv (mediated sendto, recvfrom) (%s)", r.out);
 
 	/* Not pinned: the follow-up's deny. */
 	prun(&r, ARGS("run", "--profile", "platform-notify", "--policy", policy_path),
 	     ARGS("tcp-connect", "198.51.100.10", "3128"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform-notify: connect to a non-pinned address on the proxy port fails EPERM (%s)",
 	      r.out);
 	prun(&r, ARGS("run", "--profile", "platform", "--policy", policy_path),
 	     ARGS("tcp-connect", "198.51.100.10", "3128"));
-	CHECK(r.code == 1 && !says(&r, "result=EPERM") && !says(&r, "result=EACCES"),
+	CHECK(r.code == 1 && !lab_says(&r, "result=EPERM") && !lab_says(&r, "result=EACCES"),
 	      "control platform: Landlock lets the same connect through (no route here) (%s)",
 	      r.out);
 	prun(&r, ARGS("run", "--profile", "platform-notify", "--policy", policy_path),
 	     ARGS("tcp-connect", "203.0.113.81", "443"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform-notify: a neighbour of the pinned address fails EPERM (%s)", r.out);
 
 	/* A pinned address on a port Landlock does not allow. The follow-up
@@ -209,21 +144,21 @@ static void test_run(void)
 	 * which is outside the agent's Landlock domain: it goes through. */
 	prun(&r, ARGS("run", "--profile", "platform", "--policy", policy_path),
 	     ARGS("tcp-connect", "127.0.0.1", lport));
-	CHECK(r.code == 1 && says(&r, "result=EACCES"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EACCES"),
 	      "control platform: 127.0.0.1:%s is refused by Landlock (EACCES)", lport);
 	prun(&r, ARGS("run", "--profile", "platform-notify", "--policy", policy_path),
 	     ARGS("tcp-connect", "127.0.0.1", lport));
-	CHECK(r.code == 0 && says(&r, "result=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "result=ok"),
 	      "platform-notify: 127.0.0.1:%s (pinned, any port) is connected by the supervisor; "
 	      "Landlock never sees it (%s)",
 	      lport, r.out);
 	prun(&r, ARGS("run", "--profile", "platform", "--policy", policy_path),
 	     ARGS("tcp-connect", "203.0.113.80", "8080"));
-	CHECK(r.code == 1 && says(&r, "result=EACCES"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EACCES"),
 	      "control platform: 203.0.113.80:8080 is refused by Landlock (EACCES)");
 	prun(&r, ARGS("run", "--profile", "platform-notify", "--policy", policy_path),
 	     ARGS("tcp-connect", "203.0.113.80", "8080"));
-	CHECK(r.code == 0 && says(&r, "result=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "result=ok"),
 	      "platform-notify: 203.0.113.80:8080 (pinned upstream, another port) connects (%s)",
 	      r.out);
 
@@ -253,13 +188,13 @@ static void test_run(void)
 	buf[n] = 0;
 	if (f)
 		fclose(f);
-	CHECK(r.code == 0 && says(&r, "dumpable=1") && strstr(buf, "PR_SET_DUMPABLE 0"),
+	CHECK(r.code == 0 && lab_says(&r, "dumpable=1") && strstr(buf, "PR_SET_DUMPABLE 0"),
 	      "platform: the agent was made non-dumpable before exec, and is dumpable after it "
 	      "(%s)",
 	      r.out);
 	prun(&r, ARGS("run", "--profile", "platform-notify"), ARGS("dumpable"));
-	CHECK(r.code == 0 && says(&r, "dumpable=1"), "platform-notify: the agent is dumpable (%s)",
-	      r.out);
+	CHECK(r.code == 0 && lab_says(&r, "dumpable=1"),
+	      "platform-notify: the agent is dumpable (%s)", r.out);
 
 	/* Fail closed on a profile the supervisor cannot serve. */
 	snprintf(prof, sizeof(prof), "%s/bad-notify.json", tmpdir);
@@ -278,7 +213,7 @@ static void test_run(void)
 		free(text);
 	}
 	prun(&r, ARGS("run", "--profile", prof), ARGS("tcp-connect", "127.0.0.1", "3128"));
-	CHECK(r.code == 2 && !says(&r, "result=") && says(&r, "sendmmsg"),
+	CHECK(r.code == 2 && !lab_says(&r, "result=") && lab_says(&r, "sendmmsg"),
 	      "a notify syscall the supervisor cannot mediate: exit 2, nothing runs (%s)", r.out);
 
 	/* A mediated connect that never completes (a full accept queue drops
@@ -310,14 +245,14 @@ static void test_run(void)
 /* An attack judged in the full lab (with its positive control). */
 static void attack(const char *id, const char *verdict, double max_ms)
 {
-	struct run r;
+	struct lab_run r;
 	prun(&r, ARGS("attack", "run", id, "--profile", "platform-notify"), NULL);
 	char want[64];
 	snprintf(want, sizeof(want), "Verdict: %s", verdict);
-	CHECK(r.code == 0 && says(&r, want) && r.ms < max_ms,
+	CHECK(r.code == 0 && lab_says(&r, want) && r.ms < max_ms,
 	      "%s under platform-notify: %s in %.1f s (bound %.0f s)", id, verdict, r.ms / 1000,
 	      max_ms / 1000);
-	if (!says(&r, want))
+	if (!lab_says(&r, want))
 		printf("%s\n", r.out);
 }
 

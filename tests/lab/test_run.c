@@ -41,78 +41,13 @@ static const char *parity_bin, *netprobe, *source_root;
 static char tmpdir[64];
 static char policy_path[128];
 
-struct run {
-	int code;
-	char out[8192];
-	double ms;
-};
-
-/* Run `parity run ARGS... -- netprobe PROBE...`, collect stdout+stderr. */
-static void prun(struct run *r, const char *const *args, const char *const *probe)
+/* `parity run ARGS... -- netprobe PROBE...` */
+static void prun(struct lab_run *r, const char *const *args, const char *const *probe)
 {
-	const char *argv[48];
-	size_t k = 0;
-	int p[2], st;
-	pid_t pid;
-	size_t n = 0;
-	double t0 = util_now_ms();
-
-	argv[k++] = parity_bin;
-	argv[k++] = "run";
-	for (size_t i = 0; args[i]; i++)
-		argv[k++] = args[i];
-	argv[k++] = "--";
-	argv[k++] = netprobe;
-	for (size_t i = 0; probe[i]; i++)
-		argv[k++] = probe[i];
-	argv[k] = NULL;
-	if (pipe(p) < 0)
-		die("pipe", NULL);
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		close(p[1]);
-		execv(parity_bin, (char **)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t m = read(p[0], r->out + n, sizeof(r->out) - 1 - n);
-		if (m <= 0)
-			break;
-		n += (size_t)m;
-	}
-	r->out[n] = 0;
-	close(p[0]);
-	waitpid(pid, &st, 0);
-	r->code = util_status_code(st);
-	r->ms = util_now_ms() - t0;
-}
-
-static bool says(const struct run *r, const char *what)
-{
-	return strstr(r->out, what) != NULL;
+	lab_prun(r, parity_bin, "run", args, netprobe, probe);
 }
 
 /* ---- fixtures: upstream echo, loopback listener, abstract listener, victim ---- */
-
-static void *echo_main(void *arg)
-{
-	int lfd = *(int *)arg;
-	fcntl(lfd, F_SETFL, 0); /* blocking accept */
-	for (;;) {
-		int c = accept(lfd, NULL, NULL);
-		char buf[4096];
-		ssize_t n;
-		if (c < 0)
-			return NULL;
-		while ((n = read(c, buf, sizeof(buf))) > 0)
-			(void)!write(c, buf, (size_t)n);
-		close(c);
-	}
-}
 
 static int abstract_listen(const char *name)
 {
@@ -212,7 +147,7 @@ static void setup_common(void)
 	up = probe_tcp_listen(-1, "203.0.113.80", 443);
 	if (up < 0)
 		die("upstream listener", NULL);
-	pthread_create(&th, NULL, echo_main, &up);
+	pthread_create(&th, NULL, lab_echo_main, &up);
 	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", tmpdir);
 	write_file(policy_path,
 		   "{\"version\":1,\"resolver\":\"system\",\"allow\":[{\"host\":\"203.0.113.80\","
@@ -233,7 +168,7 @@ static void cleanup_tmp(void)
 
 static void test_platform(void)
 {
-	struct run r;
+	struct lab_run r;
 	char port[16], vpid[16], abs[64], rep[128], sig[8];
 	int lfd = probe_tcp_listen(-1, "127.0.0.1", 0), afd, vfd;
 	struct sockaddr_in a;
@@ -252,45 +187,46 @@ static void test_platform(void)
 	snprintf(sig, sizeof(sig), "%d", SIGURG);
 
 	prun(&r, ARGS("--profile", "platform"), ARGS("udp-socket"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform: socket(AF_INET, SOCK_DGRAM) fails EPERM (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("udp-socket"));
-	CHECK(r.code == 0 && says(&r, "result=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "result=ok"),
 	      "control none: socket(AF_INET, SOCK_DGRAM) works");
 
 	prun(&r, ARGS("--profile", "platform"), ARGS("tcp-connect", "127.0.0.1", port));
-	CHECK(r.code == 1 && says(&r, "result=EACCES"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EACCES"),
 	      "platform: TCP to 127.0.0.1:%s fails EACCES (%s)", port, r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("tcp-connect", "127.0.0.1", port));
 	CHECK(r.code == 0, "control none: TCP to 127.0.0.1:%s connects", port);
 
 	prun(&r, ARGS("--profile", "platform", "--policy", policy_path),
 	     ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "status=200") && says(&r, "echo=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "status=200") && lab_says(&r, "echo=ok"),
 	      "platform: CONNECT to the allowed upstream relays both ways (%s)", r.out);
 	prun(&r, ARGS("--profile", "platform", "--policy", policy_path),
 	     ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.81:443"));
-	CHECK(r.code == 1 && says(&r, "403"), "platform: a denied CONNECT gets 403 (%s)", r.out);
+	CHECK(r.code == 1 && lab_says(&r, "403"), "platform: a denied CONNECT gets 403 (%s)",
+	      r.out);
 	prun(&r, ARGS("--profile", "none", "--policy", policy_path),
 	     ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "echo=ok"), "control none: the same CONNECT relays");
+	CHECK(r.code == 0 && lab_says(&r, "echo=ok"), "control none: the same CONNECT relays");
 
 	/* The supervisor and the proxy share the agent's uid (the PR's one-uid
 	 * pod) and its PID namespace: only the Landlock signal scope stands
 	 * between them. SIGURG is ignored by default, so the control harms
 	 * nothing. A process in another PID namespace (victim) is invisible. */
 	prun(&r, ARGS("--profile", "platform"), ARGS("kill", "supervisor", sig));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform: a signal to the same-uid supervisor outside the sandbox fails EPERM (%s)",
 	      r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("kill", "supervisor", sig));
 	CHECK(r.code == 0, "control none: the same signal is delivered (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("kill", vpid, sig));
-	CHECK(r.code == 1 && says(&r, "result=ESRCH") && victim_signals(vfd, 200) == 0,
+	CHECK(r.code == 1 && lab_says(&r, "result=ESRCH") && victim_signals(vfd, 200) == 0,
 	      "a process outside the run's PID namespace is not even visible (%s)", r.out);
 
 	prun(&r, ARGS("--profile", "platform"), ARGS("abstract-connect", abs));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform: connect to an abstract socket outside fails (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("abstract-connect", abs));
 	CHECK(r.code == 0, "control none: the abstract socket is reachable");
@@ -308,17 +244,18 @@ static void test_platform(void)
 	      "net rule");
 	prun(&r, ARGS("--profile", "platform", "--landlock-abi", "3", "--compat", "hard"),
 	     ARGS("tcp-connect", "127.0.0.1", port));
-	CHECK(r.code == 3 && !says(&r, "result=") && says(&r, "connect_tcp") && says(&r, "ABI 4"),
+	CHECK(r.code == 3 && !lab_says(&r, "result=") && lab_says(&r, "connect_tcp") &&
+		  lab_says(&r, "ABI 4"),
 	      "platform --landlock-abi 3 --compat hard refuses to start, naming the feature (%s)",
 	      r.out);
 
 	prun(&r, ARGS("--profile", "no-such-profile"), ARGS("udp-socket"));
-	CHECK(r.code == 2 && !says(&r, "result="), "a bad profile name: exit 2, nothing runs");
+	CHECK(r.code == 2 && !lab_says(&r, "result="), "a bad profile name: exit 2, nothing runs");
 	prun(&r, ARGS("--profile", "platform", "--landlock-abi", "x"), ARGS("udp-socket"));
-	CHECK(r.code == 2 && !says(&r, "result="), "a bad --landlock-abi: exit 2");
+	CHECK(r.code == 2 && !lab_says(&r, "result="), "a bad --landlock-abi: exit 2");
 	prun(&r, ARGS("--profile", "platform", "--policy", "/nonexistent.json"),
 	     ARGS("udp-socket"));
-	CHECK(r.code == 2 && !says(&r, "result=") && says(&r, "/nonexistent.json"),
+	CHECK(r.code == 2 && !lab_says(&r, "result=") && lab_says(&r, "/nonexistent.json"),
 	      "a missing policy file: exit 2 naming it");
 
 	kill(victim, SIGKILL);
@@ -358,7 +295,7 @@ static bool captured(struct capture *c, const char *needle)
 
 static void test_namespace(void)
 {
-	struct run r;
+	struct lab_run r;
 	char nonft[128], abs[64], sup_sig[8];
 	int afd, ulfd;
 	struct capture *cap;
@@ -374,11 +311,11 @@ static void test_namespace(void)
 
 	prun(&r, ARGS("--profile", "namespace", "--policy", policy_path),
 	     ARGS("connect-proxy", "10.200.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "echo=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "echo=ok"),
 	      "namespace: TCP to 10.200.0.1:3128 reaches the proxy and relays (%s)", r.out);
 
 	prun(&r, ARGS("--profile", "namespace"), ARGS("tcp-connect", "10.200.0.1", "22"));
-	CHECK(r.code == 1 && says(&r, "result=ECONNREFUSED") && r.ms < 2000,
+	CHECK(r.code == 1 && lab_says(&r, "result=ECONNREFUSED") && r.ms < 2000,
 	      "namespace: TCP to 10.200.0.1:22 fails fast with ECONNREFUSED (%s)", r.out);
 	{
 		int l22 = probe_tcp_listen(-1, "0.0.0.0", 22);
@@ -410,13 +347,13 @@ static void test_namespace(void)
 
 	snprintf(sup_sig, sizeof(sup_sig), "%d", SIGURG);
 	prun(&r, ARGS("--profile", "namespace"), ARGS("kill", "supervisor", sup_sig));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "namespace: the agent cannot signal the root supervisor (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("kill", "supervisor", sup_sig));
 	CHECK(r.code == 0, "control none: the same signal is permitted");
 
 	prun(&r, ARGS("--profile", "namespace"), ARGS("abstract-connect", abs));
-	CHECK(r.code == 1 && says(&r, "result=ECONNREFUSED"),
+	CHECK(r.code == 1 && lab_says(&r, "result=ECONNREFUSED"),
 	      "namespace: an abstract socket in the supervisor's netns is unreachable (%s)", r.out);
 	prun(&r, ARGS("--profile", "none"), ARGS("abstract-connect", abs));
 	CHECK(r.code == 0, "control none: it is reachable");

@@ -35,74 +35,10 @@
 static const char *parity_bin, *netprobe;
 static char tmpdir[64], policy_path[128];
 
-struct run {
-	int code;
-	char out[16384];
-	double ms;
-};
-
-static void prun(struct run *r, const char *const *args, const char *const *probe)
+/* `parity ARGS... [-- netprobe PROBE...]` */
+static void prun(struct lab_run *r, const char *const *args, const char *const *probe)
 {
-	const char *argv[64];
-	size_t k = 0, n = 0;
-	int p[2], st;
-	pid_t pid;
-	double t0 = util_now_ms();
-
-	argv[k++] = parity_bin;
-	for (size_t i = 0; args[i]; i++)
-		argv[k++] = args[i];
-	if (probe) {
-		argv[k++] = "--";
-		argv[k++] = netprobe;
-		for (size_t i = 0; probe[i]; i++)
-			argv[k++] = probe[i];
-	}
-	argv[k] = NULL;
-	if (pipe(p) < 0)
-		die("pipe", NULL);
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		close(p[1]);
-		execv(parity_bin, (char **)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		ssize_t m = read(p[0], r->out + n, sizeof(r->out) - 1 - n);
-		if (m <= 0)
-			break;
-		n += (size_t)m;
-	}
-	r->out[n] = 0;
-	close(p[0]);
-	waitpid(pid, &st, 0);
-	r->code = util_status_code(st);
-	r->ms = util_now_ms() - t0;
-}
-
-static bool says(const struct run *r, const char *what)
-{
-	return strstr(r->out, what) != NULL;
-}
-
-static void *echo_main(void *arg)
-{
-	int lfd = *(int *)arg;
-	fcntl(lfd, F_SETFL, 0);
-	for (;;) {
-		int c = accept(lfd, NULL, NULL);
-		char buf[4096];
-		ssize_t n;
-		if (c < 0)
-			return NULL;
-		while ((n = read(c, buf, sizeof(buf))) > 0)
-			(void)!write(c, buf, (size_t)n);
-		close(c);
-	}
+	lab_prun(r, parity_bin, NULL, args, netprobe, probe);
 }
 
 static void setup_env(void)
@@ -134,7 +70,7 @@ static void test_run(void)
 {
 	struct perr e;
 	struct nl_ctx *c;
-	struct run r;
+	struct lab_run r;
 	pthread_t th;
 	int up, lo;
 	char lport[16], rep[160], buf[65536];
@@ -155,7 +91,7 @@ static void test_run(void)
 	lo = probe_tcp_listen(-1, "127.0.0.1", 0);
 	if (up < 0 || lo < 0)
 		die("listeners", NULL);
-	pthread_create(&th, NULL, echo_main, &up);
+	pthread_create(&th, NULL, lab_echo_main, &up);
 	snprintf(lport, sizeof(lport), "%u", port_of(lo));
 	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", tmpdir);
 	f = fopen(policy_path, "w");
@@ -166,55 +102,55 @@ static void test_run(void)
 
 	/* Normal use: the proxy, both ways, through the strict mediation. */
 	prun(&r, ARGS(STRICT), ARGS("connect-proxy", "127.0.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "status=200") && says(&r, "echo=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "status=200") && lab_says(&r, "echo=ok"),
 	      "platform-strict: CONNECT through the proxy relays both ways (%s)", r.out);
 	prun(&r, ARGS(STRICT), ARGS("connect-proxy-send", "127.0.0.1", "3128", "203.0.113.80:443"));
-	CHECK(r.code == 0 && says(&r, "echo=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "echo=ok"),
 	      "platform-strict: the same with send/recv (send is not trapped: no destination) (%s)",
 	      r.out);
 	for (int abi = -1; abi <= 3; abi += 4) {
 		char a[8];
 		snprintf(a, sizeof(a), "%d", abi < 0 ? 0 : abi);
 		prun(&r, ARGS(STRICT, "--landlock-abi", a), ARGS("unix-echo", tmpdir));
-		CHECK(r.code == 0 && says(&r, "unix=ok"),
+		CHECK(r.code == 0 && lab_says(&r, "unix=ok"),
 		      "platform-strict at ABI %s: a pathname unix echo (relative path, stream and "
 		      "datagram, umask 077) works (%s)",
 		      a, r.out);
 	}
 	prun(&r, ARGS(STRICT), ARGS("unix-echo", tmpdir));
-	CHECK(r.code == 0 && says(&r, "unix=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "unix=ok"),
 	      "platform-strict: a pathname unix echo in %s works (%s)", tmpdir, r.out);
 	prun(&r, ARGS(STRICT), ARGS("signal-tree"));
-	CHECK(r.code == 0 && says(&r, "signals=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "signals=ok"),
 	      "platform-strict: a child signals its own child, kill(0) and raise work (%s)", r.out);
 	prun(&r, ARGS(STRICT, "--landlock-abi", "3"), ARGS("signal-tree"));
-	CHECK(r.code == 0 && says(&r, "signals=ok"),
+	CHECK(r.code == 0 && lab_says(&r, "signals=ok"),
 	      "platform-strict at ABI 3: signals within the tree still work (%s)", r.out);
 
 	/* The refusals. */
 	prun(&r, ARGS(STRICT), ARGS("tcp-connect", "198.51.100.10", "3128"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform-strict: the proxy's port on another address: EPERM (T04) (%s)", r.out);
 	prun(&r, ARGS(STRICT), ARGS("tcp-connect", "127.0.0.1", lport));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform-strict: a loopback service (127.0.0.1:%s): EPERM (N06.loopback)", lport);
 	prun(&r, ARGS(STRICT), ARGS("tcp-connect", "203.0.113.80", "443"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform-strict: the allowed upstream directly: EPERM, only through the proxy");
 	prun(&r, ARGS(STRICT, "--landlock-abi", "0"), ARGS("tcp-connect", "127.0.0.1", lport));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform-strict without Landlock: the same loopback service: EPERM (%s)", r.out);
 	prun(&r, ARGS(STRICT), ARGS("udp-socket"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"), "platform-strict: a UDP socket: EPERM");
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"), "platform-strict: a UDP socket: EPERM");
 	for (int abi = 0; abi <= 7; abi += 7) {
 		char a[8];
 		snprintf(a, sizeof(a), "%d", abi);
 		prun(&r, ARGS(STRICT, "--landlock-abi", a), ARGS("kill", "supervisor", "0"));
-		CHECK(r.code == 1 && says(&r, "result=EPERM"),
+		CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 		      "platform-strict at ABI %s: kill(supervisor): EPERM (%s)", a, r.out);
 	}
 	prun(&r, ARGS(STRICT), ARGS("int80"));
-	CHECK(r.code == 1 && says(&r, "result=EPERM"),
+	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform-strict: i386 int $0x80: EPERM, not a SIGSYS kill (exit %d, %s)", r.code,
 	      r.out);
 
@@ -234,7 +170,7 @@ static void test_run(void)
 	      "rights this kernel lacks and the mediation counts");
 	prun(&r, ARGS("run", "--profile", "platform-strict", "--compat", "hard"),
 	     ARGS("tcp-connect", "127.0.0.1", "3128"));
-	CHECK(r.code == 3 && !says(&r, "result=") && says(&r, "resolve_unix"),
+	CHECK(r.code == 3 && !lab_says(&r, "result=") && lab_says(&r, "resolve_unix"),
 	      "platform-strict --compat hard on Landlock ABI %s: refused, naming the right (%s)",
 	      "< 9", r.out);
 	close(lo);
@@ -248,7 +184,7 @@ static void test_run(void)
 /* An attack judged in the full lab (with its positive control). */
 static void attack(const char *id, const char *abi, const char *verdict)
 {
-	struct run r;
+	struct lab_run r;
 	char want[64];
 
 	if (abi)
@@ -259,9 +195,9 @@ static void attack(const char *id, const char *abi, const char *verdict)
 	else
 		prun(&r, ARGS("attack", "run", id, "--profile", "platform-strict"), NULL);
 	snprintf(want, sizeof(want), "Verdict: %s", verdict);
-	CHECK(says(&r, want), "%s under platform-strict%s%s: %s (%.1f s)", id,
+	CHECK(lab_says(&r, want), "%s under platform-strict%s%s: %s (%.1f s)", id,
 	      abi ? " at ABI " : "", abi ? abi : "", verdict, r.ms / 1000);
-	if (!says(&r, want))
+	if (!lab_says(&r, want))
 		printf("%s\n", r.out);
 }
 

@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 	static const char *const modes[] = {"blocking", "nonblocking"};
 	struct series s[2][NP];
 	char self[PATH_MAX], parity[PATH_MAX] = "";
-	long n = 10000, rounds = 2;
+	long n = 10000, rounds = 10;
 	ssize_t sl;
 
 	if (argc >= 6 && strcmp(argv[1], "measure") == 0)

@@ -303,12 +303,16 @@ static struct notify_supervisor *take_listener(int sock, const struct notify_all
 	    (ns = notify_supervisor_new(listener, al, &e)) && write(sock, "1", 1) == 1) {
 		rep_emit(rs, "notify", "supervisor", REP_APPLIED,
 			 "listener received and confirmed before exec; served in the supervisor's "
-			 "wait loop (%s)",
+			 "wait loop (%s); %s",
 			 strict ? "connect, bind, send and listen performed on the agent's behalf, "
 				  "AF_UNIX pathnames by workers inside its Landlock ruleset; "
 				  "signals checked and answered CONTINUE"
 				: "connect, bind, send performed on the agent's behalf; receives "
-				  "CONTINUE");
+				  "CONTINUE",
+			 notify_supervisor_sync_wakeup(ns)
+			     ? "synchronous wake-up on (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)"
+			     : "synchronous wake-up unavailable (Linux < 6.6): each notification "
+			       "costs two cross-CPU wake-ups, slower but the same decisions");
 		return ns;
 	}
 	if (ns)

@@ -114,13 +114,14 @@ int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_
 
 struct notify_stats {
 	unsigned long received;
-	unsigned long allowed;	     /* performed on the child's behalf */
-	unsigned long denied;	     /* answered with an error by policy */
-	unsigned long continued;     /* receives: answered CONTINUE */
-	unsigned long failed;	     /* mediation could not be done: answered an error */
-	unsigned long stale;	     /* the id was no longer valid (thread gone) */
-	unsigned long overload;	     /* no worker free: EINPROGRESS (connect), EAGAIN (send) */
-	unsigned long by_reason[16]; /* indexed by the reasons of notify_reason_name() */
+	unsigned long allowed;	      /* performed on the child's behalf */
+	unsigned long denied;	      /* answered with an error by policy */
+	unsigned long continued;      /* receives: answered CONTINUE */
+	unsigned long failed;	      /* mediation could not be done: answered an error */
+	unsigned long stale;	      /* the id was no longer valid (thread gone) */
+	unsigned long overload;	      /* no worker free: EINPROGRESS (connect), EAGAIN (send) */
+	unsigned long pidfds_renewed; /* a kept pidfd's thread was gone, its tid reused */
+	unsigned long by_reason[16];  /* indexed by the reasons of notify_reason_name() */
 	unsigned workers_peak;
 	double handle_us_max; /* receive to answer, inline path */
 	double handle_us_total;
@@ -146,6 +147,9 @@ int notify_supervisor_fd(const struct notify_supervisor *s);
  * (blocking operations go to bounded worker threads). Returns -1 when the
  * listener is gone (every filtered task exited). */
 int notify_supervisor_handle(struct notify_supervisor *s);
+/* Whether the listener wakes the supervisor on the trapping thread's CPU
+ * (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6): a latency matter only. */
+bool notify_supervisor_sync_wakeup(const struct notify_supervisor *s);
 /* Abort in-flight blocking operations, join the workers, close the
  * listener (later notifications fail with ENOSYS: closed). */
 void notify_supervisor_stop(struct notify_supervisor *s, struct notify_stats *out);

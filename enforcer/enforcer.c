@@ -89,6 +89,7 @@ struct agent_ctx {
 	int sandbox_netns_fd; /* -1 in host mode */
 	int report_fd;	      /* write end, CLOEXEC */
 	int notify_sock;      /* notify listener goes to the supervisor; -1: none */
+	int gate_fd;	      /* read end: one byte, then exec; EOF: exit unrun. -1: none */
 	char **env;
 	pid_t supervisor;
 };
@@ -104,7 +105,7 @@ static void agent_main(struct agent_ctx *a)
 	const struct profile *p = a->o->profile;
 	struct rep_sink rs = {.report = NULL, .fd = a->report_fd};
 	struct identity_target id = {0};
-	int keep[2] = {a->report_fd, a->notify_sock};
+	int keep[3] = {a->report_fd, a->notify_sock, a->gate_fd};
 
 	pidns_die_with_parent(a->supervisor);
 	/* stdio first, then nothing but the report pipe survives: an fd the
@@ -132,7 +133,7 @@ static void agent_main(struct agent_ctx *a)
 	if (p->id.setsid)
 		rep_emit(&rs, "identity", "agent: setsid", REP_APPLIED, "new session, no tty");
 	if (p->id.close_inherited_fds) {
-		util_close_fds_from(3, keep, a->notify_sock >= 0 ? 2 : 1);
+		util_close_fds_from(3, keep, ARRAY_SIZE(keep)); /* a -1 keeps nothing */
 		rep_emit(&rs, "identity", "agent: inherited fds", REP_APPLIED,
 			 "every fd but stdio closed before exec");
 	} else {
@@ -177,6 +178,18 @@ static void agent_main(struct agent_ctx *a)
 	if (seccomp_apply(&p->sc, a->notify_sock, &rs) < 0)
 		_exit(PARITY_EXIT_INFRA);
 
+	/* Started early (namespace mode: while the supervisor builds the veth,
+	 * the table and the proxy): every layer is in place, the command waits
+	 * for the supervisor's byte. EOF means its setup failed: never run. */
+	if (a->gate_fd >= 0) {
+		char go;
+		ssize_t n;
+		while ((n = read(a->gate_fd, &go, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			_exit(PARITY_EXIT_INFRA);
+		close(a->gate_fd);
+	}
 	/* The marker line "exec": the supervisor knows every layer is in place
 	 * and the next thing is the command itself. */
 	(void)!write(a->report_fd, "exec\n", 5);
@@ -249,12 +262,15 @@ static pid_t start_proxy(const struct run_opts *o, int listen_fd, const struct p
 /* ---- namespace mode ---- */
 
 static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct netns_sandbox *sb,
+			   int (*on_netns)(int, void *, struct perr *), void *on_netns_arg,
 			   struct perr *e)
 {
 	struct netns_cfg cfg;
 	int rc;
 
 	netns_cfg_init(&cfg);
+	cfg.on_netns = on_netns;
+	cfg.on_netns_arg = on_netns_arg;
 	cfg.host_addr = p->net.host_addr;
 	cfg.sandbox_addr = p->net.sandbox_addr;
 	cfg.prefix_len = p->net.prefix_len;
@@ -367,6 +383,36 @@ static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs,
 	return 0;
 }
 
+/* ---- the agent, started early ---- */
+
+/* Namespace mode: the agent's own setup (setns, identity, Landlock,
+ * seccomp: about 1 ms) runs while the supervisor builds the veth, the table
+ * and the proxy; it then waits at its gate, so the command still starts
+ * only once all of that is in place. */
+struct early_agent {
+	struct agent_ctx *ac;
+	int gate_wr; /* the supervisor's end of the gate */
+	pid_t pid;   /* -1 until started */
+};
+
+static int start_agent_in_netns(int ns_fd, void *arg, struct perr *e)
+{
+	struct early_agent *ea = arg;
+	pid_t pid;
+
+	ea->ac->sandbox_netns_fd = ns_fd;
+	pid = fork();
+	if (pid < 0)
+		return perr_sys(e, errno, "fork agent");
+	if (pid == 0) {
+		/* Our end of the gate would keep it from ever seeing EOF. */
+		close(ea->gate_wr);
+		agent_main(ea->ac);
+	}
+	ea->pid = pid;
+	return 0;
+}
+
 /* ---- the run ---- */
 
 static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t agent, pid_t proxy,
@@ -449,7 +495,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	int listen_fd = -1, ns_fd = -1, pipefd[2] = {-1, -1}, domain_fd = -1;
 	bool strict =
 	    p->sc.enabled && p->sc.notify.enabled && p->sc.notify.policy == NOTIFY_POLICY_STRICT;
-	pid_t proxy_pid = -1, agent_pid;
+	pid_t proxy_pid = -1, agent_pid = -1;
+	int gate[2] = {-1, -1};
+	struct early_agent early = {.ac = &ac, .gate_wr = -1, .pid = -1};
 	bool child_failed = false, exec_seen = false;
 	uint64_t t0 = util_now_ns();
 	char buf[8192];
@@ -459,6 +507,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 
 	memset(res, 0, sizeof(*res));
 	memset(&pol, 0, sizeof(pol));
+	memset(&ac, 0, sizeof(ac));
 	res->agent_pid = res->proxy_pid = -1;
 	if (!o->argv || !o->argv[0])
 		return perr_usage(e, "no command to run");
@@ -497,9 +546,45 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		rep_emit(&rs, "proxy", "policy", REP_INFO, "%s: %zu rule(s)", pp, pol.n_rules);
 	}
 
+	/* The agent's context is complete before anything is set up. */
+	if (proxy_agent_env(p->net.proxy_host, p->net.proxy_port, &proxy_env) < 0) {
+		perr_sys(e, ENOMEM, "proxy environment");
+		goto out;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		perr_sys(e, errno, "pipe");
+		goto out;
+	}
+	ac.o = o;
+	ac.plan = &plan;
+	ac.sandbox_netns_fd = -1;
+	ac.report_fd = pipefd[1];
+	ac.notify_sock = -1;
+	ac.gate_fd = -1;
+	ac.supervisor = getpid();
+	ac.env = agent_env(o, proxy_env);
+	if (!ac.env) {
+		perr_sys(e, ENOMEM, "agent environment");
+		goto out;
+	}
+
 	/* 2. The supervisor side: netns (root) or the restricted pod drop. */
 	if (p->net.mode == NET_NAMESPACE) {
-		if (setup_namespace(p, &rs, &sb, e) < 0)
+		/* The agent starts inside the new netns and waits at its gate
+		 * (notify needs its listener taken first: not early). */
+		bool start_early = !(p->sc.enabled && p->sc.notify.enabled);
+		if (start_early) {
+			if (pipe2(gate, O_CLOEXEC) < 0) {
+				perr_sys(e, errno, "agent gate: pipe");
+				goto out;
+			}
+			ac.gate_fd = gate[0];
+			early.gate_wr = gate[1];
+		}
+		int sr = setup_namespace(p, &rs, &sb, start_early ? start_agent_in_netns : NULL,
+					 &early, e);
+		agent_pid = early.pid;
+		if (sr < 0)
 			goto out;
 		ns_fd = sb.ns_fd;
 	}
@@ -552,22 +637,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	res->proxy_pid = proxy_pid;
 	close(listen_fd);
 	listen_fd = -1;
-	if (proxy_agent_env(p->net.proxy_host, p->net.proxy_port, &proxy_env) < 0) {
-		perr_sys(e, ENOMEM, "proxy environment");
-		goto out;
-	}
 
 	/* 4. The agent. */
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		perr_sys(e, errno, "pipe");
-		goto out;
-	}
-	memset(&ac, 0, sizeof(ac));
-	ac.o = o;
-	ac.plan = &plan;
 	ac.sandbox_netns_fd = ns_fd;
-	ac.report_fd = pipefd[1];
-	ac.notify_sock = -1;
 	if (p->sc.enabled && p->sc.notify.enabled) {
 		/* The listener is created in the agent (it must be the filtered
 		 * process) and sent back here over SCM_RIGHTS. */
@@ -577,22 +649,29 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		}
 		ac.notify_sock = nsock[1];
 	}
-	ac.supervisor = getpid();
-	ac.env = agent_env(o, proxy_env);
-	if (!ac.env) {
-		perr_sys(e, ENOMEM, "agent environment");
-		goto out;
-	}
 	res->setup_ms = (double)(util_now_ns() - t0) / 1e6;
-	agent_pid = fork();
-	if (agent_pid < 0) {
-		perr_sys(e, errno, "fork agent");
-		free(ac.env);
-		goto out;
+	if (agent_pid > 0) {
+		/* Started early and waiting: everything is in place, open the
+		 * gate. */
+		if (write(gate[1], "1", 1) != 1) {
+			perr_sys(e, errno, "agent gate");
+			goto out;
+		}
+		close(gate[1]);
+		gate[1] = -1;
+	} else {
+		agent_pid = fork();
+		if (agent_pid < 0) {
+			perr_sys(e, errno, "fork agent");
+			goto out;
+		}
+		if (agent_pid == 0)
+			agent_main(&ac);
 	}
-	if (agent_pid == 0)
-		agent_main(&ac);
-	free(ac.env);
+	if (gate[0] >= 0) {
+		close(gate[0]);
+		gate[0] = -1;
+	}
 	res->agent_pid = agent_pid;
 	close(pipefd[1]);
 	pipefd[1] = -1;
@@ -702,6 +781,18 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	}
 	rc = 0;
 out:
+	if (gate[1] >= 0 && agent_pid > 0) {
+		/* Started early, never let through: EOF at its gate, and gone. */
+		close(gate[1]);
+		gate[1] = -1;
+		kill(agent_pid, SIGKILL);
+		while (waitpid(agent_pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	for (int i = 0; i < 2; i++)
+		if (gate[i] >= 0)
+			close(gate[i]);
+	free(ac.env);
 	if (proxy_pid > 0) {
 		int st = 0;
 		kill(proxy_pid, SIGKILL);

@@ -7,7 +7,9 @@
  *                                             landlock, seccomp, exec CMD
  *
  * The caller becomes the supervisor: in namespace mode it builds the sandbox
- * netns first; in platform mode started as root it first drops to the
+ * netns first (the agent is forked as soon as the netns exists, sets itself
+ * up there and waits at a gate until the veth, the table and the proxy are
+ * in place); in platform mode started as root it first drops to the
  * restricted pod identity. enforcer_run() returns when the agent has exited
  * (or timed out), after stopping the proxy. Cleanup of namespaces is the
  * kernel's: they are anonymous and held only by fds and processes.

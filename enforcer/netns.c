@@ -201,6 +201,8 @@ static int setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct n
 	rc = nl_netns_new(&sb->ns_fd, NL_NETNS_NODAD, e);
 	if (done(sb, rc, "netns", e, "anonymous network namespace, IPv6 DAD off") < 0)
 		return -1;
+	if (cfg->on_netns && cfg->on_netns(sb->ns_fd, cfg->on_netns_arg, e) < 0)
+		return -1;
 
 	*hostp = host = nl_ctx_open(-1, e);
 	if (host)

@@ -52,6 +52,11 @@ struct netns_cfg {
 	const char *log_tag;	/* nft log prefix "parity:bypass:<tag>:"; NULL: none */
 	enum nft_exec nft_exec; /* NFT_EXEC_THREAD (default) or NFT_EXEC_FORK */
 	int ready_timeout_ms;	/* wait for the links to be usable; 0: 2000 */
+	/* Called once the sandbox netns exists, before the veth and the
+	 * table: the enforcer starts the agent's own setup there, gated, so it
+	 * overlaps with the rest of ours. Returns -1 (with e set) to abort. */
+	int (*on_netns)(int ns_fd, void *arg, struct perr *e);
+	void *on_netns_arg;
 };
 
 enum netns_step_status {

@@ -358,6 +358,20 @@ static void test_namespace(void)
 	prun(&r, ARGS("--profile", "none"), ARGS("abstract-connect", abs));
 	CHECK(r.code == 0, "control none: it is reachable");
 	close(afd);
+
+	/* The agent starts inside the new netns before the veth, the table
+	 * and the proxy exist, and waits at its gate. When a later step fails
+	 * (here the proxy: its port is taken), the command must never run. */
+	{
+		int l3128 = probe_tcp_listen(-1, "0.0.0.0", 3128);
+		prun(&r, ARGS("--profile", "namespace"), ARGS("tcp-connect", "10.200.0.1", "22"));
+		CHECK(l3128 >= 0 && r.code != 0 && r.code != 1 && !strstr(r.out, "result="),
+		      "namespace, proxy port taken: the run fails (exit %d) and the agent, started "
+		      "early, never runs the command (%s)",
+		      r.code, r.out);
+		if (l3128 >= 0)
+			close(l3128);
+	}
 }
 
 /* ---- issue 3: nothing outlives a run, even a SIGKILLed one ---- */

@@ -652,7 +652,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	res->setup_ms = (double)(util_now_ns() - t0) / 1e6;
 	if (agent_pid > 0) {
 		/* Started early and waiting: everything is in place, open the
-		 * gate. */
+		 * gate. gate[0] is still open here, so this write cannot raise
+		 * SIGPIPE even if the agent has already failed and exited; its
+		 * failure is read from the report pipe below as before. */
 		if (write(gate[1], "1", 1) != 1) {
 			perr_sys(e, errno, "agent gate");
 			goto out;

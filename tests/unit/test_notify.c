@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "fake_dns.h"
+#include "mediated.h"
 #include "notify.h"
 #include "policy.h"
 #include "profile.h"
@@ -397,8 +399,9 @@ static int recv_rights(int sock)
 	return fd;
 }
 
-static void child_body(const struct profile_notify *n, int handoff, uint16_t port)
+static void child_body(const struct profile_notify *n, int handoff, uint16_t port, void *arg)
 {
+	(void)arg;
 	struct rep_sink rs = {.report = NULL, .fd = -1};
 	struct sockaddr_in lo = {.sin_family = AF_INET, .sin_port = htons(port)};
 	struct sockaddr_in other = lo, any = {.sin_family = AF_INET};
@@ -502,76 +505,24 @@ static bool kernel_at_least(int major, int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
-/* The supervisor's loop, as enforcer.c's wait_agent has it. */
-static void serve_until_exit(struct notify_supervisor *ns, int pidfd)
-{
-	int listener = notify_supervisor_fd(ns);
-	for (;;) {
-		struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN},
-					{.fd = listener, .events = POLLIN}};
-		if (poll(fds, 2, 10000) <= 0)
-			break;
-		if (fds[0].revents)
-			break;
-		if (fds[1].revents & POLLIN)
-			notify_supervisor_handle(ns);
-	}
-}
-
 static void test_mediation_in_a_child(void)
 {
-	struct profile p;
-	struct notify_allowlist al;
-	struct notify_supervisor *ns;
+	struct mediated m;
 	struct notify_stats st;
-	struct perr e;
-	struct netaddr a = ip("127.0.0.1");
-	struct sockaddr_in lo = {.sin_family = AF_INET};
-	socklen_t ll = sizeof(lo);
-	int lfd, sp[2], listener = -1, pfd, status = 0;
-	pid_t pid;
+	int status;
 
-	CU_ASSERT_EQUAL_FATAL(load("platform-notify", &p), 0);
-	notify_allowlist_init(&al, false);
-	notify_allowlist_add(&al, &a, 3128, "proxy", &e);
-	notify_allowlist_freeze(&al);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	CU_ASSERT_EQUAL_FATAL(bind(lfd, (struct sockaddr *)&lo, sizeof(lo)), 0);
-	listen(lfd, 64);
-	getsockname(lfd, (struct sockaddr *)&lo, &ll);
-	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
-	pid = fork();
-	if (pid == 0) {
-		close(sp[0]);
-		child_body(&p.sc.notify, sp[1], ntohs(lo.sin_port));
-	}
-	close(sp[1]);
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	/* The listener arrives before the child's first mediated call. */
-	for (int i = 0; i < 200 && notify_receive_listener(sp[0], &listener, &e) < 0; i++)
-		usleep(10000);
-	CU_ASSERT_FATAL(listener >= 0);
-	ns = notify_supervisor_new(listener, &al, &e);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ns);
+	CU_ASSERT_EQUAL_FATAL(mediated_start(&m, "platform-notify", false, child_body, NULL), 0);
 	/* Linux 6.6 has the synchronous wake-up: it must be on (the flag is
 	 * passed by value; by pointer the kernel says EINVAL). */
-	CU_ASSERT(!kernel_at_least(6, 6) || notify_supervisor_sync_wakeup(ns));
-	/* The child waits for this before it goes on. */
-	CU_ASSERT_EQUAL(write(sp[0], "1", 1), 1);
-	serve_until_exit(ns, pfd);
-	waitpid(pid, &status, 0);
-	notify_supervisor_stop(ns, &st);
+	CU_ASSERT(!kernel_at_least(6, 6) || notify_supervisor_sync_wakeup(m.ns));
+	status = mediated_run(&m, &st);
 	CU_ASSERT_TRUE(WIFEXITED(status));
 	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
 	CU_ASSERT(st.allowed >= 6);
 	CU_ASSERT(st.denied >= 6);
 	CU_ASSERT(st.continued >= 1);
 	CU_ASSERT(st.workers_peak >= 1);
-	close(pfd);
-	close(sp[0]);
-	close(lfd);
-	profile_free(&p);
+	mediated_free(&m);
 }
 
 /* ---- a kept pidfd whose thread is gone, its tid reused ---- */
@@ -609,8 +560,9 @@ static void run_thread(struct tid_connect *t)
  * is given the same tid through ns_last_pid; its connect must be performed,
  * which needs a fresh pidfd. Exit 0: done; 1: a connect failed; 77: the
  * tid could not be reused (nothing tested). */
-static void reuse_agent(const struct profile_notify *n, int handoff, uint16_t port)
+static void reuse_agent(const struct profile_notify *n, int handoff, uint16_t port, void *arg)
 {
+	(void)arg;
 	struct rep_sink rs = {.report = NULL, .fd = -1};
 	struct tid_connect t = {.lo = {.sin_family = AF_INET, .sin_port = htons(port)}};
 	pid_t first;
@@ -645,43 +597,13 @@ static void reuse_agent(const struct profile_notify *n, int handoff, uint16_t po
  * notifications carry and ns_last_pid sets. Exit 0: passed. */
 static void reuse_supervisor(void)
 {
-	struct profile p;
-	struct notify_allowlist al;
-	struct notify_supervisor *ns;
+	struct mediated m;
 	struct notify_stats st;
-	struct perr e;
-	struct netaddr a = ip("127.0.0.1");
-	struct sockaddr_in lo = {.sin_family = AF_INET};
-	socklen_t ll = sizeof(lo);
-	int lfd, sp[2], listener = -1, pfd, status = 0;
-	pid_t pid;
+	int status;
 
-	if (load("platform-notify", &p) != 0)
-		_exit(10);
-	notify_allowlist_init(&al, false);
-	notify_allowlist_add(&al, &a, 3128, "proxy", &e);
-	notify_allowlist_freeze(&al);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&lo, sizeof(lo)) < 0 || listen(lfd, 64) < 0 ||
-	    getsockname(lfd, (struct sockaddr *)&lo, &ll) < 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		_exit(11);
-	pid = fork();
-	if (pid == 0) {
-		close(sp[0]);
-		reuse_agent(&p.sc.notify, sp[1], ntohs(lo.sin_port));
-	}
-	close(sp[1]);
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	for (int i = 0; i < 200 && notify_receive_listener(sp[0], &listener, &e) < 0; i++)
-		usleep(10000);
-	if (listener < 0 || !(ns = notify_supervisor_new(listener, &al, &e)) ||
-	    write(sp[0], "1", 1) != 1)
+	if (mediated_start(&m, "platform-notify", false, reuse_agent, NULL) < 0)
 		_exit(12);
-	serve_until_exit(ns, pfd);
-	waitpid(pid, &status, 0);
-	notify_supervisor_stop(ns, &st);
+	status = mediated_run(&m, &st);
 	if (!WIFEXITED(status))
 		_exit(13);
 	if (WEXITSTATUS(status) != 0)

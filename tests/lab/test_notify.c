@@ -70,18 +70,9 @@ static void cleanup_tmp(void)
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static uint16_t port_of(int fd)
-{
-	struct sockaddr_in a;
-	socklen_t l = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &l);
-	return ntohs(a.sin_port);
-}
-
 static void test_run(void)
 {
 	struct perr e;
-	struct nl_ctx *c;
 	struct lab_run r;
 	pthread_t th;
 	int up, up8080, lo, full, q1, q2;
@@ -90,22 +81,15 @@ static void test_run(void)
 	size_t n;
 
 	perr_clear(&e);
-	net_isolate();
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/parity-test-notify-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		die("mkdtemp", NULL);
-	chmod(tmpdir, 0755);
-	c = nl_ctx_open(-1, &e);
-	if (!c || nl_addr_add(c, "lo", "203.0.113.80/32", &e) < 0)
-		die("upstream address", &e);
-	nl_ctx_close(c);
+	lab_run_setup(tmpdir, 0755);
 	up = probe_tcp_listen(-1, "203.0.113.80", 443);
 	up8080 = probe_tcp_listen(-1, "203.0.113.80", 8080);
 	lo = probe_tcp_listen(-1, "127.0.0.1", 0);
 	if (up < 0 || up8080 < 0 || lo < 0)
 		die("listeners", NULL);
 	pthread_create(&th, NULL, lab_echo_main, &up);
-	snprintf(lport, sizeof(lport), "%u", port_of(lo));
+	snprintf(lport, sizeof(lport), "%u", lab_port_of(lo));
 	/* An IP-literal rule: pinned as is (no resolver involved). */
 	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", tmpdir);
 	write_file(policy_path, "{\"version\":1,\"resolver\":\"system\",\"allow\":[{\"host\":"
@@ -226,9 +210,9 @@ static void test_run(void)
 		if (bind(full, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(full, 0) < 0)
 			die("full listener", NULL);
 	}
-	snprintf(fport, sizeof(fport), "%u", port_of(full));
-	q1 = probe_tcp_connect(-1, "127.0.0.1", port_of(full), 500, NULL);
-	q2 = probe_tcp_connect(-1, "127.0.0.1", port_of(full), 500, NULL);
+	snprintf(fport, sizeof(fport), "%u", lab_port_of(full));
+	q1 = probe_tcp_connect(-1, "127.0.0.1", lab_port_of(full), 500, NULL);
+	q2 = probe_tcp_connect(-1, "127.0.0.1", lab_port_of(full), 500, NULL);
 	(void)q1;
 	(void)q2;
 	prun(&r, ARGS("run", "--profile", "platform-notify", "--timeout", "2"),

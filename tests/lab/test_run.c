@@ -123,7 +123,6 @@ static void write_file(const char *path, const char *text)
 static void setup_common(void)
 {
 	struct perr e;
-	struct nl_ctx *c;
 	static int up;
 	pthread_t th;
 
@@ -135,15 +134,8 @@ static void setup_common(void)
 		printf("PARITY_BIN, NETPROBE_BIN and PARITY_SOURCE_ROOT must be set\n");
 		exit(2);
 	}
-	net_isolate();
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/parity-test-run-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		die("mkdtemp", NULL);
-	chmod(tmpdir, 0755);
-	c = nl_ctx_open(-1, &e);
-	if (!c || nl_addr_add(c, "lo", "203.0.113.80/32", &e) < 0)
-		die("upstream address", &e);
-	nl_ctx_close(c);
+	lab_run_setup(tmpdir, 0755);
 	up = probe_tcp_listen(-1, "203.0.113.80", 443);
 	if (up < 0)
 		die("upstream listener", NULL);

@@ -58,18 +58,9 @@ static void setup_env(void)
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define STRICT "run", "--quiet", "--profile", "platform-strict", "--policy", policy_path
 
-static uint16_t port_of(int fd)
-{
-	struct sockaddr_in a;
-	socklen_t l = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &l);
-	return ntohs(a.sin_port);
-}
-
 static void test_run(void)
 {
 	struct perr e;
-	struct nl_ctx *c;
 	struct lab_run r;
 	pthread_t th;
 	int up, lo;
@@ -78,21 +69,14 @@ static void test_run(void)
 	size_t n;
 
 	perr_clear(&e);
-	net_isolate();
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/parity-test-strict-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		die("mkdtemp", NULL);
-	chmod(tmpdir, 0777); /* the agent (uid 10001) creates its sockets here */
-	c = nl_ctx_open(-1, &e);
-	if (!c || nl_addr_add(c, "lo", "203.0.113.80/32", &e) < 0)
-		die("upstream address", &e);
-	nl_ctx_close(c);
+	lab_run_setup(tmpdir, 0777); /* the agent (uid 10001) creates its sockets here */
 	up = probe_tcp_listen(-1, "203.0.113.80", 443);
 	lo = probe_tcp_listen(-1, "127.0.0.1", 0);
 	if (up < 0 || lo < 0)
 		die("listeners", NULL);
 	pthread_create(&th, NULL, lab_echo_main, &up);
-	snprintf(lport, sizeof(lport), "%u", port_of(lo));
+	snprintf(lport, sizeof(lport), "%u", lab_port_of(lo));
 	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", tmpdir);
 	f = fopen(policy_path, "w");
 	fputs("{\"version\":1,\"resolver\":\"system\",\"allow\":[{\"host\":\"203.0.113.80\","

@@ -570,9 +570,12 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 
 	/* 2. The supervisor side: netns (root) or the restricted pod drop. */
 	if (p->net.mode == NET_NAMESPACE) {
-		/* The agent starts inside the new netns and waits at its gate
-		 * (notify needs its listener taken first: not early). */
-		bool start_early = !(p->sc.enabled && p->sc.notify.enabled);
+		/* The agent starts inside the new netns and waits at its gate.
+		 * Not early with notify (its listener is taken first), nor when
+		 * the supervisor drops its identity: the agent must then start
+		 * from the dropped one, as it always has. */
+		bool start_early =
+		    !(p->sc.enabled && p->sc.notify.enabled) && !p->id.supervisor_drop;
 		if (start_early) {
 			if (pipe2(gate, O_CLOEXEC) < 0) {
 				perr_sys(e, errno, "agent gate: pipe");

@@ -435,6 +435,31 @@ int nl_addr_add(struct nl_ctx *c, const char *ifname, const char *cidr, struct p
 
 /* ---- routes ------------------------------------------------------------- */
 
+/* A static route in the main table to dst, of `type` and `scope`; NULL
+ * with e set. */
+static struct rtnl_route *route_new(struct nl_ctx *c, struct nl_addr *dst, const char *dst_cidr,
+				    uint8_t type, uint8_t scope, struct perr *e)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	int r;
+
+	if (!rt) {
+		perr_sys(e, ENOMEM, "route");
+		return NULL;
+	}
+	rtnl_route_set_family(rt, (uint8_t)nl_addr_get_family(dst));
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_set_type(rt, type);
+	rtnl_route_set_scope(rt, scope);
+	if ((r = rtnl_route_set_dst(rt, dst)) < 0) {
+		nl_fail(c, r, e, "route %s", dst_cidr);
+		rtnl_route_put(rt);
+		return NULL;
+	}
+	return rt;
+}
+
 int nl_route_add(struct nl_ctx *c, const char *dst_cidr, const char *gateway, const char *ifname,
 		 struct perr *e)
 {
@@ -459,20 +484,11 @@ int nl_route_add(struct nl_ctx *c, const char *dst_cidr, const char *gateway, co
 	}
 	if (ifname && (idx = ifindex_or_fail(c, ifname, e)) < 0)
 		goto out;
-	rt = rtnl_route_alloc();
-	nh = rtnl_route_nh_alloc();
-	if (!rt || !nh) {
-		perr_sys(e, ENOMEM, "route");
+	rt = route_new(c, dst, dst_cidr, RTN_UNICAST, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK, e);
+	if (!rt)
 		goto out;
-	}
-	rtnl_route_set_family(rt, (uint8_t)nl_addr_get_family(dst));
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_set_protocol(rt, RTPROT_STATIC);
-	rtnl_route_set_type(rt, RTN_UNICAST);
-	rtnl_route_set_scope(rt, gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
-	r = rtnl_route_set_dst(rt, dst);
-	if (r < 0) {
-		nl_fail(c, r, e, "route %s", dst_cidr);
+	if (!(nh = rtnl_route_nh_alloc())) {
+		perr_sys(e, ENOMEM, "route");
 		goto out;
 	}
 	if (gw)
@@ -510,20 +526,9 @@ int nl_route_add_unreachable(struct nl_ctx *c, const char *dst_cidr, uint32_t pr
 
 	if (!dst)
 		return -1;
-	if (!(rt = rtnl_route_alloc())) {
-		perr_sys(e, ENOMEM, "route");
+	if (!(rt = route_new(c, dst, dst_cidr, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, e)))
 		goto out;
-	}
-	rtnl_route_set_family(rt, (uint8_t)nl_addr_get_family(dst));
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_set_protocol(rt, RTPROT_STATIC);
-	rtnl_route_set_type(rt, RTN_UNREACHABLE);
-	rtnl_route_set_scope(rt, RT_SCOPE_UNIVERSE);
 	rtnl_route_set_priority(rt, priority);
-	if ((r = rtnl_route_set_dst(rt, dst)) < 0) {
-		nl_fail(c, r, e, "route %s", dst_cidr);
-		goto out;
-	}
 	ctx_reset(c);
 	if ((r = rtnl_route_add(c->sk, rt, NLM_F_EXCL)) < 0) {
 		nl_fail(c, r, e, "add route unreachable %s metric %u", dst_cidr, priority);

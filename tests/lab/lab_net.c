@@ -114,6 +114,20 @@ static int pair_and_connect(bool quiet)
 		CHECK(read_in(-1, "/proc/sys/net/ipv4/ip_forward", v, sizeof(v)) == 0 &&
 			  strcmp(v, "0") == 0,
 		      "...and not in ours");
+		/* The pod's fallback for the sandbox subnet: unreachable at a
+		 * high metric, overridden by the connected route while the veth
+		 * is there. */
+		r = nl_route_add_unreachable(cb, "10.77.0.0/24", 4096, &e);
+		CHECK(r == 0, "unreachable route added (%s)", r ? e.msg : "ok");
+		r = probe_tcp_connect(b, "10.77.0.5", 7000, 3000, &ms);
+		CHECK(r == -EHOSTUNREACH && ms < FAST_MS,
+		      "a connect into it fails at once with EHOSTUNREACH (%s, %.1f ms)",
+		      strerror(-r), ms);
+		r = nl_route_add_unreachable(cb, "10.1.0.0/24", 4096, &e);
+		CHECK(r == 0, "unreachable route over the connected subnet (%s)", r ? e.msg : "ok");
+		r = probe_tcp_connect(b, "10.1.0.1", 7000, 3000, &ms);
+		CHECK(r == 0 && probe_accepted(la, 1000),
+		      "the connected route still wins over it (%s)", strerror(-r));
 		CHECK(nl_link_del(ca, "va", &e) == 0 && nl_ifindex(cb, "vb") == -ENODEV,
 		      "deleting one veth end removes the peer");
 	}

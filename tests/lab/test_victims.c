@@ -8,14 +8,12 @@
  * Exit 0 pass, 1 fail, 77 skip (not root). */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -23,39 +21,11 @@
 #include <unistd.h>
 
 #include "matrix/lab_shm.h"
+#include "net_lab.h"
 #include "matrix/victims.h"
 #include "util.h"
 
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			failures++;                                                                \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);            \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-		} else {                                                                           \
-			printf("ok   %s\n", #cond);                                                \
-		}                                                                                  \
-	} while (0)
-
 static const char MARKER[] = "pmvictimtest0123456789";
-
-static int lo_up(void)
-{
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int rc = -1;
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return rc;
-}
 
 /* SIGSTOP, and wait until the victim really is stopped. */
 static void freeze(pid_t pid)
@@ -100,14 +70,7 @@ int main(void)
 	double ms;
 	bool ok;
 
-	if (geteuid() != 0) {
-		printf("skip: needs root\n");
-		return 77;
-	}
-	if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0) {
-		perror("netns");
-		return 1;
-	}
+	net_isolate();
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shm == MAP_FAILED || pipe2(ready, O_CLOEXEC) < 0)
 		return 1;
@@ -132,11 +95,11 @@ int main(void)
 	t0 = util_now_ns();
 	ok = victims_drain(shm, drain_w, 2000);
 	ms = (double)(util_now_ns() - t0) / 1e6;
-	CHECK(ok && ms < 100, "quiet drain: ok=%d in %.1f ms", ok, ms);
+	CHECK(ok && ms < 100, "a quiet drain settles at once (ok=%d, %.1f ms)", ok, ms);
 	CHECK(atomic_load(&shm->signals_total) == 0 &&
 		  atomic_load(&shm->pod_tcp.connections) == 0 &&
 		  atomic_load(&shm->abstract_stream.connections) == 0,
-	      "quiet drain counted something");
+	      "a quiet drain counts nothing");
 
 	/* Sent while the victims could not run. */
 	freeze(shm->signal_victim.pid);
@@ -150,29 +113,30 @@ int main(void)
 	kill(shm->sacrificial.pid, SIGSTOP); /* pending until it runs */
 	ok = victims_drain(shm, drain_w, 2000);
 	victim_poll_state(&shm->sacrificial);
-	CHECK(ok, "drain after the thaw did not settle");
-	CHECK(atomic_load(&shm->signals[SIGUSR1]) == 1, "SIGUSR1 counted %d times",
+	CHECK(ok, "the drain after the thaw settles");
+	CHECK(atomic_load(&shm->signals[SIGUSR1]) == 1,
+	      "the SIGUSR1 sent while frozen is counted once (%d)",
 	      atomic_load(&shm->signals[SIGUSR1]));
 	CHECK(atomic_load(&shm->abstract_stream.connections) == 1 &&
 		  atomic_load(&shm->abstract_stream.marker),
-	      "abstract stream: %d connection(s), marker %d",
+	      "the abstract stream got 1 connection with the marker (%d, marker %d)",
 	      atomic_load(&shm->abstract_stream.connections),
 	      atomic_load(&shm->abstract_stream.marker));
 	CHECK(atomic_load(&shm->pod_tcp.connections) == 2 && atomic_load(&shm->pod_tcp.marker) &&
 		  atomic_load(&shm->pod_tcp.bytes) == 2 * (int)(sizeof(MARKER) - 1),
-	      "pod tcp: %d connection(s), %d bytes, marker %d",
+	      "pod tcp got 2 connections with the marker (%d, %d bytes, marker %d)",
 	      atomic_load(&shm->pod_tcp.connections), atomic_load(&shm->pod_tcp.bytes),
 	      atomic_load(&shm->pod_tcp.marker));
 	CHECK(atomic_load(&shm->sacrificial.state) == VICTIM_STOPPED &&
 		  shm->sacrificial.signal == SIGSTOP,
-	      "sacrificial state %d signal %d", atomic_load(&shm->sacrificial.state),
-	      shm->sacrificial.signal);
+	      "the pending SIGSTOP shows on the sacrificial victim (state %d, signal %d)",
+	      atomic_load(&shm->sacrificial.state), shm->sacrificial.signal);
 
 	kill(shm->signal_victim.pid, SIGKILL);
 	kill(shm->sacrificial.pid, SIGKILL);
 	kill(shm->listeners.pid, SIGKILL);
 	while (wait(NULL) > 0)
 		;
-	printf("%d failure(s)\n", failures);
-	return failures ? 1 : 0;
+	printf("%d failure(s)\n", lab_failures);
+	return lab_failures ? 1 : 0;
 }

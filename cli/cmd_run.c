@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "enforcer.h"
 #include "jsonutil.h"
+#include "nft.h"
 #include "pidns.h"
 #include "profile.h"
 #include "util.h"
@@ -109,6 +110,7 @@ int cmd_run(int argc, char **argv)
 	int opt, status;
 	pid_t pid;
 	bool isolated = false;
+	struct nft_worker nw = {.pid = -1, .sock = -1};
 
 	perr_clear(&e);
 	run_opts_init(&c.o);
@@ -225,13 +227,28 @@ int cmd_run(int argc, char **argv)
 	/* The CLOEXEC flags must not stop the supervisor's own use: it keeps
 	 * them (no exec); the agent closes every fd but stdio. */
 	fflush(NULL);
+	/* Namespace mode's nftables worker loads libnftables (1-1.7 ms) on
+	 * the CPU this process leaves idle while it starts the PID namespace
+	 * and the supervisor (nft.h). It is our child: we reap it. If it
+	 * cannot start, the supervisor starts its own. */
+	if (c.prof.net.mode == NET_NAMESPACE && c.prof.net.nft == NFT_SANDBOX_OUTPUT &&
+	    nft_worker_start(&nw, &e) == 0)
+		c.o.nft_worker_sock = nw.sock;
 	pid = pidns_spawn(run_worker, &c, CLONE_NEWNS, true, &isolated, &e);
-	if (pid < 0)
+	if (nw.sock >= 0)
+		close(nw.sock); /* the supervisor has its copy */
+	nw.sock = -1;
+	if (pid < 0) {
+		nft_worker_abort(&nw);
 		return perr_report(&e, "parity run");
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return PARITY_EXIT_INFRA;
 	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			nft_worker_abort(&nw);
+			return PARITY_EXIT_INFRA;
+		}
+	}
+	nft_worker_abort(&nw); /* done, or waiting for a netns that never came */
 	profile_free(&c.prof);
 	return util_status_code(status);
 }

@@ -36,6 +36,7 @@ void run_opts_init(struct run_opts *o)
 	o->compat = COMPAT_BEST_EFFORT;
 	o->proxy_log_fd = -1;
 	o->agent_stdin = o->agent_stdout = o->agent_stderr = -1;
+	o->nft_worker_sock = -1;
 }
 
 /* ---- the agent's environment ---- */
@@ -206,13 +207,18 @@ static void agent_main(struct agent_ctx *a)
  * for the proxy by its ignored SIGPIPE on a busy machine). */
 #define PROXY_READY_TIMEOUT_MS 5000
 
-static pid_t start_proxy(const struct run_opts *o, int listen_fd, const struct policy *pol,
-			 struct perr *e)
+struct proxy_child {
+	pid_t pid;    /* -1: not started */
+	int ready_fd; /* its "serving" byte arrives here */
+};
+
+/* Fork the proxy on listen_fd; proxy_await_ready() then waits for it. */
+static int proxy_spawn(const struct run_opts *o, int listen_fd, const struct policy *pol,
+		       struct proxy_child *pc, struct perr *e)
 {
 	pid_t sup = getpid();
 	int ready[2];
 	pid_t pid;
-	char b;
 
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return perr_sys(e, errno, "proxy: pipe");
@@ -241,29 +247,40 @@ static pid_t start_proxy(const struct run_opts *o, int listen_fd, const struct p
 		_exit(0);
 	}
 	close(ready[1]);
-	{
-		struct pollfd p = {.fd = ready[0], .events = POLLIN};
-		int r;
-		while ((r = poll(&p, 1, PROXY_READY_TIMEOUT_MS)) < 0 && errno == EINTR)
-			;
-		if (r <= 0 || read(ready[0], &b, 1) != 1) {
-			close(ready[0]);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			return perr_set(e, "proxy: %s",
-					r == 0 ? "not serving after 5 s" : "exited before serving");
-		}
+	pc->pid = pid;
+	pc->ready_fd = ready[0];
+	return 0;
+}
+
+/* Wait for the proxy's "serving" byte. On failure the proxy is killed and
+ * reaped (pc->pid = -1). */
+static int proxy_await_ready(struct proxy_child *pc, struct perr *e)
+{
+	struct pollfd p = {.fd = pc->ready_fd, .events = POLLIN};
+	char b;
+	int r;
+
+	while ((r = poll(&p, 1, PROXY_READY_TIMEOUT_MS)) < 0 && errno == EINTR)
+		;
+	if (r > 0 && read(pc->ready_fd, &b, 1) == 1) {
+		close(pc->ready_fd);
+		pc->ready_fd = -1;
+		return 0;
 	}
-	close(ready[0]);
-	return pid;
+	close(pc->ready_fd);
+	pc->ready_fd = -1;
+	kill(pc->pid, SIGKILL);
+	while (waitpid(pc->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	pc->pid = -1;
+	return perr_set(e, "proxy: %s", r == 0 ? "not serving after 5 s" : "exited before serving");
 }
 
 /* ---- namespace mode ---- */
 
-static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct netns_sandbox *sb,
-			   int (*on_netns)(int, void *, struct perr *), void *on_netns_arg,
-			   struct perr *e)
+static int setup_namespace(const struct profile *p, int nft_worker_sock, struct rep_sink *rs,
+			   struct netns_sandbox *sb, int (*on_netns)(int, void *, struct perr *),
+			   void *on_netns_arg, struct perr *e)
 {
 	struct netns_cfg cfg;
 	int rc;
@@ -276,6 +293,7 @@ static int setup_namespace(const struct profile *p, struct rep_sink *rs, struct 
 	cfg.prefix_len = p->net.prefix_len;
 	cfg.proxy_port = p->net.proxy_port;
 	cfg.nft = p->net.nft;
+	cfg.nft_worker_sock = nft_worker_sock;
 	/* Fail closed: the reference starts without its rules when nft fails
 	 * (a "degraded" event); ours refuses, and says so. */
 	cfg.nft_optional = false;
@@ -383,34 +401,55 @@ static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs,
 	return 0;
 }
 
-/* ---- the agent, started early ---- */
+/* ---- namespace mode: the proxy and the agent, started early ---- */
 
-/* Namespace mode: the agent's own setup (setns, identity, Landlock,
- * seccomp: about 1 ms) runs while the supervisor builds the veth, the table
- * and the proxy; it then waits at its gate, so the command still starts
- * only once all of that is in place. */
-struct early_agent {
+/* Namespace mode overlaps its setup (2 CPUs are enough for it):
+ *  1. the proxy is forked first, on a socket bound with IP_FREEBIND (its
+ *     address comes later, with the veth), and gets ready in parallel;
+ *  2. netns_setup forks its nftables worker, which loads libnftables while
+ *     the netns is created, then applies the table in it (netns.c);
+ *  3. the agent is forked as soon as the netns exists, and does its own
+ *     setup there (setns, identity, Landlock, seccomp: about 1 ms) while
+ *     the supervisor builds the veth. It then waits at its gate, so the
+ *     command starts only once all of that is in place.
+ * The supervisor itself never maps libnftables, and stays single-threaded:
+ * its forks stay cheap, and its copy-on-write faults need no TLB
+ * shootdown on the other CPU. */
+struct early_start {
 	struct agent_ctx *ac;
 	int gate_wr; /* the supervisor's end of the gate */
-	pid_t pid;   /* -1 until started */
+	pid_t pid;   /* the agent; -1 until started */
 };
 
 static int start_agent_in_netns(int ns_fd, void *arg, struct perr *e)
 {
-	struct early_agent *ea = arg;
+	struct early_start *es = arg;
 	pid_t pid;
 
-	ea->ac->sandbox_netns_fd = ns_fd;
+	es->ac->sandbox_netns_fd = ns_fd;
 	pid = fork();
 	if (pid < 0)
 		return perr_sys(e, errno, "fork agent");
 	if (pid == 0) {
 		/* Our end of the gate would keep it from ever seeing EOF. */
-		close(ea->gate_wr);
-		agent_main(ea->ac);
+		close(es->gate_wr);
+		agent_main(es->ac);
 	}
-	ea->pid = pid;
+	es->pid = pid;
 	return 0;
+}
+
+static void emit_listen(struct rep_sink *rs, const struct profile *p, bool ok)
+{
+	const char *h = p->net.proxy_host;
+	bool v6 = strchr(h, ':') != NULL;
+
+	if (!ok)
+		rep_emit(rs, "proxy", "listen", REP_FAILED, "%s%s%s:%u", v6 ? "[" : "", h,
+			 v6 ? "]" : "", p->net.proxy_port);
+	else
+		rep_emit(rs, "proxy", "listen", REP_APPLIED, "CONNECT proxy on %s%s%s:%u",
+			 v6 ? "[" : "", h, v6 ? "]" : "", p->net.proxy_port);
 }
 
 /* ---- the run ---- */
@@ -497,7 +536,8 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	    p->sc.enabled && p->sc.notify.enabled && p->sc.notify.policy == NOTIFY_POLICY_STRICT;
 	pid_t proxy_pid = -1, agent_pid = -1;
 	int gate[2] = {-1, -1};
-	struct early_agent early = {.ac = &ac, .gate_wr = -1, .pid = -1};
+	struct early_start early = {.ac = &ac, .gate_wr = -1, .pid = -1};
+	struct proxy_child proxy = {.pid = -1, .ready_fd = -1};
 	bool child_failed = false, exec_seen = false;
 	uint64_t t0 = util_now_ns();
 	char buf[8192];
@@ -584,8 +624,21 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 			ac.gate_fd = gate[0];
 			early.gate_wr = gate[1];
 		}
-		int sr = setup_namespace(p, &rs, &sb, start_early ? start_agent_in_netns : NULL,
-					 &early, e);
+		if (start_early) {
+			listen_fd = proxy_listen_freebind(p->net.proxy_host, p->net.proxy_port, e);
+			if (listen_fd < 0) {
+				emit_listen(&rs, p, false);
+				perr_prefix(e, "proxy");
+				goto out;
+			}
+			if (proxy_spawn(o, listen_fd, &pol, &proxy, e) < 0)
+				goto out;
+			proxy_pid = proxy.pid;
+			close(listen_fd);
+			listen_fd = -1;
+		}
+		int sr = setup_namespace(p, o->nft_worker_sock, &rs, &sb,
+					 start_early ? start_agent_in_netns : NULL, &early, e);
 		agent_pid = early.pid;
 		if (sr < 0)
 			goto out;
@@ -623,23 +676,26 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	if (strict && strict_prepare(&plan, &rs, &domain_fd, e) < 0)
 		goto out;
 
-	/* 3. The proxy. */
-	listen_fd = proxy_listen(p->net.proxy_host, p->net.proxy_port, e);
-	if (listen_fd < 0) {
-		rep_emit(&rs, "proxy", "listen", REP_FAILED, "%s:%u", p->net.proxy_host,
-			 p->net.proxy_port);
-		perr_prefix(e, "proxy");
+	/* 3. The proxy (already forked when the agent started early). */
+	if (proxy.pid < 0) {
+		listen_fd = proxy_listen(p->net.proxy_host, p->net.proxy_port, e);
+		if (listen_fd < 0) {
+			emit_listen(&rs, p, false);
+			perr_prefix(e, "proxy");
+			goto out;
+		}
+		if (proxy_spawn(o, listen_fd, &pol, &proxy, e) < 0)
+			goto out;
+		proxy_pid = proxy.pid;
+		close(listen_fd);
+		listen_fd = -1;
+	}
+	emit_listen(&rs, p, true);
+	if (proxy_await_ready(&proxy, e) < 0) {
+		proxy_pid = -1; /* killed and reaped */
 		goto out;
 	}
-	rep_emit(&rs, "proxy", "listen", REP_APPLIED, "CONNECT proxy on %s%s%s:%u",
-		 strchr(p->net.proxy_host, ':') ? "[" : "", p->net.proxy_host,
-		 strchr(p->net.proxy_host, ':') ? "]" : "", p->net.proxy_port);
-	proxy_pid = start_proxy(o, listen_fd, &pol, e);
-	if (proxy_pid < 0)
-		goto out;
 	res->proxy_pid = proxy_pid;
-	close(listen_fd);
-	listen_fd = -1;
 
 	/* 4. The agent. */
 	ac.sandbox_netns_fd = ns_fd;
@@ -797,14 +853,13 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (gate[i] >= 0)
 			close(gate[i]);
+	if (proxy.ready_fd >= 0)
+		close(proxy.ready_fd);
 	free(ac.env);
-	if (proxy_pid > 0) {
-		int st = 0;
+	/* The proxy is killed first and reaped last: its exit overlaps with
+	 * the veth's teardown. */
+	if (proxy_pid > 0)
 		kill(proxy_pid, SIGKILL);
-		while (waitpid(proxy_pid, &st, 0) < 0 && errno == EINTR)
-			;
-		res->proxy_status = st;
-	}
 	if (listen_fd >= 0)
 		close(listen_fd);
 	if (sb.active) {
@@ -816,6 +871,12 @@ out:
 			rc = -1;
 		}
 		ns_fd = -1;
+	}
+	if (proxy_pid > 0) {
+		int st = 0;
+		while (waitpid(proxy_pid, &st, 0) < 0 && errno == EINTR)
+			;
+		res->proxy_status = st;
 	}
 	if (ns_fd >= 0)
 		close(ns_fd);

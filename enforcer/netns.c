@@ -21,7 +21,8 @@ void netns_cfg_init(struct netns_cfg *cfg)
 	cfg->prefix_len = 24;
 	cfg->proxy_port = 3128;
 	cfg->nft = NFT_SANDBOX_OUTPUT;
-	cfg->nft_exec = NFT_EXEC_THREAD;
+	cfg->nft_exec = NFT_EXEC_FORK;
+	cfg->nft_worker_sock = -1;
 }
 
 const char *netns_step_status_name(enum netns_step_status st)
@@ -120,31 +121,41 @@ static void close_fds(struct netns_sandbox *sb)
 	sb->ns_fd = sb->host_ns_fd = -1;
 }
 
-static int apply_nft(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct perr *e)
+static void nft_cfg_of(const struct netns_cfg *cfg, struct nft_sandbox_cfg *nc)
 {
-	struct nft_sandbox_cfg nc = {
-	    .host_addr = cfg->host_addr,
-	    .proxy_port = cfg->proxy_port,
-	    .log_tag = cfg->log_tag,
-	    .exec = cfg->nft_exec,
-	};
-	char table[128], err[1400];
-	int rc;
+	memset(nc, 0, sizeof(*nc));
+	nc->host_addr = cfg->host_addr;
+	nc->proxy_port = cfg->proxy_port;
+	nc->log_tag = cfg->log_tag;
+	nc->exec = cfg->nft_exec;
+}
 
+static void sandbox_table_name(char *table, size_t tlen)
+{
+	snprintf(table, tlen, "table inet %s, chain output, in the sandbox netns",
+		 NFT_TABLE_DEFAULT);
+}
+
+/* Apply the table of cfg's placement here and now; its description goes
+ * to table. Returns 1 when the placement is off. */
+static int nft_run(const struct netns_cfg *cfg, struct netns_sandbox *sb, char *table, size_t tlen,
+		   struct perr *e)
+{
+	struct nft_sandbox_cfg nc;
+
+	nft_cfg_of(cfg, &nc);
 	switch (cfg->nft) {
 	case NFT_OFF:
-		step(sb, "nftables", false, NETNS_STEP_SKIPPED,
-		     "placement off: no rules (the control: routing alone must not stop egress)");
-		return 0;
+		return 1;
 	case NFT_SANDBOX_OUTPUT:
-		rc = nft_apply_sandbox_output(sb->ns_fd, &nc, sb->rules, NFT_MAX_CMDS, &sb->nrules,
-					      e);
-		snprintf(table, sizeof(table), "table inet %s, chain output, in the sandbox netns",
-			 NFT_TABLE_DEFAULT);
-		break;
+		sandbox_table_name(table, tlen);
+		return nft_apply_sandbox_output(sb->ns_fd, &nc, sb->rules, NFT_MAX_CMDS,
+						&sb->nrules, e);
 	case NFT_SUPERVISOR_FORWARD:
 		snprintf(sb->fwd_table, sizeof(sb->fwd_table), "%s_%s", NFT_TABLE_DEFAULT,
 			 sb->host_if);
+		snprintf(table, tlen, "table inet %s, chains input/forward, host side",
+			 sb->fwd_table);
 		nc.table = sb->fwd_table;
 		nc.host_if = sb->host_if;
 		/* The table lives in the supervisor's netns, which outlives the
@@ -152,12 +163,23 @@ static int apply_nft(const struct netns_cfg *cfg, struct netns_sandbox *sb, stru
 		 * supervisor's socket closes, even after a SIGKILL. */
 		nc.owner_ctx = &sb->fwd_owner;
 		nc.exec = NFT_EXEC_THREAD;
-		rc = nft_apply_supervisor_forward(-1, &nc, sb->rules, NFT_MAX_CMDS, &sb->nrules, e);
-		snprintf(table, sizeof(table), "table inet %s, chains input/forward, host side",
-			 sb->fwd_table);
-		break;
-	default:
-		return perr_usage(e, "nftables: unknown placement %d", (int)cfg->nft);
+		return nft_apply_supervisor_forward(-1, &nc, sb->rules, NFT_MAX_CMDS, &sb->nrules,
+						    e);
+	}
+	snprintf(table, tlen, "placement %d", (int)cfg->nft);
+	return perr_usage(e, "nftables: unknown placement %d", (int)cfg->nft);
+}
+
+/* Record the table's outcome (nft_run's return) as the "nftables" step. */
+static int nft_record(const struct netns_cfg *cfg, struct netns_sandbox *sb, int rc,
+		      const char *table, struct perr *e)
+{
+	char err[1400];
+
+	if (rc > 0) {
+		step(sb, "nftables", false, NETNS_STEP_SKIPPED,
+		     "placement off: no rules (the control: routing alone must not stop egress)");
+		return 0;
 	}
 	if (rc == 0) {
 		step(sb, "nftables", !cfg->nft_optional, NETNS_STEP_APPLIED, "%s: %zu commands",
@@ -173,8 +195,91 @@ static int apply_nft(const struct netns_cfg *cfg, struct netns_sandbox *sb, stru
 	return -1;
 }
 
+/* The sandbox-output table needs only the sandbox netns, not the veth.
+ * With NFT_EXEC_FORK (the default) an nft_worker is forked before the
+ * netns exists, loads libnftables while the netns is created, gets it as
+ * soon as it exists and applies the table while this thread builds the
+ * veth (and the agent sets itself up). The supervisor-forward placement
+ * needs the veth's name: it runs after, here. */
+struct nft_job {
+	const struct netns_cfg *cfg;
+	struct netns_sandbox *sb;
+	struct nft_worker w;
+	char table[128];
+};
+
+static int nft_job_start(struct nft_job *j, const struct netns_cfg *cfg, struct netns_sandbox *sb,
+			 struct perr *e)
+{
+	j->cfg = cfg;
+	j->sb = sb;
+	j->w.pid = -1;
+	j->w.sock = -1;
+	sandbox_table_name(j->table, sizeof(j->table));
+	if (cfg->nft != NFT_SANDBOX_OUTPUT || cfg->nft_exec != NFT_EXEC_FORK) {
+		if (cfg->nft_worker_sock >= 0)
+			close(cfg->nft_worker_sock); /* not ours to use: it exits */
+		return 0;
+	}
+	if (cfg->nft_worker_sock >= 0) {
+		j->w.sock = cfg->nft_worker_sock; /* started by our caller */
+		return 0;
+	}
+	if (nft_worker_start(&j->w, e) < 0)
+		return nft_record(cfg, sb, -1, j->table, e);
+	return 0;
+}
+
+/* The netns exists: hand it and the commands to the worker. */
+static int nft_job_send(struct nft_job *j, struct perr *e)
+{
+	struct nft_sandbox_cfg nc;
+
+	if (j->w.sock < 0)
+		return 0;
+	nft_cfg_of(j->cfg, &nc);
+	if (nft_worker_apply(&j->w, j->sb->ns_fd, NFT_RS_SANDBOX_OUTPUT, &nc, e) == 0)
+		return 0;
+	nft_worker_abort(&j->w);
+	return nft_record(j->cfg, j->sb, -1, j->table, e);
+}
+
+/* After the links: collect the worker's results (or apply the table here),
+ * then record. After a failed setup (run false) the worker is dropped. */
+static int nft_job_finish(struct nft_job *j, bool run, struct perr *e)
+{
+	int rc;
+
+	if (!run) {
+		nft_worker_abort(&j->w);
+		return 0;
+	}
+	if (j->w.sock >= 0)
+		rc = nft_worker_finish(&j->w, j->sb->rules, NFT_MAX_CMDS, &j->sb->nrules, e);
+	else
+		rc = nft_run(j->cfg, j->sb, j->table, sizeof(j->table), e);
+	return nft_record(j->cfg, j->sb, rc, j->table, e);
+}
+
+static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct nl_ctx **hostp,
+		       struct nl_ctx **sbxp, struct nft_job *job, struct perr *e);
+
 static int setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct nl_ctx **hostp,
 		 struct nl_ctx **sbxp, struct perr *e)
+{
+	struct nft_job job;
+
+	if (nft_job_start(&job, cfg, sb, e) < 0)
+		return -1;
+	if (build_links(cfg, sb, hostp, sbxp, &job, e) < 0) {
+		nft_job_finish(&job, false, e);
+		return -1;
+	}
+	return nft_job_finish(&job, true, e);
+}
+
+static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct nl_ctx **hostp,
+		       struct nl_ctx **sbxp, struct nft_job *job, struct perr *e)
 {
 	char host_cidr[80], sbx_cidr[80], path[96];
 	int fam = family_of(cfg->host_addr), rc, tries;
@@ -202,6 +307,8 @@ static int setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct n
 	if (done(sb, rc, "netns", e, "anonymous network namespace, IPv6 DAD off") < 0)
 		return -1;
 	if (cfg->on_netns && cfg->on_netns(sb->ns_fd, cfg->on_netns_arg, e) < 0)
+		return -1;
+	if (nft_job_send(job, e) < 0)
 		return -1;
 
 	*hostp = host = nl_ctx_open(-1, e);
@@ -255,8 +362,7 @@ static int setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct n
 		rc = nl_link_wait_ready(sbx, sb->sandbox_if, timeout, e);
 	if (done(sb, rc, "links ready", e, "%s and %s up", sb->host_if, sb->sandbox_if) < 0)
 		return -1;
-
-	return apply_nft(cfg, sb, e);
+	return 0;
 }
 
 int netns_setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct perr *e)

@@ -49,9 +49,16 @@ struct netns_cfg {
 	/* The reference logs a failed nftables setup and runs the sandbox
 	 * anyway ("degraded"). false (ours): a failed Required rule aborts. */
 	bool nft_optional;
-	const char *log_tag;	/* nft log prefix "parity:bypass:<tag>:"; NULL: none */
-	enum nft_exec nft_exec; /* NFT_EXEC_THREAD (default) or NFT_EXEC_FORK */
-	int ready_timeout_ms;	/* wait for the links to be usable; 0: 2000 */
+	const char *log_tag; /* nft log prefix "parity:bypass:<tag>:"; NULL: none */
+	/* NFT_EXEC_FORK (default): sandbox-output is applied by an nft_worker
+	 * forked before the netns, in parallel with the veth; NFT_EXEC_THREAD:
+	 * by this thread, after the veth (setns there and back). */
+	enum nft_exec nft_exec;
+	/* >= 0: the socket of an nft_worker already started by our caller
+	 * (nft_worker_start; it reaps it). Taken over (closed) by
+	 * netns_setup. -1 (default): netns_setup starts its own. */
+	int nft_worker_sock;
+	int ready_timeout_ms; /* wait for the links to be usable; 0: 2000 */
 	/* Called once the sandbox netns exists, before the veth and the
 	 * table: the enforcer starts the agent's own setup there, gated, so it
 	 * overlaps with the rest of ours. Returns -1 (with e set) to abort. */

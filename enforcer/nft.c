@@ -7,16 +7,19 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <nftables/libnftables.h>
 
 #include "nl.h"
+#include "pidns.h"
 #include "util.h"
 
 #define LOG_LIMIT "limit rate 5/second burst 10 packets"
@@ -338,59 +341,212 @@ static long run_in_thread(int ns_fd, const struct nft_cmd *cmds, size_t n,
 	return failed;
 }
 
-static long run_in_child(int ns_fd, const struct nft_cmd *cmds, size_t n,
-			 struct nft_rule_result *res, struct perr *e)
-{
-	int p[2], st;
-	pid_t pid;
-	ssize_t got;
-	long failed = -1;
-	bool timed_out = false;
+/* ---- the worker process ---- */
 
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		perr_sys(e, errno, "nftables: pipe");
-		return -2;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perr_sys(e, errno, "nftables: fork");
-		close(p[0]);
-		close(p[1]);
-		return -2;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) < 0)
-			_exit(3);
-		failed = run_cmds(cmds, n, res, NULL);
-		if (util_write_all(p[1], &failed, sizeof(failed)) < 0 ||
-		    util_write_all(p[1], res, n * sizeof(*res)) < 0)
-			_exit(4);
-		_exit(0);
-	}
-	close(p[1]);
-	got = util_read_all(p[0], &failed, sizeof(failed));
-	if (got == (ssize_t)sizeof(failed))
-		got = util_read_all(p[0], res, n * sizeof(*res));
-	else
-		got = -1;
-	close(p[0]);
-	st = util_wait_timeout(pid, 30000, &timed_out);
-	if (got != (ssize_t)(n * sizeof(*res)) || st < 0 || !WIFEXITED(st) ||
-	    WEXITSTATUS(st) != 0) {
-		char sb[64];
-		perr_set(e, "nftables: child %s",
-			 st < 0 ? "lost" : util_status_str(st, sb, sizeof(sb)));
-		return -2;
-	}
-	return failed;
+struct worker_reply {
+	long failed; /* index of the failed Required command, -1: none */
+	int err;     /* errno of a step before the commands (setns), 0: none */
+};
+
+static int recv_fd(int sock)
+{
+	char byte;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	int fd = -1;
+	ssize_t r;
+
+	while ((r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (r <= 0)
+		return -2; /* EOF: nothing to do */
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
 }
 
-static long run_cmds_in(int ns_fd, enum nft_exec ex, const struct nft_cmd *cmds, size_t n,
-			struct nft_rule_result *res, struct nft_ctx **keep, struct perr *e)
+static int send_fd(int sock, int fd)
 {
-	return ex == NFT_EXEC_FORK ? run_in_child(ns_fd, cmds, n, res, e)
-				   : run_in_thread(ns_fd, cmds, n, res, keep, e);
+	char byte = 'n';
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	ssize_t r;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	while ((r = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return r == 1 ? 0 : -1;
+}
+
+static __attribute__((noreturn)) void worker_main(int sock)
+{
+	static struct nft_cmd cmds[NFT_MAX_CMDS];
+	static struct nft_rule_result res[NFT_MAX_CMDS];
+	struct worker_reply rep = {.failed = -1};
+	uint32_t n = 0;
+	int ns_fd;
+
+	pthread_once(&nft_once, nft_global_init);
+	ns_fd = recv_fd(sock);
+	if (ns_fd == -2)
+		_exit(0); /* the caller gave up: nothing to apply */
+	if (util_read_all(sock, &n, sizeof(n)) != (ssize_t)sizeof(n) || n > NFT_MAX_CMDS ||
+	    util_read_all(sock, cmds, n * sizeof(*cmds)) != (ssize_t)(n * sizeof(*cmds)))
+		_exit(3);
+	for (uint32_t i = 0; i < n; i++)
+		cmds[i].text[sizeof(cmds[i].text) - 1] = '\0';
+	if (ns_fd < 0)
+		rep.err = EBADF;
+	else if (setns(ns_fd, CLONE_NEWNET) < 0)
+		rep.err = errno;
+	else
+		rep.failed = run_cmds(cmds, n, res, NULL);
+	if (util_write_all(sock, &rep, sizeof(rep)) < 0 ||
+	    (!rep.err && util_write_all(sock, res, n * sizeof(*res)) < 0))
+		_exit(4);
+	_exit(0);
+}
+
+int nft_worker_start(struct nft_worker *w, struct perr *e)
+{
+	pid_t parent = getpid();
+	int sv[2];
+
+	w->pid = -1;
+	w->sock = -1;
+	w->ncmds = 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return perr_sys(e, errno, "nftables worker: socketpair");
+	w->pid = fork();
+	if (w->pid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return perr_sys(e, err, "nftables worker: fork");
+	}
+	if (w->pid == 0) {
+		pidns_die_with_parent(parent);
+		/* Nothing of the caller's but the socket: no gate, no pipe end
+		 * kept open by us. */
+		util_close_fds_from(3, &sv[1], 1);
+		worker_main(sv[1]);
+	}
+	close(sv[1]);
+	w->sock = sv[0];
+	return 0;
+}
+
+int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,
+		     const struct nft_sandbox_cfg *cfg, struct perr *e)
+{
+	struct nft_cmd cmds[NFT_MAX_CMDS];
+	uint32_t n32;
+	int own = -1, rc = 0;
+
+	if (cfg->owner_ctx)
+		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
+	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &w->ncmds, e) < 0)
+		return -1;
+	if (ns_fd < 0) {
+		own = ns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (ns_fd < 0)
+			return perr_sys(e, errno, "nftables worker: open /proc/thread-self/ns/net");
+	}
+	n32 = (uint32_t)w->ncmds;
+	if (send_fd(w->sock, ns_fd) < 0 || util_write_all(w->sock, &n32, sizeof(n32)) < 0 ||
+	    util_write_all(w->sock, cmds, w->ncmds * sizeof(*cmds)) < 0)
+		rc = perr_sys(e, errno ? errno : EPIPE, "nftables worker: hand over the netns");
+	if (own >= 0)
+		close(own);
+	return rc;
+}
+
+void nft_worker_abort(struct nft_worker *w)
+{
+	if (w->sock >= 0)
+		close(w->sock);
+	w->sock = -1;
+	if (w->pid > 0) {
+		kill(w->pid, SIGKILL);
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	w->pid = -1;
+}
+
+/* Read the reply; -2 (with e) when the worker failed, else the index of the
+ * failed Required command or -1. Reaps the worker when it is ours. */
+static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, struct perr *e)
+{
+	struct worker_reply rep;
+	size_t rlen = w->ncmds * sizeof(*res);
+	ssize_t got = util_read_all(w->sock, &rep, sizeof(rep));
+	bool ok = got == (ssize_t)sizeof(rep) &&
+		  (rep.err || util_read_all(w->sock, res, rlen) == (ssize_t)rlen);
+	bool timed_out = false;
+	int st = 0;
+	char sb[64];
+
+	close(w->sock);
+	w->sock = -1;
+	if (w->pid > 0) {
+		st = util_wait_timeout(w->pid, 30000, &timed_out);
+		w->pid = -1;
+		if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			perr_set(e, "nftables: worker %s",
+				 st < 0 ? "lost" : util_status_str(st, sb, sizeof(sb)));
+			return -2;
+		}
+	}
+	if (!ok) {
+		perr_set(e, "nftables: worker gone before its results");
+		return -2;
+	}
+	if (rep.err) {
+		perr_sys(e, rep.err, "nftables worker: setns into the netns");
+		return -2;
+	}
+	return rep.failed;
+}
+
+static long run_in_child(int ns_fd, enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg,
+			 struct nft_rule_result *res, struct perr *e)
+{
+	struct nft_worker w;
+
+	if (nft_worker_start(&w, e) < 0)
+		return -2;
+	if (nft_worker_apply(&w, ns_fd, rs, cfg, e) < 0) {
+		nft_worker_abort(&w);
+		return -2;
+	}
+	return worker_collect(&w, res, e);
+}
+
+/* The outcome of a ruleset: failed is run_cmds()'s (-2: e is set). */
+static int ruleset_outcome(long failed, size_t n, const struct nft_rule_result *res, size_t *nres,
+			   struct perr *e)
+{
+	if (failed == -2)
+		return perr_prefix(e, "nftables");
+	*nres = n;
+	if (failed >= 0)
+		return perr_set(e, "nftables: required rule failed: %s: %s", res[failed].rule,
+				res[failed].error);
+	return 0;
 }
 
 int nft_apply_ruleset(int ns_fd, enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg,
@@ -407,14 +563,20 @@ int nft_apply_ruleset(int ns_fd, enum nft_ruleset rs, const struct nft_sandbox_c
 		return perr_usage(e, "nftables: room for %zu results, %zu commands", max, n);
 	if (cfg->owner_ctx && cfg->exec == NFT_EXEC_FORK)
 		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
-	failed = run_cmds_in(ns_fd, cfg->exec, cmds, n, res, cfg->owner_ctx, e);
-	if (failed == -2)
-		return perr_prefix(e, "nftables");
-	*nres = n;
-	if (failed >= 0)
-		return perr_set(e, "nftables: required rule failed: %s: %s", res[failed].rule,
-				res[failed].error);
-	return 0;
+	failed = cfg->exec == NFT_EXEC_FORK ? run_in_child(ns_fd, rs, cfg, res, e)
+					    : run_in_thread(ns_fd, cmds, n, res, cfg->owner_ctx, e);
+	return ruleset_outcome(failed, n, res, nres, e);
+}
+
+int nft_worker_finish(struct nft_worker *w, struct nft_rule_result *res, size_t max, size_t *nres,
+		      struct perr *e)
+{
+	*nres = 0;
+	if (max < w->ncmds) {
+		nft_worker_abort(w);
+		return perr_usage(e, "nftables: room for %zu results, %zu commands", max, w->ncmds);
+	}
+	return ruleset_outcome(worker_collect(w, res, e), w->ncmds, res, nres, e);
 }
 
 int nft_apply_sandbox_output(int ns_fd, const struct nft_sandbox_cfg *cfg,

@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -62,8 +63,9 @@ enum nft_ruleset {
 
 enum nft_exec {
 	NFT_EXEC_THREAD, /* setns in the calling thread (default, fastest) */
-	NFT_EXEC_FORK,	 /* a forked child runs libnftables (it may exit() on
-			    netlink init or allocation failure) */
+	NFT_EXEC_FORK,	 /* a forked child (an nft_worker) runs libnftables
+			    (it may exit() on netlink init or allocation
+			    failure) */
 };
 
 struct nft_sandbox_cfg {
@@ -100,6 +102,36 @@ int nft_ruleset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, str
 /* The same as text: one command per line, "R " or "O " first. */
 int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, char *buf, size_t len,
 		     struct perr *e);
+
+/* A worker process that applies one ruleset in a netns given later.
+ * Forked early (before the netns exists, by the enforcer or already by
+ * `parity run` before its PID namespace), it loads libnftables (1-1.7 ms)
+ * at once, then waits for a netns and commands over a socket (the netns
+ * by SCM_RIGHTS), applies them there and sends the results back. The
+ * supervisor never maps libnftables: its later forks stay cheap, and no
+ * thread of its shares a page table with the loader (a copy-on-write
+ * fault in a process with threads on two CPUs costs a TLB shootdown IPI).
+ * The worker dies with the process that forked it (PDEATHSIG) and exits
+ * at EOF on its socket.
+ *   nft_worker_start    fork; w->pid > 0 (the caller reaps it)
+ *   nft_worker_apply    hand over the netns (ns_fd stays the caller's) and
+ *                       the commands of rs
+ *   nft_worker_finish   wait for the results; as nft_apply_ruleset; reaps
+ *                       the worker when w->pid > 0
+ *   nft_worker_abort    close the socket; kill and reap when w->pid > 0
+ * A process that inherited the socket from the worker's parent uses
+ * {.pid = -1, .sock = fd}: the parent reaps. */
+struct nft_worker {
+	pid_t pid; /* ours to reap; -1: none, or not ours */
+	int sock;  /* -1: none */
+	size_t ncmds;
+};
+int nft_worker_start(struct nft_worker *w, struct perr *e);
+int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,
+		     const struct nft_sandbox_cfg *cfg, struct perr *e);
+int nft_worker_finish(struct nft_worker *w, struct nft_rule_result *res, size_t max, size_t *nres,
+		      struct perr *e);
+void nft_worker_abort(struct nft_worker *w);
 
 /* Apply a ruleset in ns_fd (-1: the current namespace), command by command.
  * res[0..*nres) gets one entry per command (max >= NFT_MAX_CMDS is always

@@ -21,7 +21,7 @@
 #define SWEEP_MS 100
 #define MAX_EVENTS 256
 
-int proxy_listen(const char *host, uint16_t port, struct perr *e)
+static int listen_on(const char *host, uint16_t port, bool freebind, struct perr *e)
 {
 	struct netaddr a;
 	struct sockaddr_storage ss;
@@ -38,6 +38,12 @@ int proxy_listen(const char *host, uint16_t port, struct perr *e)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (a.family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* IP_FREEBIND applies to IPv6 sockets too (one flag, both families). */
+	if (freebind && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) != 0) {
+		int err = errno;
+		close(fd);
+		return perr_sys(e, err, "proxy socket: IP_FREEBIND");
+	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, SOMAXCONN) != 0) {
 		int err = errno;
 		close(fd);
@@ -46,6 +52,16 @@ int proxy_listen(const char *host, uint16_t port, struct perr *e)
 				a.family == AF_INET6 ? "]" : "", port);
 	}
 	return fd;
+}
+
+int proxy_listen(const char *host, uint16_t port, struct perr *e)
+{
+	return listen_on(host, port, false, e);
+}
+
+int proxy_listen_freebind(const char *host, uint16_t port, struct perr *e)
+{
+	return listen_on(host, port, true, e);
 }
 
 static void set_accepting(struct proxy_loop *L, bool on)

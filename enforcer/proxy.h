@@ -28,6 +28,10 @@
  * address). Returns a non-blocking CLOEXEC listening fd, or -1 (a bad
  * address is a usage error). */
 int proxy_listen(const char *host, uint16_t port, struct perr *e);
+/* The same, with IP_FREEBIND/IPV6_FREEBIND: the address need not exist
+ * yet (namespace mode starts its proxy before the veth has its address).
+ * A port already taken on that address still fails (EADDRINUSE). */
+int proxy_listen_freebind(const char *host, uint16_t port, struct perr *e);
 
 struct proxy_config {
 	int listen_fd; /* from proxy_listen() */

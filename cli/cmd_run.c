@@ -227,12 +227,13 @@ int cmd_run(int argc, char **argv)
 	/* The CLOEXEC flags must not stop the supervisor's own use: it keeps
 	 * them (no exec); the agent closes every fd but stdio. */
 	fflush(NULL);
-	/* Namespace mode's nftables worker loads libnftables (1-1.7 ms) on
-	 * the CPU this process leaves idle while it starts the PID namespace
-	 * and the supervisor (nft.h). It is our child: we reap it. If it
-	 * cannot start, the supervisor starts its own. */
+	/* Namespace mode's nftables worker makes the sandbox netns and loads
+	 * libnftables (together 1.5-2.5 ms) on the CPU this process leaves
+	 * idle while it starts the PID namespace and the supervisor (nft.h).
+	 * It is our child: we reap it. If it cannot start, the supervisor
+	 * starts its own. */
 	if (c.prof.net.mode == NET_NAMESPACE && c.prof.net.nft == NFT_SANDBOX_OUTPUT &&
-	    nft_worker_start(&nw, &e) == 0)
+	    nft_worker_start(&nw, NFT_WORKER_NEW_NETNS, &e) == 0)
 		c.o.nft_worker_sock = nw.sock;
 	pid = pidns_spawn(run_worker, &c, CLONE_NEWNS, true, &isolated, &e);
 	if (nw.sock >= 0)

@@ -137,6 +137,19 @@ static int netns_apply_flags(unsigned flags, struct perr *e)
 	return 0;
 }
 
+int nl_netns_unshare(int *fd_out, unsigned flags, struct perr *e)
+{
+	*fd_out = -1;
+	if (unshare(CLONE_NEWNET) < 0)
+		return perr_sys(e, errno, "unshare(CLONE_NEWNET)");
+	if (netns_apply_flags(flags, e) < 0)
+		return perr_prefix(e, "new network namespace");
+	*fd_out = open(THREAD_NETNS, O_RDONLY | O_CLOEXEC);
+	if (*fd_out < 0)
+		return perr_sys(e, errno, "open the new %s", THREAD_NETNS);
+	return 0;
+}
+
 int nl_netns_new(int *fd_out, unsigned flags, struct perr *e)
 {
 	int saved, nfd, rc = 0;
@@ -735,6 +748,21 @@ static bool v6_ready(const struct v6_state *st)
 			return false;
 	}
 	return true;
+}
+
+int nl_link_queues(struct nl_ctx *c, const char *ifname, unsigned *tx, unsigned *rx)
+{
+	struct rtnl_link *l = NULL;
+	int r;
+
+	ctx_reset(c);
+	r = rtnl_link_get_kernel(c->sk, 0, ifname, &l);
+	if (r < 0)
+		return c->err ? -c->err : -(nle_errno(r) ? nle_errno(r) : EIO);
+	*tx = rtnl_link_get_num_tx_queues(l);
+	*rx = rtnl_link_get_num_rx_queues(l);
+	rtnl_link_put(l);
+	return 0;
 }
 
 int nl_link_wait_ready(struct nl_ctx *c, const char *ifname, int timeout_ms, struct perr *e)

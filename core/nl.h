@@ -47,6 +47,9 @@
  * The calling thread unshares into it, applies `flags`, and goes back to its
  * previous namespace. Only `lo` exists in it, down. */
 int nl_netns_new(int *fd_out, unsigned flags, struct perr *e);
+/* The same, but the calling thread stays in the new namespace (a process
+ * that exists to work in it: the nftables worker). */
+int nl_netns_unshare(int *fd_out, unsigned flags, struct perr *e);
 /* Move the calling thread into ns_fd; *saved_fd receives its previous
  * namespace (or -1 when ns_fd is -1: nothing to do). */
 int nl_netns_enter(int ns_fd, int *saved_fd, struct perr *e);
@@ -88,6 +91,9 @@ int nl_link_wait_ready(struct nl_ctx *c, const char *ifname, int timeout_ms, str
 int nl_link_del(struct nl_ctx *c, const char *ifname, struct perr *e);
 /* Interface index (> 0), or -errno (-ENODEV: no such link). */
 int nl_ifindex(struct nl_ctx *c, const char *ifname);
+/* The queues a link was allocated with (IFLA_NUM_TX/RX_QUEUES); 0 or
+ * -errno. */
+int nl_link_queues(struct nl_ctx *c, const char *ifname, unsigned *tx, unsigned *rx);
 /* Number of links whose kind is `kind` ("veth"; NULL: every link), or
  * -errno. */
 int nl_link_count(struct nl_ctx *c, const char *kind);

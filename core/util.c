@@ -304,9 +304,40 @@ const char *util_self_exe(void)
 	return path;
 }
 
+/* close_range(2) (5.9) between the kept fds: a few syscalls, where a scan
+ * of /proc/self/fd costs an open, a readdir and a close per fd. */
+static int close_ranges(int lowfd, const int *keep, size_t nkeep)
+{
+	int k[16], n = 0, from = lowfd;
+
+	if (nkeep > ARRAY_SIZE(k))
+		return -1;
+	for (size_t i = 0; i < nkeep; i++)
+		if (keep[i] >= lowfd)
+			k[n++] = keep[i];
+	for (int i = 1; i < n; i++) /* insertion sort: n is tiny */
+		for (int j = i; j > 0 && k[j - 1] > k[j]; j--) {
+			int t = k[j];
+			k[j] = k[j - 1];
+			k[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		if (k[i] < from)
+			continue; /* a duplicate */
+		if (k[i] > from && syscall(SYS_close_range, from, k[i] - 1, 0) < 0)
+			return -1;
+		from = k[i] + 1;
+	}
+	return syscall(SYS_close_range, from, ~0U, 0) < 0 ? -1 : 0;
+}
+
 void util_close_fds_from(int lowfd, const int *keep, size_t nkeep)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d;
+
+	if (close_ranges(lowfd, keep, nkeep) == 0)
+		return;
+	d = opendir("/proc/self/fd");
 	struct dirent *de;
 	int dfd;
 

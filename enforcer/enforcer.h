@@ -44,9 +44,9 @@ struct run_opts {
 	int agent_stderr;
 	int timeout_ms;		    /* 0: none */
 	bool export_supervisor_pid; /* PARITY_SUPERVISOR_PID in the agent env */
-	/* Namespace mode: the socket of an nft_worker the caller started
-	 * before anything else (it reaps the worker); -1: the enforcer starts
-	 * its own. See nft.h. */
+	/* Namespace mode: the socket of an nft_worker the caller started with
+	 * NFT_WORKER_NEW_NETNS before anything else (the caller reaps it); -1:
+	 * the enforcer starts its own. See nft.h. */
 	int nft_worker_sock;
 	/* Called in the supervisor once the agent runs (lab bookkeeping), with
 	 * the inode of the network namespace the agent was put in. */

@@ -222,12 +222,32 @@ static int nft_job_start(struct nft_job *j, const struct netns_cfg *cfg, struct 
 		return 0;
 	}
 	if (cfg->nft_worker_sock >= 0) {
-		j->w.sock = cfg->nft_worker_sock; /* started by our caller */
+		/* started by our caller, who reaps it */
+		j->w.sock = cfg->nft_worker_sock;
+		j->w.flags = NFT_WORKER_NEW_NETNS;
 		return 0;
 	}
-	if (nft_worker_start(&j->w, e) < 0)
+	if (nft_worker_start(&j->w, NFT_WORKER_NEW_NETNS, e) < 0)
 		return nft_record(cfg, sb, -1, j->table, e);
 	return 0;
+}
+
+/* The sandbox netns: the worker's when there is one, else a new one. */
+static int nft_job_netns(struct nft_job *j, struct perr *e)
+{
+	struct netns_sandbox *sb = j->sb;
+	int rc;
+
+	if (j->w.sock < 0) {
+		rc = nl_netns_new(&sb->ns_fd, NL_NETNS_NODAD, e);
+		return done(sb, rc, "netns", e, "anonymous network namespace, IPv6 DAD off");
+	}
+	rc = nft_worker_take_netns(&j->w, &sb->ns_fd, e);
+	if (rc < 0)
+		nft_worker_abort(&j->w);
+	return done(sb, rc, "netns", e,
+		    "anonymous network namespace, IPv6 DAD off (made by the nftables worker, "
+		    "which holds it until its table is in)");
 }
 
 /* The netns exists: hand it and the commands to the worker. */
@@ -303,12 +323,9 @@ static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, st
 	if (sb->host_ns_fd < 0)
 		return done(sb, perr_sys(e, errno, "open /proc/thread-self/ns/net"), "netns", e,
 			    "the caller's network namespace");
-	rc = nl_netns_new(&sb->ns_fd, NL_NETNS_NODAD, e);
-	if (done(sb, rc, "netns", e, "anonymous network namespace, IPv6 DAD off") < 0)
+	if (nft_job_netns(job, e) < 0 || nft_job_send(job, e) < 0)
 		return -1;
 	if (cfg->on_netns && cfg->on_netns(sb->ns_fd, cfg->on_netns_arg, e) < 0)
-		return -1;
-	if (nft_job_send(job, e) < 0)
 		return -1;
 
 	*hostp = host = nl_ctx_open(-1, e);

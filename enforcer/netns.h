@@ -55,8 +55,9 @@ struct netns_cfg {
 	 * by this thread, after the veth (setns there and back). */
 	enum nft_exec nft_exec;
 	/* >= 0: the socket of an nft_worker already started by our caller
-	 * (nft_worker_start; it reaps it). Taken over (closed) by
-	 * netns_setup. -1 (default): netns_setup starts its own. */
+	 * (nft_worker_start with NFT_WORKER_NEW_NETNS; the caller reaps it).
+	 * Taken over (closed) by netns_setup. -1 (default): netns_setup
+	 * starts its own. */
 	int nft_worker_sock;
 	int ready_timeout_ms; /* wait for the links to be usable; 0: 2000 */
 	/* Called once the sandbox netns exists, before the veth and the

@@ -264,10 +264,9 @@ static void err_text(struct nft_ctx *c, char *out, size_t len)
 
 /* Run each command, stopping after a failed Required one. Returns the index
  * of that command, or -1 when none failed. */
-static long run_cmds(const struct nft_cmd *cmds, size_t n, struct nft_rule_result *res,
-		     struct nft_ctx **keep)
+static long run_cmds_in_ctx(struct nft_ctx *c, const struct nft_cmd *cmds, size_t n,
+			    struct nft_rule_result *res, struct nft_ctx **keep)
 {
-	struct nft_ctx *c = ctx_new();
 	long failed = -1;
 	bool batched = false;
 
@@ -325,6 +324,12 @@ static long run_cmds(const struct nft_cmd *cmds, size_t n, struct nft_rule_resul
 	else if (c)
 		nft_ctx_free(c);
 	return failed;
+}
+
+static long run_cmds(const struct nft_cmd *cmds, size_t n, struct nft_rule_result *res,
+		     struct nft_ctx **keep)
+{
+	return run_cmds_in_ctx(ctx_new(), cmds, n, res, keep);
 }
 
 static long run_in_thread(int ns_fd, const struct nft_cmd *cmds, size_t n,
@@ -391,15 +396,69 @@ static int send_fd(int sock, int fd)
 	return r == 1 ? 0 : -1;
 }
 
-static __attribute__((noreturn)) void worker_main(int sock)
+static int send_byte(int sock)
+{
+	char byte = 'c';
+	ssize_t r;
+
+	while ((r = send(sock, &byte, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return r == 1 ? 0 : -1;
+}
+
+int nft_worker_take_netns(struct nft_worker *w, int *ns_fd, struct perr *e)
+{
+	int err = 0;
+
+	*ns_fd = -1;
+	if (!(w->flags & NFT_WORKER_NEW_NETNS))
+		return perr_usage(e, "nftables worker: started without NFT_WORKER_NEW_NETNS");
+	if (util_read_all(w->sock, &err, sizeof(err)) != (ssize_t)sizeof(err))
+		return perr_set(e, "nftables worker: gone before its netns");
+	if (err)
+		return perr_sys(e, err, "nftables worker: new network namespace");
+	*ns_fd = recv_fd(w->sock);
+	if (*ns_fd < 0) {
+		*ns_fd = -1;
+		return perr_set(e, "nftables worker: no netns fd received");
+	}
+	return 0;
+}
+
+/* The worker's own netns (NFT_WORKER_NEW_NETNS): made first and sent to
+ * the caller with its errno (0: the fd follows by SCM_RIGHTS). */
+static int worker_make_netns(int sock)
+{
+	struct perr e;
+	int fd = -1, err = 0;
+
+	perr_clear(&e);
+	if (nl_netns_unshare(&fd, NL_NETNS_NODAD, &e) < 0)
+		err = e.sys_errno ? e.sys_errno : EINVAL;
+	if (util_write_all(sock, &err, sizeof(err)) < 0 || (!err && send_fd(sock, fd) < 0))
+		_exit(4);
+	if (err)
+		_exit(0);
+	return fd;
+}
+
+static __attribute__((noreturn)) void worker_main(int sock, unsigned flags)
 {
 	static struct nft_cmd cmds[NFT_MAX_CMDS];
 	static struct nft_rule_result res[NFT_MAX_CMDS];
 	struct worker_reply rep = {.failed = -1};
+	struct nft_ctx *c = NULL;
 	uint32_t n = 0;
 	int ns_fd;
 
-	pthread_once(&nft_once, nft_global_init);
+	if (flags & NFT_WORKER_NEW_NETNS) {
+		/* Already in the right netns: the context (and its netlink
+		 * socket) is made before the commands arrive. */
+		worker_make_netns(sock);
+		c = ctx_new();
+	} else {
+		pthread_once(&nft_once, nft_global_init);
+	}
 	ns_fd = recv_fd(sock);
 	if (ns_fd == -2)
 		_exit(0); /* the caller gave up: nothing to apply */
@@ -408,7 +467,9 @@ static __attribute__((noreturn)) void worker_main(int sock)
 		_exit(3);
 	for (uint32_t i = 0; i < n; i++)
 		cmds[i].text[sizeof(cmds[i].text) - 1] = '\0';
-	if (ns_fd < 0)
+	if (flags & NFT_WORKER_NEW_NETNS)
+		rep.failed = run_cmds_in_ctx(c, cmds, n, res, NULL);
+	else if (ns_fd < 0)
 		rep.err = EBADF;
 	else if (setns(ns_fd, CLONE_NEWNET) < 0)
 		rep.err = errno;
@@ -420,7 +481,7 @@ static __attribute__((noreturn)) void worker_main(int sock)
 	_exit(0);
 }
 
-int nft_worker_start(struct nft_worker *w, struct perr *e)
+int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e)
 {
 	pid_t parent = getpid();
 	int sv[2];
@@ -428,6 +489,7 @@ int nft_worker_start(struct nft_worker *w, struct perr *e)
 	w->pid = -1;
 	w->sock = -1;
 	w->ncmds = 0;
+	w->flags = flags;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return perr_sys(e, errno, "nftables worker: socketpair");
 	w->pid = fork();
@@ -442,7 +504,7 @@ int nft_worker_start(struct nft_worker *w, struct perr *e)
 		/* Nothing of the caller's but the socket: no gate, no pipe end
 		 * kept open by us. */
 		util_close_fds_from(3, &sv[1], 1);
-		worker_main(sv[1]);
+		worker_main(sv[1], flags);
 	}
 	close(sv[1]);
 	w->sock = sv[0];
@@ -460,13 +522,16 @@ int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,
 		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
 	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &w->ncmds, e) < 0)
 		return -1;
-	if (ns_fd < 0) {
+	if (w->flags & NFT_WORKER_NEW_NETNS) {
+		ns_fd = -1; /* its own: the commands alone */
+	} else if (ns_fd < 0) {
 		own = ns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (ns_fd < 0)
 			return perr_sys(e, errno, "nftables worker: open /proc/thread-self/ns/net");
 	}
 	n32 = (uint32_t)w->ncmds;
-	if (send_fd(w->sock, ns_fd) < 0 || util_write_all(w->sock, &n32, sizeof(n32)) < 0 ||
+	if ((ns_fd >= 0 ? send_fd(w->sock, ns_fd) : send_byte(w->sock)) < 0 ||
+	    util_write_all(w->sock, &n32, sizeof(n32)) < 0 ||
 	    util_write_all(w->sock, cmds, w->ncmds * sizeof(*cmds)) < 0)
 		rc = perr_sys(e, errno ? errno : EPIPE, "nftables worker: hand over the netns");
 	if (own >= 0)
@@ -527,7 +592,7 @@ static long run_in_child(int ns_fd, enum nft_ruleset rs, const struct nft_sandbo
 {
 	struct nft_worker w;
 
-	if (nft_worker_start(&w, e) < 0)
+	if (nft_worker_start(&w, 0, e) < 0)
 		return -2;
 	if (nft_worker_apply(&w, ns_fd, rs, cfg, e) < 0) {
 		nft_worker_abort(&w);

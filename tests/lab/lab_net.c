@@ -4,6 +4,10 @@
  *   nl-basic      namespaces, veth, v4/v6 addresses and routes; v4 and v6
  *                 connections work at once (no DAD/ND stall); threads
  *   nft-output    netns_setup with the reference's sandbox-output ruleset
+ *                 (applied in the calling thread)
+ *   nft-output-worker  the same through the nftables worker (the default)
+ *   nft-worker    the worker alone: its netns, a handed-over one, abort,
+ *                 an inherited socket, a worker killed early
  *   nft-forward   the same policy placed on the supervisor side
  *   nft-off       the control: the same probes all get through
  *   nft-fail      a failing Required rule: per-rule report, setup undone
@@ -15,10 +19,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nftables/libnftables.h>
@@ -302,6 +308,19 @@ static void t_placement(enum nft_placement pl, enum nft_exec ex)
 		CHECK(all && !sb.degraded, "every step and rule applied (%zu steps, %zu rules)",
 		      sb.nsteps, sb.nrules);
 	}
+	{
+		/* One queue each way on both ends (allocated so: no trim, no
+		 * synchronize_net under the RTNL at creation). */
+		struct nl_ctx *hc = nl_ctx_open(-1, &e), *sc = nl_ctx_open(sb.ns_fd, &e);
+		unsigned htx = 0, hrx = 0, stx = 0, srx = 0;
+		CHECK(hc && sc && nl_link_queues(hc, sb.host_if, &htx, &hrx) == 0 &&
+			  nl_link_queues(sc, sb.sandbox_if, &stx, &srx) == 0 && htx == 1 &&
+			  hrx == 1 && stx == 1 && srx == 1,
+		      "veth allocated with one queue each way (host %u/%u, sandbox %u/%u)", htx,
+		      hrx, stx, srx);
+		nl_ctx_close(hc);
+		nl_ctx_close(sc);
+	}
 	probes_open(&p, &w);
 	tcp_case(sb.ns_fd, "10.200.0.1", 3128, p.proxy, false, "proxy");
 	tcp_case(sb.ns_fd, "10.200.0.1", 22, p.ssh, blocked, "host");
@@ -409,6 +428,118 @@ static void t_nft_fail(void)
 	      "bad address is a usage error: %s", e.msg);
 }
 
+/* ---- nft-worker --------------------------------------------------------- */
+
+static bool worker_gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static unsigned long fd_ino(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* The nftables worker on its own: the netns it makes, the table it puts
+ * there, a handed-over netns, a worker given up on, one whose socket was
+ * inherited (the `parity run` case) and one killed before its netns. */
+static void t_nft_worker(void)
+{
+	struct nft_sandbox_cfg nc = {.host_addr = "10.200.0.1", .proxy_port = 3128};
+	struct nft_rule_result res[NFT_MAX_CMDS];
+	struct nft_worker w;
+	struct perr e;
+	size_t n = 0;
+	int ns = -1, fds, st;
+	pid_t pid;
+	char *list;
+
+	perr_clear(&e);
+	net_isolate();
+	fds = count_fds();
+
+	/* NFT_WORKER_NEW_NETNS: a new netns, the table in it, results back */
+	CHECK(nft_worker_start(&w, NFT_WORKER_NEW_NETNS, &e) == 0 && w.pid > 0, "worker starts");
+	pid = w.pid;
+	CHECK(nft_worker_take_netns(&w, &ns, &e) == 0 && ns >= 0 && fd_ino(ns) != thread_netns(),
+	      "it makes a netns of its own and hands it over: %s", e.msg);
+	CHECK(nft_worker_apply(&w, -1, NFT_RS_SANDBOX_OUTPUT, &nc, &e) == 0 &&
+		  nft_worker_finish(&w, res, NFT_MAX_CMDS, &n, &e) == 0 && n == 12 &&
+		  res[0].applied && res[11].applied,
+	      "applies the 12 commands there: %s", e.msg);
+	CHECK(w.pid == -1 && w.sock == -1 && worker_gone(pid), "...and is reaped");
+	list = ns >= 0 ? nft_list_table(ns, "inet", "parity", &e) : NULL;
+	CHECK(list && strstr(list, "hook output") && strstr(list, "tcp dport 3128 accept"),
+	      "table inet parity is in the worker's netns");
+	free(list);
+	list = nft_list_table(-1, "inet", "parity", NULL);
+	CHECK(!list, "...and not in ours");
+	free(list);
+	{
+		char buf[16] = "";
+		read_in(ns, "/proc/sys/net/ipv6/conf/default/accept_dad", buf, sizeof(buf));
+		CHECK(buf[0] == '0', "its netns has IPv6 DAD off (accept_dad=%c)",
+		      buf[0] ? buf[0] : '?');
+	}
+	if (ns >= 0)
+		close(ns);
+
+	/* flags 0: the netns is ours, handed over */
+	if (nl_netns_new(&ns, 0, &e) < 0)
+		die("netns", &e);
+	CHECK(nft_worker_start(&w, 0, &e) == 0 && nft_worker_take_netns(&w, &(int){-1}, &e) == -1 &&
+		  e.kind == PARITY_EXIT_USAGE,
+	      "a worker without its own netns has none to give: %s", e.msg);
+	perr_clear(&e);
+	CHECK(nft_worker_apply(&w, ns, NFT_RS_SANDBOX_OUTPUT, &nc, &e) == 0 &&
+		  nft_worker_finish(&w, res, NFT_MAX_CMDS, &n, &e) == 0,
+	      "a handed-over netns gets the table: %s", e.msg);
+	list = nft_list_table(ns, "inet", "parity", &e);
+	CHECK(list != NULL, "...it is there");
+	free(list);
+	close(ns);
+
+	/* given up before any netns: it exits, and is reaped */
+	CHECK(nft_worker_start(&w, NFT_WORKER_NEW_NETNS, &e) == 0, "worker starts");
+	pid = w.pid;
+	nft_worker_abort(&w);
+	CHECK(worker_gone(pid) && w.pid == -1 && w.sock == -1, "an aborted worker is reaped");
+
+	/* inherited: a child of ours uses it, we reap it (as `parity run`) */
+	CHECK(nft_worker_start(&w, NFT_WORKER_NEW_NETNS, &e) == 0, "worker starts");
+	pid = fork();
+	if (pid == 0) {
+		struct nft_worker mine = {.pid = -1, .sock = w.sock, .flags = w.flags};
+		int cns = -1;
+		_exit(nft_worker_take_netns(&mine, &cns, &e) == 0 &&
+			      nft_worker_apply(&mine, -1, NFT_RS_SANDBOX_OUTPUT, &nc, &e) == 0 &&
+			      nft_worker_finish(&mine, res, NFT_MAX_CMDS, &n, &e) == 0 &&
+			      mine.sock == -1
+			  ? 0
+			  : 1);
+	}
+	close(w.sock);
+	w.sock = -1;
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "a process that inherited the socket applies through it");
+	{
+		pid_t wp = w.pid;
+		CHECK(waitpid(wp, &st, 0) == wp && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "...and the worker, ours to reap, exited 0");
+		w.pid = -1;
+	}
+
+	/* killed before its netns: a clear error, no hang */
+	CHECK(nft_worker_start(&w, NFT_WORKER_NEW_NETNS, &e) == 0, "worker starts");
+	kill(w.pid, SIGKILL);
+	CHECK(nft_worker_take_netns(&w, &ns, &e) == -1 && ns == -1 && strstr(e.msg, "worker"),
+	      "a worker killed first fails the netns step: %s", e.msg);
+	nft_worker_abort(&w);
+	CHECK(count_fds() == fds, "no fd left behind (%d, was %d)", count_fds(), fds);
+}
+
 /* ---- leak --------------------------------------------------------------- */
 
 #define MAX_REFS 65536
@@ -497,6 +628,10 @@ int main(int argc, char **argv)
 		t_nl_basic();
 	} else if (!strcmp(t, "nft-output")) {
 		t_placement(NFT_SANDBOX_OUTPUT, NFT_EXEC_THREAD);
+	} else if (!strcmp(t, "nft-output-worker")) {
+		t_placement(NFT_SANDBOX_OUTPUT, NFT_EXEC_FORK);
+	} else if (!strcmp(t, "nft-worker")) {
+		t_nft_worker();
 	} else if (!strcmp(t, "nft-forward")) {
 		t_placement(NFT_SUPERVISOR_FORWARD, NFT_EXEC_FORK);
 	} else if (!strcmp(t, "nft-off")) {
@@ -506,7 +641,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(t, "leak")) {
 		t_leak();
 	} else {
-		fprintf(stderr, "usage: %s nl-basic|nft-output|nft-forward|nft-off|nft-fail|leak\n",
+		fprintf(stderr,
+			"usage: %s "
+			"nl-basic|nft-output|nft-output-worker|nft-worker|nft-forward|nft-off|"
+			"nft-fail|leak\n",
 			argv[0]);
 		return 2;
 	}

@@ -1,3 +1,5 @@
+#include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,6 +58,34 @@ static void test_wait_timeout_kills(void)
 	CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == 9);
 }
 
+/* In a child: open fds, keep some (unsorted, one twice, one below lowfd),
+ * close the rest; report through the exit code which survived. */
+static void test_close_fds_keeps_only_what_it_is_told(void)
+{
+	pid_t p = fork();
+	int st = 0;
+
+	if (p == 0) {
+		int fds[8], keep[4], bad = 0;
+		for (int i = 0; i < 8; i++)
+			fds[i] = open("/dev/null", O_RDONLY);
+		keep[0] = fds[5];
+		keep[1] = fds[2];
+		keep[2] = fds[5];
+		keep[3] = 1; /* below lowfd: ignored */
+		util_close_fds_from(fds[1], keep, 4);
+		for (int i = 0; i < 8; i++) {
+			bool open_now = fcntl(fds[i], F_GETFD) >= 0;
+			bool want = i == 0 || i == 2 || i == 5;
+			bad += open_now != want;
+		}
+		bad += fcntl(fds[7] + 1, F_GETFD) >= 0; /* nothing above */
+		_exit(bad);
+	}
+	waitpid(p, &st, 0);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static void test_json_errors_name_file_and_field(void)
 {
 	struct perr e;
@@ -84,5 +114,6 @@ void unit_register(void)
 	UNIT_TEST(test_parse_long_bounds);
 	UNIT_TEST(test_status_strings);
 	UNIT_TEST(test_wait_timeout_kills);
+	UNIT_TEST(test_close_fds_keeps_only_what_it_is_told);
 	UNIT_TEST(test_json_errors_name_file_and_field);
 }

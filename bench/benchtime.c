@@ -1,8 +1,14 @@
 /* benchtime - run a command N times, print the median and spread of its
  * wall time (fork to exit), so benchmarks compare peers with one clock.
  *
- *   benchtime [-n RUNS] [-w WARMUP] [-q] -- CMD [ARGS...]
- * prints: "median_ms=M p10_ms=A p90_ms=B runs=N failures=F"
+ *   benchtime [-n RUNS] [-w WARMUP] [-v] -- CMD [ARGS...] [--- CMD2 ...]...
+ * prints: "median_ms=M p10_ms=A p90_ms=B runs=N failures=F", one line per
+ * command, in order. Several commands are interleaved: round k runs each
+ * once, starting from command k mod count, so a slow spell of the machine
+ * (this VM's noise is about +-1 ms) lands on every peer alike instead of
+ * on whichever ran then. (Runs follow each other at once: a pause before
+ * each was tried and made every peer slower and the ratios worse, as the
+ * idle vCPUs of this VM are slow to wake.)
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -26,11 +32,35 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#define MAX_CMDS 16
+
+static double run_once(char **argv, bool quiet, int *failures)
+{
+	double t0 = now_ms();
+	int st;
+	pid_t p = fork();
+
+	if (p == 0) {
+		if (quiet) {
+			int dn = open("/dev/null", O_WRONLY);
+			dup2(dn, 1);
+			dup2(dn, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	waitpid(p, &st, 0);
+	*failures += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return now_ms() - t0;
+}
+
 int main(int argc, char **argv)
 {
-	int runs = 50, warm = 3, i = 1, failures = 0;
+	int runs = 50, warm = 3, i = 1, ncmd = 0, rc = 0;
+	int failures[MAX_CMDS] = {0}, ignored = 0;
+	char **cmd[MAX_CMDS];
+	double *t[MAX_CMDS];
 	bool quiet = true;
-	double *t;
 
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
@@ -40,9 +70,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "-v") == 0)
 			quiet = false;
 		else {
-			fprintf(
-			    stderr,
-			    "benchtime: usage: benchtime [-n RUNS] [-w WARMUP] [-v] -- CMD...\n");
+			fprintf(stderr, "benchtime: usage: benchtime [-n RUNS] [-w WARMUP] [-s "
+					"SETTLE_MS] [-v] -- "
+					"CMD... [--- CMD...]...\n");
 			return 2;
 		}
 	}
@@ -50,30 +80,38 @@ int main(int argc, char **argv)
 		fprintf(stderr, "benchtime: no command\n");
 		return 2;
 	}
-	argv += i + 1;
-	t = calloc((size_t)runs, sizeof(*t));
-	for (int k = -warm; k < runs; k++) {
-		double t0 = now_ms();
-		int st;
-		pid_t p = fork();
-		if (p == 0) {
-			if (quiet) {
-				int dn = open("/dev/null", O_WRONLY);
-				dup2(dn, 1);
-				dup2(dn, 2);
-			}
-			execvp(argv[0], argv);
-			_exit(127);
+	/* Split the rest at "---" into NULL-terminated argument vectors. */
+	cmd[ncmd++] = argv + i + 1;
+	for (int k = i + 1; k < argc; k++) {
+		if (strcmp(argv[k], "---") != 0)
+			continue;
+		argv[k] = NULL;
+		if (k + 1 >= argc || ncmd == MAX_CMDS) {
+			fprintf(stderr, "benchtime: an empty command, or more than %d\n", MAX_CMDS);
+			return 2;
 		}
-		waitpid(p, &st, 0);
-		if (k >= 0) {
-			t[k] = now_ms() - t0;
-			failures += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		}
+		cmd[ncmd++] = argv + k + 1;
 	}
-	qsort(t, (size_t)runs, sizeof(*t), cmp);
-	printf("median_ms=%.3f p10_ms=%.3f p90_ms=%.3f runs=%d failures=%d\n", t[runs / 2],
-	       t[runs / 10], t[(runs * 9) / 10], runs, failures);
-	free(t);
-	return failures ? 1 : 0;
+	for (int c = 0; c < ncmd; c++) {
+		if (!cmd[c][0]) {
+			fprintf(stderr, "benchtime: an empty command\n");
+			return 2;
+		}
+		t[c] = calloc((size_t)runs, sizeof(double));
+	}
+	for (int k = -warm; k < runs; k++)
+		for (int j = 0; j < ncmd; j++) {
+			int c = ((k < 0 ? -k : k) + j) % ncmd;
+			double ms = run_once(cmd[c], quiet, k >= 0 ? &failures[c] : &ignored);
+			if (k >= 0)
+				t[c][k] = ms;
+		}
+	for (int c = 0; c < ncmd; c++) {
+		qsort(t[c], (size_t)runs, sizeof(double), cmp);
+		printf("median_ms=%.3f p10_ms=%.3f p90_ms=%.3f runs=%d failures=%d\n",
+		       t[c][runs / 2], t[c][runs / 10], t[c][(runs * 9) / 10], runs, failures[c]);
+		rc |= failures[c] != 0;
+		free(t[c]);
+	}
+	return rc;
 }

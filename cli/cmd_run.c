@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "enforcer.h"
 #include "jsonutil.h"
+#include "netns.h"
 #include "nft.h"
 #include "pidns.h"
 #include "profile.h"
@@ -227,14 +228,21 @@ int cmd_run(int argc, char **argv)
 	/* The CLOEXEC flags must not stop the supervisor's own use: it keeps
 	 * them (no exec); the agent closes every fd but stdio. */
 	fflush(NULL);
-	/* Namespace mode's nftables worker makes the sandbox netns and loads
-	 * libnftables (together 1.5-2.5 ms) on the CPU this process leaves
-	 * idle while it starts the PID namespace and the supervisor (nft.h).
-	 * It is our child: we reap it. If it cannot start, the supervisor
-	 * starts its own. */
-	if (c.prof.net.mode == NET_NAMESPACE && c.prof.net.nft == NFT_SANDBOX_OUTPUT &&
-	    nft_worker_start(&nw, NFT_WORKER_NEW_NETNS, &e) == 0)
-		c.o.nft_worker_sock = nw.sock;
+	/* Namespace mode's nftables worker makes the sandbox netns, loads
+	 * libnftables and applies the table (together 3-4 ms) on the CPU this
+	 * process leaves idle while it starts the PID namespace and the
+	 * supervisor (nft.h); the supervisor checks what it applied. It is
+	 * our child: we reap it. If it cannot start, the supervisor starts
+	 * its own. */
+	if (c.prof.net.mode == NET_NAMESPACE && c.prof.net.nft == NFT_SANDBOX_OUTPUT) {
+		struct netns_cfg ncfg;
+		struct nft_sandbox_cfg nc;
+		enforcer_netns_cfg(&c.prof, &ncfg);
+		netns_nft_cfg(&ncfg, &nc);
+		if (nft_worker_start_ruleset(&nw, NFT_RS_SANDBOX_OUTPUT, &nc, &e) == 0)
+			c.o.nft_worker_sock = nw.sock;
+		perr_clear(&e);
+	}
 	pid = pidns_spawn(run_worker, &c, CLONE_NEWNS, true, &isolated, &e);
 	if (nw.sock >= 0)
 		close(nw.sock); /* the supervisor has its copy */

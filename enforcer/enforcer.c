@@ -278,6 +278,20 @@ static int proxy_await_ready(struct proxy_child *pc, struct perr *e)
 
 /* ---- namespace mode ---- */
 
+void enforcer_netns_cfg(const struct profile *p, struct netns_cfg *cfg)
+{
+	netns_cfg_init(cfg);
+	cfg->host_addr = p->net.host_addr;
+	cfg->sandbox_addr = p->net.sandbox_addr;
+	cfg->prefix_len = p->net.prefix_len;
+	cfg->proxy_port = p->net.proxy_port;
+	cfg->nft = p->net.nft;
+	/* Fail closed: the reference starts without its rules when nft fails
+	 * (a "degraded" event); ours refuses, and says so. */
+	cfg->nft_optional = false;
+	cfg->log_tag = "ns";
+}
+
 static int setup_namespace(const struct profile *p, int nft_worker_sock, struct rep_sink *rs,
 			   struct netns_sandbox *sb, int (*on_netns)(int, void *, struct perr *),
 			   void *on_netns_arg, struct perr *e)
@@ -285,19 +299,10 @@ static int setup_namespace(const struct profile *p, int nft_worker_sock, struct 
 	struct netns_cfg cfg;
 	int rc;
 
-	netns_cfg_init(&cfg);
+	enforcer_netns_cfg(p, &cfg);
 	cfg.on_netns = on_netns;
 	cfg.on_netns_arg = on_netns_arg;
-	cfg.host_addr = p->net.host_addr;
-	cfg.sandbox_addr = p->net.sandbox_addr;
-	cfg.prefix_len = p->net.prefix_len;
-	cfg.proxy_port = p->net.proxy_port;
-	cfg.nft = p->net.nft;
 	cfg.nft_worker_sock = nft_worker_sock;
-	/* Fail closed: the reference starts without its rules when nft fails
-	 * (a "degraded" event); ours refuses, and says so. */
-	cfg.nft_optional = false;
-	cfg.log_tag = "ns";
 	rc = netns_setup(&cfg, sb, e);
 	for (size_t i = 0; i < sb->nsteps; i++) {
 		const struct netns_step *st = &sb->steps[i];

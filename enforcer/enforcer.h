@@ -71,6 +71,12 @@ struct run_result {
 int enforcer_run(const struct run_opts *o, struct enf_report *report, struct run_result *res,
 		 struct perr *e);
 
+/* The namespace mode's network configuration for profile p (what
+ * enforcer_run builds; `parity run` uses it to start the nftables worker
+ * with the same table: netns_nft_cfg). */
+struct netns_cfg;
+void enforcer_netns_cfg(const struct profile *p, struct netns_cfg *cfg);
+
 /* Default run_opts (fds -1, ABI cap -1, best-effort). */
 void run_opts_init(struct run_opts *o);
 

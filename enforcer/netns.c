@@ -121,7 +121,7 @@ static void close_fds(struct netns_sandbox *sb)
 	sb->ns_fd = sb->host_ns_fd = -1;
 }
 
-static void nft_cfg_of(const struct netns_cfg *cfg, struct nft_sandbox_cfg *nc)
+void netns_nft_cfg(const struct netns_cfg *cfg, struct nft_sandbox_cfg *nc)
 {
 	memset(nc, 0, sizeof(*nc));
 	nc->host_addr = cfg->host_addr;
@@ -143,7 +143,7 @@ static int nft_run(const struct netns_cfg *cfg, struct netns_sandbox *sb, char *
 {
 	struct nft_sandbox_cfg nc;
 
-	nft_cfg_of(cfg, &nc);
+	netns_nft_cfg(cfg, &nc);
 	switch (cfg->nft) {
 	case NFT_OFF:
 		return 1;
@@ -211,6 +211,8 @@ struct nft_job {
 static int nft_job_start(struct nft_job *j, const struct netns_cfg *cfg, struct netns_sandbox *sb,
 			 struct perr *e)
 {
+	struct nft_sandbox_cfg nc;
+
 	j->cfg = cfg;
 	j->sb = sb;
 	j->w.pid = -1;
@@ -222,12 +224,14 @@ static int nft_job_start(struct nft_job *j, const struct netns_cfg *cfg, struct 
 		return 0;
 	}
 	if (cfg->nft_worker_sock >= 0) {
-		/* started by our caller, who reaps it */
+		/* started by our caller (who reaps it) with its commands:
+		 * checked against ours when the results come */
 		j->w.sock = cfg->nft_worker_sock;
-		j->w.flags = NFT_WORKER_NEW_NETNS;
+		j->w.flags = NFT_WORKER_NEW_NETNS | NFT_WORKER_PRESET;
 		return 0;
 	}
-	if (nft_worker_start(&j->w, NFT_WORKER_NEW_NETNS, e) < 0)
+	netns_nft_cfg(cfg, &nc);
+	if (nft_worker_start_ruleset(&j->w, NFT_RS_SANDBOX_OUTPUT, &nc, e) < 0)
 		return nft_record(cfg, sb, -1, j->table, e);
 	return 0;
 }
@@ -250,18 +254,26 @@ static int nft_job_netns(struct nft_job *j, struct perr *e)
 		    "which holds it until its table is in)");
 }
 
-/* The netns exists: hand it and the commands to the worker. */
-static int nft_job_send(struct nft_job *j, struct perr *e)
+/* The worker applied commands it was given at its fork: they must be
+ * exactly this configuration's, in order, or the table is not ours. */
+static int nft_job_check(struct nft_job *j, struct perr *e)
 {
+	struct nft_cmd want[NFT_MAX_CMDS];
 	struct nft_sandbox_cfg nc;
+	size_t n;
 
-	if (j->w.sock < 0)
-		return 0;
-	nft_cfg_of(j->cfg, &nc);
-	if (nft_worker_apply(&j->w, j->sb->ns_fd, NFT_RS_SANDBOX_OUTPUT, &nc, e) == 0)
-		return 0;
-	nft_worker_abort(&j->w);
-	return nft_record(j->cfg, j->sb, -1, j->table, e);
+	netns_nft_cfg(j->cfg, &nc);
+	if (nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &nc, want, NFT_MAX_CMDS, &n, e) < 0)
+		return -1;
+	if (n != j->sb->nrules)
+		return perr_set(e, "nftables worker: %zu commands applied, %zu expected",
+				j->sb->nrules, n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(want[i].text, j->sb->rules[i].rule) != 0 ||
+		    want[i].required != j->sb->rules[i].required)
+			return perr_set(e, "nftables worker: command %zu is '%s', expected '%s'", i,
+					j->sb->rules[i].rule, want[i].text);
+	return 0;
 }
 
 /* After the links: collect the worker's results (or apply the table here),
@@ -274,10 +286,13 @@ static int nft_job_finish(struct nft_job *j, bool run, struct perr *e)
 		nft_worker_abort(&j->w);
 		return 0;
 	}
-	if (j->w.sock >= 0)
+	if (j->w.sock >= 0) {
 		rc = nft_worker_finish(&j->w, j->sb->rules, NFT_MAX_CMDS, &j->sb->nrules, e);
-	else
+		if (rc == 0 && nft_job_check(j, e) < 0)
+			rc = -1;
+	} else {
 		rc = nft_run(j->cfg, j->sb, j->table, sizeof(j->table), e);
+	}
 	return nft_record(j->cfg, j->sb, rc, j->table, e);
 }
 
@@ -323,7 +338,7 @@ static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, st
 	if (sb->host_ns_fd < 0)
 		return done(sb, perr_sys(e, errno, "open /proc/thread-self/ns/net"), "netns", e,
 			    "the caller's network namespace");
-	if (nft_job_netns(job, e) < 0 || nft_job_send(job, e) < 0)
+	if (nft_job_netns(job, e) < 0)
 		return -1;
 	if (cfg->on_netns && cfg->on_netns(sb->ns_fd, cfg->on_netns_arg, e) < 0)
 		return -1;

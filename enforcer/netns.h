@@ -55,9 +55,9 @@ struct netns_cfg {
 	 * by this thread, after the veth (setns there and back). */
 	enum nft_exec nft_exec;
 	/* >= 0: the socket of an nft_worker already started by our caller
-	 * (nft_worker_start with NFT_WORKER_NEW_NETNS; the caller reaps it).
-	 * Taken over (closed) by netns_setup. -1 (default): netns_setup
-	 * starts its own. */
+	 * (nft_worker_start_ruleset with netns_nft_cfg of this cfg; the caller
+	 * reaps it). Taken over (closed) by netns_setup, which checks the
+	 * commands it applied. -1 (default): netns_setup starts its own. */
 	int nft_worker_sock;
 	int ready_timeout_ms; /* wait for the links to be usable; 0: 2000 */
 	/* Called once the sandbox netns exists, before the veth and the
@@ -105,6 +105,10 @@ void netns_cfg_init(struct netns_cfg *cfg);
  * sb->ns_fd is the sandbox netns (O_CLOEXEC) to setns() the agent into. On
  * failure sb still holds the steps (for the report) but no resources. */
 int netns_setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct perr *e);
+/* The sandbox-output table's configuration for cfg (host address, proxy
+ * port, log tag): what netns_setup applies, and what a caller starting the
+ * nftables worker early gives it (nft_worker_start_ruleset). */
+void netns_nft_cfg(const struct netns_cfg *cfg, struct nft_sandbox_cfg *nc);
 /* Undo netns_setup (a no-op on a zeroed, failed or torn down sb). */
 int netns_teardown(struct netns_sandbox *sb, struct perr *e);
 

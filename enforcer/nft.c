@@ -351,6 +351,7 @@ static long run_in_thread(int ns_fd, const struct nft_cmd *cmds, size_t n,
 struct worker_reply {
 	long failed; /* index of the failed Required command, -1: none */
 	int err;     /* errno of a step before the commands (setns), 0: none */
+	uint32_t n;  /* results that follow (none when err) */
 };
 
 static int recv_fd(int sock)
@@ -442,31 +443,39 @@ static int worker_make_netns(int sock)
 	return fd;
 }
 
-static __attribute__((noreturn)) void worker_main(int sock, unsigned flags)
+/* given/ngiven: the commands, known at the fork (the worker applies them
+ * as soon as its netns and context exist); NULL: they come over sock. */
+static __attribute__((noreturn)) void worker_main(int sock, unsigned flags,
+						  const struct nft_cmd *given, size_t ngiven)
 {
 	static struct nft_cmd cmds[NFT_MAX_CMDS];
 	static struct nft_rule_result res[NFT_MAX_CMDS];
 	struct worker_reply rep = {.failed = -1};
 	struct nft_ctx *c = NULL;
 	uint32_t n = 0;
-	int ns_fd;
+	int ns_fd = -1;
 
 	if (flags & NFT_WORKER_NEW_NETNS) {
 		/* Already in the right netns: the context (and its netlink
-		 * socket) is made before the commands arrive. */
+		 * socket) is made before the commands are needed. */
 		worker_make_netns(sock);
 		c = ctx_new();
 	} else {
 		pthread_once(&nft_once, nft_global_init);
 	}
-	ns_fd = recv_fd(sock);
-	if (ns_fd == -2)
-		_exit(0); /* the caller gave up: nothing to apply */
-	if (util_read_all(sock, &n, sizeof(n)) != (ssize_t)sizeof(n) || n > NFT_MAX_CMDS ||
-	    util_read_all(sock, cmds, n * sizeof(*cmds)) != (ssize_t)(n * sizeof(*cmds)))
-		_exit(3);
-	for (uint32_t i = 0; i < n; i++)
-		cmds[i].text[sizeof(cmds[i].text) - 1] = '\0';
+	if (given) {
+		n = (uint32_t)ngiven;
+		memcpy(cmds, given, ngiven * sizeof(*cmds));
+	} else {
+		ns_fd = recv_fd(sock);
+		if (ns_fd == -2)
+			_exit(0); /* the caller gave up: nothing to apply */
+		if (util_read_all(sock, &n, sizeof(n)) != (ssize_t)sizeof(n) || n > NFT_MAX_CMDS ||
+		    util_read_all(sock, cmds, n * sizeof(*cmds)) != (ssize_t)(n * sizeof(*cmds)))
+			_exit(3);
+		for (uint32_t i = 0; i < n; i++)
+			cmds[i].text[sizeof(cmds[i].text) - 1] = '\0';
+	}
 	if (flags & NFT_WORKER_NEW_NETNS)
 		rep.failed = run_cmds_in_ctx(c, cmds, n, res, NULL);
 	else if (ns_fd < 0)
@@ -475,21 +484,23 @@ static __attribute__((noreturn)) void worker_main(int sock, unsigned flags)
 		rep.err = errno;
 	else
 		rep.failed = run_cmds(cmds, n, res, NULL);
+	rep.n = rep.err ? 0 : n;
 	if (util_write_all(sock, &rep, sizeof(rep)) < 0 ||
-	    (!rep.err && util_write_all(sock, res, n * sizeof(*res)) < 0))
+	    util_write_all(sock, res, rep.n * sizeof(*res)) < 0)
 		_exit(4);
 	_exit(0);
 }
 
-int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e)
+static int start_worker(struct nft_worker *w, unsigned flags, const struct nft_cmd *cmds, size_t n,
+			struct perr *e)
 {
 	pid_t parent = getpid();
 	int sv[2];
 
 	w->pid = -1;
 	w->sock = -1;
-	w->ncmds = 0;
-	w->flags = flags;
+	w->ncmds = n;
+	w->flags = flags | (cmds ? NFT_WORKER_PRESET : 0);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return perr_sys(e, errno, "nftables worker: socketpair");
 	w->pid = fork();
@@ -504,11 +515,31 @@ int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e)
 		/* Nothing of the caller's but the socket: no gate, no pipe end
 		 * kept open by us. */
 		util_close_fds_from(3, &sv[1], 1);
-		worker_main(sv[1], flags);
+		worker_main(sv[1], flags, cmds, n);
 	}
 	close(sv[1]);
 	w->sock = sv[0];
 	return 0;
+}
+
+int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e)
+{
+	return start_worker(w, flags & NFT_WORKER_NEW_NETNS, NULL, 0, e);
+}
+
+int nft_worker_start_ruleset(struct nft_worker *w, enum nft_ruleset rs,
+			     const struct nft_sandbox_cfg *cfg, struct perr *e)
+{
+	struct nft_cmd cmds[NFT_MAX_CMDS];
+	size_t n;
+
+	w->pid = -1;
+	w->sock = -1;
+	if (cfg->owner_ctx)
+		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
+	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &n, e) < 0)
+		return -1;
+	return start_worker(w, NFT_WORKER_NEW_NETNS, cmds, n, e);
 }
 
 int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,
@@ -518,6 +549,8 @@ int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,
 	uint32_t n32;
 	int own = -1, rc = 0;
 
+	if (w->flags & NFT_WORKER_PRESET)
+		return perr_usage(e, "nftables worker: started with its commands");
 	if (cfg->owner_ctx)
 		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
 	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &w->ncmds, e) < 0)
@@ -553,18 +586,21 @@ void nft_worker_abort(struct nft_worker *w)
 }
 
 /* Read the reply; -2 (with e) when the worker failed, else the index of the
- * failed Required command or -1. Reaps the worker when it is ours. */
-static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, struct perr *e)
+ * failed Required command or -1. *n: the results read (<= max). Reaps the
+ * worker when it is ours. */
+static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, size_t max, size_t *n,
+			   struct perr *e)
 {
 	struct worker_reply rep;
-	size_t rlen = w->ncmds * sizeof(*res);
 	ssize_t got = util_read_all(w->sock, &rep, sizeof(rep));
-	bool ok = got == (ssize_t)sizeof(rep) &&
-		  (rep.err || util_read_all(w->sock, res, rlen) == (ssize_t)rlen);
+	bool ok =
+	    got == (ssize_t)sizeof(rep) && rep.n <= max &&
+	    util_read_all(w->sock, res, rep.n * sizeof(*res)) == (ssize_t)(rep.n * sizeof(*res));
 	bool timed_out = false;
 	int st = 0;
 	char sb[64];
 
+	*n = 0;
 	close(w->sock);
 	w->sock = -1;
 	if (w->pid > 0) {
@@ -584,6 +620,11 @@ static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, st
 		perr_sys(e, rep.err, "nftables worker: setns into the netns");
 		return -2;
 	}
+	if (rep.failed < -1 || rep.failed >= (long)rep.n) {
+		perr_set(e, "nftables: worker reply names command %ld of %u", rep.failed, rep.n);
+		return -2;
+	}
+	*n = rep.n;
 	return rep.failed;
 }
 
@@ -591,6 +632,7 @@ static long run_in_child(int ns_fd, enum nft_ruleset rs, const struct nft_sandbo
 			 struct nft_rule_result *res, struct perr *e)
 {
 	struct nft_worker w;
+	size_t n;
 
 	if (nft_worker_start(&w, 0, e) < 0)
 		return -2;
@@ -598,7 +640,7 @@ static long run_in_child(int ns_fd, enum nft_ruleset rs, const struct nft_sandbo
 		nft_worker_abort(&w);
 		return -2;
 	}
-	return worker_collect(&w, res, e);
+	return worker_collect(&w, res, NFT_MAX_CMDS, &n, e);
 }
 
 /* The outcome of a ruleset: failed is run_cmds()'s (-2: e is set). */
@@ -636,12 +678,12 @@ int nft_apply_ruleset(int ns_fd, enum nft_ruleset rs, const struct nft_sandbox_c
 int nft_worker_finish(struct nft_worker *w, struct nft_rule_result *res, size_t max, size_t *nres,
 		      struct perr *e)
 {
+	size_t n;
+	long failed;
+
 	*nres = 0;
-	if (max < w->ncmds) {
-		nft_worker_abort(w);
-		return perr_usage(e, "nftables: room for %zu results, %zu commands", max, w->ncmds);
-	}
-	return ruleset_outcome(worker_collect(w, res, e), w->ncmds, res, nres, e);
+	failed = worker_collect(w, res, max, &n, e);
+	return ruleset_outcome(failed, n, res, nres, e);
 }
 
 int nft_apply_sandbox_output(int ns_fd, const struct nft_sandbox_cfg *cfg,

@@ -114,17 +114,21 @@ int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, cha
  * The worker dies with the process that forked it (PDEATHSIG) and exits
  * at EOF on its socket.
  *   nft_worker_start    fork; w->pid > 0 (the caller reaps it)
+ *   nft_worker_start_ruleset  the same, commands given at the fork
  *   nft_worker_apply    hand over the netns (ns_fd stays the caller's; none
  *                       with NFT_WORKER_NEW_NETNS) and the commands of rs
  *   nft_worker_finish   wait for the results; as nft_apply_ruleset; reaps
  *                       the worker when w->pid > 0
  *   nft_worker_abort    close the socket; kill and reap when w->pid > 0
  * A process that inherited the socket from the worker's parent uses
- * {.pid = -1, .sock = fd, .flags = the same}: the parent reaps. */
+ * {.pid = -1, .sock = fd, .flags = the same}: the parent reaps. The
+ * results come back with their count and rule texts: a caller that did not
+ * choose the commands checks them (netns.c does). */
 #define NFT_WORKER_NEW_NETNS                                                                       \
 	0x1u /* the worker makes the netns itself (unshare, IPv6 DAD off: see nl.h)                \
 		and creates its libnftables context there before the commands                      \
-		come; the caller takes it with nft_worker_take_netns() */
+		are needed; the caller takes it with nft_worker_take_netns() */
+#define NFT_WORKER_PRESET 0x2u /* (set by nft_worker_start_ruleset) */
 struct nft_worker {
 	pid_t pid; /* ours to reap; -1: none, or not ours */
 	int sock;  /* -1: none */
@@ -132,6 +136,12 @@ struct nft_worker {
 	size_t ncmds;
 };
 int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e);
+/* NFT_WORKER_NEW_NETNS with the commands of rs known at the fork: the
+ * worker applies them as soon as its netns and context exist, with no
+ * round trip to the caller (take the netns, then nft_worker_finish; no
+ * nft_worker_apply). */
+int nft_worker_start_ruleset(struct nft_worker *w, enum nft_ruleset rs,
+			     const struct nft_sandbox_cfg *cfg, struct perr *e);
 /* NFT_WORKER_NEW_NETNS: wait for the worker's netns; *ns_fd is the caller's. */
 int nft_worker_take_netns(struct nft_worker *w, int *ns_fd, struct perr *e);
 int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,

@@ -531,6 +531,40 @@ static void t_nft_worker(void)
 		w.pid = -1;
 	}
 
+	/* commands given at the fork: applied with no round trip */
+	CHECK(nft_worker_start_ruleset(&w, NFT_RS_SANDBOX_OUTPUT, &nc, &e) == 0 &&
+		  nft_worker_take_netns(&w, &ns, &e) == 0,
+	      "a worker given its commands makes its netns: %s", e.msg);
+	CHECK(nft_worker_apply(&w, -1, NFT_RS_SANDBOX_OUTPUT, &nc, &e) == -1 &&
+		  e.kind == PARITY_EXIT_USAGE,
+	      "...takes no more commands: %s", e.msg);
+	perr_clear(&e);
+	CHECK(nft_worker_finish(&w, res, NFT_MAX_CMDS, &n, &e) == 0 && n == 12,
+	      "...and applied them: %s", e.msg);
+	list = nft_list_table(ns, "inet", "parity", &e);
+	CHECK(list && strstr(list, "tcp dport 3128 accept"), "...there");
+	free(list);
+	close(ns);
+
+	/* netns_setup checks what a caller's worker applied: another port is
+	 * not this configuration's table (fail closed) */
+	{
+		struct nft_sandbox_cfg other = nc;
+		struct netns_cfg cfg;
+		struct netns_sandbox sb;
+		other.proxy_port = 3129;
+		netns_cfg_init(&cfg);
+		if (nft_worker_start_ruleset(&w, NFT_RS_SANDBOX_OUTPUT, &other, &e) < 0)
+			die("worker", &e);
+		cfg.nft_worker_sock = w.sock;
+		w.sock = -1;
+		CHECK(netns_setup(&cfg, &sb, &e) == -1 && strstr(e.msg, "expected") &&
+			  strstr(e.msg, "3129"),
+		      "netns_setup refuses a worker's table that is not its own: %s", e.msg);
+		CHECK(sb.ns_fd == -1 && !sb.active, "...and keeps nothing");
+		nft_worker_abort(&w); /* reaps it */
+	}
+
 	/* killed before its netns: a clear error, no hang */
 	CHECK(nft_worker_start(&w, NFT_WORKER_NEW_NETNS, &e) == 0, "worker starts");
 	kill(w.pid, SIGKILL);

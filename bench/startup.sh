@@ -6,6 +6,7 @@
 #              (ip netns add, veth, addresses, route, nft -f, ip netns exec, del)
 #   platform-strict: what it adds to platform's start (notify listener
 #              handoff, the workers' ruleset, the larger filter), same run
+# bwrap and the four profiles are run interleaved, run by run (benchtime).
 # Prints medians and ratios with the targets: platform <= 1.5x bwrap;
 # namespace <= 2x bwrap and <= 0.2x the CLI script.
 #   bench/startup.sh [--runs N]

@@ -24,6 +24,7 @@
 #include "pidns.h"
 #include "policy.h"
 #include "proxy.h"
+#include "proxy_child.h"
 #include "seccomp_layer.h"
 #include "util.h"
 
@@ -199,83 +200,6 @@ static void agent_main(struct agent_ctx *a)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* ---- the proxy child ---- */
-
-/* The proxy serves before the agent starts: it says so with one byte once
- * its loop is set up (signals, limits, epoll), so that what the agent finds
- * is the running proxy, never one half started (seen: an attack looking
- * for the proxy by its ignored SIGPIPE on a busy machine). */
-#define PROXY_READY_TIMEOUT_MS 5000
-
-struct proxy_child {
-	pid_t pid;    /* -1: not started */
-	int ready_fd; /* its "serving" byte arrives here */
-};
-
-/* Fork the proxy on listen_fd; proxy_await_ready() then waits for it. */
-static int proxy_spawn(const struct run_opts *o, int listen_fd, const struct policy *pol,
-		       struct proxy_child *pc, struct perr *e)
-{
-	pid_t sup = getpid();
-	int ready[2];
-	pid_t pid;
-
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return perr_sys(e, errno, "proxy: pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(ready[0]);
-		close(ready[1]);
-		return perr_sys(e, errno, "fork proxy");
-	}
-	if (pid == 0) {
-		struct proxy_config c;
-		struct perr pe;
-		int keep[3] = {listen_fd, ready[1], o->proxy_log_fd};
-
-		pidns_die_with_parent(sup);
-		util_close_fds_from(3, keep, o->proxy_log_fd >= 0 ? 3 : 2);
-		memset(&c, 0, sizeof(c));
-		c.listen_fd = listen_fd;
-		c.policy = pol;
-		c.log_fd = o->proxy_log_fd;
-		c.say_ready = true;
-		c.ready_fd = ready[1];
-		perr_clear(&pe);
-		if (proxy_serve(&c, &pe) < 0)
-			_exit(perr_report(&pe, "parity proxy"));
-		_exit(0);
-	}
-	close(ready[1]);
-	pc->pid = pid;
-	pc->ready_fd = ready[0];
-	return 0;
-}
-
-/* Wait for the proxy's "serving" byte. On failure the proxy is killed and
- * reaped (pc->pid = -1). */
-static int proxy_await_ready(struct proxy_child *pc, struct perr *e)
-{
-	struct pollfd p = {.fd = pc->ready_fd, .events = POLLIN};
-	char b;
-	int r;
-
-	while ((r = poll(&p, 1, PROXY_READY_TIMEOUT_MS)) < 0 && errno == EINTR)
-		;
-	if (r > 0 && read(pc->ready_fd, &b, 1) == 1) {
-		close(pc->ready_fd);
-		pc->ready_fd = -1;
-		return 0;
-	}
-	close(pc->ready_fd);
-	pc->ready_fd = -1;
-	kill(pc->pid, SIGKILL);
-	while (waitpid(pc->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	pc->pid = -1;
-	return perr_set(e, "proxy: %s", r == 0 ? "not serving after 5 s" : "exited before serving");
-}
-
 /* ---- namespace mode ---- */
 
 void enforcer_netns_cfg(const struct profile *p, struct netns_cfg *cfg)
@@ -408,18 +332,21 @@ static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs,
 
 /* ---- namespace mode: the proxy and the agent, started early ---- */
 
-/* Namespace mode overlaps its setup (2 CPUs are enough for it):
- *  1. the proxy is forked first, on a socket bound with IP_FREEBIND (its
- *     address comes later, with the veth), and gets ready in parallel;
- *  2. netns_setup forks its nftables worker, which loads libnftables while
- *     the netns is created, then applies the table in it (netns.c);
- *  3. the agent is forked as soon as the netns exists, and does its own
+/* Namespace mode overlaps its setup on the machine's CPUs (the layout is
+ * drawn in docs/architecture.md):
+ *  1. the nftables worker (nft.h), forked by `parity run` before anything
+ *     else (or by netns_setup), makes the netns, loads libnftables and
+ *     applies the table; netns_setup takes the netns from it and checks
+ *     the table it reports;
+ *  2. the proxy is forked first here, on a socket bound with IP_FREEBIND
+ *     (its address comes later, with the veth), and gets ready meanwhile;
+ *  3. the agent is forked as soon as the netns is ours, and does its own
  *     setup there (setns, identity, Landlock, seccomp: about 1 ms) while
  *     the supervisor builds the veth. It then waits at its gate, so the
  *     command starts only once all of that is in place.
- * The supervisor itself never maps libnftables, and stays single-threaded:
- * its forks stay cheap, and its copy-on-write faults need no TLB
- * shootdown on the other CPU. */
+ * The supervisor itself never maps libnftables and stays single-threaded:
+ * its forks stay cheap, and its copy-on-write faults need no TLB shootdown
+ * on the other CPU. */
 struct early_start {
 	struct agent_ctx *ac;
 	int gate_wr; /* the supervisor's end of the gate */
@@ -455,6 +382,25 @@ static void emit_listen(struct rep_sink *rs, const struct profile *p, bool ok)
 	else
 		rep_emit(rs, "proxy", "listen", REP_APPLIED, "CONNECT proxy on %s%s%s:%u",
 			 v6 ? "[" : "", h, v6 ? "]" : "", p->net.proxy_port);
+}
+
+/* Listen (with IP_FREEBIND when the address comes later) and fork the
+ * proxy; a failure to listen is reported as the proxy's. */
+static int start_proxy(const struct run_opts *o, const struct policy *pol, bool freebind,
+		       struct rep_sink *rs, struct proxy_child *pc, struct perr *e)
+{
+	const struct profile *p = o->profile;
+	int lfd = freebind ? proxy_listen_freebind(p->net.proxy_host, p->net.proxy_port, e)
+			   : proxy_listen(p->net.proxy_host, p->net.proxy_port, e);
+	int rc;
+
+	if (lfd < 0) {
+		emit_listen(rs, p, false);
+		return perr_prefix(e, "proxy");
+	}
+	rc = proxy_spawn(lfd, o->proxy_log_fd, pol, pc, e);
+	close(lfd);
+	return rc;
 }
 
 /* ---- the run ---- */
@@ -536,7 +482,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	struct agent_ctx ac;
 	char **proxy_env = NULL;
 	static struct netns_sandbox sb;
-	int listen_fd = -1, ns_fd = -1, pipefd[2] = {-1, -1}, domain_fd = -1;
+	int ns_fd = -1, pipefd[2] = {-1, -1}, domain_fd = -1;
 	bool strict =
 	    p->sc.enabled && p->sc.notify.enabled && p->sc.notify.policy == NOTIFY_POLICY_STRICT;
 	pid_t proxy_pid = -1, agent_pid = -1;
@@ -628,19 +574,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 			}
 			ac.gate_fd = gate[0];
 			early.gate_wr = gate[1];
-		}
-		if (start_early) {
-			listen_fd = proxy_listen_freebind(p->net.proxy_host, p->net.proxy_port, e);
-			if (listen_fd < 0) {
-				emit_listen(&rs, p, false);
-				perr_prefix(e, "proxy");
-				goto out;
-			}
-			if (proxy_spawn(o, listen_fd, &pol, &proxy, e) < 0)
+			if (start_proxy(o, &pol, true, &rs, &proxy, e) < 0)
 				goto out;
 			proxy_pid = proxy.pid;
-			close(listen_fd);
-			listen_fd = -1;
 		}
 		int sr = setup_namespace(p, o->nft_worker_sock, &rs, &sb,
 					 start_early ? start_agent_in_netns : NULL, &early, e);
@@ -683,17 +619,9 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 
 	/* 3. The proxy (already forked when the agent started early). */
 	if (proxy.pid < 0) {
-		listen_fd = proxy_listen(p->net.proxy_host, p->net.proxy_port, e);
-		if (listen_fd < 0) {
-			emit_listen(&rs, p, false);
-			perr_prefix(e, "proxy");
-			goto out;
-		}
-		if (proxy_spawn(o, listen_fd, &pol, &proxy, e) < 0)
+		if (start_proxy(o, &pol, false, &rs, &proxy, e) < 0)
 			goto out;
 		proxy_pid = proxy.pid;
-		close(listen_fd);
-		listen_fd = -1;
 	}
 	emit_listen(&rs, p, true);
 	if (proxy_await_ready(&proxy, e) < 0) {
@@ -865,8 +793,6 @@ out:
 	 * the veth's teardown. */
 	if (proxy_pid > 0)
 		kill(proxy_pid, SIGKILL);
-	if (listen_fd >= 0)
-		close(listen_fd);
 	if (sb.active) {
 		/* Host veth down first, then the supervisor-side table (if any):
 		 * nothing left in the sandbox is ever unfiltered. */

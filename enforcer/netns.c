@@ -196,10 +196,11 @@ static int nft_record(const struct netns_cfg *cfg, struct netns_sandbox *sb, int
 }
 
 /* The sandbox-output table needs only the sandbox netns, not the veth.
- * With NFT_EXEC_FORK (the default) an nft_worker is forked before the
- * netns exists, loads libnftables while the netns is created, gets it as
- * soon as it exists and applies the table while this thread builds the
- * veth (and the agent sets itself up). The supervisor-forward placement
+ * With NFT_EXEC_FORK (the default) an nft_worker, given its commands when
+ * it is forked (by our caller, or here before anything else), makes the
+ * netns itself, loads libnftables and applies the table while this thread
+ * builds the veth (and the agent sets itself up); its results are checked
+ * against this configuration's commands. The supervisor-forward placement
  * needs the veth's name: it runs after, here. */
 struct nft_job {
 	const struct netns_cfg *cfg;

@@ -33,7 +33,8 @@
  * Namespaces: a libnftables context talks through a netlink socket opened by
  * nft_ctx_new(), i.e. in the namespace of the thread that created it. The
  * functions here enter ns_fd in the calling thread, create the context, run,
- * free it and return (or, with NFT_EXEC_FORK, do it in a forked child).
+ * free it and return (or, with NFT_EXEC_FORK, do it in an nft_worker
+ * process; netns_setup's default).
  *
  * Lifetime: a table in the sandbox netns dies with it. A supervisor-forward
  * table lives in the supervisor's netns: give it a unique name (the veth's)
@@ -62,7 +63,8 @@ enum nft_ruleset {
 };
 
 enum nft_exec {
-	NFT_EXEC_THREAD, /* setns in the calling thread (default, fastest) */
+	NFT_EXEC_THREAD, /* setns in the calling thread (nft_apply_ruleset's
+			    default; loads libnftables into the caller) */
 	NFT_EXEC_FORK,	 /* a forked child (an nft_worker) runs libnftables
 			    (it may exit() on netlink init or allocation
 			    failure) */

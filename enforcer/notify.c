@@ -1,17 +1,18 @@
 /* notify.c - seccomp user-notification mediation (see notify.h and
- * docs/notify.md): the follow-up's frozen allowlist, and the supervisor that
- * performs connect/bind/send on the agent's behalf. The filter and its
- * loading in the agent are in notify_filter.c; platform-strict's decisions in
- * notify_strict.c. */
+ * docs/notify.md): the supervisor's loop, which performs connect/bind/send
+ * on the agent's behalf. Its worker threads are in notify_workers.c, the
+ * frozen allowlist and the sockaddr parser in notify_allowlist.c, the
+ * filter and its loading in the agent in notify_filter.c, platform-strict's
+ * decisions in notify_strict.c. notify_supervisor_handle() stays one
+ * function on purpose: every path out of it answers the notification
+ * exactly once, at one label. */
 #include "notify.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -29,10 +30,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "landlock_compat.h"
+#include "notify_internal.h"
 #include "notify_strict.h"
-#include "proxy_log.h"
-#include "resolver.h"
 #include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux 6.6; Debian 12's headers predate it */
@@ -46,368 +45,8 @@
 #define PIDFD_THREAD O_EXCL /* Linux 6.9: a pidfd for a thread, not only a leader */
 #endif
 
-/* One send is copied out of the child at most this big: a stream socket
- * sends the first NOTIFY_MAX_COPY bytes (a short count, which stream
- * callers handle); a datagram that large is refused with EMSGSIZE. */
-#define NOTIFY_MAX_COPY (1u << 20)
-/* Control data larger than this would be refused by the kernel anyway
- * (net.core.optmem_max is 20-128 KiB). */
-#define NOTIFY_MAX_CONTROL 65536u
-/* Blocking operations (a connect or send on a blocking socket) run in
- * worker threads so the supervisor's loop never waits on the child's
- * behalf. Beyond this many in flight, new ones are refused (EAGAIN). */
-#define NOTIFY_MAX_WORKERS 64
-/* pidfds kept per thread id (direct-mapped): opening and closing one per
- * notification cost 4.6 us of each mediated call. */
-#define NOTIFY_PIDFD_CACHE 64
-/* SCM_MAX_FD: the most fds one SCM_RIGHTS message may carry. */
-#define NOTIFY_MAX_PASSED 253
-
-/* ---- the allowlist -------------------------------------------------- */
-
-void notify_allowlist_init(struct notify_allowlist *al, bool port_check)
-{
-	memset(al, 0, sizeof(*al));
-	al->port_check = port_check;
-}
-
-int notify_allowlist_add(struct notify_allowlist *al, const struct netaddr *ip, uint16_t port,
-			 const char *source, struct perr *e)
-{
-	if (al->frozen)
-		return perr_set(e, "notify allowlist: frozen (pins are resolved once, at start)");
-	if (ip->family != AF_INET && ip->family != AF_INET6)
-		return perr_set(e, "notify allowlist: not an IP address");
-	for (size_t i = 0; i < al->n; i++) {
-		const struct notify_pin *p = &al->pins[i];
-		/* Without port_check a pin is its address: a second port adds
-		 * nothing (the follow-up's HashSet<IpAddr>). */
-		if (netaddr_equal(&p->ip, ip) && (!al->port_check || p->port == port))
-			return 0;
-	}
-	if (al->n >= NOTIFY_MAX_PINS)
-		return perr_set(e, "notify allowlist: more than %d pins", NOTIFY_MAX_PINS);
-	al->pins[al->n].ip = *ip;
-	al->pins[al->n].port = al->port_check ? port : 0;
-	snprintf(al->pins[al->n].source, sizeof(al->pins[al->n].source), "%s", source);
-	al->n++;
-	return 0;
-}
-
-void notify_allowlist_freeze(struct notify_allowlist *al)
-{
-	al->frozen = true;
-}
-
-bool notify_allowlist_allows(const struct notify_allowlist *al, const struct netaddr *ip,
-			     uint16_t port)
-{
-	for (size_t i = 0; i < al->n; i++) {
-		const struct notify_pin *p = &al->pins[i];
-		/* No unmapping: ::ffff:127.0.0.1 is an IPv6 address here, as
-		 * IpAddr::V6 is not IpAddr::V4 in the follow-up. */
-		if (p->ip.family != ip->family || memcmp(p->ip.b, ip->b, 16) != 0)
-			continue;
-		if (!al->port_check || p->port == 0 || p->port == port)
-			return true;
-	}
-	return false;
-}
-
-static void pin_report(struct rep_sink *rs, const struct notify_allowlist *al,
-		       const struct netaddr *ip, uint16_t port, const char *source)
-{
-	char text[NETADDR_STRLEN], item[160];
-
-	netaddr_str(ip, text, sizeof(text));
-	snprintf(item, sizeof(item), "allowlist pin %s", text);
-	if (al->port_check && port)
-		rep_emit(rs, "notify", item, REP_APPLIED, "%s, port %u", source, port);
-	else
-		rep_emit(rs, "notify", item, REP_APPLIED,
-			 "%s, any port (IP-only, as the follow-up's "
-			 "is_allowed(ip))",
-			 source);
-}
-
-static int pin(struct notify_allowlist *al, const struct netaddr *ip, uint16_t port,
-	       const char *source, struct rep_sink *rs, struct perr *e)
-{
-	size_t before = al->n;
-	if (notify_allowlist_add(al, ip, port, source, e) < 0) {
-		char text[NETADDR_STRLEN];
-		rep_emit(rs, "notify", "allowlist", REP_FAILED, "%s %s: %s", source,
-			 netaddr_str(ip, text, sizeof(text)), e->msg);
-		return -1;
-	}
-	if (al->n > before)
-		pin_report(rs, al, ip, port, source);
-	return 0;
-}
-
-static void log_pin_dns(int log_fd, const struct dns_query *q, const char *result,
-			const struct dns_answer *a)
-{
-	json_t *o = proxy_log_begin("dns");
-
-	if (!o)
-		return;
-	/* Not the proxy's: the supervisor pins the allowlist before the agent
-	 * starts. Same record shape, so the lab matches it to the capture. */
-	json_object_set_new(o, "source", json_string("notify-pin"));
-	json_object_set_new(o, "proto", json_string("udp"));
-	json_object_set_new(o, "resolver", json_string("dns"));
-	json_object_set_new(o, "qname", json_string(q->name));
-	json_object_set_new(o, "qtype", json_string(dns_type_name(q->qtype)));
-	proxy_log_endpoint(o, "local", &q->local, q->local_port);
-	proxy_log_endpoint(o, "remote", &q->server, q->server_port);
-	json_object_set_new(o, "result", json_string(result));
-	json_object_set_new(o, "answers", proxy_log_addrs(a ? a->addrs : NULL, a ? a->n : 0));
-	json_object_set_new(o, "sends", json_integer(q->sends));
-	json_object_set_new(o, "decision", json_string("allowed"));
-	proxy_log_end(log_fd, o);
-}
-
-/* Resolve `name` once through the policy's DNS server: A and AAAA in
- * parallel, one resend at half the timeout, as the proxy's DNS client (resolver.h) does. */
-static size_t resolve_dns(const struct policy *pol, const char *name, int log_fd,
-			  struct netaddr *out, size_t max, char *why, size_t whylen)
-{
-	const uint16_t types[2] = {DNS_TYPE_A, DNS_TYPE_AAAA};
-	const int timeout_ms = 2000;
-	struct dns_query q[2];
-	bool done[2] = {false, false};
-	uint64_t start = util_now_ns();
-	bool resent = false;
-	size_t n = 0;
-
-	snprintf(why, whylen, "no address");
-	for (int i = 0; i < 2; i++) {
-		struct perr qe;
-		if (dns_query_start(&q[i], &pol->resolver_addr, pol->resolver_port, name, types[i],
-				    &qe) < 0) {
-			snprintf(why, whylen, "%s", qe.msg);
-			q[i].fd = -1;
-			done[i] = true;
-		}
-	}
-	while (!done[0] || !done[1]) {
-		struct pollfd pfd[2];
-		int np = 0, idx[2];
-		uint64_t el = (util_now_ns() - start) / 1000000u;
-		if (el >= (uint64_t)timeout_ms) {
-			snprintf(why, whylen, "timeout after %d ms", timeout_ms);
-			break;
-		}
-		if (!resent && el >= (uint64_t)timeout_ms / 2) {
-			for (int i = 0; i < 2; i++)
-				if (!done[i])
-					dns_query_resend(&q[i]);
-			resent = true;
-		}
-		for (int i = 0; i < 2; i++) {
-			if (!done[i]) {
-				pfd[np].fd = q[i].fd;
-				pfd[np].events = POLLIN;
-				idx[np++] = i;
-			}
-		}
-		if (poll(pfd, (nfds_t)np, 50) <= 0)
-			continue;
-		for (int k = 0; k < np; k++) {
-			struct dns_answer a;
-			int i = idx[k], r;
-			if (!pfd[k].revents)
-				continue;
-			r = dns_query_receive(&q[i], &a);
-			if (r == 0)
-				continue;
-			done[i] = true;
-			if (r < 0) {
-				snprintf(why, whylen, "%s", strerror(errno));
-				log_pin_dns(log_fd, &q[i], "error", NULL);
-				continue;
-			}
-			log_pin_dns(log_fd, &q[i], dns_rcode_name(a.rcode), &a);
-			for (size_t j = 0; j < a.n && n < max; j++)
-				out[n++] = a.addrs[j];
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		if (!done[i] && q[i].fd >= 0)
-			log_pin_dns(log_fd, &q[i], "timeout", NULL);
-		dns_query_close(&q[i]);
-	}
-	return n;
-}
-
-static size_t resolve_system(const char *name, struct netaddr *out, size_t max, char *why,
-			     size_t whylen)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res = NULL;
-	size_t n = 0;
-	int rc = getaddrinfo(name, NULL, &hints, &res);
-
-	if (rc != 0) {
-		snprintf(why, whylen, "getaddrinfo: %s", gai_strerror(rc));
-		return 0;
-	}
-	for (struct addrinfo *ai = res; ai && n < max; ai = ai->ai_next)
-		if (netaddr_from_sockaddr(ai->ai_addr, &out[n], NULL) == 0)
-			n++;
-	freeaddrinfo(res);
-	return n;
-}
-
-int notify_allowlist_build(const struct profile *p, const struct policy *pol, int proxy_log_fd,
-			   struct notify_allowlist *al, struct rep_sink *rs, struct perr *e)
-{
-	const struct profile_notify *n = &p->sc.notify;
-	struct netaddr a;
-
-	notify_allowlist_init(al, n->port_check);
-	if (netaddr_parse(p->net.proxy_host, &a) < 0)
-		return perr_set(e, "notify: proxy address %s is not an IP", p->net.proxy_host);
-	if (pin(al, &a, p->net.proxy_port, "proxy", rs, e) < 0)
-		return -1;
-	if (n->allow_loopback) {
-		/* The follow-up seeds 127.0.0.1 and ::1 beside the proxy. */
-		const char *lo[2] = {"127.0.0.1", "::1"};
-		for (int i = 0; i < 2; i++) {
-			netaddr_parse(lo[i], &a);
-			if (pin(al, &a, p->net.proxy_port, "loopback", rs, e) < 0)
-				return -1;
-		}
-	}
-	if (!n->pin_policy_hosts) {
-		rep_emit(rs, "notify", "policy names", REP_SKIPPED, "pin_policy_hosts is off");
-	} else if (pol->open) {
-		rep_emit(rs, "notify", "policy names", REP_SKIPPED,
-			 "open proxy policy: no names to pin");
-	} else {
-		for (size_t i = 0; i < pol->n_rules; i++) {
-			const struct policy_rule *r = &pol->rules[i];
-			struct netaddr addrs[RESOLVER_MAX_ADDRS];
-			char item[300], why[256], src[80];
-			size_t na = 0;
-
-			snprintf(item, sizeof(item), "policy rule %zu (%s%s)", i,
-				 r->kind == HOST_ONE_LABEL   ? "*."
-				 : r->kind == HOST_ANY_DEPTH ? "**."
-							     : "",
-				 r->host ? r->host : "hostless");
-			switch (r->kind) {
-			case HOST_ONE_LABEL:
-			case HOST_ANY_DEPTH:
-				rep_emit(rs, "notify", item, REP_SKIPPED,
-					 "a wildcard cannot be pinned; left to the proxy (as the "
-					 "follow-up)");
-				continue;
-			case HOST_NONE:
-				rep_emit(rs, "notify", item, REP_SKIPPED,
-					 "allowed_ips ranges are not pinned (the follow-up pins "
-					 "addresses of names); left to the proxy");
-				continue;
-			case HOST_IP:
-				addrs[na++] = r->ip;
-				break;
-			case HOST_EXACT:
-				na = pol->resolver == RESOLVER_DNS
-					 ? resolve_dns(pol, r->host, proxy_log_fd, addrs,
-						       RESOLVER_MAX_ADDRS, why, sizeof(why))
-					 : resolve_system(r->host, addrs, RESOLVER_MAX_ADDRS, why,
-							  sizeof(why));
-				if (na == 0) {
-					/* Closed: an unpinned name is simply not reachable
-					 * directly. Still reported. */
-					rep_emit(rs, "notify", item, REP_SKIPPED,
-						 "resolved once at start: %s; nothing pinned", why);
-					continue;
-				}
-				break;
-			}
-			snprintf(src, sizeof(src), "%s", r->host ? r->host : "policy");
-			for (size_t k = 0; k < na; k++)
-				for (size_t pi = 0; pi < (al->port_check ? r->n_ports : 1); pi++)
-					if (pin(al, &addrs[k], al->port_check ? r->ports[pi] : 0,
-						src, rs, e) < 0)
-						return -1;
-		}
-	}
-	notify_allowlist_freeze(al);
-	rep_emit(rs, "notify", "allowlist", REP_APPLIED,
-		 "%zu pin(s), frozen for the session (DNS rebinding cannot add any); %s", al->n,
-		 al->port_check ? "address and port checked"
-				: "IP-only, no port check (the follow-up's is_allowed(ip))");
-	return 0;
-}
-
-/* ---- sockaddr parsing ----------------------------------------------- */
-
-enum notify_sa_result notify_parse_sockaddr(const void *buf, size_t len,
-					    struct notify_sockaddr *out)
-{
-	const uint8_t *b = buf;
-	sa_family_t fam;
-
-	memset(out, 0, sizeof(*out));
-	if (len < sizeof(sa_family_t))
-		return NOTIFY_SA_SHORT;
-	/* sa_family is in the machine's byte order (the kernel reads it as a
-	 * u16); port and flowinfo are in network order. */
-	memcpy(&fam, b, sizeof(fam));
-	out->family = fam;
-	if (fam == AF_INET) {
-		struct sockaddr_in sin;
-		if (len < sizeof(sin))
-			return NOTIFY_SA_SHORT;
-		memcpy(&sin, b, sizeof(sin));
-		out->ip.family = AF_INET;
-		memcpy(out->ip.b, &sin.sin_addr, 4);
-		out->port = ntohs(sin.sin_port);
-		return NOTIFY_SA_OK;
-	}
-	if (fam == AF_INET6) {
-		struct sockaddr_in6 sin6;
-		/* The kernel accepts SIN6_LEN_RFC2133 (24 bytes, no scope id) for
-		 * TCP; the follow-up requires the full struct. So do we: a short
-		 * one is denied, never guessed at. */
-		if (len < sizeof(sin6))
-			return NOTIFY_SA_SHORT;
-		memcpy(&sin6, b, sizeof(sin6));
-		out->ip.family = AF_INET6;
-		memcpy(out->ip.b, &sin6.sin6_addr, 16);
-		out->port = ntohs(sin6.sin6_port);
-		out->flowinfo = ntohl(sin6.sin6_flowinfo);
-		out->scope_id = sin6.sin6_scope_id;
-		return NOTIFY_SA_OK;
-	}
-	return NOTIFY_SA_FAMILY;
-}
-
-const char *notify_sa_result_name(enum notify_sa_result r)
-{
-	static const char *const names[] = {"ok", "short sockaddr", "family not parsed"};
-	return r <= NOTIFY_SA_FAMILY ? names[r] : "?";
-}
-
 /* ---- the supervisor -------------------------------------------------- */
 
-enum reason {
-	R_NOT_ALLOWED,
-	R_FAMILY,
-	R_SHORT,
-	R_READ,
-	R_NOT_SOCKET,
-	R_GETFD,
-	R_ARCH,
-	R_OTHER_SYSCALL,
-	R_STRICT_ADDRESS,
-	R_STRICT_LISTEN,
-	R_STRICT_SIGNAL,
-	R_COUNT
-};
 _Static_assert(R_COUNT <= sizeof(((struct notify_stats *)0)->by_reason) /
 			      sizeof(((struct notify_stats *)0)->by_reason[0]),
 	       "notify_stats.by_reason is too small");
@@ -421,60 +60,6 @@ const char *notify_reason_name(unsigned i)
 	    "strict: listen",	       "strict: signal"};
 	return i < R_COUNT ? names[i] : "?";
 }
-
-/* OP_BIND and OP_CONNECT_UNIX are the strict policy's AF_UNIX pathname
- * operations, performed whole by a worker inside the agent's ruleset. */
-enum op { OP_CONNECT, OP_SEND, OP_BIND, OP_CONNECT_UNIX };
-
-struct job {
-	struct notify_supervisor *s;
-	uint64_t id;
-	uint64_t t0_ns;
-	enum op op;
-	int fd; /* our duplicate of the child's socket */
-	struct sockaddr_storage addr;
-	socklen_t alen; /* 0: no address */
-	uint8_t *data;
-	size_t len, done;
-	bool truncated; /* the child asked for more than NOTIFY_MAX_COPY */
-	uint8_t *control;
-	size_t controllen;
-	int passed[NOTIFY_MAX_PASSED];
-	size_t npassed;
-	int flags;
-	/* strict, AF_UNIX pathname: run in a worker that carries the agent's
-	 * Landlock ruleset, from the agent's cwd and with its umask */
-	bool domain;
-	int cwd_fd; /* O_PATH of the agent's cwd, or -1 (absolute path) */
-	int umask;  /* the agent's, or -1 */
-	struct job *next;
-};
-
-struct notify_supervisor {
-	int listener;
-	const struct notify_allowlist *al;
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	int nr_connect, nr_bind, nr_sendto, nr_sendmsg, nr_recvfrom, nr_recvmsg;
-	/* the strict policy (notify_supervisor_set_strict) */
-	bool strict;
-	struct notify_strict_tree tree;
-	int domain_fd;	      /* the agent's Landlock ruleset, for the workers; -1 */
-	bool domain_required; /* a ruleset is in force: never act outside it */
-	int nr_listen, nr_kill, nr_tkill, nr_tgkill, nr_sigqueue, nr_tgsigqueue;
-	pthread_mutex_t mu;
-	pthread_cond_t work, exited;
-	struct job *head, *tail;
-	struct job *running[NOTIFY_MAX_WORKERS];
-	unsigned workers, idle, queued, busy;
-	bool stopping;
-	struct notify_stats st;
-	struct {
-		pid_t tid;
-		int fd; /* -1: empty */
-	} pidfds[NOTIFY_PIDFD_CACHE];
-	bool sync_wakeup; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is set */
-};
 
 int notify_supervisor_fd(const struct notify_supervisor *s)
 {
@@ -503,7 +88,7 @@ static void bump(struct notify_supervisor *s, unsigned long *c)
 }
 
 /* Answer with val/-error; ENOENT (the thread is gone) only counts. */
-static void respond(struct notify_supervisor *s, struct seccomp_notif_resp *resp, uint64_t id,
+void notify_respond(struct notify_supervisor *s, struct seccomp_notif_resp *resp, uint64_t id,
 		    long val, int err, bool cont)
 {
 	int rc;
@@ -525,13 +110,13 @@ static void answer(struct notify_supervisor *s, uint64_t id, long val, int err, 
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-	respond(s, s->resp, id, val, err, false);
+	notify_respond(s, s->resp, id, val, err, false);
 	bump(s, &s->st.allowed);
 }
 
 static void deny(struct notify_supervisor *s, uint64_t id, int err, enum reason why, bool by_policy)
 {
-	respond(s, s->resp, id, 0, err, false);
+	notify_respond(s, s->resp, id, 0, err, false);
 	pthread_mutex_lock(&s->mu);
 	if (by_policy)
 		s->st.denied++;
@@ -606,227 +191,6 @@ static int pidfd_refresh(struct notify_supervisor *s, pid_t tid)
 	close(s->pidfds[slot].fd);
 	s->pidfds[slot].fd = -1;
 	return pidfd_get(s, tid, &kept);
-}
-
-static struct job *job_new(void)
-{
-	struct job *j = calloc(1, sizeof(*j));
-	if (j) {
-		j->fd = -1;
-		j->cwd_fd = -1;
-		j->umask = -1;
-	}
-	return j;
-}
-
-static void job_free(struct job *j)
-{
-	if (!j)
-		return;
-	if (j->fd >= 0)
-		close(j->fd);
-	if (j->cwd_fd >= 0)
-		close(j->cwd_fd);
-	for (size_t i = 0; i < j->npassed; i++)
-		close(j->passed[i]);
-	free(j->data);
-	free(j->control);
-	free(j);
-}
-
-/* Send what is left, blocking as the child's own call would have. */
-static long job_send(struct job *j, int extra_flags, int *err)
-{
-	struct iovec iov = {j->data + j->done, j->len - j->done};
-	struct msghdr mh = {.msg_name = j->alen ? &j->addr : NULL,
-			    .msg_namelen = j->alen,
-			    .msg_iov = &iov,
-			    .msg_iovlen = 1};
-	ssize_t n;
-
-	/* Control data goes with the first byte only, as the kernel sends it. */
-	if (j->done == 0 && j->controllen) {
-		mh.msg_control = j->control;
-		mh.msg_controllen = j->controllen;
-	}
-	/* MSG_NOSIGNAL: a SIGPIPE would hit the supervisor, not the child
-	 * (the child sees EPIPE without the signal; docs/notify.md). */
-	n = sendmsg(j->fd, &mh, j->flags | MSG_NOSIGNAL | extra_flags);
-	*err = n < 0 ? errno : 0;
-	return n;
-}
-
-static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_domain)
-{
-	struct notify_supervisor *s = j->s;
-	long val = 0;
-	int err = 0;
-
-	if (j->domain) {
-		/* Never act on the agent's behalf outside its own rules: a worker
-		 * that could not take the ruleset refuses (closed). */
-		if (!in_domain || (j->cwd_fd >= 0 && fchdir(j->cwd_fd) < 0)) {
-			err = EPERM;
-			goto answer;
-		}
-		if (j->umask >= 0)
-			umask((mode_t)j->umask);
-	}
-	if (j->op == OP_BIND) {
-		err = bind(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0 ? errno : 0;
-	} else if (j->op == OP_CONNECT_UNIX) {
-		/* The file's own blocking mode: a blocking connect waits here,
-		 * in the worker, as the agent's would (up to SO_SNDTIMEO). */
-		err = connect(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0 ? errno : 0;
-	} else if (j->op == OP_CONNECT) {
-		/* The connect is in progress: wait as the child's blocking call
-		 * would, up to its SO_SNDTIMEO (then EINPROGRESS, as Linux says). */
-		struct timeval tv = {0, 0};
-		socklen_t tl = sizeof(tv), el = sizeof(err);
-		struct pollfd pw = {.fd = j->fd, .events = POLLOUT};
-		int timeout = -1, r;
-		if (getsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
-		    (tv.tv_sec || tv.tv_usec))
-			timeout = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
-		while ((r = poll(&pw, 1, timeout)) < 0 && errno == EINTR)
-			;
-		if (r == 0)
-			err = EINPROGRESS;
-		else if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
-			err = errno;
-	} else {
-		for (;;) {
-			long n = job_send(j, 0, &err);
-			if (n < 0) {
-				if (err == EINTR)
-					continue;
-				break;
-			}
-			j->done += (size_t)n;
-			if (j->done >= j->len || n == 0)
-				break;
-		}
-		/* Bytes already sent are what the child's send returns. */
-		if (j->done > 0)
-			err = 0;
-		val = (long)j->done;
-	}
-answer:
-	/* Our references first (see answer()). */
-	close(j->fd);
-	j->fd = -1;
-	for (size_t i = 0; i < j->npassed; i++)
-		close(j->passed[i]);
-	j->npassed = 0;
-	respond(s, resp, j->id, val, err, false);
-	pthread_mutex_lock(&s->mu);
-	s->st.allowed++;
-	pthread_mutex_unlock(&s->mu);
-}
-
-/* The strict policy's workers act inside the agent's rules: a cwd of their
- * own (unshare CLONE_FS: cwd and umask become per thread), then the agent's
- * Landlock ruleset on this thread only (no TSYNC). The supervisor's other
- * threads, which need ptrace access to the agent, stay outside. */
-static bool worker_enter_domain(struct notify_supervisor *s)
-{
-	if (!s->strict)
-		return false;
-	if (unshare(CLONE_FS) < 0)
-		return false;
-	/* No ruleset (no Landlock at the effective ABI): the agent has no
-	 * rules either, so the own cwd and umask are all there is to carry. */
-	if (s->domain_fd < 0)
-		return !s->domain_required;
-	return ll_restrict_self(s->domain_fd, 0) == 0;
-}
-
-static void *worker_main(void *arg)
-{
-	struct notify_supervisor *s = arg;
-	struct seccomp_notif_resp *resp = NULL;
-	sigset_t all;
-	unsigned slot = 0;
-	bool in_domain;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	in_domain = worker_enter_domain(s);
-	if (seccomp_notify_alloc(NULL, &resp) < 0)
-		resp = NULL;
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		struct job *j;
-		while (!s->head && !s->stopping) {
-			s->idle++;
-			pthread_cond_wait(&s->work, &s->mu);
-			s->idle--;
-		}
-		if (!s->head)
-			break;
-		j = s->head;
-		s->head = j->next;
-		if (!s->head)
-			s->tail = NULL;
-		s->queued--;
-		for (slot = 0; slot < NOTIFY_MAX_WORKERS && s->running[slot]; slot++)
-			;
-		s->running[slot] = j;
-		s->busy++;
-		bool run = resp && !s->stopping;
-		pthread_mutex_unlock(&s->mu);
-		if (run)
-			job_run(j, resp, in_domain);
-		pthread_mutex_lock(&s->mu);
-		s->running[slot] = NULL;
-		s->busy--;
-		job_free(j);
-	}
-	s->workers--;
-	pthread_cond_broadcast(&s->exited);
-	pthread_mutex_unlock(&s->mu);
-	if (resp)
-		seccomp_notify_free(NULL, resp);
-	return NULL;
-}
-
-/* Queue a blocking operation; -1 when every worker is taken (fail closed). */
-static int submit(struct notify_supervisor *s, struct job *j)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&s->mu);
-	if (s->idle <= s->queued) {
-		pthread_t th;
-		pthread_attr_t at;
-		if (s->workers >= NOTIFY_MAX_WORKERS) {
-			rc = -1;
-			goto out;
-		}
-		pthread_attr_init(&at);
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&at, 256 * 1024);
-		if (pthread_create(&th, &at, worker_main, s) != 0) {
-			pthread_attr_destroy(&at);
-			rc = -1;
-			goto out;
-		}
-		pthread_attr_destroy(&at);
-		s->workers++;
-		if (s->workers > s->st.workers_peak)
-			s->st.workers_peak = s->workers;
-	}
-	j->next = NULL;
-	if (s->tail)
-		s->tail->next = j;
-	else
-		s->head = j;
-	s->tail = j;
-	s->queued++;
-	pthread_cond_signal(&s->work);
-out:
-	pthread_mutex_unlock(&s->mu);
-	return rc;
 }
 
 int notify_receive_listener(int handoff_sock, int *listener, struct perr *e)
@@ -1042,7 +406,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		if (err) {
 			deny(s, req->id, err, R_STRICT_SIGNAL, true);
 		} else {
-			respond(s, s->resp, req->id, 0, 0, true);
+			notify_respond(s, s->resp, req->id, 0, 0, true);
 			s->st.continued++;
 		}
 		goto done;
@@ -1050,7 +414,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	if (d->nr == s->nr_recvfrom || d->nr == s->nr_recvmsg) {
 		/* A receive names no destination: nothing to decide, nothing a
 		 * rewrite could change. CONTINUE lets the kernel do it. */
-		respond(s, s->resp, req->id, 0, 0, true);
+		notify_respond(s, s->resp, req->id, 0, 0, true);
 		s->st.continued++;
 		goto done;
 	}
@@ -1131,7 +495,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 				goto done;
 			}
 		}
-		j = job_new();
+		j = notify_job_new();
 		if (!j) {
 			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
 			goto done;
@@ -1258,7 +622,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	if (route == NS_ROUTE_DOMAIN && d->nr != s->nr_sendto && d->nr != s->nr_sendmsg) {
 		/* AF_UNIX pathname bind or connect: a worker inside the agent's
 		 * ruleset does the whole call. */
-		j = job_new();
+		j = notify_job_new();
 		if (!j) {
 			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
 			goto done;
@@ -1309,7 +673,7 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 			answer(s, req->id, 0, err, &fd);
 			goto done;
 		}
-		j = job_new();
+		j = notify_job_new();
 		if (!j) {
 			deny(s, req->id, ENOMEM, R_OTHER_SYSCALL, false);
 			goto done;
@@ -1376,8 +740,9 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 			goto submit_job;
 		}
 		if ((fl >= 0 && (fl & O_NONBLOCK)) || (j->flags & MSG_DONTWAIT)) {
-			long n = job_send(j, 0, &err);
-			job_free(j); /* our socket and fds passed: dropped before answering */
+			long n = notify_job_send(j, 0, &err);
+			notify_job_free(
+			    j); /* our socket and fds passed: dropped before answering */
 			j = NULL;
 			answer(s, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, &fd);
 			goto done;
@@ -1385,11 +750,11 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 		if (!(j->flags & MSG_FASTOPEN)) {
 			/* A blocking socket: try without waiting first; only what
 			 * would block goes to a worker. */
-			long n = job_send(j, MSG_DONTWAIT, &err);
+			long n = notify_job_send(j, MSG_DONTWAIT, &err);
 			if (n >= 0)
 				j->done = (size_t)n;
 			if ((n < 0 && err != EAGAIN) || (n >= 0 && j->done >= j->len)) {
-				job_free(j);
+				notify_job_free(j);
 				j = NULL;
 				answer(s, req->id, n < 0 ? 0 : n, n < 0 ? err : 0, &fd);
 				goto done;
@@ -1413,7 +778,7 @@ submit_job:
 	j->s = s;
 	j->id = req->id;
 	j->t0_ns = t0;
-	if (submit(s, j) < 0) {
+	if (notify_job_submit(s, j) < 0) {
 		/* Every worker is taken: nothing waits in the loop. A pending
 		 * connect (to an approved address, already started) answers
 		 * EINPROGRESS, as a blocking connect past its SO_SNDTIMEO does;
@@ -1423,13 +788,13 @@ submit_job:
 		/* Nothing of a strict pathname operation has started. */
 		if (j->domain)
 			e2 = EAGAIN;
-		respond(s, s->resp, req->id, val, e2, false);
+		notify_respond(s, s->resp, req->id, val, e2, false);
 		bump(s, &s->st.overload);
 		goto done;
 	}
 	j = NULL;
 done:
-	job_free(j);
+	notify_job_free(j);
 	if (cwd_fd >= 0)
 		close(cwd_fd);
 	if (fd >= 0)
@@ -1455,7 +820,7 @@ void notify_supervisor_stop(struct notify_supervisor *s, struct notify_stats *ou
 		struct job *j = s->head;
 		s->head = j->next;
 		s->queued--;
-		job_free(j);
+		notify_job_free(j);
 	}
 	s->tail = NULL;
 	pthread_cond_broadcast(&s->work);

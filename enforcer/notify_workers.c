@@ -1,0 +1,241 @@
+/* notify_workers.c - the notify supervisor's worker threads (see
+ * notify_internal.h): blocking operations performed on the agent's behalf
+ * (a connect or send on a blocking socket, platform-strict's AF_UNIX
+ * pathname calls inside the agent's Landlock ruleset), so that the
+ * supervisor's loop never waits on the agent's behalf. */
+#include "notify_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "landlock_compat.h"
+
+struct job *notify_job_new(void)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (j) {
+		j->fd = -1;
+		j->cwd_fd = -1;
+		j->umask = -1;
+	}
+	return j;
+}
+
+void notify_job_free(struct job *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->cwd_fd >= 0)
+		close(j->cwd_fd);
+	for (size_t i = 0; i < j->npassed; i++)
+		close(j->passed[i]);
+	free(j->data);
+	free(j->control);
+	free(j);
+}
+
+/* Send what is left, blocking as the child's own call would have. */
+long notify_job_send(struct job *j, int extra_flags, int *err)
+{
+	struct iovec iov = {j->data + j->done, j->len - j->done};
+	struct msghdr mh = {.msg_name = j->alen ? &j->addr : NULL,
+			    .msg_namelen = j->alen,
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1};
+	ssize_t n;
+
+	/* Control data goes with the first byte only, as the kernel sends it. */
+	if (j->done == 0 && j->controllen) {
+		mh.msg_control = j->control;
+		mh.msg_controllen = j->controllen;
+	}
+	/* MSG_NOSIGNAL: a SIGPIPE would hit the supervisor, not the child
+	 * (the child sees EPIPE without the signal; docs/notify.md). */
+	n = sendmsg(j->fd, &mh, j->flags | MSG_NOSIGNAL | extra_flags);
+	*err = n < 0 ? errno : 0;
+	return n;
+}
+
+static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_domain)
+{
+	struct notify_supervisor *s = j->s;
+	long val = 0;
+	int err = 0;
+
+	if (j->domain) {
+		/* Never act on the agent's behalf outside its own rules: a worker
+		 * that could not take the ruleset refuses (closed). */
+		if (!in_domain || (j->cwd_fd >= 0 && fchdir(j->cwd_fd) < 0)) {
+			err = EPERM;
+			goto answer;
+		}
+		if (j->umask >= 0)
+			umask((mode_t)j->umask);
+	}
+	if (j->op == OP_BIND) {
+		err = bind(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0 ? errno : 0;
+	} else if (j->op == OP_CONNECT_UNIX) {
+		/* The file's own blocking mode: a blocking connect waits here,
+		 * in the worker, as the agent's would (up to SO_SNDTIMEO). */
+		err = connect(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0 ? errno : 0;
+	} else if (j->op == OP_CONNECT) {
+		/* The connect is in progress: wait as the child's blocking call
+		 * would, up to its SO_SNDTIMEO (then EINPROGRESS, as Linux says). */
+		struct timeval tv = {0, 0};
+		socklen_t tl = sizeof(tv), el = sizeof(err);
+		struct pollfd pw = {.fd = j->fd, .events = POLLOUT};
+		int timeout = -1, r;
+		if (getsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
+		    (tv.tv_sec || tv.tv_usec))
+			timeout = (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+		while ((r = poll(&pw, 1, timeout)) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			err = EINPROGRESS;
+		else if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno;
+	} else {
+		for (;;) {
+			long n = notify_job_send(j, 0, &err);
+			if (n < 0) {
+				if (err == EINTR)
+					continue;
+				break;
+			}
+			j->done += (size_t)n;
+			if (j->done >= j->len || n == 0)
+				break;
+		}
+		/* Bytes already sent are what the child's send returns. */
+		if (j->done > 0)
+			err = 0;
+		val = (long)j->done;
+	}
+answer:
+	/* Our references first (see answer()). */
+	close(j->fd);
+	j->fd = -1;
+	for (size_t i = 0; i < j->npassed; i++)
+		close(j->passed[i]);
+	j->npassed = 0;
+	notify_respond(s, resp, j->id, val, err, false);
+	pthread_mutex_lock(&s->mu);
+	s->st.allowed++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* The strict policy's workers act inside the agent's rules: a cwd of their
+ * own (unshare CLONE_FS: cwd and umask become per thread), then the agent's
+ * Landlock ruleset on this thread only (no TSYNC). The supervisor's other
+ * threads, which need ptrace access to the agent, stay outside. */
+static bool worker_enter_domain(struct notify_supervisor *s)
+{
+	if (!s->strict)
+		return false;
+	if (unshare(CLONE_FS) < 0)
+		return false;
+	/* No ruleset (no Landlock at the effective ABI): the agent has no
+	 * rules either, so the own cwd and umask are all there is to carry. */
+	if (s->domain_fd < 0)
+		return !s->domain_required;
+	return ll_restrict_self(s->domain_fd, 0) == 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct notify_supervisor *s = arg;
+	struct seccomp_notif_resp *resp = NULL;
+	sigset_t all;
+	unsigned slot = 0;
+	bool in_domain;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	in_domain = worker_enter_domain(s);
+	if (seccomp_notify_alloc(NULL, &resp) < 0)
+		resp = NULL;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct job *j;
+		while (!s->head && !s->stopping) {
+			s->idle++;
+			pthread_cond_wait(&s->work, &s->mu);
+			s->idle--;
+		}
+		if (!s->head)
+			break;
+		j = s->head;
+		s->head = j->next;
+		if (!s->head)
+			s->tail = NULL;
+		s->queued--;
+		for (slot = 0; slot < NOTIFY_MAX_WORKERS && s->running[slot]; slot++)
+			;
+		s->running[slot] = j;
+		s->busy++;
+		bool run = resp && !s->stopping;
+		pthread_mutex_unlock(&s->mu);
+		if (run)
+			job_run(j, resp, in_domain);
+		pthread_mutex_lock(&s->mu);
+		s->running[slot] = NULL;
+		s->busy--;
+		notify_job_free(j);
+	}
+	s->workers--;
+	pthread_cond_broadcast(&s->exited);
+	pthread_mutex_unlock(&s->mu);
+	if (resp)
+		seccomp_notify_free(NULL, resp);
+	return NULL;
+}
+
+/* Queue a blocking operation; -1 when every worker is taken (fail closed). */
+int notify_job_submit(struct notify_supervisor *s, struct job *j)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->idle <= s->queued) {
+		pthread_t th;
+		pthread_attr_t at;
+		if (s->workers >= NOTIFY_MAX_WORKERS) {
+			rc = -1;
+			goto out;
+		}
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&at, 256 * 1024);
+		if (pthread_create(&th, &at, worker_main, s) != 0) {
+			pthread_attr_destroy(&at);
+			rc = -1;
+			goto out;
+		}
+		pthread_attr_destroy(&at);
+		s->workers++;
+		if (s->workers > s->st.workers_peak)
+			s->st.workers_peak = s->workers;
+	}
+	j->next = NULL;
+	if (s->tail)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	s->queued++;
+	pthread_cond_signal(&s->work);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}

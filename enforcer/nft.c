@@ -238,17 +238,24 @@ void nft_exec_global_init(void)
 	pthread_once(&nft_once, nft_global_init);
 }
 
-struct nft_ctx *nft_exec_ctx_new(void)
+static struct nft_ctx *ctx_buffered(struct nft_ctx *c)
 {
-	struct nft_ctx *c;
-
-	pthread_once(&nft_once, nft_global_init);
-	c = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!c)
 		return NULL;
 	nft_ctx_buffer_output(c);
 	nft_ctx_buffer_error(c);
 	return c;
+}
+
+struct nft_ctx *nft_exec_ctx_new(void)
+{
+	pthread_once(&nft_once, nft_global_init);
+	return ctx_buffered(nft_ctx_new(NFT_CTX_DEFAULT));
+}
+
+struct nft_ctx *nft_exec_ctx_new_single_threaded(void)
+{
+	return ctx_buffered(nft_ctx_new(NFT_CTX_DEFAULT));
 }
 
 /* libnftables' error text, first line ("Error: ...") only. */

@@ -130,7 +130,7 @@ static __attribute__((noreturn)) void worker_main(int sock, unsigned flags,
 		/* Already in the right netns: the context (and its netlink
 		 * socket) is made before the commands are needed. */
 		worker_make_netns(sock);
-		c = nft_exec_ctx_new();
+		c = nft_exec_ctx_new_single_threaded();
 	} else {
 		nft_exec_global_init();
 	}

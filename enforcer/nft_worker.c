@@ -97,9 +97,10 @@ int nft_worker_take_netns(struct nft_worker *w, int *ns_fd, struct perr *e)
 	return 0;
 }
 
-/* The worker's own netns (NFT_WORKER_NEW_NETNS): made first and sent to
- * the caller with its errno (0: the fd follows by SCM_RIGHTS). */
-static int worker_make_netns(int sock)
+/* The worker's own netns (NFT_WORKER_NEW_NETNS): made first, this process
+ * stays in it, and its fd goes to the caller after the errno (0: the fd
+ * follows by SCM_RIGHTS). A failure is sent, then the worker exits. */
+static void worker_make_netns(int sock)
 {
 	struct perr e;
 	int fd = -1, err = 0;
@@ -111,7 +112,7 @@ static int worker_make_netns(int sock)
 		_exit(4);
 	if (err)
 		_exit(0);
-	return fd;
+	close(fd); /* the caller has its copy; ours is the process's netns */
 }
 
 /* given/ngiven: the commands, known at the fork (the worker applies them

@@ -111,14 +111,7 @@ static void log_pin_dns(int log_fd, const struct dns_query *q, const char *resul
 	 * starts. Same record shape, so the lab matches it to the capture. */
 	json_object_set_new(o, "source", json_string("notify-pin"));
 	json_object_set_new(o, "proto", json_string("udp"));
-	json_object_set_new(o, "resolver", json_string("dns"));
-	json_object_set_new(o, "qname", json_string(q->name));
-	json_object_set_new(o, "qtype", json_string(dns_type_name(q->qtype)));
-	proxy_log_endpoint(o, "local", &q->local, q->local_port);
-	proxy_log_endpoint(o, "remote", &q->server, q->server_port);
-	json_object_set_new(o, "result", json_string(result));
-	json_object_set_new(o, "answers", proxy_log_addrs(a ? a->addrs : NULL, a ? a->n : 0));
-	json_object_set_new(o, "sends", json_integer(q->sends));
+	proxy_log_dns_query(o, q, result, a);
 	json_object_set_new(o, "decision", json_string("allowed"));
 	proxy_log_end(log_fd, o);
 }

@@ -78,14 +78,7 @@ static void log_dns(struct conn *c, const struct dns_query *q, const char *resul
 
 	if (!o)
 		return;
-	json_object_set_new(o, "resolver", json_string("dns"));
-	json_object_set_new(o, "qname", json_string(q->name));
-	json_object_set_new(o, "qtype", json_string(dns_type_name(q->qtype)));
-	proxy_log_endpoint(o, "local", &q->local, q->local_port);
-	proxy_log_endpoint(o, "remote", &q->server, q->server_port);
-	json_object_set_new(o, "result", json_string(result));
-	json_object_set_new(o, "answers", proxy_log_addrs(a ? a->addrs : NULL, a ? a->n : 0));
-	json_object_set_new(o, "sends", json_integer(q->sends));
+	proxy_log_dns_query(o, q, result, a);
 	set_decision(o, "allowed", NULL);
 	proxy_log_end(c->L->cfg->log_fd, o);
 }

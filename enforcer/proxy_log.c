@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "resolver.h"
 #include "util.h"
 
 json_t *proxy_log_begin(const char *kind)
@@ -60,4 +61,17 @@ void proxy_log_end(int fd, json_t *o)
 	ssize_t w = write(fd, line, len + 1);
 	(void)w;
 	free(line);
+}
+
+void proxy_log_dns_query(json_t *o, const struct dns_query *q, const char *result,
+			 const struct dns_answer *a)
+{
+	json_object_set_new(o, "resolver", json_string("dns"));
+	json_object_set_new(o, "qname", json_string(q->name));
+	json_object_set_new(o, "qtype", json_string(dns_type_name(q->qtype)));
+	proxy_log_endpoint(o, "local", &q->local, q->local_port);
+	proxy_log_endpoint(o, "remote", &q->server, q->server_port);
+	json_object_set_new(o, "result", json_string(result));
+	json_object_set_new(o, "answers", proxy_log_addrs(a ? a->addrs : NULL, a ? a->n : 0));
+	json_object_set_new(o, "sends", json_integer(q->sends));
 }

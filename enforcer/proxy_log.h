@@ -17,6 +17,12 @@ json_t *proxy_log_begin(const char *kind);
 void proxy_log_endpoint(json_t *o, const char *prefix, const struct netaddr *a, uint16_t port);
 /* A JSON array of address strings. */
 json_t *proxy_log_addrs(const struct netaddr *a, size_t n);
+/* The fields of a DNS lookup made through resolver.h: resolver, qname,
+ * qtype, local/remote endpoints, result, answers, sends. */
+struct dns_query;
+struct dns_answer;
+void proxy_log_dns_query(json_t *o, const struct dns_query *q, const char *result,
+			 const struct dns_answer *a);
 /* Write the line to fd (-1: discard) and release o. */
 void proxy_log_end(int fd, json_t *o);
 

@@ -15,6 +15,7 @@
 #include "jsonutil.h"
 #include "parity.h"
 #include "probe.h"
+#include "profile.h"
 #include "util.h"
 
 const char *const expect_default_sets[] = {"baseline", "known-gaps", NULL};
@@ -199,6 +200,18 @@ static int parse_when(json_t *when, struct expect_entry *en, const char *file, c
 	return 0;
 }
 
+/* A key of 'stated': a shipped profile, or one the entry selects. */
+static bool stated_key_known(const struct expect_entry *en, const char *k)
+{
+	for (size_t i = 0; profile_shipped[i]; i++)
+		if (strcmp(profile_shipped[i], k) == 0)
+			return true;
+	for (size_t i = 0; i < en->nprofiles; i++)
+		if (fnmatch(en->profiles[i], k, 0) == 0)
+			return true;
+	return false;
+}
+
 static int parse_reference(json_t *obj, struct expect_entry *en, const char *file,
 			   const char *where, struct perr *e)
 {
@@ -369,6 +382,13 @@ static int parse_entry(json_t *obj, size_t idx, const char *file, struct expect_
 		json_object_foreach (v, k, it) {
 			if (!json_is_string(it))
 				return perr_usage(e, "%s: field '%s.stated.%s': expected a string",
+						  file, where, k);
+			/* Reports look a statement up by profile name: a key
+			 * that names none would vanish from them unseen. */
+			if (!stated_key_known(en, k))
+				return perr_usage(e,
+						  "%s: field '%s.stated.%s': not a profile (a "
+						  "shipped one or one of the entry's 'profile')",
 						  file, where, k);
 		}
 	}

@@ -13,6 +13,57 @@
 #include "util.h"
 #include "verdict.h"
 
+/* An array whose items are all strings (want_object false) or all objects;
+ * absent is fine unless required. */
+static int check_array(json_t *arr, bool required, bool want_object, const char *path,
+		       const char *field, struct perr *e)
+{
+	size_t i;
+	json_t *v;
+
+	if (!arr) {
+		if (required)
+			return perr_usage(e, "%s: field '%s': required field is missing", path,
+					  field);
+		return 0;
+	}
+	if (!json_is_array(arr))
+		return perr_usage(e, "%s: field '%s': expected an array", path, field);
+	json_array_foreach (arr, i, v) {
+		if (want_object ? !json_is_object(v) : !json_is_string(v))
+			return perr_usage(e, "%s: field '%s[%zu]': expected %s", path, field, i,
+					  want_object ? "an object" : "a string");
+	}
+	return 0;
+}
+
+/* The parts the report writers walk: lists of names they use as strings,
+ * lists of records they read with typed getters (a missing or mistyped
+ * scalar inside a record reads as empty; a list item of the wrong type
+ * would not). */
+static int results_check_shape(json_t *r, const char *path, struct perr *e)
+{
+	json_t *run = json_object_get(r, "run"), *cells = json_object_get(r, "cells"), *c;
+	char field[64];
+	size_t i;
+
+	if (check_array(json_object_get(run, "profiles"), true, false, path, "run.profiles", e) <
+		0 ||
+	    check_array(json_object_get(run, "attacks"), true, false, path, "run.attacks", e) < 0 ||
+	    check_array(json_object_get(run, "abis"), true, true, path, "run.abis", e) < 0 ||
+	    check_array(json_object_get(run, "infra_failures"), false, false, path,
+			"run.infra_failures", e) < 0 ||
+	    check_array(cells, true, true, path, "cells", e) < 0 ||
+	    check_array(json_object_get(r, "parity"), false, true, path, "parity", e) < 0)
+		return -1;
+	json_array_foreach (cells, i, c) {
+		snprintf(field, sizeof(field), "cells[%zu].escapes", i);
+		if (check_array(json_object_get(c, "escapes"), false, false, path, field, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int results_load(const char *path, json_t **out, struct perr *e)
 {
 	json_t *r = json_load_path(path, e);
@@ -38,6 +89,10 @@ int results_load(const char *path, json_t **out, struct perr *e)
 				  "%s: not a complete results document (run, probe, cells, "
 				  "expectations)",
 				  path);
+	}
+	if (results_check_shape(r, path, e) < 0) {
+		json_decref(r);
+		return -1;
 	}
 	*out = r;
 	return 0;

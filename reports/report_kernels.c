@@ -21,6 +21,7 @@
 #include "jsonutil.h"
 #include "report_util.h"
 #include "reports.h"
+#include "results.h"
 
 #define MAXK 32
 
@@ -884,7 +885,9 @@ int report_compat_write(const char *const *dirs, size_t n, const char *out, cons
 		if (stat(path, &st) == 0 && !(infos[i] = json_load_path(path, e)))
 			goto out;
 		snprintf(path, sizeof(path), "%s/results.json", dirs[i]);
-		if (stat(path, &st) == 0 && !(results[i] = json_load_path(path, e)))
+		/* The same checks as `report render`: a file that is not a
+		 * results document is named, never read as an empty column. */
+		if (stat(path, &st) == 0 && results_load(path, &results[i], e) < 0)
 			goto out;
 		if (!infos[i] && !results[i]) {
 			perr_usage(e, "%s: neither results.json nor kernel.json", dirs[i]);

@@ -204,6 +204,11 @@ static void test_malformed_fields(void)
 	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\",\"stated\":"
 		"{\"namespace\":1}," OK_TAIL "}"),
 	    "entries[0].stated.namespace");
+	/* A statement keyed by no profile would vanish from parity.md. */
+	expect_error(
+	    SET("{\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":\"BLOCKED\",\"stated\":"
+		"{\"namspace\":\"typo\"}," OK_TAIL "}"),
+	    "entries[0].stated.namspace");
 	expect_error(SET("{\"id\":\"a\",\"attacks\":\"T01\",\"profile\":\"p\",\"verdict\":"
 			 "\"BLOCKED\"," OK_TAIL "},{\"id\":\"a\",\"attacks\":\"T02\",\"profile\":"
 			 "\"p\",\"verdict\":\"BLOCKED\"," OK_TAIL "}"),

@@ -225,9 +225,38 @@ static void test_rejects_empty_folder(void)
 	rmdir(tmp);
 }
 
+/* A results.json that is another document is refused by name, as `report
+ * render` refuses it, instead of giving that kernel an empty column. */
+static void test_rejects_other_document(void)
+{
+	struct perr e;
+	char dir[] = "/tmp/parity-test-kernels-other.XXXXXX";
+	char outdir[] = "/tmp/parity-test-kernels-out.XXXXXX";
+	char path[128];
+	const char *one[1];
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(outdir));
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("{\"schema\": \"parity.expectations/1\", \"entries\": []}\n", f);
+	fclose(f);
+	one[0] = dir;
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_compat_write(one, 1, outdir, NULL, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "field 'schema'"));
+	unlink(path);
+	rmdir(dir);
+	rmdir(outdir);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("kernels");
+	UNIT_TEST(test_rejects_other_document);
 	UNIT_TEST(test_golden_md);
 	UNIT_TEST(test_t01);
 	UNIT_TEST(test_facts);

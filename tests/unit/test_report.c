@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reports.h"
 #include "results.h"
@@ -178,6 +179,81 @@ static void test_load_rejects_other_documents(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "field 'schema'"));
 }
 
+/* The fixture with one part broken, saved and loaded again: the load must
+ * name the part (the writers would otherwise use a null as a string). */
+static void expect_shape_error(const char *what, json_t *(*breaker)(json_t *), const char *field)
+{
+	char path[] = "/tmp/parity-results-XXXXXX";
+	json_error_t je;
+	json_t *r = json_load_file(FIX "results.json", 0, &je), *out = NULL;
+	struct perr e;
+	int fd = mkstemp(path);
+	char want[96];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	breaker(r);
+	CU_ASSERT_EQUAL_FATAL(json_dump_file(r, path, 0), 0);
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(results_load(path, &out, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	snprintf(want, sizeof(want), "field '%s'", field);
+	if (!strstr(e.msg, want))
+		fprintf(stderr, "\n  %s: expected %s in: %s\n", what, want, e.msg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, want));
+	CU_ASSERT_PTR_NULL(out);
+	unlink(path);
+	json_decref(r);
+}
+
+static json_t *run_of(json_t *r)
+{
+	return json_object_get(r, "run");
+}
+static json_t *null_attack(json_t *r)
+{
+	json_array_set_new(json_object_get(run_of(r), "attacks"), 1, json_null());
+	return r;
+}
+static json_t *profiles_string(json_t *r)
+{
+	json_object_set_new(run_of(r), "profiles", json_string("platform"));
+	return r;
+}
+static json_t *no_abis(json_t *r)
+{
+	json_object_del(run_of(r), "abis");
+	return r;
+}
+static json_t *cell_number(json_t *r)
+{
+	json_array_set_new(json_object_get(r, "cells"), 2, json_integer(3));
+	return r;
+}
+static json_t *escape_number(json_t *r)
+{
+	json_t *esc = json_array();
+	json_array_append_new(esc, json_integer(1));
+	json_object_set_new(json_array_get(json_object_get(r, "cells"), 0), "escapes", esc);
+	return r;
+}
+static json_t *parity_row_string(json_t *r)
+{
+	json_array_set_new(json_object_get(r, "parity"), 0, json_string("GAP"));
+	return r;
+}
+
+static void test_load_rejects_malformed_lists(void)
+{
+	expect_shape_error("null attack id", null_attack, "run.attacks[1]");
+	expect_shape_error("profiles not a list", profiles_string, "run.profiles");
+	expect_shape_error("no ABI list", no_abis, "run.abis");
+	expect_shape_error("a cell that is a number", cell_number, "cells[2]");
+	expect_shape_error("an escape that is a number", escape_number, "cells[0].escapes[0]");
+	expect_shape_error("a parity row that is a string", parity_row_string, "parity[0]");
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("report");
@@ -186,4 +262,5 @@ void unit_register(void)
 	UNIT_TEST(test_html);
 	UNIT_TEST(test_junit);
 	UNIT_TEST(test_load_rejects_other_documents);
+	UNIT_TEST(test_load_rejects_malformed_lists);
 }

@@ -44,6 +44,22 @@ static void matrix_usage(FILE *f)
 	    MATRIX_DEFAULT_OUT);
 }
 
+/* A list option with an empty item or past its buffer is refused rather
+ * than read as a shorter list. Max lengths: the buffers each is split in
+ * (matrix_plan.c). */
+static bool list_refused(const char *opt, const char *arg, size_t max_len)
+{
+	const char *why = util_list_problem(arg, max_len);
+	if (!why)
+		return false;
+	if (strlen(arg) >= max_len)
+		fprintf(stderr, "parity matrix: %s: %s (at most %zu characters)\n", opt, why,
+			max_len - 1);
+	else
+		fprintf(stderr, "parity matrix: %s: %s in '%s'\n", opt, why, arg);
+	return true;
+}
+
 static int add_expect(struct matrix_opts *o, char *arg)
 {
 	char *save = NULL;
@@ -96,12 +112,18 @@ int cmd_matrix(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
+			if (list_refused("--profiles", optarg, 4096))
+				return PARITY_EXIT_USAGE;
 			o.profiles = optarg;
 			break;
 		case 'a':
+			if (list_refused("--landlock-abi", optarg, 256))
+				return PARITY_EXIT_USAGE;
 			o.abis = optarg;
 			break;
 		case 'A':
+			if (list_refused("--attacks", optarg, 1024))
+				return PARITY_EXIT_USAGE;
 			o.attacks = optarg;
 			break;
 		case 'j':
@@ -117,6 +139,8 @@ int cmd_matrix(int argc, char **argv)
 			o.out_dir = optarg;
 			break;
 		case 'e':
+			if (list_refused("--expect", optarg, 4096))
+				return PARITY_EXIT_USAGE;
 			if (add_expect(&o, optarg) < 0) {
 				fprintf(stderr, "parity matrix: --expect: at most %d files\n",
 					MATRIX_MAX_EXPECT);

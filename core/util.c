@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -198,7 +199,10 @@ int util_parse_long(const char *s, long min, long max, long *out)
 	char *end;
 	long v;
 
-	if (!s || !*s)
+	/* strtol would skip leading blanks and take a sign: " 5" or "+5" is
+	 * not what anyone typed on purpose. */
+	if (!s || !*s ||
+	    !(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1]))))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -206,6 +210,17 @@ int util_parse_long(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+const char *util_list_problem(const char *s, size_t max_len)
+{
+	size_t len = strlen(s);
+
+	if (len >= max_len)
+		return "too long";
+	if (len == 0 || s[0] == ',' || s[len - 1] == ',' || strstr(s, ",,"))
+		return "an empty item";
+	return NULL;
 }
 
 int util_wait_timeout(pid_t pid, int timeout_ms, bool *timed_out)

@@ -37,6 +37,11 @@ void util_marker(char out[27]);
 /* Parse a base-10 integer in [min,max]. Returns 0 or -1. */
 int util_parse_long(const char *s, long min, long max, long *out);
 
+/* What is wrong with a comma-separated list given on the command line: an
+ * empty item ("a,,b", a leading or trailing comma) or more than max_len
+ * characters (the callers split it in a buffer of that size). NULL: fine. */
+const char *util_list_problem(const char *s, size_t max_len);
+
 /* Wait for a child with a timeout (ms); on timeout kill it with SIGKILL.
  * Returns the wait status, or -1 with errno. *timed_out is set if killed. */
 int util_wait_timeout(pid_t pid, int timeout_ms, bool *timed_out);

@@ -6,6 +6,7 @@
  *   build/parity report kernels tests/fixtures/kernels/{debian-6.1,debian-6.1-nolandlock,\
  *     debian-6.12,debian-7.2,host,debian-broken} --out DIR
  * and copy DIR/kernel-compat.md over tests/fixtures/kernels/ (review the diff). */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,21 @@ static const char *const dirs[] = {FIX "debian-6.1",  FIX "debian-6.1-nolandlock
 
 static char out[64];
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The written folder goes when the program ends, whatever the tests did. */
+static void remove_out(void)
+{
+	if (out[0])
+		nftw(out, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Write the report once into a temporary folder; every test reads it. */
 static const char *written(void)
 {
@@ -35,6 +51,7 @@ static const char *written(void)
 	snprintf(out, sizeof(out), "/tmp/parity-test-kernels.XXXXXX");
 	if (!mkdtemp(out))
 		return NULL;
+	atexit(remove_out);
 	snprintf(merged, sizeof(merged), "%s/merged", out);
 	perr_clear(&e);
 	if (report_compat_write(dirs, NDIRS, out, merged, &e) < 0) {

@@ -28,6 +28,26 @@ static void test_parse_long_bounds(void)
 	CU_ASSERT_EQUAL(util_parse_long("101", 0, 100, &v), -1);
 	CU_ASSERT_EQUAL(util_parse_long("4x", 0, 100, &v), -1);
 	CU_ASSERT_EQUAL(util_parse_long("", 0, 100, &v), -1);
+	/* Only what someone types on purpose: no blanks, no '+'. */
+	CU_ASSERT_EQUAL(util_parse_long(" 5", 0, 100, &v), -1);
+	CU_ASSERT_EQUAL(util_parse_long("+5", 0, 100, &v), -1);
+	CU_ASSERT_EQUAL(util_parse_long("5 ", 0, 100, &v), -1);
+	CU_ASSERT_EQUAL(util_parse_long("-", -9, 9, &v), -1);
+	CU_ASSERT_EQUAL(util_parse_long("-5", -9, 9, &v), 0);
+	CU_ASSERT_EQUAL(v, -5);
+}
+
+static void test_list_problems(void)
+{
+	CU_ASSERT_PTR_NULL(util_list_problem("none,platform", 64));
+	CU_ASSERT_PTR_NULL(util_list_problem("T01*", 64));
+	CU_ASSERT_PTR_NOT_NULL(util_list_problem("", 64));
+	CU_ASSERT_PTR_NOT_NULL(util_list_problem("a,,b", 64));
+	CU_ASSERT_PTR_NOT_NULL(util_list_problem(",a", 64));
+	CU_ASSERT_PTR_NOT_NULL(util_list_problem("a,", 64));
+	/* The callers split into a buffer of max_len bytes: the NUL counts. */
+	CU_ASSERT_PTR_NULL(util_list_problem("abc", 4));
+	CU_ASSERT_PTR_NOT_NULL(util_list_problem("abcd", 4));
 }
 
 static void test_status_strings(void)
@@ -112,6 +132,7 @@ void unit_register(void)
 	UNIT_SUITE("util");
 	UNIT_TEST(test_marker_unique_and_label_safe);
 	UNIT_TEST(test_parse_long_bounds);
+	UNIT_TEST(test_list_problems);
 	UNIT_TEST(test_status_strings);
 	UNIT_TEST(test_wait_timeout_kills);
 	UNIT_TEST(test_close_fds_keeps_only_what_it_is_told);

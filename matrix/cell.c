@@ -122,13 +122,15 @@ void cell_result_free(struct cell_result *r)
 
 static json_t *report_summary(json_t *report, bool full)
 {
-	json_t *sum, *skipped = json_array(), *failed = json_array(), *e;
+	json_t *sum, *skipped, *failed, *e;
 	size_t i;
 
 	if (!report)
 		return json_null();
 	if (full)
 		return json_incref(report);
+	skipped = json_array();
+	failed = json_array();
 	sum = json_object();
 	json_object_set(sum, "applied", json_object_get(report, "applied"));
 	json_object_set(sum, "skipped", json_object_get(report, "skipped"));
@@ -190,13 +192,15 @@ json_t *cell_result_json(const struct cell_result *r, bool full)
 	json_object_set(j, "evidence", r->run.evidence);
 	json_object_set_new(j, "enforcement", report_summary(r->run.report, full));
 	if (r->control_used) {
-		json_object_set_new(
-		    j, "control",
-		    json_pack("{s:s,s:b,s:b,s:O,s:s}", "profile", "none", "escaped",
-			      r->control_used->escaped, "lab_failed", r->control_used->infra_failed,
-			      "escapes",
-			      r->control_used->escapes ? r->control_used->escapes : json_array(),
-			      "marker", r->control_used->marker));
+		/* "o" takes the reference given: a kept list is lent one, an
+		 * empty list made here is handed over (with "O" it leaked). */
+		json_t *control_escapes =
+		    r->control_used->escapes ? json_incref(r->control_used->escapes) : json_array();
+		json_object_set_new(j, "control",
+				    json_pack("{s:s,s:b,s:b,s:o,s:s}", "profile", "none", "escaped",
+					      r->control_used->escaped, "lab_failed",
+					      r->control_used->infra_failed, "escapes",
+					      control_escapes, "marker", r->control_used->marker));
 	} else {
 		json_object_set_new(j, "control", json_null());
 	}

@@ -105,7 +105,9 @@ void attack_request_accomplice(struct attack_log *log, const char *kind, const c
 /* Ask the lab to inspect this process from outside while it holds a
  * primitive no network witness sees (a new namespace, a mount, a bpf or
  * io_uring fd): the harness compares it with the agent's baseline. Blocks
- * ~400 ms to let the harness look. */
+ * until the harness answers that it has looked (SIGURG to the main thread),
+ * at most ATTACK_INSPECT_WAIT_MS. */
+#define ATTACK_INSPECT_WAIT_MS 5000
 void attack_request_inspect(struct attack_log *log);
 
 /* Run an attack in this process (the sandboxed program): prints the

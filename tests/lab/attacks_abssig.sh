@@ -105,6 +105,17 @@ for id in $ids; do
 	fi
 done
 
+# --- an inspection is answered (SIGURG from the harness once it has looked),
+# not sat out: without the answer E01 would wait ATTACK_INSPECT_WAIT_MS (5 s)
+ms=$(python3 -c 'import json, sys; print(int(json.load(open(sys.argv[1]))["timing"]["run_ms"]))' \
+	"$tmp/E01.none.json")
+if [ "${ms:-99999}" -lt 4000 ]; then
+	echo "ok: E01's inspection was answered (run ${ms} ms)"
+else
+	echo "FAIL: E01 under none ran ${ms:-?} ms: the harness did not answer its inspection"
+	fail=1
+fi
+
 # --- platform: the scopes, when the kernel has them
 abi=$("$PARITY_BIN" probe --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["landlock"]["abi"])')
 if [ "$abi" -ge 6 ]; then

@@ -26,6 +26,7 @@
 #include "enforcer/policy.h"
 #include "enforcer/profile.h"
 #include "err.h"
+#include "json_mutate.h"
 #include "matrix/expect.h"
 #include "unit.h"
 #include "util.h"
@@ -52,26 +53,6 @@ static const struct seed_set seed_sets[] = {
     {"matrix/expectations", expect_seeds, CFG_EXPECT},
 };
 
-/* Cheap deterministic PRNG so a failure reproduces. */
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint32_t next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
-
-static long fuzz_iters(long dflt)
-{
-	const char *env = getenv("PARITY_FUZZ_ITERS");
-	long n = dflt;
-
-	if (env)
-		util_parse_long(env, 1, 1000000000, &n);
-	return n;
-}
-
 static json_t *load_seed(const char *dir, const char *name)
 {
 	char path[1024];
@@ -83,119 +64,6 @@ static json_t *load_seed(const char *dir, const char *name)
 	if (!j)
 		fprintf(stderr, "\n  seed %s: %s\n", path, je.text);
 	return j;
-}
-
-/* A value of another type or outside the usual range. */
-static json_t *odd_value(void)
-{
-	static char big[4097];
-
-	switch (next_rand() % 14) {
-	case 0:
-		return json_null();
-	case 1:
-		return json_true();
-	case 2:
-		return json_integer(-1);
-	case 3:
-		return json_integer(0);
-	case 4:
-		return json_integer((json_int_t)1 << 40);
-	case 5:
-		return json_integer(65536);
-	case 6:
-		return json_integer(2147483648LL);
-	case 7:
-		return json_real(1.5);
-	case 8:
-		return json_string("");
-	case 9:
-		memset(big, 'A', sizeof(big) - 1);
-		return json_string(big);
-	case 10:
-		return json_array();
-	case 11:
-		return json_object();
-	case 12:
-		return json_string("${exe_dir}/../../../../etc");
-	default:
-		return json_string("AF_INET");
-	}
-}
-
-static size_t count_nodes(json_t *j)
-{
-	size_t n = 1;
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (json_is_object(j)) {
-		json_object_foreach (j, k, v)
-			n += count_nodes(v);
-	} else if (json_is_array(j)) {
-		json_array_foreach (j, i, v)
-			n += count_nodes(v);
-	}
-	return n;
-}
-
-/* Mutate the *nth node below j (pre-order). Returns 1 once done. */
-static int mutate_nth(json_t *j, size_t *nth)
-{
-	const char *k;
-	json_t *v;
-	void *tmp;
-	size_t i;
-
-	if (json_is_object(j)) {
-		json_object_foreach_safe(j, tmp, k, v)
-		{
-			if ((*nth)-- == 0) {
-				switch (next_rand() % 4) {
-				case 0:
-					json_object_del(j, k);
-					break;
-				case 1:
-					json_object_set_new(j, k, odd_value());
-					break;
-				case 2:
-					json_object_set(j, "x_unknown", v);
-					break;
-				default:
-					if (json_is_array(v) && json_array_size(v))
-						json_array_append(
-						    v, json_array_get(v, next_rand() %
-									     json_array_size(v)));
-					else
-						json_object_set_new(j, k, odd_value());
-				}
-				return 1;
-			}
-			if (mutate_nth(v, nth))
-				return 1;
-		}
-	} else if (json_is_array(j)) {
-		json_array_foreach (j, i, v) {
-			if ((*nth)-- == 0) {
-				switch (next_rand() % 3) {
-				case 0:
-					json_array_remove(j, i);
-					break;
-				case 1:
-					json_array_set_new(j, i, odd_value());
-					break;
-				default: /* a list grown past any limit */
-					for (int r = 0; r < 70; r++)
-						json_array_append(j, v);
-				}
-				return 1;
-			}
-			if (mutate_nth(v, nth))
-				return 1;
-		}
-	}
-	return 0;
 }
 
 /* Parse text (and, for expectations, the tree) as one kind. Returns the
@@ -257,16 +125,12 @@ static void fuzz_structure(const struct seed_set *ss, long iters)
 		n++;
 	}
 	for (long it = 0; it < iters; it++) {
-		json_t *j = json_deep_copy(seeds[next_rand() % n]);
-		int muts = 1 + (int)(next_rand() % 4);
+		json_t *j = json_deep_copy(seeds[json_mutate_rand() % n]);
 		struct perr e;
 		char *text;
 		int rc;
 
-		for (int m = 0; m < muts; m++) {
-			size_t nth = next_rand() % count_nodes(j);
-			mutate_nth(j, &nth);
-		}
+		json_mutate(j, 4, 0);
 		text = json_dumps(j, 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 		rc = parse_as(ss->kind, text, &e);
@@ -309,25 +173,25 @@ static void fuzz_text(const struct seed_set *ss, long iters)
 		json_decref(j);
 	}
 	for (long it = 0; it < iters; it++) {
-		const char *seed = seeds[next_rand() % n];
+		const char *seed = seeds[json_mutate_rand() % n];
 		size_t len = strlen(seed);
 		char *w = malloc(len + 16);
-		int muts = 1 + (int)(next_rand() % 4);
+		int muts = 1 + (int)(json_mutate_rand() % 4);
 		struct perr e;
 		int rc;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 		memcpy(w, seed, len + 1);
 		for (int m = 0; m < muts && len > 0; m++) {
-			size_t pos = next_rand() % len;
-			switch (next_rand() % 4) {
+			size_t pos = json_mutate_rand() % len;
+			switch (json_mutate_rand() % 4) {
 			case 0:
-				w[pos] = (char)(next_rand() & 0xff);
+				w[pos] = (char)(json_mutate_rand() & 0xff);
 				if (!w[pos])
 					len = pos;
 				break;
 			case 1:
-				w[pos] = punct[next_rand() % sizeof(punct)];
+				w[pos] = punct[json_mutate_rand() % sizeof(punct)];
 				if (!w[pos])
 					len = pos;
 				break;
@@ -353,20 +217,20 @@ static void fuzz_text(const struct seed_set *ss, long iters)
 
 static void test_profiles_fuzzed(void)
 {
-	fuzz_structure(&seed_sets[CFG_PROFILE], fuzz_iters(3000));
-	fuzz_text(&seed_sets[CFG_PROFILE], fuzz_iters(1500));
+	fuzz_structure(&seed_sets[CFG_PROFILE], json_mutate_iters(3000));
+	fuzz_text(&seed_sets[CFG_PROFILE], json_mutate_iters(1500));
 }
 
 static void test_policies_fuzzed(void)
 {
-	fuzz_structure(&seed_sets[CFG_POLICY], fuzz_iters(3000));
-	fuzz_text(&seed_sets[CFG_POLICY], fuzz_iters(1500));
+	fuzz_structure(&seed_sets[CFG_POLICY], json_mutate_iters(3000));
+	fuzz_text(&seed_sets[CFG_POLICY], json_mutate_iters(1500));
 }
 
 static void test_expectations_fuzzed(void)
 {
-	fuzz_structure(&seed_sets[CFG_EXPECT], fuzz_iters(3000));
-	fuzz_text(&seed_sets[CFG_EXPECT], fuzz_iters(1500));
+	fuzz_structure(&seed_sets[CFG_EXPECT], json_mutate_iters(3000));
+	fuzz_text(&seed_sets[CFG_EXPECT], json_mutate_iters(1500));
 }
 
 void unit_register(void)

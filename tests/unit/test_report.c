@@ -3,11 +3,13 @@
  * and JUnit reports. To refresh the golden files after an intended change:
  *   build/parity report render tests/fixtures/results/results.json --out DIR
  * and copy DIR/matrix.md and DIR/parity.md over them (review the diff). */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "json_mutate.h"
 #include "reports.h"
 #include "results.h"
 #include "unit.h"
@@ -254,6 +256,61 @@ static void test_load_rejects_malformed_lists(void)
 	expect_shape_error("a parity row that is a string", parity_row_string, "parity[0]");
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The fixture mutated near its structure (the first items of each list),
+ * loaded, sometimes recomputed, and rendered: the load and the writers may
+ * refuse, always with a message, and must never crash (ASan+UBSan in CI;
+ * a null attack id once reached strcmp in the HTML writer). */
+static void test_results_fuzzed(void)
+{
+	char dir[] = "/tmp/parity-test-report-fuzz.XXXXXX", path[128], out[128];
+	json_error_t je;
+	json_t *seed = json_load_file(FIX "results.json", 0, &je);
+	long iters = json_mutate_iters(150), loaded = 0, refused = 0, bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(seed);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	json_mutate_seed(0x9e3779b97f4a7c15ull);
+	for (long it = 0; it < iters; it++) {
+		json_t *j = json_deep_copy(seed), *r = NULL;
+		struct perr e;
+		int rc;
+
+		json_mutate(j, 3, 3);
+		CU_ASSERT_EQUAL_FATAL(json_dump_file(j, path, 0), 0);
+		json_decref(j);
+		perr_clear(&e);
+		if (results_load(path, &r, &e) < 0) {
+			refused++;
+			if (e.kind != PARITY_EXIT_USAGE || !strstr(e.msg, path))
+				bad++;
+			continue;
+		}
+		loaded++;
+		rc = (it % 2) ? results_finish(r, &e) : 0;
+		if (rc == 0)
+			rc = report_write_all(r, out, &e);
+		if (rc < 0 && !e.msg[0])
+			bad++; /* refused without saying why */
+		json_decref(r);
+	}
+	printf("\n  %ld mutated results documents: %ld loaded and rendered, %ld refused\n", iters,
+	       loaded, refused);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(loaded > 0 && refused > 0);
+	json_decref(seed);
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("report");
@@ -263,4 +320,5 @@ void unit_register(void)
 	UNIT_TEST(test_junit);
 	UNIT_TEST(test_load_rejects_other_documents);
 	UNIT_TEST(test_load_rejects_malformed_lists);
+	UNIT_TEST(test_results_fuzzed);
 }

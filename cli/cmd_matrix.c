@@ -45,8 +45,9 @@ static void matrix_usage(FILE *f)
 }
 
 /* A list option with an empty item or past its buffer is refused rather
- * than read as a shorter list. Max lengths: the buffers each is split in
- * (matrix_plan.c). */
+ * than read as a shorter list. Max lengths: the buffers --profiles,
+ * --landlock-abi and --attacks are split in (matrix_plan.c); --expect is
+ * split in place, and its bound only keeps a path list sane. */
 static bool list_refused(const char *opt, const char *arg, size_t max_len)
 {
 	const char *why = util_list_problem(arg, max_len);

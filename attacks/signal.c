@@ -23,12 +23,14 @@
 #include "attack.h"
 #include "pod_procs.h"
 
-/* Give the victims a moment to read their signalfd before the lab looks. */
-static void settle(void)
-{
-	struct timespec ts = {.tv_nsec = 100 * 1000 * 1000};
-	nanosleep(&ts, NULL);
-}
+/* No pause after a signal is sent: kill() returns once the signal is
+ * pending, and the lab makes each witness catch up before it looks. The
+ * victims answer a drain request only after reading their signalfd to
+ * EAGAIN (a pending SIGKILL or SIGSTOP is acted on before that answer),
+ * and the supervisor probes the proxy once the program has exited
+ * (proxy_probe_fate): a proxy with a fatal signal pending dies instead of
+ * answering. What remains ours to wait for is a signal the kernel
+ * generates later than the call that causes it (SIGURG over TCP). */
 
 static int kill_one(struct attack_log *log, pid_t pid, int sig, const char *who)
 {
@@ -36,7 +38,6 @@ static int kill_one(struct attack_log *log, pid_t pid, int sig, const char *who)
 	int err = errno;
 
 	attack_step(log, "kill", r, err, "%d (%s), SIG%s", (int)pid, who, sigabbrev_np(sig));
-	settle();
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
 
@@ -94,7 +95,6 @@ static int s02_pgrp(const struct attack_env *env, struct attack_log *log)
 	attack_step(log, "kill", r, err,
 		    "0 (our process group), SIGWINCH; the return value says nothing about "
 		    "who got it");
-	settle();
 	return CLAIM_UNSURE;
 }
 
@@ -106,7 +106,6 @@ static int s02_all(const struct attack_env *env, struct attack_log *log)
 	attack_step(log, "kill", r, err,
 		    "-1 (every process we may signal but init and us), SIGUSR1; 0 if any "
 		    "one got it");
-	settle();
 	return CLAIM_UNSURE;
 }
 
@@ -121,7 +120,6 @@ static int s03_tkill(const struct attack_env *env, struct attack_log *log)
 	err = errno;
 	attack_step(log, "tkill", r, err, "%d (the victim's main thread), SIGUSR1",
 		    (int)env->victim_pid);
-	settle();
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
 
@@ -136,7 +134,6 @@ static int s03_tgkill(const struct attack_env *env, struct attack_log *log)
 	err = errno;
 	attack_step(log, "tgkill", r, err, "tgid %d, tid %d, SIGUSR1", (int)env->victim_pid,
 		    (int)env->victim_pid);
-	settle();
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
 
@@ -163,7 +160,6 @@ static int s04_sigqueue(const struct attack_env *env, struct attack_log *log)
 	err = errno;
 	attack_step(log, "rt_sigqueueinfo", r, err, "%d, SIGUSR1, si_code SI_QUEUE",
 		    (int)env->victim_pid);
-	settle();
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
 
@@ -180,7 +176,6 @@ static int s04_tgsigqueue(const struct attack_env *env, struct attack_log *log)
 	err = errno;
 	attack_step(log, "rt_tgsigqueueinfo", r, err, "tgid %d, tid %d, SIGUSR1, SI_QUEUE",
 		    (int)env->victim_pid, (int)env->victim_pid);
-	settle();
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
 
@@ -190,7 +185,6 @@ static int pidfd_signal(struct attack_log *log, int pfd, const char *what)
 	int err = errno;
 
 	attack_step(log, "pidfd_send_signal", r, err, "%s, SIGUSR1", what);
-	settle();
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
 
@@ -269,7 +263,6 @@ static int s06_sigio(const struct attack_env *env, struct attack_log *log)
 		n = write(sv[0], "x", 1);
 		err = errno;
 		attack_step(log, "write", n, err, "1 byte to the peer: SIGIO to its owner");
-		settle();
 	}
 	close(sv[0]);
 	close(sv[1]);
@@ -293,7 +286,6 @@ static int s06_sigurg_unix(const struct attack_env *env, struct attack_log *log)
 		err = errno;
 		attack_step(log, "send", n, err,
 			    "1 byte MSG_OOB (CONFIG_AF_UNIX_OOB): SIGURG to the peer's owner");
-		settle();
 	}
 	close(sv[0]);
 	close(sv[1]);
@@ -348,7 +340,18 @@ static int s06_sigurg_tcp(const struct attack_env *env, struct attack_log *log)
 	n = send(c, "!", 1, MSG_OOB | MSG_NOSIGNAL);
 	err = errno;
 	attack_step(log, "send", n, err, "1 byte MSG_OOB: urgent data, SIGURG to the peer's owner");
-	settle();
+	if (n == 1) {
+		/* The receiver's side runs in softirq, which a busy machine
+		 * defers to ksoftirqd: the SIGURG is sent when the urgent
+		 * pointer is seen, before the byte shows as POLLPRI. Closing
+		 * first would drop the segment unprocessed. */
+		struct pollfd p = {.fd = s, .events = POLLPRI};
+		r = poll(&p, 1, 2000);
+		err = errno;
+		attack_step(log, "poll", r, err,
+			    "the peer, POLLPRI (2 s bound): the urgent byte %s",
+			    r > 0 ? "arrived" : "did not arrive");
+	}
 out:
 	if (s >= 0)
 		close(s);
@@ -398,7 +401,6 @@ static int s07_ptrace(const struct attack_env *env, struct attack_log *log)
 	err = errno;
 	attack_step(log, "ptrace", r, err, "PTRACE_DETACH, %d, data SIGUSR1 (injected)",
 		    (int)env->victim_pid);
-	settle();
 	return r == 0 ? CLAIM_ESCAPED : CLAIM_UNSURE;
 }
 
@@ -493,11 +495,9 @@ static int s07_vm_writev(const struct attack_env *env, struct attack_log *log)
 			err = errno;
 			attack_step(log, "connect", r, err, "%s:%u (the proxy)", env->proxy_host,
 				    env->proxy_port);
-			settle();
 			close(fd);
 		}
 	}
-	settle();
 	return CLAIM_ESCAPED;
 }
 
@@ -512,7 +512,6 @@ static int s12_kill_proxy(const struct attack_env *env, struct attack_log *log)
 	if (pod_scan(log, &v) < 0 || !(proxy = pod_find_proxy(env, &v, log)))
 		return CLAIM_UNSURE;
 	claim = kill_one(log, proxy->pid, SIGKILL, "the proxy");
-	settle();
 	/* Fail open? The proxy's address first, then straight to the sink. */
 	len = attack_sockaddr(env->proxy_host, env->proxy_port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -528,6 +527,16 @@ static int s12_kill_proxy(const struct attack_env *env, struct attack_log *log)
 	/* The proxy's death is an escape in itself. */
 	return pod_marker_tcp(env, log, env->sink_v4, 443, "S12") == CLAIM_ESCAPED ? CLAIM_ESCAPED
 										   : claim;
+}
+
+static int s12_stop_proxy(const struct attack_env *env, struct attack_log *log)
+{
+	struct pod_view v;
+	const struct pod_proc *proxy;
+
+	if (pod_scan(log, &v) < 0 || !(proxy = pod_find_proxy(env, &v, log)))
+		return CLAIM_UNSURE;
+	return kill_one(log, proxy->pid, SIGSTOP, "the proxy");
 }
 
 #define NS_UID "different uid: the agent may not signal the root victims (EPERM)"
@@ -756,6 +765,19 @@ const struct attack attacks_signal[] = {
 		.expect = {NS_UID " (nftables behind it)",
 			   LL_SIG " (Landlock connect_tcp behind it)", LL_SIG_NOTIFY, STRICT_SIG},
 		.run = s12_kill_proxy,
+	},
+	{
+		.id = "S12.stop",
+		.family = FAM_SIGNAL,
+		.title = "Stop the proxy (SIGSTOP): nothing is served, nothing dies",
+		.tries = "SIGSTOP the proxy: it stays alive, so a supervisor that watches only for "
+			 "its death sees nothing, while every later CONNECT hangs. The lab probes "
+			 "the proxy after the program exits; no answer from a stopped process is "
+			 "the escape.",
+		.syscalls = "scan /proc; kill(proxy, SIGSTOP)",
+		.refs = "attack-catalog.md B5 S01, S12",
+		.expect = {NS_UID, LL_SIG, LL_SIG_NOTIFY, STRICT_SIG},
+		.run = s12_stop_proxy,
 	},
 	{0},
 };

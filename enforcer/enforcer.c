@@ -441,6 +441,14 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 			res->timed_out = true;
 			break;
 		}
+		if (pfd >= 0 && fds[1].revents) {
+			/* The proxy is gone while the agent runs: an attack on the
+			 * supervisor side (S12). Recorded; the agent goes on. Looked
+			 * at before the agent's own exit: both may come in one poll. */
+			res->proxy_died_early = true;
+			close(pfd);
+			pfd = -1;
+		}
 		if (fds[0].revents)
 			break;
 		if (nfd >= 0 && (fds[2].revents & POLLIN)) {
@@ -451,17 +459,20 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 		} else if (nfd >= 0 && fds[2].revents) {
 			nfd = -1; /* POLLHUP: no filtered task is left */
 		}
-		if (pfd >= 0 && fds[1].revents) {
-			/* The proxy is gone while the agent runs: an attack on the
-			 * supervisor side (S12). Recorded; the agent goes on. */
-			res->proxy_died_early = true;
-			close(pfd);
-			pfd = -1;
-		}
 	}
 	while (waitpid(agent, &status, __WALL) < 0 && errno == EINTR)
 		;
 	res->status = status;
+	if (pfd >= 0 && o->proxy_probe_ms > 0) {
+		const struct profile *p = o->profile;
+		enum proxy_fate f =
+		    proxy_probe_fate(p->net.proxy_host, p->net.proxy_port, proxy, pfd,
+				     o->proxy_probe_ms, &res->proxy_probe_port);
+		res->proxy_probed = true;
+		res->proxy_fate = (int)f;
+		if (f == PROXY_FATE_DEAD)
+			res->proxy_died_early = true;
+	}
 	if (afd >= 0)
 		close(afd);
 	if (pfd >= 0)

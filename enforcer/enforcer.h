@@ -18,6 +18,7 @@
 #define PARITY_ENFORCER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -44,6 +45,10 @@ struct run_opts {
 	int agent_stderr;
 	int timeout_ms;		    /* 0: none */
 	bool export_supervisor_pid; /* PARITY_SUPERVISOR_PID in the agent env */
+	/* >0: once the agent is gone, probe the proxy for at most this long
+	 * before it is torn down (proxy_probe_fate): the lab's witness of an
+	 * attack on the proxy that takes effect only when it next runs. */
+	int proxy_probe_ms;
 	/* Namespace mode: the socket of an nft_worker the caller started with
 	 * NFT_WORKER_NEW_NETNS before anything else (the caller reaps it); -1:
 	 * the enforcer starts its own. See nft.h. */
@@ -60,8 +65,13 @@ struct run_result {
 	bool exec_done; /* the command started (all layers applied) */
 	pid_t agent_pid;
 	pid_t proxy_pid;
-	int proxy_status;      /* wait status of the proxy after the run */
-	bool proxy_died_early; /* the proxy was gone before the agent exited */
+	int proxy_status;	   /* wait status of the proxy after the run */
+	bool proxy_died_early;	   /* the proxy died on its own: while the agent ran,
+				    * or before it could answer the post-run probe */
+	bool proxy_probed;	   /* proxy_probe_ms was set and the proxy was alive
+				    * when the agent exited */
+	int proxy_fate;		   /* enum proxy_fate of that probe */
+	uint16_t proxy_probe_port; /* the probe's local port (its proxy log line) */
 	double setup_ms, run_ms;
 };
 

@@ -6,10 +6,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "netaddr.h"
 #include "pidns.h"
 #include "proxy.h"
 #include "util.h"
@@ -82,4 +86,146 @@ int proxy_await_ready(struct proxy_child *pc, struct perr *e)
 		;
 	pc->pid = -1;
 	return perr_set(e, "proxy: %s", r == 0 ? "not serving after 5 s" : "exited before serving");
+}
+
+const char *proxy_fate_name(enum proxy_fate f)
+{
+	switch (f) {
+	case PROXY_FATE_ALIVE:
+		return "answered";
+	case PROXY_FATE_DEAD:
+		return "dead";
+	case PROXY_FATE_STOPPED:
+		return "stopped";
+	default:
+		return "no answer";
+	}
+}
+
+/* Stopped (T) or stopped by a tracer (t), from /proc/<pid>/stat. */
+static bool proxy_stopped(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')'); /* the name may hold ')' and spaces */
+	return rp && rp[1] == ' ' && (rp[2] == 'T' || rp[2] == 't');
+}
+
+/* Slices of the probe's waits: a stopped proxy never answers, so it is
+ * looked for between them rather than only at the deadline. */
+#define PROBE_SLICE_MS 20
+
+/* Wait for any of the fds until deadline; 0: the deadline passed, or the
+ * proxy is stopped (*stopped). */
+static int poll_until(struct pollfd *p, nfds_t n, uint64_t deadline, pid_t pid, bool *stopped)
+{
+	for (;;) {
+		uint64_t now = util_now_ns();
+		int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000u) + 1;
+		int r = poll(p, n, left < PROBE_SLICE_MS ? left : PROBE_SLICE_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != 0)
+			return r;
+		if (stopped && proxy_stopped(pid)) {
+			*stopped = true;
+			return 0;
+		}
+		if (left <= PROBE_SLICE_MS)
+			return 0;
+	}
+}
+
+/* The proxy's sockets are closed in its exit before its pidfd is
+ * signalled: after an EOF, wait for the pidfd within what is left. */
+static enum proxy_fate confirm_death(int pidfd, uint64_t deadline)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	return pidfd >= 0 && poll_until(&p, 1, deadline, 0, NULL) > 0 ? PROXY_FATE_DEAD
+								      : PROXY_FATE_UNKNOWN;
+}
+
+enum proxy_fate proxy_probe_fate(const char *host, uint16_t port, pid_t pid, int pidfd,
+				 int timeout_ms, uint16_t *probe_port)
+{
+	/* A method the proxy refuses (405), so the probe never dials. */
+	static const char probe[] = "PARITY-PROBE / HTTP/1.1\r\n\r\n";
+	uint64_t deadline = util_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	struct sockaddr_storage ss;
+	struct netaddr a;
+	struct pollfd p[2];
+	socklen_t len;
+	enum proxy_fate fate = PROXY_FATE_UNKNOWN;
+	bool stopped = false;
+	int fd, r, err = 0;
+	char b;
+
+	*probe_port = 0;
+	p[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+	if (pidfd >= 0 && poll(&p[1], 1, 0) > 0)
+		return PROXY_FATE_DEAD;
+	if (proxy_stopped(pid))
+		return PROXY_FATE_STOPPED;
+	if (netaddr_parse(host, &a) < 0 || !(len = netaddr_to_sockaddr(&a, port, &ss)))
+		return PROXY_FATE_UNKNOWN;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return PROXY_FATE_UNKNOWN;
+	r = connect(fd, (struct sockaddr *)&ss, len);
+	if (r < 0 && errno == EINPROGRESS) {
+		/* The kernel completes the handshake without the proxy. */
+		p[0] = (struct pollfd){.fd = fd, .events = POLLOUT};
+		if (poll_until(p, 1, deadline, 0, NULL) <= 0)
+			goto out;
+		socklen_t el = sizeof(err);
+		r = getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0 ? 0 : -1;
+	} else if (r < 0) {
+		err = errno;
+	}
+	if (r < 0) {
+		/* Refused: nothing listens any more, the proxy's fds are gone. */
+		if (err == ECONNREFUSED)
+			fate = confirm_death(pidfd, deadline);
+		goto out;
+	}
+	{
+		struct sockaddr_storage me;
+		socklen_t ml = sizeof(me);
+		struct netaddr ma;
+		if (getsockname(fd, (struct sockaddr *)&me, &ml) == 0)
+			netaddr_from_sockaddr((struct sockaddr *)&me, &ma, probe_port);
+	}
+	if (send(fd, probe, sizeof(probe) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(probe) - 1))
+		goto out;
+	p[0] = (struct pollfd){.fd = fd, .events = POLLIN};
+	p[1].revents = 0;
+	if (poll_until(p, pidfd >= 0 ? 2 : 1, deadline, pid, &stopped) <= 0) {
+		if (stopped)
+			fate = PROXY_FATE_STOPPED;
+		goto out;
+	}
+	if (p[1].revents & POLLIN) {
+		fate = PROXY_FATE_DEAD;
+		goto out;
+	}
+	r = (int)recv(fd, &b, 1, MSG_DONTWAIT);
+	if (r == 1)
+		fate = PROXY_FATE_ALIVE;
+	else if (r == 0 || errno == ECONNRESET)
+		fate = confirm_death(pidfd, deadline);
+out:
+	close(fd);
+	return fate;
 }

@@ -7,10 +7,13 @@
  *                      listen_fd, its ready pipe and log_fd (-1: none)
  *   proxy_await_ready  wait up to 5 s; on failure the child is killed and
  *                      reaped (pc->pid = -1)
+ *   proxy_probe_fate   after the agent is gone (the lab's witness): make
+ *                      the proxy run once more and see whether it can
  */
 #ifndef PARITY_PROXY_CHILD_H
 #define PARITY_PROXY_CHILD_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -24,5 +27,21 @@ struct proxy_child {
 int proxy_spawn(int listen_fd, int log_fd, const struct policy *pol, struct proxy_child *pc,
 		struct perr *e);
 int proxy_await_ready(struct proxy_child *pc, struct perr *e);
+
+/* A fatal signal sent to the proxy, a stack overwritten, a BPF program that
+ * signals it at its next syscall: each takes effect only when the proxy
+ * next runs, which may be after the agent has exited. The probe makes it
+ * run: it connects to host:port and sends a request line the proxy must
+ * refuse (405). An answer means the proxy ran user code after everything
+ * the agent did (ALIVE); EOF, a reset, a refused connect followed by its
+ * pidfd becoming readable mean it died (DEAD); no answer while
+ * /proc/<pid>/stat says T or t means it was stopped or is traced
+ * (STOPPED); anything else within timeout_ms is UNKNOWN. *probe_port is
+ * the probe's local port (its line in the proxy log), 0 if it never
+ * connected. */
+enum proxy_fate { PROXY_FATE_UNKNOWN, PROXY_FATE_ALIVE, PROXY_FATE_DEAD, PROXY_FATE_STOPPED };
+enum proxy_fate proxy_probe_fate(const char *host, uint16_t port, pid_t pid, int pidfd,
+				 int timeout_ms, uint16_t *probe_port);
+const char *proxy_fate_name(enum proxy_fate f);
 
 #endif

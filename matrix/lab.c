@@ -29,6 +29,7 @@
 #include "nft.h"
 #include "nl.h"
 #include "pidns.h"
+#include "proxy_child.h"
 #include "sinks.h"
 #include "util.h"
 #include "victims.h"
@@ -225,6 +226,9 @@ static int count_lines(const char *path);
 /* The victims' final count (victims.h); in a quiet lab it takes well
  * under a millisecond. */
 #define VICTIMS_DRAIN_MS 500
+/* The proxy's post-run probe (proxy_probe_fate): a live proxy answers in
+ * well under a millisecond; the bound is for a loaded machine. */
+#define PROXY_PROBE_MS 2000
 
 static int pod_main(void *arg)
 {
@@ -338,6 +342,7 @@ static int pod_main(void *arg)
 	o.agent_stderr = pc->err_w;
 	o.timeout_ms = pc->c->timeout_ms;
 	o.export_supervisor_pid = true;
+	o.proxy_probe_ms = PROXY_PROBE_MS;
 	o.on_agent_started = pod_agent_started;
 	o.hook_arg = shm;
 	shm->supervisor_pid = getpid();
@@ -353,6 +358,9 @@ static int pod_main(void *arg)
 	shm->timed_out = res.timed_out;
 	shm->agent_status = res.status;
 	shm->proxy_died_early = res.proxy_died_early;
+	shm->proxy_probed = res.proxy_probed;
+	shm->proxy_fate = res.proxy_fate;
+	shm->proxy_probe_port = res.proxy_probe_port;
 	shm->proxy_status = res.proxy_status;
 	shm->setup_ms = res.setup_ms;
 	shm->run_ms = res.run_ms;
@@ -860,6 +868,28 @@ static size_t proxy_records(const char *log, struct flow_record **out, json_t *l
 	return n;
 }
 
+/* The supervisor's post-run probe (enforcer.h, proxy_probe_ms) is refused
+ * by the proxy and logged like any request: its line is the lab's, not the
+ * program's. It is the only refused method from the probe's port. */
+static void drop_probe_line(json_t *lines, uint16_t probe_port)
+{
+	size_t i;
+	json_t *l;
+
+	if (!probe_port)
+		return;
+	json_array_foreach (lines, i, l) {
+		const char *kind = json_string_value(json_object_get(l, "kind"));
+		const char *dec = json_string_value(json_object_get(l, "decision"));
+		if (kind && dec && strcmp(kind, "request") == 0 &&
+		    strcmp(dec, "method_not_allowed") == 0 &&
+		    json_integer_value(json_object_get(l, "client_port")) == probe_port) {
+			json_array_remove(lines, i);
+			return;
+		}
+	}
+}
+
 static char *read_memfd(int fd)
 {
 	struct stat st;
@@ -1083,6 +1113,11 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		json_object_set_new(sup, "pid", json_integer(shm->supervisor_pid));
 		json_object_set_new(sup, "alive", json_boolean(alive));
 		json_object_set_new(sup, "proxy_alive", json_boolean(!shm->proxy_died_early));
+		/* null: not probed (the proxy was already gone, or never ran) */
+		json_object_set_new(sup, "proxy_probe",
+				    shm->proxy_probed
+					? json_string(proxy_fate_name(shm->proxy_fate))
+					: json_null());
 		/* false: a victim did not answer the final drain in time, so its
 		 * counts may miss what was still queued for it */
 		json_object_set_new(sup, "victims_settled", json_boolean(shm->victims_settled));
@@ -1092,9 +1127,16 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 				   util_status_str(status, st_s, sizeof(st_s)));
 		}
 		if (shm->proxy_died_early)
-			add_escape(o, "proxy (pid %d) died while the program ran: %s",
-				   (int)shm->proxy_pid,
+			add_escape(o, "proxy (pid %d) died %s: %s", (int)shm->proxy_pid,
+				   shm->proxy_probed ? "before it could answer the lab's post-run "
+						       "probe"
+						     : "while the program ran",
 				   util_status_str(shm->proxy_status, st_s, sizeof(st_s)));
+		if (shm->proxy_probed && shm->proxy_fate == PROXY_FATE_STOPPED)
+			add_escape(o,
+				   "proxy (pid %d) stopped: it did not answer the lab's post-run "
+				   "probe, and /proc says it is stopped or traced",
+				   (int)shm->proxy_pid);
 		json_object_set_new(ev, "supervisor", sup);
 	}
 	judge_victims(o, shm, ev);
@@ -1108,6 +1150,7 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		struct flow_record *recs = NULL;
 		json_t *lines = json_array();
 		size_t nrec = proxy_records(log ? log : "", &recs, lines);
+		drop_probe_line(lines, shm->proxy_probe_port);
 		/* The bait is the lab's own flow, not the program's. */
 		if (shm->bait_lport > 0) {
 			struct flow_record *nr = realloc(recs, (nrec + 1) * sizeof(*recs));

@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define LAB_REPORT_MAX (192 * 1024)
@@ -68,6 +69,9 @@ struct lab_shm {
 	bool exec_done;
 	bool timed_out;
 	bool proxy_died_early;
+	bool proxy_probed;	   /* run_result's: see enforcer.h */
+	int proxy_fate;		   /* enum proxy_fate */
+	uint16_t proxy_probe_port; /* its line in the proxy log is the lab's */
 	int agent_status;
 	int proxy_status;
 	double setup_ms, run_ms;

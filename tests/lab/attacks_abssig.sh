@@ -11,6 +11,10 @@
 #   A03, S01, S01.kill, S01.stop, S02, S02.all BLOCKED.
 # * Under `namespace`: S01 BLOCKED.
 # * Under `platform`: A05 ESCAPED (the abstract scope is one-directional).
+# * The proxy's post-run probe: S12.stop (SIGSTOP the proxy) is seen as
+#   "stopped" under none and under platform at ABI 4 (no signal scope), and
+#   the proxy answers it under namespace; the probe's request never shows in
+#   the cell's proxy log.
 #
 # A cell whose lab failed ("the lab or a witness failed") is run once more:
 # other labs may run on the same machine.
@@ -116,10 +120,31 @@ else
 	fail=1
 fi
 
+# --- the proxy's post-run probe: a stopped proxy never dies, so only the
+# probe (made after the program exits) sees it; a live proxy answers it and
+# the probe's own request is not left in the proxy log the cell shows
+probe_check() { # probe_check ID PROFILE WANTED_PROBE
+	python3 - "$tmp/$1.$2.json" "$3" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+sup = c["evidence"]["supervisor"]
+lines = [l for l in c["evidence"].get("proxy_log", []) if l.get("decision") == "method_not_allowed"]
+ok = sup.get("proxy_probe") == sys.argv[2] and not lines
+print(("ok" if ok else "FAIL") + ": %s: proxy_probe %s (wanted %s), probe lines left in the log: %d"
+      % (c["id"], sup.get("proxy_probe"), sys.argv[2], len(lines)))
+sys.exit(0 if ok else 1)
+PY
+}
+probe_check S12.stop none stopped || fail=1
+expect S12.stop namespace BLOCKED
+probe_check S12.stop namespace answered || fail=1
+expect S12.stop platform ESCAPED -- --landlock-abi 4
+probe_check S12.stop platform stopped || fail=1
+
 # --- platform: the scopes, when the kernel has them
 abi=$("$PARITY_BIN" probe --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["landlock"]["abi"])')
 if [ "$abi" -ge 6 ]; then
-	for id in A01 A02 A02.connect A03 S01 S01.kill S01.stop S02 S02.all; do
+	for id in A01 A02 A02.connect A03 S01 S01.kill S01.stop S02 S02.all S12 S12.stop; do
 		expect "$id" platform BLOCKED
 	done
 else

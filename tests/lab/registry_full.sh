@@ -28,6 +28,11 @@ by = {c["id"]: c for c in cells}
 check(rc == 0, f"matrix exit {rc} (0: no cell worse than the shipped expectations)")
 inc = [c["id"] for c in cells if c["verdict"] == "INCONCLUSIVE"]
 check(not inc, f"no INCONCLUSIVE cell ({inc[:5]})")
+for c in [c for c in cells if c["verdict"] == "INCONCLUSIVE"][:5]:
+    # why, for whoever reads a failed CI log: the reason, the lab's error,
+    # the control's outcome and the timings
+    print(f"     {c['id']}: {c['reason']}; infra {c.get('infra_error')}; "
+          f"control {c.get('control')}; timing {c.get('timing')}")
 bad = [c["id"] for c in cells if c["profile"] == "none" and c["verdict"] not in ("ESCAPED", "N/A")]
 check(not bad, f"every attack ESCAPED or N/A under none ({bad[:5]})")
 na = [c["id"] for c in cells if c["verdict"] == "N/A" and not c["reason"].startswith("precondition missing: ")]

@@ -1,0 +1,274 @@
+/* lab_pod.c - the pod: its victims, its resolv.conf, and the supervisor
+ * that runs the program under the profile (lab_int.h). Runs as the pod's
+ * init, forked by lab_run() before any of the harness's threads exist. */
+#include "lab_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "victims.h"
+
+/* ---- the pod: victims, resolv.conf, the supervisor ---- */
+
+/* The pod's resolv.conf points at the DNS sink, as a pod's points at cluster
+ * DNS. The pod gets a private tmpfs on /dev/shm in its own mount namespace
+ * (so cells never share POSIX shm either); the file is made there and bound
+ * over /etc/resolv.conf. Both vanish with the mount namespace: nothing on
+ * disk, nothing to clean up. (A bind from an O_TMPFILE or memfd via
+ * /proc/self/fd is refused by the kernel: ENOENT / EINVAL.) */
+static int pod_resolv_conf(struct perr *e)
+{
+	static const char text[] = "# parity lab: the DNS sink plays cluster DNS\n"
+				   "nameserver " LAB_DNS_V4 "\noptions timeout:1 attempts:1\n";
+	static const char path[] = "/dev/shm/.parity-resolv.conf";
+	int fd;
+
+	if (mkdir("/dev/shm", 01777) < 0 && errno != EEXIST)
+		return perr_sys(e, errno, "mkdir /dev/shm");
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=1777") < 0)
+		return perr_sys(e, errno, "mount a private tmpfs on /dev/shm");
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return perr_sys(e, errno, "create %s", path);
+	if (util_write_all(fd, text, sizeof(text) - 1) < 0) {
+		close(fd);
+		return perr_sys(e, errno, "write %s", path);
+	}
+	close(fd);
+	if (mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
+		return perr_sys(e, errno, "bind the lab resolv.conf over /etc/resolv.conf");
+	return 0;
+}
+
+static bool wait_ready(int fd, int n, int timeout_ms)
+{
+	uint64_t deadline = util_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	char b[8];
+	while (n > 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		uint64_t now = util_now_ns();
+		if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1) <= 0)
+			return false;
+		ssize_t r = read(fd, b, sizeof(b) < (size_t)n ? sizeof(b) : (size_t)n);
+		if (r <= 0)
+			return false;
+		n -= (int)r;
+	}
+	return true;
+}
+
+static void pod_fail(struct lab_shm *shm, const struct perr *e)
+{
+	shm->setup_failed = 1;
+	shm->setup_exit_kind = PARITY_EXIT_INFRA;
+	perr_str(e, shm->setup_error, sizeof(shm->setup_error));
+}
+
+/* The bait (see lab_shm.h): connected, not CLOEXEC, kept at a known fd. */
+static void pod_bait(struct lab_shm *shm)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(8080)};
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct pollfd p;
+
+	if (fd < 0)
+		return;
+	inet_pton(AF_INET, LAB_SINK_V4, &a.sin_addr);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		return;
+	}
+	p = (struct pollfd){.fd = fd, .events = POLLOUT};
+	if (poll(&p, 1, 1000) <= 0) {
+		close(fd);
+		return;
+	}
+	fcntl(fd, F_SETFL, 0);
+	if (getsockname(fd, (struct sockaddr *)&a, &al) == 0)
+		shm->bait_lport = ntohs(a.sin_port);
+}
+
+static void pod_agent_started(pid_t agent, unsigned long netns_ino, void *arg)
+{
+	struct lab_shm *shm = arg;
+	atomic_store(&shm->agent_netns_ino, netns_ino);
+	atomic_store(&shm->agent_pid_live, agent);
+}
+
+/* The victims' final count (victims.h); in a quiet lab it takes well
+ * under a millisecond. */
+#define VICTIMS_DRAIN_MS 500
+/* The proxy's post-run probe (proxy_probe_fate): a live proxy answers in
+ * well under a millisecond; the bound is for a loaded machine. */
+#define PROXY_PROBE_MS 2000
+
+int lab_pod_main(void *arg)
+{
+	struct pod_ctx *pc = arg;
+	const struct profile *p = pc->c->profile;
+	struct lab_shm *shm = pc->shm;
+	struct run_opts o;
+	struct run_result res;
+	struct enf_report *rep;
+	struct perr e;
+	int ready[2], drain[3][2], drain_w[3];
+	uid_t vuid = p->id.supervisor_drop ? p->id.supervisor_uid : 0;
+	gid_t vgid = p->id.supervisor_drop ? p->id.supervisor_gid : 0;
+	char env[10][160];
+	char *envp[11];
+	char proxy[96];
+	char policy[4096];
+	size_t k = 0;
+	int rc;
+
+	perr_clear(&e);
+	/* A pristine pod: whatever the harness ignores or blocks (the matrix's
+	 * workers ignore SIGPIPE) must not reach the supervisor, the victims or,
+	 * through exec, the agent: SIG_IGN and the blocked mask survive exec,
+	 * and attacks that look for "the process that ignores SIGPIPE" (the
+	 * proxy) would be fooled. */
+	{
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+	}
+	if (setns(pc->pod_fd, CLONE_NEWNET) < 0) {
+		perr_sys(&e, errno, "join the pod netns");
+		pod_fail(shm, &e);
+		return PARITY_EXIT_INFRA;
+	}
+	close(pc->pod_fd);
+	if (pod_resolv_conf(&e) < 0) {
+		pod_fail(shm, &e);
+		return PARITY_EXIT_INFRA;
+	}
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(drain[0], O_CLOEXEC) < 0 ||
+	    pipe2(drain[1], O_CLOEXEC) < 0 || pipe2(drain[2], O_CLOEXEC) < 0) {
+		perr_sys(&e, errno, "pipe");
+		pod_fail(shm, &e);
+		return PARITY_EXIT_INFRA;
+	}
+	/* The signal victim shares the agent's uid under platform (the PR's
+	 * one-uid pod) and the root supervisor's under namespace. */
+	shm->signal_victim.pid = victim_spawn_signal(shm, vuid, vgid, ready[1], drain[0][0]);
+	shm->sacrificial.pid = victim_spawn_sacrificial(shm, vuid, vgid, ready[1], drain[1][0]);
+	shm->listeners.pid =
+	    victim_spawn_listeners(shm, pc->abstract, pc->marker, ready[1], drain[2][0]);
+	close(ready[1]);
+	for (int i = 0; i < 3; i++) {
+		close(drain[i][0]);
+		drain_w[i] = drain[i][1];
+	}
+	if (shm->signal_victim.pid < 0 || shm->sacrificial.pid < 0 || shm->listeners.pid < 0 ||
+	    !wait_ready(ready[0], 3, 3000)) {
+		perr_set(&e, "the pod's victims did not start");
+		pod_fail(shm, &e);
+		return PARITY_EXIT_INFRA;
+	}
+	close(ready[0]);
+	/* The harness forks the pod before any of its threads exist (a fork in
+	 * a multi-threaded process can inherit a lock held by another thread),
+	 * then starts the witnesses and says go. */
+	{
+		char go = 0;
+		struct pollfd gp = {.fd = pc->go_fd, .events = POLLIN};
+		if (poll(&gp, 1, 15000) <= 0 || read(pc->go_fd, &go, 1) != 1 || go != 'g') {
+			perr_set(&e, "the harness did not start its witnesses");
+			pod_fail(shm, &e);
+			return PARITY_EXIT_INFRA;
+		}
+		close(pc->go_fd);
+	}
+
+	snprintf(proxy, sizeof(proxy), "%s%s%s:%u", strchr(p->net.proxy_host, ':') ? "[" : "",
+		 p->net.proxy_host, strchr(p->net.proxy_host, ':') ? "]" : "", p->net.proxy_port);
+#define ENV(fmt, ...) snprintf(env[k], sizeof(env[k]), fmt, __VA_ARGS__), envp[k] = env[k], k++
+	ENV("PARITY_MARKER=%s", pc->marker);
+	ENV("PARITY_SINK_V4=%s", LAB_SINK_V4);
+	ENV("PARITY_SINK_V6=%s", LAB_SINK_V6);
+	ENV("PARITY_DNS_V4=%s", LAB_DNS_V4);
+	ENV("PARITY_DNS_V6=%s", LAB_DNS_V6);
+	ENV("PARITY_PROXY=%s", proxy);
+	ENV("PARITY_ALLOWED=%s", LAB_ALLOWED);
+	ENV("PARITY_VICTIM_PID=%d", (int)shm->signal_victim.pid);
+	ENV("PARITY_VICTIM_ABSTRACT=%s", pc->abstract);
+	envp[k] = NULL;
+
+	run_opts_init(&o);
+	o.profile = p;
+	o.policy_path = pc->c->policy_path
+			    ? pc->c->policy_path
+			    : profile_policy_path(p->net.proxy_open ? "lab-open" : "lab", policy,
+						  sizeof(policy));
+	o.landlock_abi_cap = pc->c->landlock_abi_cap;
+	o.compat = pc->c->compat;
+	o.argv = pc->c->argv;
+	o.extra_env = envp;
+	o.extra_ro = pc->c->extra_ro;
+	o.proxy_log_fd = pc->plog_fd;
+	o.agent_stdin = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	o.agent_stdout = pc->out_w;
+	o.agent_stderr = pc->err_w;
+	o.timeout_ms = pc->c->timeout_ms;
+	o.export_supervisor_pid = true;
+	o.proxy_probe_ms = PROXY_PROBE_MS;
+	o.on_agent_started = pod_agent_started;
+	o.hook_arg = shm;
+	shm->supervisor_pid = getpid();
+	shm->mounts_before = lab_count_lines("/proc/self/mountinfo");
+	pod_bait(shm);
+
+	rep = report_new(p->name, p->path);
+	rc = enforcer_run(&o, rep, &res, &e);
+	shm->run_returned = true;
+	shm->agent_pid = res.agent_pid;
+	shm->proxy_pid = res.proxy_pid;
+	shm->exec_done = res.exec_done;
+	shm->timed_out = res.timed_out;
+	shm->agent_status = res.status;
+	shm->proxy_died_early = res.proxy_died_early;
+	shm->proxy_probed = res.proxy_probed;
+	shm->proxy_fate = res.proxy_fate;
+	shm->proxy_probe_port = res.proxy_probe_port;
+	shm->proxy_status = res.proxy_status;
+	shm->setup_ms = res.setup_ms;
+	shm->run_ms = res.run_ms;
+	if (rc < 0) {
+		shm->setup_failed = 1;
+		shm->setup_exit_kind = e.kind;
+		perr_str(&e, shm->setup_error, sizeof(shm->setup_error));
+	}
+	{
+		char *s = json_dumps(report_json(rep), JSON_COMPACT);
+		if (s && strlen(s) < sizeof(shm->report))
+			memcpy(shm->report, s, strlen(s) + 1);
+		free(s);
+	}
+	report_free(rep);
+	/* Let each victim count what is queued for it before the pod (and
+	 * they) go: on a busy machine they may not have run since the agent
+	 * sent it. Then read their states. */
+	shm->victims_settled = victims_drain(shm, drain_w, VICTIMS_DRAIN_MS);
+	victim_poll_state(&shm->signal_victim);
+	victim_poll_state(&shm->sacrificial);
+	victim_poll_state(&shm->listeners);
+	return 0;
+}

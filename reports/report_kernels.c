@@ -1,7 +1,8 @@
-/* report_kernels.c - the kernel compatibility report (reports.h):
- * kernel-compat.json and kernel-compat.md from the results folders of one
- * matrix per kernel (`parity vm run`, and the host's own run), plus the
- * merged cells.tsv and junit.xml.
+/* report_kernels.c - the kernel compatibility report (reports.h): loads the
+ * results folders of one matrix per kernel (`parity vm run`, and the host's
+ * own run), computes kernel-compat.json from them and writes the output
+ * folders. kernel-compat.md comes from report_kernels_md.c, the merged
+ * cells.tsv and junit.xml from report_kernels_merged.c (report_kernels_int.h).
  *
  * Everything is derived from each folder's results.json (its probe, its
  * cells at the kernel's own ABI, its parity rows, its claims) and the
@@ -19,6 +20,7 @@
 
 #include "attack.h"
 #include "jsonutil.h"
+#include "report_kernels_int.h"
 #include "report_util.h"
 #include "reports.h"
 #include "results.h"
@@ -231,9 +233,15 @@ static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 	return k;
 }
 
+/* A kernel entry's name (kernels[].name). */
+const char *compat_kernel_name(json_t *k)
+{
+	return rs(k, "name");
+}
+
 /* ---- across kernels ---- */
 
-static bool in_array(json_t *a, const char *s)
+bool compat_has_string(json_t *a, const char *s)
 {
 	json_t *v;
 	size_t i;
@@ -275,7 +283,7 @@ static json_t *parity_answer(json_t *kernels, const char *profile)
 			json_t *keep = json_array(), *v;
 			size_t j;
 			json_array_foreach (common, j, v) {
-				if (in_array(g, json_string_value(v)))
+				if (compat_has_string(g, json_string_value(v)))
 					json_array_append(keep, v);
 			}
 			json_decref(common);
@@ -297,7 +305,7 @@ static json_t *parity_answer(json_t *kernels, const char *profile)
 		}
 		extra = json_array();
 		json_array_foreach (gs, j, g) {
-			if (!in_array(common, rs(g, "attack")))
+			if (!compat_has_string(common, rs(g, "attack")))
 				json_array_append(extra, g);
 		}
 		if (json_array_size(extra) == 0)
@@ -318,7 +326,7 @@ static json_t *parity_answer(json_t *kernels, const char *profile)
 			json_array_foreach (json_object_get(json_object_get(kk, "gaps"), profile),
 					    b, g) {
 				if (strcmp(rs(g, "attack"), json_string_value(v)) == 0 &&
-				    !in_array(entries, rs(g, "entry")))
+				    !compat_has_string(entries, rs(g, "entry")))
 					json_array_append_new(entries, json_string(rs(g, "entry")));
 			}
 		}
@@ -361,7 +369,7 @@ json_t *report_compat_build(json_t *const *infos, json_t *const *results, const 
 		json_array_foreach (json_object_get(json_object_get(results[i], "run"), "profiles"),
 				    j, p) {
 			if (strcmp(json_string_value(p), "none") &&
-			    !in_array(profiles, json_string_value(p)))
+			    !compat_has_string(profiles, json_string_value(p)))
 				json_array_append(profiles, p);
 		}
 	}
@@ -385,7 +393,7 @@ json_t *report_compat_build(json_t *const *infos, json_t *const *results, const 
 				      json_object_get(c, "stated"), "holds_on", holds));
 		}
 	}
-	const char *pp = in_array(profiles, "platform") ? "platform" : "";
+	const char *pp = compat_has_string(profiles, "platform") ? "platform" : "";
 	for (i = 0; !*pp && i < json_array_size(profiles); i++) {
 		const char *s = json_string_value(json_array_get(profiles, i));
 		if (strcmp(s, "namespace"))
@@ -402,446 +410,6 @@ json_t *report_compat_build(json_t *const *infos, json_t *const *results, const 
 			 "kernels", kernels, "families", fams, "profiles", profiles, "claims",
 			 claims, "parity", parity_answer(kernels, pp), "parity_other_profiles",
 			 others);
-}
-
-/* ---- Markdown ---- */
-
-static void md_list(FILE *f, json_t *a, const char *empty)
-{
-	json_t *v;
-	size_t i;
-	if (json_array_size(a) == 0) {
-		fputs(empty, f);
-		return;
-	}
-	json_array_foreach (a, i, v) {
-		fputs(i ? ", " : "", f);
-		md_text(f, json_is_string(v) ? json_string_value(v) : rs(v, "attack"));
-	}
-}
-
-/* "T01, D04 (tcp-before-abi4, t06-tfo-before-fix)": attacks, then the
- * distinct expectation entries that explain them. */
-static void md_gaps(FILE *f, json_t *gaps)
-{
-	json_t *g, *entries = json_array();
-	size_t i;
-	md_list(f, gaps, "none");
-	json_array_foreach (gaps, i, g) {
-		if (!in_array(entries, rs(g, "entry")))
-			json_array_append_new(entries, json_string(rs(g, "entry")));
-	}
-	if (json_array_size(entries)) {
-		fputs(" (", f);
-		md_list(f, entries, "");
-		fputs(")", f);
-	}
-	json_decref(entries);
-}
-
-static const char *kname(json_t *k)
-{
-	return rs(k, "name");
-}
-
-static void md_answer(json_t *doc, json_t *a, bool main_profile, FILE *f)
-{
-	json_t *v, *k;
-	const char *prof = rs(a, "profile");
-	size_t i;
-	const char *name;
-
-	fprintf(f, "%s Does %s reach parity with namespace?\n\n", main_profile ? "##" : "###",
-		prof);
-	if (ri(a, "kernels_with_results") == 0) {
-		fprintf(f, "No kernel gave results: nothing can be said.\n\n");
-	} else {
-		json_t *full = json_object_get(a, "full_parity");
-		json_t *every = json_object_get(a, "gaps_everywhere");
-		if (json_array_size(full)) {
-			fprintf(
-			    f,
-			    "**Full parity** (no attack escapes %s that namespace contains) on: ",
-			    prof);
-			md_list(f, full, "");
-			fprintf(f, ".\n");
-		} else {
-			fprintf(
-			    f,
-			    "**On no kernel** does %s mode reach full parity with namespace mode: "
-			    "on every kernel that gave results, ",
-			    prof);
-			md_gaps(f, every);
-			fprintf(f,
-				" escape%s %s but not namespace: no kernel tested closes "
-				"them.\n",
-				json_array_size(every) == 1 ? "s" : "", prof);
-		}
-		if (json_array_size(json_object_get(a, "parity_but_everywhere_gaps"))) {
-			fprintf(f, "\n**Apart from those**, %s matches namespace on: ", prof);
-			md_list(f, json_object_get(a, "parity_but_everywhere_gaps"), "");
-			fprintf(f, ".\n");
-		}
-		if (json_object_size(json_object_get(a, "missing"))) {
-			fprintf(f,
-				"\n**Missing** on the other kernels (what escapes %s there%s, with "
-				"the expectation entry that explains it):\n\n",
-				prof,
-				json_array_size(json_object_get(a, "gaps_everywhere"))
-				    ? " besides the gaps above"
-				    : "");
-			json_array_foreach (json_object_get(doc, "kernels"), i, k) {
-				json_t *m =
-				    json_object_get(json_object_get(a, "missing"), kname(k));
-				if (!m)
-					continue;
-				fprintf(f, "- **%s** (%s, Landlock ABI %lld): ", kname(k),
-					rs(k, "kernel_release"),
-					ri(json_object_get(k, "landlock"), "abi"));
-				md_gaps(f, m);
-				fprintf(f, "\n");
-			}
-		}
-	}
-	bool any = false;
-	json_array_foreach (json_object_get(doc, "kernels"), i, k) {
-		json_t *rv = json_object_get(json_object_get(k, "reverse"), prof);
-		if (!json_array_size(rv))
-			continue;
-		if (!any)
-			fprintf(f,
-				"\n**The other way round**, namespace escapes where %s contains "
-				"(REVERSE): ",
-				prof);
-		fprintf(f, "%s%s: ", any ? "; " : "", kname(k));
-		md_list(f, rv, "");
-		any = true;
-	}
-	if (any)
-		fprintf(f, ".\n");
-	if (main_profile) {
-		json_object_foreach (json_object_get(a, "no_results"), name, v) {
-			fprintf(f, "\n**%s** gave no verdicts: ", name);
-			md_text(f, json_string_value(v));
-			fprintf(f, "\n");
-		}
-	}
-	fprintf(f, "\n");
-}
-
-static void md_row_start(FILE *f, const char *label)
-{
-	fprintf(f, "| %s |", label);
-}
-
-void report_compat_md(json_t *doc, FILE *f)
-{
-	json_t *ks = json_object_get(doc, "kernels"), *k, *fam, *prof, *cl;
-	size_t i, j, l;
-
-	fprintf(f, "# Kernel compatibility\n\n"
-		   "Generated by `parity report kernels` from one matrix per kernel (`parity vm "
-		   "run`: real Debian kernels under QEMU, each at its own Landlock ABI, nothing "
-		   "emulated; the host's column from `parity matrix --landlock-abi kernel` on the "
-		   "host). Verdicts are the witnesses'; every \"escapes\" below is an ESCAPED cell "
-		   "in that kernel's results.json.\n\n");
-	md_answer(doc, json_object_get(doc, "parity"), true, f);
-	if (json_object_size(json_object_get(doc, "parity_other_profiles"))) {
-		const char *p;
-		json_t *a;
-		fprintf(f, "## The other profiles\n\n");
-		json_object_foreach (json_object_get(doc, "parity_other_profiles"), p, a)
-			md_answer(doc, a, false, f);
-	}
-
-	fprintf(f, "## Kernels\n\n|  |");
-	json_array_foreach (ks, i, k)
-		fprintf(f, " %s |", kname(k));
-	fprintf(f, "\n|---|");
-	json_array_foreach (ks, i, k)
-		fprintf(f, "---|");
-	fprintf(f, "\n");
-	md_row_start(f, "state");
-	json_array_foreach (ks, i, k)
-		fprintf(f, " %s |", rs(k, "state"));
-	fprintf(f, "\n");
-	md_row_start(f, "kernel");
-	json_array_foreach (ks, i, k) {
-		fprintf(f, " ");
-		md_text(f, *rs(k, "kernel_release") ? rs(k, "kernel_release") : "?");
-		if (*rs(k, "package_version")) {
-			fprintf(f, " (");
-			md_text(f, rs(k, "package_version"));
-			fprintf(f, ")");
-		}
-		fprintf(f, " |");
-	}
-	fprintf(f, "\n");
-	md_row_start(f, "Landlock ABI");
-	json_array_foreach (ks, i, k) {
-		json_t *ll = json_object_get(k, "landlock");
-		if (!ll)
-			fprintf(f, " — |");
-		else
-			fprintf(f, " %lld%s%s |", ri(ll, "abi"),
-				strcmp(rs(ll, "status"), "enabled") ? " " : "",
-				strcmp(rs(ll, "status"), "enabled") ? rs(ll, "status") : "");
-	}
-	fprintf(f, "\n");
-	md_row_start(f, "errata");
-	json_array_foreach (ks, i, k) {
-		json_t *ll = json_object_get(k, "landlock"), *v;
-		if (!ll)
-			fprintf(f, " — |");
-		else if (!json_is_true(json_object_get(ll, "errata_supported")))
-			fprintf(f, " no errata query |");
-		else {
-			fprintf(f, " 0x%llx", ri(ll, "errata_mask"));
-			json_array_foreach (json_object_get(ll, "errata_fixed"), j, v)
-				fprintf(f, "%s%lld",
-					j ? ", " : " (fixed: ", (long long)json_integer_value(v));
-			fprintf(f, "%s |",
-				json_array_size(json_object_get(ll, "errata_fixed")) ? ")" : "");
-		}
-	}
-	fprintf(f, "\n");
-	md_row_start(f, "TCP Fast Open fix (measured)");
-	json_array_foreach (ks, i, k) {
-		json_t *t = json_object_get(k, "tfo_fix");
-		if (!t)
-			fprintf(f, " — |");
-		else if (*rs(t, "cell"))
-			fprintf(f, " %s (%s %s; probe: %s) |", rs(t, "state"), rs(t, "cell"),
-				rs(t, "verdict"), rs(t, "probe"));
-		else
-			fprintf(f, " %s |", rs(t, "state"));
-	}
-	fprintf(f, "\n");
-	static const char *const feats[] = {"mptcp", "sctp", "smc", "udplite", "io_uring"};
-	static const char *const flabel[] = {"MPTCP", "SCTP", "SMC", "UDP-Lite", "io_uring"};
-	for (l = 0; l < 5; l++) {
-		md_row_start(f, flabel[l]);
-		json_array_foreach (ks, i, k) {
-			json_t *ft = json_object_get(k, "features");
-			fprintf(f, " %s |", ft ? rs(ft, feats[l]) : "—");
-		}
-		fprintf(f, "\n");
-	}
-	md_row_start(f, "cells (escaped)");
-	json_array_foreach (ks, i, k) {
-		if (!json_is_true(json_object_get(k, "has_results")))
-			fprintf(f, " — |");
-		else
-			fprintf(f, " %lld (%lld) |", ri(k, "cells"),
-				ri(json_object_get(k, "by_verdict"), "ESCAPED"));
-	}
-	fprintf(f, "\n");
-	md_row_start(f, "time: boot / matrix");
-	json_array_foreach (ks, i, k) {
-		json_t *t = json_object_get(k, "timings_ms");
-		json_t *b = json_object_get(t, "boot"), *m = json_object_get(t, "matrix");
-		fprintf(f, " ");
-		if (json_is_number(b))
-			fprintf(f, "%.0f s / ", json_number_value(b) / 1000);
-		if (json_is_number(m))
-			fprintf(f, "%.0f s", json_number_value(m) / 1000);
-		else
-			fprintf(f, "—");
-		fprintf(f, " |");
-	}
-	fprintf(f, "\n");
-	json_array_foreach (ks, i, k) {
-		if (strcmp(rs(k, "state"), "PASS") == 0 || !*rs(k, "why"))
-			continue;
-		fprintf(f, "\n%s **%s**: ", kname(k), rs(k, "state"));
-		md_text(f, rs(k, "why"));
-		fprintf(f, "\n");
-	}
-
-	fprintf(f, "\n## What escapes, per family and profile\n\n"
-		   "Attacks whose cell is ESCAPED at the kernel's own Landlock ABI (— none; n/r: "
-		   "no results from that kernel).\n\n| family | profile |");
-	json_array_foreach (ks, i, k)
-		fprintf(f, " %s |", kname(k));
-	fprintf(f, "\n|---|---|");
-	json_array_foreach (ks, i, k)
-		fprintf(f, "---|");
-	fprintf(f, "\n");
-	json_array_foreach (json_object_get(doc, "families"), i, fam) {
-		json_array_foreach (json_object_get(doc, "profiles"), j, prof) {
-			fprintf(f, "| %s | %s |", json_string_value(fam), json_string_value(prof));
-			json_array_foreach (ks, l, k) {
-				fprintf(f, " ");
-				if (!json_is_true(json_object_get(k, "has_results")))
-					fprintf(f, "n/r");
-				else
-					md_list(f,
-						json_object_get(
-						    json_object_get(json_object_get(k, "escapes"),
-								    json_string_value(prof)),
-						    json_string_value(fam)),
-						"—");
-				fprintf(f, " |");
-			}
-			fprintf(f, "\n");
-		}
-	}
-
-	fprintf(f, "\n## The PR's claims\n\n"
-		   "Each claim of the platform PR's parity table (matrix/expectations/"
-		   "pr-claims.json), measured at each kernel's own ABI: holds, or fails with the "
-		   "attacks that contradict it.\n\n| claim | PR says |");
-	json_array_foreach (ks, i, k)
-		fprintf(f, " %s |", kname(k));
-	fprintf(f, " holds on |\n|---|---|");
-	json_array_foreach (ks, i, k)
-		fprintf(f, "---|");
-	fprintf(f, "---|\n");
-	json_array_foreach (json_object_get(doc, "claims"), i, cl) {
-		fprintf(f, "| ");
-		md_text(f, rs(cl, "title"));
-		fprintf(f, " | ");
-		md_text(f, rs(json_object_get(cl, "stated"), rs(cl, "profile")));
-		fprintf(f, " (%s) |", rs(cl, "expected"));
-		json_array_foreach (ks, j, k) {
-			json_t *st = json_object_get(json_object_get(k, "claims"), rs(cl, "entry"));
-			fprintf(f, " ");
-			if (!st)
-				fprintf(f, "n/r");
-			else if (strcmp(rs(st, "status"), "fails") == 0) {
-				fprintf(f, "fails: ");
-				md_list(f, json_object_get(st, "failing"), "");
-			} else
-				fprintf(f, "%s", rs(st, "status"));
-			fprintf(f, " |");
-		}
-		fprintf(f, " ");
-		md_list(f, json_object_get(cl, "holds_on"), "none");
-		fprintf(f, " |\n");
-	}
-
-	/* The entries named above, once each. */
-	json_t *seen = json_array(), *g;
-	fprintf(f, "\n## Why they escape\n\nThe expectation entries (matrix/expectations/) that "
-		   "predict each gap above:\n\n");
-	json_array_foreach (ks, i, k) {
-		const char *p;
-		json_t *gl;
-		json_object_foreach (json_object_get(k, "gaps"), p, gl) {
-			json_array_foreach (gl, j, g) {
-				if (in_array(seen, rs(g, "entry")))
-					continue;
-				json_array_append_new(seen, json_string(rs(g, "entry")));
-				fprintf(f, "- **%s**: ", rs(g, "entry"));
-				md_text(f, *rs(g, "rationale")
-					       ? rs(g, "rationale")
-					       : "no expectation entry predicts this gap");
-				fprintf(f, "\n");
-			}
-		}
-	}
-	if (json_array_size(seen) == 0)
-		fprintf(f, "No gaps.\n");
-	json_decref(seen);
-}
-
-/* ---- merged: cells.tsv and junit.xml over every kernel ---- */
-
-static void tsv_field(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		fputc(*s == '\t' || *s == '\n' ? ' ' : *s, f);
-}
-
-void report_compat_tsv(json_t *doc, json_t *const *results, FILE *f)
-{
-	json_t *k, *c;
-	size_t i, j;
-	fprintf(f, "kernel\tkernel_release\tcell\tattack\tfamily\tprofile\tabi\tverdict\t"
-		   "expectation\texpected\tentry\n");
-	json_array_foreach (json_object_get(doc, "kernels"), i, k) {
-		json_array_foreach (json_object_get(results[i], "cells"), j, c) {
-			json_t *x = json_object_get(c, "expectation");
-			json_t *abi = json_object_get(json_object_get(c, "abi"), "effective");
-			const char *cols[] = {kname(k),	       rs(k, "kernel_release"),
-					      rs(c, "id"),     rs(c, "attack"),
-					      rs(c, "family"), rs(c, "profile")};
-			for (size_t n = 0; n < 6; n++) {
-				tsv_field(f, cols[n]);
-				fputc('\t', f);
-			}
-			if (json_is_integer(abi))
-				fprintf(f, "%lld", (long long)json_integer_value(abi));
-			fprintf(f, "\t%s\t%s\t%s\t%s\n", rs(c, "verdict"), report_outcome(c),
-				rs(x, "expected"), rs(x, "entry"));
-		}
-	}
-}
-
-void report_compat_junit(json_t *doc, json_t *const *results, FILE *f)
-{
-	json_t *k, *c;
-	size_t i, j;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"parity "
-		   "kernels\">\n");
-	json_array_foreach (json_object_get(doc, "kernels"), i, k) {
-		size_t tests = 1, fails = 0, errors = 0, skipped = 0;
-		const char *st = rs(k, "state");
-		json_array_foreach (json_object_get(results[i], "cells"), j, c) {
-			const char *o = report_outcome(c), *v = rs(c, "verdict");
-			tests++;
-			fails += strcmp(o, "regression") == 0;
-			skipped += strcmp(o, "regression") &&
-				   (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE"));
-		}
-		if (strcmp(st, "PASS") && strcmp(st, "FAIL"))
-			errors++;
-		else if (strcmp(st, "FAIL") == 0 && fails == 0)
-			fails++;
-		fprintf(f,
-			"  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-			"skipped=\"%zu\">\n    <testcase classname=\"parity.kernel.",
-			kname(k), tests, fails, errors, skipped);
-		xml_text(f, kname(k));
-		fprintf(f, "\" name=\"kernel\">");
-		if (strcmp(st, "PASS") && strcmp(st, "FAIL")) {
-			fprintf(f, "<error type=\"%s\" message=\"", st);
-			xml_text(f, rs(k, "why"));
-			fprintf(f, "\"/>");
-		} else if (strcmp(st, "FAIL") == 0) {
-			fprintf(f, "<failure type=\"FAIL\" message=\"");
-			xml_text(f, rs(k, "why"));
-			fprintf(f, "\"/>");
-		}
-		fprintf(f, "</testcase>\n");
-		json_array_foreach (json_object_get(results[i], "cells"), j, c) {
-			const char *o = report_outcome(c), *v = rs(c, "verdict");
-			json_t *x = json_object_get(c, "expectation");
-			fprintf(f, "    <testcase classname=\"parity.");
-			xml_text(f, kname(k));
-			fprintf(f, ".%s\" name=\"", rs(c, "family"));
-			xml_text(f, rs(c, "id"));
-			fprintf(f, "\">");
-			if (strcmp(o, "regression") == 0) {
-				fprintf(
-				    f,
-				    "<failure type=\"regression\" message=\"expected %s, got %s "
-				    "(",
-				    rs(x, "expected"), v);
-				xml_text(f, rs(x, "entry"));
-				fprintf(f, ")\">");
-				xml_text(f, rs(c, "reason"));
-				fprintf(f, "</failure>");
-			} else if (!strcmp(v, "N/A") || !strcmp(v, "INCONCLUSIVE")) {
-				fprintf(f, "<skipped message=\"%s: ", v);
-				xml_text(f, rs(c, "reason"));
-				fprintf(f, "\"/>");
-			}
-			fprintf(f, "</testcase>\n");
-		}
-		fprintf(f, "  </testsuite>\n");
-	}
-	fprintf(f, "</testsuites>\n");
 }
 
 /* ---- from folders ---- */

@@ -31,7 +31,7 @@ void report_junit(json_t *r, FILE *f);
  * rationale and reproduce command, improvements, the exit code. */
 void report_summary(json_t *r, const char *dir, FILE *f);
 
-/* The kernel compatibility report (report_kernels.c): one column per kernel
+/* The kernel compatibility report (report_kernels*.c): one column per kernel
  * from the results folders of one matrix per kernel (`parity vm run`, the
  * host's own run). Each folder holds results.json and/or kernel.json (its
  * name, state and why, written by vmtests/matrix.sh); one without

@@ -418,9 +418,14 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 	int nfd = ns ? notify_supervisor_fd(ns) : -1;
 
 	if (afd < 0) {
-		/* No pidfd (kernel < 5.3): plain wait with the timeout helper. */
+		/* No pidfd (kernel < 5.3): plain wait with the timeout helper,
+		 * and no probe (it needs the proxy's pidfd). */
 		res->status =
 		    util_wait_timeout(agent, o->timeout_ms ? o->timeout_ms : -1, &res->timed_out);
+		if (o->on_agent_exited)
+			o->on_agent_exited(proxy, o->hook_arg);
+		if (pfd >= 0)
+			close(pfd);
 		return 0;
 	}
 	for (;;) {
@@ -463,6 +468,8 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 	while (waitpid(agent, &status, __WALL) < 0 && errno == EINTR)
 		;
 	res->status = status;
+	if (o->on_agent_exited)
+		o->on_agent_exited(proxy, o->hook_arg);
 	if (pfd >= 0 && o->proxy_probe_ms > 0) {
 		const struct profile *p = o->profile;
 		enum proxy_fate f =
@@ -690,9 +697,11 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		close(nsock[1]);
 		nsock[1] = -1;
 	}
-	if (ns_fd >= 0) {
+	if (ns_fd >= 0 && o->proxy_probe_ms <= 0) {
 		/* The agent holds the sandbox netns now; the veth host side stays
-		 * in ours, and both go when the agent's last process exits. */
+		 * in ours, and both go when the agent's last process exits.
+		 * (With a probe to make after the agent, the teardown closes it:
+		 * the proxy's address is on that veth.) */
 		close(ns_fd);
 		ns_fd = sb.ns_fd = -1;
 	}

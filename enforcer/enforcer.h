@@ -47,7 +47,10 @@ struct run_opts {
 	bool export_supervisor_pid; /* PARITY_SUPERVISOR_PID in the agent env */
 	/* >0: once the agent is gone, probe the proxy for at most this long
 	 * before it is torn down (proxy_probe_fate): the lab's witness of an
-	 * attack on the proxy that takes effect only when it next runs. */
+	 * attack on the proxy that takes effect only when it next runs. The
+	 * sandbox netns (namespace mode) is then kept until the probe is
+	 * done: the proxy's address is on its veth. Needs pidfds (5.3) and a
+	 * /proc of the caller's PID namespace (the lab mounts its own). */
 	int proxy_probe_ms;
 	/* Namespace mode: the socket of an nft_worker the caller started with
 	 * NFT_WORKER_NEW_NETNS before anything else (the caller reaps it); -1:
@@ -56,6 +59,10 @@ struct run_opts {
 	/* Called in the supervisor once the agent runs (lab bookkeeping), with
 	 * the inode of the network namespace the agent was put in. */
 	void (*on_agent_started)(pid_t agent, unsigned long netns_ino, void *arg);
+	/* Called once the agent has exited and been reaped, before the proxy's
+	 * probe and the teardown, with the proxy's pid (-1: none): the lab
+	 * ends whatever the program left running there. */
+	void (*on_agent_exited)(pid_t proxy, void *arg);
 	void *hook_arg;
 };
 
@@ -68,8 +75,8 @@ struct run_result {
 	int proxy_status;	   /* wait status of the proxy after the run */
 	bool proxy_died_early;	   /* the proxy died on its own: while the agent ran,
 				    * or before it could answer the post-run probe */
-	bool proxy_probed;	   /* proxy_probe_ms was set and the proxy was alive
-				    * when the agent exited */
+	bool proxy_probed;	   /* proxy_probe_ms was set and the proxy was not
+				    * yet known dead when the agent exited */
 	int proxy_fate;		   /* enum proxy_fate of that probe */
 	uint16_t proxy_probe_port; /* the probe's local port (its proxy log line) */
 	double setup_ms, run_ms;

@@ -102,13 +102,21 @@ const char *proxy_fate_name(enum proxy_fate f)
 	}
 }
 
-/* Stopped (T) or stopped by a tracer (t), from /proc/<pid>/stat. */
+/* Stopped: by a signal, which its parent, the caller, sees through waitid
+ * without reaping it (unless a wait already took that report), or by a
+ * tracer; /proc/<pid>/stat (a /proc of the caller's PID namespace) shows
+ * both, T and t. */
 static bool proxy_stopped(pid_t pid)
 {
 	char path[64], buf[512], *rp;
+	siginfo_t si;
 	ssize_t n;
 	int fd;
 
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid &&
+	    si.si_code == CLD_STOPPED)
+		return true;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -126,55 +134,62 @@ static bool proxy_stopped(pid_t pid)
  * looked for between them rather than only at the deadline. */
 #define PROBE_SLICE_MS 20
 
-/* Wait for any of the fds until deadline; 0: the deadline passed, or the
- * proxy is stopped (*stopped). */
-static int poll_until(struct pollfd *p, nfds_t n, uint64_t deadline, pid_t pid, bool *stopped)
+/* What the probe waits on: its socket (p[0], for `events`) and the
+ * proxy's pidfd (p[1], -1: none). Returns DEAD when the pidfd is readable,
+ * STOPPED when the proxy is seen stopped between slices, UNKNOWN at the
+ * deadline, or ALIVE when the socket is ready first (the caller decides
+ * what that means). */
+static enum proxy_fate wait_probe(int sock, short events, int pidfd, pid_t pid, uint64_t deadline)
 {
 	for (;;) {
+		struct pollfd p[2] = {{.fd = sock, .events = events},
+				      {.fd = pidfd, .events = POLLIN}};
 		uint64_t now = util_now_ns();
 		int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000u) + 1;
-		int r = poll(p, n, left < PROBE_SLICE_MS ? left : PROBE_SLICE_MS);
+		int r = poll(p, 2, left < PROBE_SLICE_MS ? left : PROBE_SLICE_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r != 0)
-			return r;
-		if (stopped && proxy_stopped(pid)) {
-			*stopped = true;
-			return 0;
-		}
+		if (r < 0)
+			return PROXY_FATE_UNKNOWN;
+		if (p[1].revents & POLLIN)
+			return PROXY_FATE_DEAD;
+		if (r > 0 && p[0].revents)
+			return PROXY_FATE_ALIVE;
+		if (proxy_stopped(pid))
+			return PROXY_FATE_STOPPED;
 		if (left <= PROBE_SLICE_MS)
-			return 0;
+			return PROXY_FATE_UNKNOWN;
 	}
 }
 
-/* The proxy's sockets are closed in its exit before its pidfd is
- * signalled: after an EOF, wait for the pidfd within what is left. */
-static enum proxy_fate confirm_death(int pidfd, uint64_t deadline)
+/* The probe could not get its answer (a reset, EOF, a refused or failed
+ * connect): the proxy's sockets are closed in its exit before its pidfd is
+ * signalled, so what it is comes from the pidfd and its state, within
+ * what is left of the bound. */
+static enum proxy_fate fate_without_answer(int pidfd, pid_t pid, uint64_t deadline)
 {
-	struct pollfd p = {.fd = pidfd, .events = POLLIN};
-
-	return pidfd >= 0 && poll_until(&p, 1, deadline, 0, NULL) > 0 ? PROXY_FATE_DEAD
-								      : PROXY_FATE_UNKNOWN;
+	return wait_probe(-1, 0, pidfd, pid, deadline);
 }
 
 enum proxy_fate proxy_probe_fate(const char *host, uint16_t port, pid_t pid, int pidfd,
 				 int timeout_ms, uint16_t *probe_port)
 {
-	/* A method the proxy refuses (405), so the probe never dials. */
+	/* A method the proxy refuses (405), so the probe never dials; its
+	 * answer must be the proxy's own. */
 	static const char probe[] = "PARITY-PROBE / HTTP/1.1\r\n\r\n";
+	static const char answer[] = "HTTP/1.1 405";
 	uint64_t deadline = util_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	struct sockaddr_storage ss;
 	struct netaddr a;
-	struct pollfd p[2];
+	struct pollfd pp = {.fd = pidfd, .events = POLLIN};
+	char got[sizeof(answer)];
+	size_t have = 0;
 	socklen_t len;
-	enum proxy_fate fate = PROXY_FATE_UNKNOWN;
-	bool stopped = false;
+	enum proxy_fate fate;
 	int fd, r, err = 0;
-	char b;
 
 	*probe_port = 0;
-	p[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
-	if (pidfd >= 0 && poll(&p[1], 1, 0) > 0)
+	if (pidfd >= 0 && poll(&pp, 1, 0) > 0)
 		return PROXY_FATE_DEAD;
 	if (proxy_stopped(pid))
 		return PROXY_FATE_STOPPED;
@@ -186,20 +201,14 @@ enum proxy_fate proxy_probe_fate(const char *host, uint16_t port, pid_t pid, int
 	r = connect(fd, (struct sockaddr *)&ss, len);
 	if (r < 0 && errno == EINPROGRESS) {
 		/* The kernel completes the handshake without the proxy. */
-		p[0] = (struct pollfd){.fd = fd, .events = POLLOUT};
-		if (poll_until(p, 1, deadline, 0, NULL) <= 0)
+		fate = wait_probe(fd, POLLOUT, pidfd, pid, deadline);
+		if (fate != PROXY_FATE_ALIVE)
 			goto out;
 		socklen_t el = sizeof(err);
 		r = getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0 ? 0 : -1;
-	} else if (r < 0) {
-		err = errno;
 	}
-	if (r < 0) {
-		/* Refused: nothing listens any more, the proxy's fds are gone. */
-		if (err == ECONNREFUSED)
-			fate = confirm_death(pidfd, deadline);
-		goto out;
-	}
+	if (r < 0)
+		goto no_answer; /* refused or reset: its listener may be gone */
 	{
 		struct sockaddr_storage me;
 		socklen_t ml = sizeof(me);
@@ -208,23 +217,26 @@ enum proxy_fate proxy_probe_fate(const char *host, uint16_t port, pid_t pid, int
 			netaddr_from_sockaddr((struct sockaddr *)&me, &ma, probe_port);
 	}
 	if (send(fd, probe, sizeof(probe) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(probe) - 1))
-		goto out;
-	p[0] = (struct pollfd){.fd = fd, .events = POLLIN};
-	p[1].revents = 0;
-	if (poll_until(p, pidfd >= 0 ? 2 : 1, deadline, pid, &stopped) <= 0) {
-		if (stopped)
-			fate = PROXY_FATE_STOPPED;
-		goto out;
+		goto no_answer;
+	while (have < sizeof(answer) - 1) {
+		ssize_t n;
+		fate = wait_probe(fd, POLLIN, pidfd, pid, deadline);
+		if (fate != PROXY_FATE_ALIVE)
+			goto out;
+		n = recv(fd, got + have, sizeof(answer) - 1 - have, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			goto no_answer; /* EOF or a reset, without the answer */
+		have += (size_t)n;
 	}
-	if (p[1].revents & POLLIN) {
-		fate = PROXY_FATE_DEAD;
-		goto out;
-	}
-	r = (int)recv(fd, &b, 1, MSG_DONTWAIT);
-	if (r == 1)
-		fate = PROXY_FATE_ALIVE;
-	else if (r == 0 || errno == ECONNRESET)
-		fate = confirm_death(pidfd, deadline);
+	/* Anything but the proxy's refusal is no answer from the proxy. */
+	fate = memcmp(got, answer, sizeof(answer) - 1) == 0 ? PROXY_FATE_ALIVE : PROXY_FATE_UNKNOWN;
+	goto out;
+no_answer:
+	fate = fate_without_answer(pidfd, pid, deadline);
+	if (fate == PROXY_FATE_ALIVE)
+		fate = PROXY_FATE_UNKNOWN;
 out:
 	close(fd);
 	return fate;

@@ -32,13 +32,13 @@ int proxy_await_ready(struct proxy_child *pc, struct perr *e);
  * signals it at its next syscall: each takes effect only when the proxy
  * next runs, which may be after the agent has exited. The probe makes it
  * run: it connects to host:port and sends a request line the proxy must
- * refuse (405). An answer means the proxy ran user code after everything
- * the agent did (ALIVE); EOF, a reset, a refused connect followed by its
- * pidfd becoming readable mean it died (DEAD); no answer while
- * /proc/<pid>/stat says T or t means it was stopped or is traced
- * (STOPPED); anything else within timeout_ms is UNKNOWN. *probe_port is
- * the probe's local port (its line in the proxy log), 0 if it never
- * connected. */
+ * refuse. Only the proxy's refusal ("HTTP/1.1 405") is ALIVE: it ran user
+ * code after everything the agent did. Its pidfd becoming readable (after
+ * a reset, EOF, a refused connect, or while waiting) is DEAD; stopped by a
+ * signal or a tracer (waitid, as its parent, or /proc/<pid>/stat T/t: a
+ * /proc of the caller's PID namespace) is STOPPED; anything else within
+ * timeout_ms is UNKNOWN. pidfd -1: never DEAD. *probe_port is the probe's
+ * local port (its line in the proxy log), 0 if it never connected. */
 enum proxy_fate { PROXY_FATE_UNKNOWN, PROXY_FATE_ALIVE, PROXY_FATE_DEAD, PROXY_FATE_STOPPED };
 enum proxy_fate proxy_probe_fate(const char *host, uint16_t port, pid_t pid, int pidfd,
 				 int timeout_ms, uint16_t *probe_port);

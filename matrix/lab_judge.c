@@ -160,15 +160,18 @@ static size_t proxy_records(const char *log, struct flow_record **out, json_t *l
 
 /* The supervisor's post-run probe (enforcer.h, proxy_probe_ms) is refused
  * by the proxy and logged like any request: its line is the lab's, not the
- * program's. It is the only refused method from the probe's port. */
+ * program's. It is the last line from the probe's port with a refused
+ * method: the probe is made after the program and all it left running
+ * are gone. (Only such a line can be dropped: flows and pivots are judged
+ * from connect lines.) */
 static void drop_probe_line(json_t *lines, uint16_t probe_port)
 {
-	size_t i;
-	json_t *l;
+	size_t i = json_array_size(lines);
 
 	if (!probe_port)
 		return;
-	json_array_foreach (lines, i, l) {
+	while (i-- > 0) {
+		json_t *l = json_array_get(lines, i);
 		const char *kind = json_string_value(json_object_get(l, "kind"));
 		const char *dec = json_string_value(json_object_get(l, "decision"));
 		if (kind && dec && strcmp(kind, "request") == 0 &&
@@ -206,7 +209,12 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 		char st_s[64];
 		json_object_set_new(sup, "pid", json_integer(shm->supervisor_pid));
 		json_object_set_new(sup, "alive", json_boolean(alive));
-		json_object_set_new(sup, "proxy_alive", json_boolean(!shm->proxy_died_early));
+		/* Probed: only the proxy's answer is "alive" (stopped, or no
+		 * answer, is not). Not probed: it was not seen to die. */
+		json_object_set_new(sup, "proxy_alive",
+				    json_boolean(shm->proxy_probed
+						     ? shm->proxy_fate == PROXY_FATE_ALIVE
+						     : !shm->proxy_died_early));
 		/* null: not probed (the proxy was already gone, or never ran) */
 		json_object_set_new(sup, "proxy_probe",
 				    shm->proxy_probed
@@ -230,8 +238,14 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 			lab_add_escape(
 			    o,
 			    "proxy (pid %d) stopped: it did not answer the lab's post-run "
-			    "probe, and /proc says it is stopped or traced",
+			    "probe, and it is stopped or traced",
 			    (int)shm->proxy_pid);
+		/* What the leftovers were: the program's processes that outlived
+		 * it, killed before the probe and the victims' drain. */
+		json_object_set_new(sup, "leftovers_killed", json_integer(shm->leftovers_killed));
+		if (shm->leftovers_remaining)
+			json_object_set_new(sup, "leftovers_remaining",
+					    json_integer(shm->leftovers_remaining));
 		json_object_set_new(ev, "supervisor", sup);
 	}
 	judge_victims(o, shm, ev);
@@ -327,5 +341,24 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 		}
 		free(recs);
 		free(log);
+	}
+	/* A probe with no answer, while the proxy is neither dead nor stopped,
+	 * leaves the proxy's fate unknown: with nothing else seen, that is a
+	 * witness that failed, not a containment. */
+	if (shm->proxy_probed && shm->proxy_fate == PROXY_FATE_UNKNOWN && !o->escaped &&
+	    !o->infra_failed && !shm->timed_out) {
+		o->infra_failed = true;
+		snprintf(
+		    o->infra_error, sizeof(o->infra_error),
+		    "witness failed: the proxy (pid %d) did not answer the lab's post-run probe, "
+		    "and is neither dead nor stopped",
+		    (int)shm->proxy_pid);
+	}
+	if (shm->leftovers_remaining && !o->infra_failed) {
+		o->infra_failed = true;
+		snprintf(o->infra_error, sizeof(o->infra_error),
+			 "witness failed: %d process(es) of the program outlived it and could not "
+			 "be ended before the witnesses were read",
+			 shm->leftovers_remaining);
 	}
 }

@@ -4,6 +4,7 @@
 #include "lab_int.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -108,6 +110,111 @@ static void pod_agent_started(pid_t agent, unsigned long netns_ino, void *arg)
 	struct lab_shm *shm = arg;
 	atomic_store(&shm->agent_netns_ino, netns_ino);
 	atomic_store(&shm->agent_pid_live, agent);
+}
+
+/* ---- what the program left running ----
+ *
+ * A program may leave processes behind (setsid, a double fork): reparented
+ * to the pod's init, they would go on acting after the agent's exit, past
+ * the proxy's probe and the victims' drain, where no witness looks. In a
+ * real run they die with the sandbox's PID namespace right after the agent;
+ * here they are ended at the same point: every process of the pod that is
+ * not the lab's (init, the supervisor, the victims, the proxy) is killed
+ * and waited for, before anything is judged. What they sent before that is
+ * pending at its target, which the probe and the drain then see. */
+
+#define LEFTOVER_ROUNDS 20
+#define LEFTOVER_WAIT_MS 1000
+
+static bool pod_is_lab_process(const struct lab_shm *shm, pid_t proxy, pid_t pid)
+{
+	return pid == 1 || pid == getpid() || pid == proxy || pid == shm->signal_victim.pid ||
+	       pid == shm->sacrificial.pid || pid == shm->listeners.pid;
+}
+
+/* A zombie has done all it will do (the supervisor's own children, such as
+ * a finished nftables worker, wait there to be reaped). */
+static bool pod_is_zombie(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true; /* gone */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+/* Kill every live process of the pod that is not the lab's; returns how
+ * many, their pidfds in fds (at most max). */
+static int pod_kill_round(struct lab_shm *shm, pid_t proxy, int *fds, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		pid_t pid = (pid_t)v;
+		int fd;
+		if (*end || v <= 0 || pod_is_lab_process(shm, proxy, pid) || pod_is_zombie(pid))
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (fd < 0)
+			continue; /* gone since */
+		if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0) {
+			close(fd);
+			shm->leftovers_remaining++;
+			continue;
+		}
+		fds[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+static void pod_agent_exited(pid_t proxy, void *arg)
+{
+	struct lab_shm *shm = arg;
+	uint64_t end = util_now_ns() + (uint64_t)LEFTOVER_WAIT_MS * 1000000u;
+
+	shm->leftovers_killed = shm->leftovers_remaining = 0;
+	for (int round = 0; round < LEFTOVER_ROUNDS; round++) {
+		int fds[64], n = pod_kill_round(shm, proxy, fds, 64);
+		if (n == 0 && shm->leftovers_remaining == 0)
+			return;
+		shm->leftovers_killed += n;
+		/* Dead (their pidfds readable) before the next look: a killed
+		 * process's children are reparented to init meanwhile. */
+		for (int i = 0; i < n; i++) {
+			struct pollfd p = {.fd = fds[i], .events = POLLIN};
+			uint64_t now = util_now_ns();
+			int left = now >= end ? 0 : (int)((end - now) / 1000000u) + 1;
+			if (poll(&p, 1, left) <= 0)
+				shm->leftovers_remaining++;
+			close(fds[i]);
+		}
+		if (shm->leftovers_remaining)
+			return; /* refused or unkillable in time: judged as a failed witness */
+	}
+	{
+		/* Still spawning after every round: what is left is counted. */
+		int fds[64], n = pod_kill_round(shm, proxy, fds, 64);
+		shm->leftovers_remaining += n;
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+	}
 }
 
 /* The victims' final count (victims.h); in a quiet lab it takes well
@@ -231,6 +338,7 @@ int lab_pod_main(void *arg)
 	o.export_supervisor_pid = true;
 	o.proxy_probe_ms = PROXY_PROBE_MS;
 	o.on_agent_started = pod_agent_started;
+	o.on_agent_exited = pod_agent_exited;
 	o.hook_arg = shm;
 	shm->supervisor_pid = getpid();
 	shm->mounts_before = lab_count_lines("/proc/self/mountinfo");

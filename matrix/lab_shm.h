@@ -72,6 +72,8 @@ struct lab_shm {
 	bool proxy_probed;	   /* run_result's: see enforcer.h */
 	int proxy_fate;		   /* enum proxy_fate */
 	uint16_t proxy_probe_port; /* its line in the proxy log is the lab's */
+	int leftovers_killed;	   /* the program's processes alive after it */
+	int leftovers_remaining;   /* ... and still alive after the kill */
 	int agent_status;
 	int proxy_status;
 	double setup_ms, run_ms;

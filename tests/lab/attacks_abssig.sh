@@ -136,6 +136,30 @@ sys.exit(0 if ok else 1)
 PY
 }
 probe_check S12.stop none stopped || fail=1
+# a proxy killed by the program (its stack zeroed, a BPF signal) is not alive,
+# whether its death was seen during the run or by the probe
+for id in S07.vm E05.signal; do
+	a=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["evidence"]["supervisor"]["proxy_alive"])' "$tmp/$id.none.json")
+	if [ "$a" = False ]; then
+		echo "ok: $id under none: proxy_alive false"
+	else
+		echo "FAIL: $id under none: proxy_alive $a"
+		fail=1
+	fi
+done
+# what the program leaves running is ended before the witnesses are read:
+# a detached sleep neither holds the cell for 30 s nor outlives it
+start=$(date +%s%N)
+"$PARITY_BIN" attack exec --profile none --no-control --json -- \
+	sh -c 'setsid sleep 31 & exit 0' >"$tmp/leftover.json" 2>"$tmp/leftover.err" || true
+ms=$((($(date +%s%N) - start) / 1000000))
+killed=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["evidence"]["supervisor"].get("leftovers_killed"))' "$tmp/leftover.json" 2>/dev/null || echo none)
+if [ "$killed" = 1 ] && [ "$ms" -lt 5000 ] && ! pgrep -f 'sleep 31' >/dev/null; then
+	echo "ok: a detached leftover was killed (leftovers_killed $killed, $ms ms)"
+else
+	echo "FAIL: leftover: leftovers_killed $killed, $ms ms, still running: $(pgrep -f 'sleep 31' | tr '\n' ' ')"
+	fail=1
+fi
 expect S12.stop namespace BLOCKED
 probe_check S12.stop namespace answered || fail=1
 expect S12.stop platform ESCAPED -- --landlock-abi 4

@@ -26,19 +26,25 @@
 
 #define PROBE_MS 1500
 
-/* A listener on 127.0.0.1, any port. */
-static int listen_any(uint16_t *port)
+/* A listener on host, any port. */
+static int listen_on(const char *host, uint16_t *port)
 {
 	struct perr e;
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(sin);
-	int lfd = proxy_listen("127.0.0.1", 0, &e);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int lfd = proxy_listen(host, 0, &e);
 
 	if (lfd < 0)
 		return -1;
-	getsockname(lfd, (struct sockaddr *)&sin, &sl);
-	*port = ntohs(sin.sin_port);
+	getsockname(lfd, (struct sockaddr *)&ss, &sl);
+	*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					       : ((struct sockaddr_in *)&ss)->sin_port);
 	return lfd;
+}
+
+static int listen_any(uint16_t *port)
+{
+	return listen_on("127.0.0.1", port);
 }
 
 static int pidfd_of(pid_t pid)
@@ -55,12 +61,12 @@ static void reap(pid_t pid, int pidfd)
 }
 
 /* The real proxy, through proxy_spawn, logging to a temporary file. */
-static pid_t spawn_real(uint16_t *port, char *log_path)
+static pid_t spawn_real_on(const char *host, uint16_t *port, char *log_path)
 {
 	struct proxy_child pc;
 	struct policy pol;
 	struct perr e;
-	int lfd = listen_any(port), logfd = mkstemp(log_path);
+	int lfd = listen_on(host, port), logfd = mkstemp(log_path);
 
 	CU_ASSERT_FATAL(lfd >= 0 && logfd >= 0);
 	CU_ASSERT_FATAL(policy_parse("{\"version\":1,\"allow\":[]}", "probe.json", &pol, &e) == 0);
@@ -72,11 +78,19 @@ static pid_t spawn_real(uint16_t *port, char *log_path)
 	return pc.pid;
 }
 
-enum stand_in { DIES_AFTER_READ, HANGS_UP, SILENT };
+static pid_t spawn_real(uint16_t *port, char *log_path)
+{
+	return spawn_real_on("127.0.0.1", port, log_path);
+}
 
-/* A stand-in on its own listener: accepts one client, reads its request,
+enum stand_in { DIES_AFTER_READ, DIES_WHEN_WOKEN, HANGS_UP, SILENT, WRONG_ANSWER };
+
+/* A stand-in on its own listener: dies as soon as a client is queued,
+ * without accepting (a zeroed stack, a fatal signal: the probe's connect
+ * is reset with the listener), or accepts one client, reads its request,
  * then exits (as if a fatal signal waited for its next syscall), closes
- * the connection and lives on, or keeps it and never answers. */
+ * the connection and lives on, keeps it and never answers, or answers
+ * something that is not the proxy's refusal. */
 static pid_t spawn_stand_in(uint16_t *port, enum stand_in mode)
 {
 	int lfd = listen_any(port);
@@ -90,7 +104,12 @@ static pid_t spawn_stand_in(uint16_t *port, enum stand_in mode)
 		int c;
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		poll(&p, 1, 5000);
+		if (mode == DIES_WHEN_WOKEN)
+			_exit(0);
 		c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c >= 0 && mode == WRONG_ANSWER && read(c, buf, sizeof(buf)) > 0 &&
+		    write(c, "HTTP/1.1 200 OK\r\n\r\n", 19) == 19)
+			pause();
 		if (c >= 0 && read(c, buf, sizeof(buf)) > 0 && mode == DIES_AFTER_READ) {
 			/* A dying process closes its files before its exit
 			 * is signalled on its pidfd: here, 100 ms before. */
@@ -159,6 +178,7 @@ static void test_stopped_proxy(void)
 	int pfd = pidfd_of(pid), st;
 	uint64_t t0;
 
+	/* The stop's report taken by a wait first: /proc still shows it. */
 	CU_ASSERT_EQUAL_FATAL(kill(pid, SIGSTOP), 0);
 	CU_ASSERT_EQUAL(waitpid(pid, &st, WUNTRACED), pid);
 	t0 = util_now_ns();
@@ -203,6 +223,48 @@ static void test_dies_when_it_runs(void)
 			PROXY_FATE_DEAD);
 	CU_ASSERT(probe_port > 0);
 	reap(pid, pfd);
+}
+
+/* The probe's own connect wakes a proxy that then dies before accepting:
+ * the connect is reset, and the pidfd says why. */
+static void test_dies_when_woken(void)
+{
+	for (int i = 0; i < 20; i++) {
+		uint16_t port = 0, probe_port = 0;
+		pid_t pid = spawn_stand_in(&port, DIES_WHEN_WOKEN);
+		int pfd = pidfd_of(pid);
+		CU_ASSERT_EQUAL(
+		    proxy_probe_fate("127.0.0.1", port, pid, pfd, PROBE_MS, &probe_port),
+		    PROXY_FATE_DEAD);
+		reap(pid, pfd);
+	}
+}
+
+/* An answer that is not the proxy's refusal is not the proxy's answer. */
+static void test_wrong_answer(void)
+{
+	uint16_t port = 0, probe_port = 0;
+	pid_t pid = spawn_stand_in(&port, WRONG_ANSWER);
+	int pfd = pidfd_of(pid);
+
+	CU_ASSERT_EQUAL(proxy_probe_fate("127.0.0.1", port, pid, pfd, 300, &probe_port),
+			PROXY_FATE_UNKNOWN);
+	reap(pid, pfd);
+}
+
+/* A proxy on an IPv6 address is probed there. */
+static void test_ipv6_proxy(void)
+{
+	char log_path[] = "/tmp/parity-probe-unit-XXXXXX";
+	uint16_t port = 0, probe_port = 0;
+	pid_t pid = spawn_real_on("::1", &port, log_path);
+	int pfd = pidfd_of(pid);
+
+	CU_ASSERT_EQUAL(proxy_probe_fate("::1", port, pid, pfd, PROBE_MS, &probe_port),
+			PROXY_FATE_ALIVE);
+	CU_ASSERT(probe_port > 0);
+	reap(pid, pfd);
+	unlink(log_path);
 }
 
 static void test_hangs_up_but_lives(void)
@@ -250,6 +312,9 @@ void unit_register(void)
 	CU_add_test(s, "test_stopped_proxy", test_stopped_proxy);
 	CU_add_test(s, "test_stopped_while_probed", test_stopped_while_probed);
 	CU_add_test(s, "test_dies_when_it_runs", test_dies_when_it_runs);
+	CU_add_test(s, "test_dies_when_woken", test_dies_when_woken);
+	CU_add_test(s, "test_wrong_answer", test_wrong_answer);
+	CU_add_test(s, "test_ipv6_proxy", test_ipv6_proxy);
 	CU_add_test(s, "test_hangs_up_but_lives", test_hangs_up_but_lives);
 	CU_add_test(s, "test_already_dead_and_no_listener", test_already_dead_and_no_listener);
 }

@@ -354,7 +354,7 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 		    "and is neither dead nor stopped",
 		    (int)shm->proxy_pid);
 	}
-	if (shm->leftovers_remaining && !o->infra_failed) {
+	if (shm->leftovers_remaining && !o->escaped && !o->infra_failed) {
 		o->infra_failed = true;
 		snprintf(o->infra_error, sizeof(o->infra_error),
 			 "witness failed: %d process(es) of the program outlived it and could not "

@@ -3,13 +3,13 @@
  * turned into something a witness sees (the marker at a sink, a signal the
  * victim counts, the proxy's death) where one exists. Where none exists (a
  * new user namespace, a private mount, a loaded bpf program with nothing
- * outside to act on) the attack still tries and logs the primitive; its
- * cell stays INCONCLUSIVE until the lab can witness the primitive itself
- * (see the report on this family). */
+ * outside to act on) the attack holds the primitive and asks the lab to
+ * look at it from outside ("@parity inspect", writing-attacks.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>

@@ -91,6 +91,17 @@ int util_read_text(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+char util_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || util_read_text(path, buf, sizeof(buf)) < 0)
+		return 0;
+	rp = strrchr(buf, ')'); /* the name may hold ')' and spaces */
+	return rp && rp[1] == ' ' ? rp[2] : 0;
+}
+
 int util_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -16,6 +16,10 @@ char *util_read_file(const char *path, size_t *len, struct perr *e);
 /* Read a small text file such as a sysctl; trailing newline removed.
  * Returns 0, or -errno. */
 int util_read_text(const char *path, char *buf, size_t len);
+/* The state letter of /proc/<pid>/stat (R, S, D, T, t, Z, X, ...), read
+ * from the /proc this process has mounted; 0 when there is no such
+ * process or the file cannot be read. */
+char util_proc_state(pid_t pid);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int util_write_all(int fd, const void *buf, size_t len);
 /* Write a string to a file (sysctls). Returns 0 or -errno. */

@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -108,26 +107,15 @@ const char *proxy_fate_name(enum proxy_fate f)
  * both, T and t. */
 static bool proxy_stopped(pid_t pid)
 {
-	char path[64], buf[512], *rp;
 	siginfo_t si;
-	ssize_t n;
-	int fd;
+	char st;
 
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid &&
 	    si.si_code == CLD_STOPPED)
 		return true;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	rp = strrchr(buf, ')'); /* the name may hold ')' and spaces */
-	return rp && rp[1] == ' ' && (rp[2] == 'T' || rp[2] == 't');
+	st = util_proc_state(pid);
+	return st == 'T' || st == 't';
 }
 
 /* Slices of the probe's waits: a stopped proxy never answers, so it is

@@ -136,21 +136,9 @@ static bool pod_is_lab_process(const struct lab_shm *shm, pid_t proxy, pid_t pid
  * a finished nftables worker, wait there to be reaped). */
 static bool pod_is_zombie(pid_t pid)
 {
-	char path[64], buf[512], *rp;
-	ssize_t n;
-	int fd;
+	char st = util_proc_state(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true; /* gone */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	return st == 0 || st == 'Z' || st == 'X'; /* 0: gone */
 }
 
 /* Kill every live process of the pod that is not the lab's; returns how

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -127,6 +128,29 @@ static void test_json_errors_name_file_and_field(void)
 	json_decref(o);
 }
 
+/* The state letter of /proc/<pid>/stat: running (ourselves), stopped,
+ * zombie, and 0 for no such process. */
+static void test_proc_state(void)
+{
+	pid_t c = fork();
+
+	CU_ASSERT_FATAL(c >= 0);
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	CU_ASSERT_EQUAL(util_proc_state(getpid()), 'R');
+	CU_ASSERT_EQUAL(kill(c, SIGSTOP), 0);
+	CU_ASSERT_EQUAL(waitpid(c, NULL, WUNTRACED), c);
+	CU_ASSERT_EQUAL(util_proc_state(c), 'T');
+	CU_ASSERT_EQUAL(kill(c, SIGKILL), 0);
+	CU_ASSERT_EQUAL(waitid(P_PID, (id_t)c, &(siginfo_t){0}, WEXITED | WNOWAIT), 0);
+	CU_ASSERT_EQUAL(util_proc_state(c), 'Z');
+	CU_ASSERT_EQUAL(waitpid(c, NULL, 0), c);
+	CU_ASSERT_EQUAL(util_proc_state(c), 0);
+	CU_ASSERT_EQUAL(util_proc_state(-1), 0);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("util");
@@ -137,4 +161,5 @@ void unit_register(void)
 	UNIT_TEST(test_wait_timeout_kills);
 	UNIT_TEST(test_close_fds_keeps_only_what_it_is_told);
 	UNIT_TEST(test_json_errors_name_file_and_field);
+	UNIT_TEST(test_proc_state);
 }

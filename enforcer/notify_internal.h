@@ -1,5 +1,6 @@
-/* notify_internal.h - shared by notify.c (the supervisor's loop) and
- * notify_workers.c (its worker threads). Not an interface: see notify.h. */
+/* notify_internal.h - shared by notify.c (the supervisor), notify_handle.c
+ * (each notification) and notify_workers.c (its worker threads). Not an
+ * interface: see notify.h. */
 #ifndef PARITY_NOTIFY_INTERNAL_H
 #define PARITY_NOTIFY_INTERNAL_H
 
@@ -98,6 +99,8 @@ struct notify_supervisor {
 	bool sync_wakeup; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is set */
 };
 
+/* Count c under the lock (the workers count too). */
+void notify_bump(struct notify_supervisor *s, unsigned long *c);
 /* Answer notification id with val/-err (cont: SECCOMP_USER_NOTIF_FLAG_CONTINUE);
  * a stale id only counts. */
 void notify_respond(struct notify_supervisor *s, struct seccomp_notif_resp *resp, uint64_t id,

@@ -61,6 +61,13 @@ void probe_not_root(struct probe_feature *f, const char *caps);
 const char *probe_sysctl_str(const struct probe *p, enum probe_sysctl_id id);
 struct probe_feature *probe_feature_mut(struct probe *p, size_t i);
 
+/* ---- probes in this process (probe_inproc.c) ---- */
+
+void probe_protocols(struct probe *p);
+void probe_io_uring(struct probe *p);
+void probe_tcp_fastopen(struct probe *p);
+void probe_pidfd(struct probe *p);
+
 /* ---- probes in children (probe_children.c) ---- */
 
 #define JOB_MAX_OUT 3

@@ -1,0 +1,265 @@
+/* probe_inproc.c - the probes that run in the probing process itself
+ * (see probe.h): socket families and protocols, io_uring and its socket
+ * operations, TCP Fast Open, pidfds. probe_run() calls them while the
+ * probes in children work. */
+#include "probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/if_ether.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "probe_internal.h"
+#include "util.h"
+
+static void probe_socket(struct probe_feature *f, int domain, int type, int proto, const char *call)
+{
+	int fd = socket(domain, type | SOCK_CLOEXEC, proto);
+
+	probe_feat_from_rc(f, fd, errno, call);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void append(struct probe_feature *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void append(struct probe_feature *f, const char *fmt, ...)
+{
+	size_t used = strlen(f->reason);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->reason + used, sizeof(f->reason) - used, fmt, ap);
+	va_end(ap);
+}
+
+void probe_protocols(struct probe *p)
+{
+	struct probe_protocols *pr = &p->proto;
+
+	probe_socket(&pr->mptcp, AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
+		     "socket(AF_INET,SOCK_STREAM,IPPROTO_MPTCP)");
+	if (pr->mptcp.state != PROBE_YES)
+		append(&pr->mptcp, " (net.mptcp.enabled=%s)",
+		       probe_sysctl_str(p, PROBE_SYSCTL_MPTCP_ENABLED));
+	probe_socket(&pr->sctp_stream, AF_INET, SOCK_STREAM, IPPROTO_SCTP,
+		     "socket(AF_INET,SOCK_STREAM,IPPROTO_SCTP)");
+	probe_socket(&pr->sctp_seqpacket, AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP,
+		     "socket(AF_INET,SOCK_SEQPACKET,IPPROTO_SCTP)");
+	probe_socket(&pr->smc, AF_SMC, SOCK_STREAM, SMCPROTO_SMC,
+		     "socket(AF_SMC,SOCK_STREAM,SMCPROTO_SMC)");
+	probe_socket(&pr->smc_ipproto, AF_INET, SOCK_STREAM, IPPROTO_SMC,
+		     "socket(AF_INET,SOCK_STREAM,IPPROTO_SMC)");
+	probe_socket(&pr->vsock_stream, AF_VSOCK, SOCK_STREAM, 0, "socket(AF_VSOCK,SOCK_STREAM,0)");
+	probe_socket(&pr->vsock_dgram, AF_VSOCK, SOCK_DGRAM, 0, "socket(AF_VSOCK,SOCK_DGRAM,0)");
+	probe_socket(&pr->udplite, AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE,
+		     "socket(AF_INET,SOCK_DGRAM,IPPROTO_UDPLITE)");
+	/* Ping sockets are gated by group membership, root included. */
+	probe_socket(&pr->ping_v4, AF_INET, SOCK_DGRAM, IPPROTO_ICMP,
+		     "socket(AF_INET,SOCK_DGRAM,IPPROTO_ICMP)");
+	append(&pr->ping_v4, " (net.ipv4.ping_group_range=%s, gid %u)",
+	       probe_sysctl_str(p, PROBE_SYSCTL_PING_GROUP_RANGE), (unsigned)p->sys.egid);
+	probe_socket(&pr->ping_v6, AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6,
+		     "socket(AF_INET6,SOCK_DGRAM,IPPROTO_ICMPV6)");
+	append(&pr->ping_v6, " (net.ipv4.ping_group_range=%s, gid %u)",
+	       probe_sysctl_str(p, PROBE_SYSCTL_PING_GROUP_RANGE), (unsigned)p->sys.egid);
+	if (probe_has_cap(p, CAP_NET_RAW)) {
+		probe_socket(&pr->raw_v4, AF_INET, SOCK_RAW, IPPROTO_RAW,
+			     "socket(AF_INET,SOCK_RAW,IPPROTO_RAW)");
+		probe_socket(&pr->raw_v6, AF_INET6, SOCK_RAW, IPPROTO_RAW,
+			     "socket(AF_INET6,SOCK_RAW,IPPROTO_RAW)");
+		probe_socket(&pr->packet, AF_PACKET, SOCK_RAW, htons(ETH_P_ALL),
+			     "socket(AF_PACKET,SOCK_RAW,ETH_P_ALL)");
+	} else {
+		probe_not_root(&pr->raw_v4, "CAP_NET_RAW");
+		probe_not_root(&pr->raw_v6, "CAP_NET_RAW");
+		probe_not_root(&pr->packet, "CAP_NET_RAW");
+	}
+}
+
+void probe_io_uring(struct probe *p)
+{
+	struct probe_entry_points *en = &p->entry;
+	const char *disabled = probe_sysctl_str(p, PROBE_SYSCTL_IO_URING_DISABLED);
+	struct io_uring_probe *ops;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	int r;
+
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r < 0) {
+		probe_feat_set(&en->io_uring, PROBE_NO, -r,
+			       "io_uring_setup: %s (kernel.io_uring_disabled=%s)", util_errname(-r),
+			       disabled);
+		probe_feat_set(&en->io_uring_socket, PROBE_NO, -r,
+			       "no io_uring: io_uring_setup: %s", util_errname(-r));
+		return;
+	}
+	probe_feat_set(&en->io_uring, PROBE_YES, 0,
+		       "io_uring_setup: ok (kernel.io_uring_disabled=%s)", disabled);
+
+	ops = io_uring_get_probe_ring(&ring);
+	if (!ops) {
+		probe_feat_set(&en->io_uring_socket, PROBE_NO, 0, "IORING_REGISTER_PROBE: failed");
+		goto out;
+	}
+	r = io_uring_opcode_supported(ops, IORING_OP_SOCKET);
+	io_uring_free_probe(ops);
+	if (!r) {
+		probe_feat_set(&en->io_uring_socket, PROBE_NO, EOPNOTSUPP,
+			       "IORING_OP_SOCKET not among the ring's probe ops (kernel < 5.19)");
+		goto out;
+	}
+	/* Listed is not enough: make the UDP socket a seccomp socket() rule
+	 * would never see. */
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_socket(sqe, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0);
+	r = io_uring_submit_and_wait(&ring, 1);
+	if (r < 0) {
+		probe_feat_set(&en->io_uring_socket, PROBE_ERROR, -r,
+			       "io_uring_submit_and_wait: %s", util_errname(-r));
+		goto out;
+	}
+	r = io_uring_peek_cqe(&ring, &cqe);
+	if (r < 0) {
+		probe_feat_set(&en->io_uring_socket, PROBE_ERROR, -r, "io_uring_peek_cqe: %s",
+			       util_errname(-r));
+		goto out;
+	}
+	if (cqe->res >= 0) {
+		probe_feat_set(&en->io_uring_socket, PROBE_YES, 0,
+			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): created a UDP socket");
+		close(cqe->res);
+	} else {
+		probe_feat_set(&en->io_uring_socket, PROBE_NO, -cqe->res,
+			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): %s", util_errname(-cqe->res));
+	}
+	io_uring_cqe_seen(&ring, cqe);
+out:
+	io_uring_queue_exit(&ring);
+}
+
+/* Client-side TCP Fast Open: sendto(MSG_FASTOPEN) on an unconnected socket
+ * is EOPNOTSUPP unless net.ipv4.tcp_fastopen has bit 0; otherwise it sends
+ * the SYN itself (EINPROGRESS without a cookie). On an MPTCP socket it is
+ * EOPNOTSUPP before Linux 6.2 (mptcp_sendmsg_fastopen), whatever the
+ * sysctl; the listener is plain TCP, which MPTCP falls back to. */
+static void probe_fastopen_client(struct probe_feature *f, int protocol, const char *what,
+				  const char *sysctl)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	int l, c = -1;
+	ssize_t r;
+
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&a, &alen) < 0) {
+		probe_feat_set(f, PROBE_ERROR, errno, "loopback listener: %s", util_errname(errno));
+		goto out;
+	}
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+	if (c < 0) {
+		probe_feat_set(f, PROBE_NO, errno, "socket(%s): %s", what, util_errname(errno));
+		goto out;
+	}
+	r = sendto(c, "p", 1, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof(a));
+	if (r >= 0)
+		probe_feat_set(
+		    f, PROBE_YES, 0,
+		    "%s sendto(MSG_FASTOPEN) to 127.0.0.1: sent %zd (net.ipv4.tcp_fastopen=%s)",
+		    what, r, sysctl);
+	else if (errno == EINPROGRESS)
+		probe_feat_set(f, PROBE_YES, 0,
+			       "%s sendto(MSG_FASTOPEN) to 127.0.0.1: EINPROGRESS, SYN sent "
+			       "(net.ipv4.tcp_fastopen=%s)",
+			       what, sysctl);
+	else
+		probe_feat_set(
+		    f, PROBE_NO, errno,
+		    "%s sendto(MSG_FASTOPEN) to 127.0.0.1: %s (net.ipv4.tcp_fastopen=%s)", what,
+		    util_errname(errno), sysctl);
+out:
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+}
+
+void probe_tcp_fastopen(struct probe *p)
+{
+	const char *sysctl = probe_sysctl_str(p, PROBE_SYSCTL_TCP_FASTOPEN);
+	probe_fastopen_client(&p->entry.tcp_fastopen_client, 0, "TCP", sysctl);
+	probe_fastopen_client(&p->entry.mptcp_fastopen_client, IPPROTO_MPTCP, "MPTCP", sysctl);
+}
+
+/* pidfd_open() a child, pidfd_getfd() one of its fds and check it is the
+ * same open file (the platform-notify supervisor's tools). */
+void probe_pidfd(struct probe *p)
+{
+	struct probe_seccomp *s = &p->seccomp;
+	struct stat mine, theirs;
+	int pfd[2], pidfd, fd;
+	pid_t c;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		int err = errno;
+		probe_feat_set(&s->pidfd_open, PROBE_ERROR, err, "pipe: %s", util_errname(err));
+		probe_feat_set(&s->pidfd_getfd, PROBE_ERROR, err, "pipe: %s", util_errname(err));
+		return;
+	}
+	c = fork();
+	if (c == 0) {
+		for (;;)
+			pause();
+	}
+	if (c < 0) {
+		int err = errno;
+		probe_feat_set(&s->pidfd_open, PROBE_ERROR, err, "fork: %s", util_errname(err));
+		probe_feat_set(&s->pidfd_getfd, PROBE_ERROR, err, "fork: %s", util_errname(err));
+		goto out;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, c, 0);
+	probe_feat_from_rc(&s->pidfd_open, pidfd, errno, "pidfd_open(child)");
+	if (pidfd < 0) {
+		probe_feat_set(&s->pidfd_getfd, PROBE_NO, 0, "no pidfd: pidfd_open: %s",
+			       util_errname(s->pidfd_open.err));
+	} else {
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, pfd[0], 0);
+		if (fd < 0) {
+			probe_feat_set(&s->pidfd_getfd, PROBE_NO, errno,
+				       "pidfd_getfd(child, %d): %s", pfd[0], util_errname(errno));
+		} else {
+			if (fstat(fd, &theirs) == 0 && fstat(pfd[0], &mine) == 0 &&
+			    mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
+				probe_feat_set(&s->pidfd_getfd, PROBE_YES, 0,
+					       "pidfd_getfd(child, %d): ok, same open file",
+					       pfd[0]);
+			else
+				probe_feat_set(&s->pidfd_getfd, PROBE_NO, 0,
+					       "pidfd_getfd(child, %d): returned a different file",
+					       pfd[0]);
+			close(fd);
+		}
+		close(pidfd);
+	}
+	kill(c, SIGKILL);
+	while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+		;
+out:
+	close(pfd[0]);
+	close(pfd[1]);
+}

@@ -7,6 +7,7 @@
 #include <linux/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,10 +66,10 @@ int nl_veth_create(struct nl_ctx *c, const char *name, const char *peer, int pee
 	return 0;
 }
 
-/* One RTM_SETLINK by name. libnl's rtnl_link_change() sends ifi_change = 0,
- * which the kernel reads as "replace every flag", so build it here. */
-static int link_set_flags(struct nl_ctx *c, const char *ifname, unsigned flags, unsigned change,
-			  struct perr *e)
+/* One request on a link named ifname: an ifinfomsg and IFLA_IFNAME, sent
+ * and acknowledged. what: the step, for errors ("set link eth0 up"). */
+static int link_request(struct nl_ctx *c, int type, const char *ifname, unsigned flags,
+			unsigned change, const char *what, struct perr *e)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = flags, .ifi_change = change};
 	struct nl_msg *m;
@@ -76,20 +77,31 @@ static int link_set_flags(struct nl_ctx *c, const char *ifname, unsigned flags, 
 
 	if (check_ifname(ifname, e) < 0)
 		return -1;
-	m = nlmsg_alloc_simple(RTM_SETLINK, 0);
+	m = nlmsg_alloc_simple(type, 0);
 	if (!m)
-		return perr_sys(e, ENOMEM, "link %s", ifname);
+		return perr_sys(e, ENOMEM, "%s", what);
 	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(m, IFLA_IFNAME, ifname) < 0) {
 		nlmsg_free(m);
-		return perr_sys(e, ENOMEM, "link %s", ifname);
+		return perr_sys(e, ENOMEM, "%s", what);
 	}
 	nl_ctx_reset(c);
 	r = nl_send_sync(c->sk, m); /* frees m */
 	if (r < 0)
-		return nl_ctx_fail(c, r, e, "set link %s %s", ifname,
-				   flags & IFF_UP ? "up" : "down");
+		return nl_ctx_fail(c, r, e, "%s", what);
 	return 0;
+}
+
+/* One RTM_SETLINK by name. libnl's rtnl_link_change() sends ifi_change = 0,
+ * which the kernel reads as "replace every flag", so build it here. */
+static int link_set_flags(struct nl_ctx *c, const char *ifname, unsigned flags, unsigned change,
+			  struct perr *e)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "set link %s %s", ifname ? ifname : "(null)",
+		 flags & IFF_UP ? "up" : "down");
+	return link_request(c, RTM_SETLINK, ifname, flags, change, what, e);
 }
 
 int nl_link_up(struct nl_ctx *c, const char *ifname, struct perr *e)
@@ -275,25 +287,10 @@ int nl_link_wait_ready(struct nl_ctx *c, const char *ifname, int timeout_ms, str
 
 int nl_link_del(struct nl_ctx *c, const char *ifname, struct perr *e)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct nl_msg *m;
-	int r;
+	char what[64];
 
-	if (check_ifname(ifname, e) < 0)
-		return -1;
-	m = nlmsg_alloc_simple(RTM_DELLINK, 0);
-	if (!m)
-		return perr_sys(e, ENOMEM, "delete link %s", ifname);
-	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(m, IFLA_IFNAME, ifname) < 0) {
-		nlmsg_free(m);
-		return perr_sys(e, ENOMEM, "delete link %s", ifname);
-	}
-	nl_ctx_reset(c);
-	r = nl_send_sync(c->sk, m);
-	if (r < 0)
-		return nl_ctx_fail(c, r, e, "delete link %s", ifname);
-	return 0;
+	snprintf(what, sizeof(what), "delete link %s", ifname ? ifname : "(null)");
+	return link_request(c, RTM_DELLINK, ifname, 0, 0, what, e);
 }
 
 int nl_link_count(struct nl_ctx *c, const char *kind)

@@ -10,6 +10,9 @@
  *   netprobe connect-proxy-send ...     (the same with send/recv, not write/read)
  *   netprobe blocking-connect HOST PORT (a plain blocking connect, no timeout)
  *   netprobe dumpable                   (prints dumpable=PR_GET_DUMPABLE)
+ *   netprobe identity                   (prints uid, gid, groups, the five
+ *                                        capability sets and NoNewPrivs, as
+ *                                        /proc/self/status has them)
  *   netprobe sleep MS [TOKEN...]
  *   netprobe int80                      (i386 getpid via int $0x80)
  *   netprobe unix-echo DIR              (chdir DIR, umask 077: a pathname unix
@@ -18,6 +21,7 @@
  *   netprobe signal-tree                (a child signals its own child; kill(0))
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -150,6 +154,33 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "dumpable") == 0) {
 		printf("dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+		return result(0, NULL);
+	}
+	if (strcmp(argv[1], "identity") == 0) {
+		/* "Uid:\t10002\t..." -> "uid=10002", "CapBnd:\t0000..." -> "capbnd=0000..." */
+		static const char *const keys[] = {"Uid",    "Gid",    "Groups",
+						   "CapInh", "CapPrm", "CapEff",
+						   "CapBnd", "CapAmb", "NoNewPrivs"};
+		char line[512];
+		FILE *f = fopen("/proc/self/status", "r");
+		if (!f)
+			return result(errno, NULL);
+		while (fgets(line, sizeof(line), f)) {
+			char *colon = strchr(line, ':'), *v;
+			if (!colon)
+				continue;
+			*colon = '\0';
+			for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+				if (strcmp(line, keys[i]) != 0)
+					continue;
+				v = colon + 1 + strspn(colon + 1, " \t");
+				v[strcspn(v, "\t\n")] = '\0';
+				for (char *c = line; *c; c++)
+					*c = (char)tolower((unsigned char)*c);
+				printf("%s=%s\n", line, v);
+			}
+		}
+		fclose(f);
 		return result(0, NULL);
 	}
 	if (strcmp(argv[1], "blocking-connect") == 0 && argc == 4) {

@@ -156,6 +156,40 @@ static void cleanup_tmp(void)
 
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* The command runs as uid, with no supplementary group, every capability
+ * set empty (the bounding set too: nothing an exec could regain) and
+ * no_new_privs; under `none` the same probe sees the caller's root sets. */
+static void check_identity(const char *profile, const char *uid)
+{
+	static const char *const empty[] = {"capinh=0000000000000000",
+					    "capprm=0000000000000000",
+					    "capeff=0000000000000000",
+					    "capbnd=0000000000000000",
+					    "capamb=0000000000000000",
+					    "groups=\n",
+					    "nonewprivs=1"};
+	char want_uid[32];
+	struct lab_run r;
+	bool ok;
+
+	snprintf(want_uid, sizeof(want_uid), "uid=%s\n", uid);
+	prun(&r, ARGS("--profile", profile), ARGS("identity"));
+	ok = r.code == 0 && lab_says(&r, want_uid);
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++)
+		ok &= lab_says(&r, empty[i]);
+	CHECK(ok,
+	      "%s: the command runs as uid %s with every capability set empty, the bounding "
+	      "set too, no groups and no_new_privs",
+	      profile, uid);
+	if (!ok)
+		printf("     it saw:\n%s\n", r.out);
+	prun(&r, ARGS("--profile", "none"), ARGS("identity"));
+	ok = r.code == 0 && lab_says(&r, "uid=0\n") && !lab_says(&r, "capbnd=0000000000000000");
+	CHECK(ok, "control none: the same probe sees root's capabilities");
+	if (!ok)
+		printf("     it saw:\n%s\n", r.out);
+}
+
 /* ---- issue 2: platform ---- */
 
 static void test_platform(void)
@@ -178,6 +212,7 @@ static void test_platform(void)
 	snprintf(vpid, sizeof(vpid), "%d", (int)victim);
 	snprintf(sig, sizeof(sig), "%d", SIGURG);
 
+	check_identity("platform", "10001");
 	prun(&r, ARGS("--profile", "platform"), ARGS("udp-socket"));
 	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform: socket(AF_INET, SOCK_DGRAM) fails EPERM (%s)", r.out);
@@ -295,6 +330,7 @@ static void test_namespace(void)
 	char marker[27], msg[64];
 
 	perr_clear(&e);
+	check_identity("namespace", "10002");
 	snprintf(nonft, sizeof(nonft), "%s/namespace-nonft.json", tmpdir);
 	write_profile_variant(nonft, "off");
 	snprintf(abs, sizeof(abs), "parity-test-%d", (int)getpid());

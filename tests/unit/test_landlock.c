@@ -170,6 +170,54 @@ static void test_enforce_connect_rule_in_child(void)
 	profile_free(&p);
 }
 
+/* platform-strict handles TCP bind with no rule: in a child with its
+ * ruleset, binding a loopback port (even port 0) is EACCES, while the
+ * same bind outside succeeds. The plan says so too. No root needed. */
+static void test_enforce_bind_handled_in_child(void)
+{
+	struct profile p;
+	struct perr e;
+	char path[4096];
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int s, st;
+	pid_t pid;
+
+	if (landlock_kernel_abi(NULL) < 4) {
+		fprintf(stderr, "kernel Landlock ABI < 4: skipped\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/enforcer/profiles/platform-strict.json",
+		 PARITY_SOURCE_ROOT);
+	CU_ASSERT_EQUAL_FATAL(profile_load(path, &p, &e), 0);
+	CU_ASSERT_TRUE(p.ll.bind_tcp_handled);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_EQUAL(bind(s, (struct sockaddr *)&a, sizeof(a)), 0); /* the control */
+	close(s);
+	pid = fork();
+	if (pid == 0) {
+		struct landlock_plan plan;
+		struct rep_sink rs = {.report = NULL, .fd = -1};
+		int r, err;
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		/* best effort: its UDP rights and unix resolution need ABI 10/9 */
+		if (landlock_plan(&p.ll, -1, COMPAT_BEST_EFFORT, NULL, NULL, &plan, &rs, &e) < 0)
+			_exit(10);
+		if (!(plan.handled.net & LANDLOCK_ACCESS_NET_BIND_TCP))
+			_exit(11);
+		if (landlock_prepare(&plan, &rs) < 0 || landlock_enforce(&plan, &rs) < 0)
+			_exit(12);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		r = bind(s, (struct sockaddr *)&a, sizeof(a));
+		err = errno;
+		_exit(r < 0 && err == EACCES ? 0 : 13);
+	}
+	waitpid(pid, &st, 0);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st))
+		fprintf(stderr, "bind child exited %d\n", WEXITSTATUS(st));
+	profile_free(&p);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("landlock");
@@ -178,4 +226,5 @@ void unit_register(void)
 	UNIT_TEST(test_plan_emulated_abi3_skips_net_and_scopes);
 	UNIT_TEST(test_plan_abi0_skips_everything);
 	UNIT_TEST(test_enforce_connect_rule_in_child);
+	UNIT_TEST(test_enforce_bind_handled_in_child);
 }

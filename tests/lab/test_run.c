@@ -190,6 +190,36 @@ static void check_identity(const char *profile, const char *uid)
 		printf("     it saw:\n%s\n", r.out);
 }
 
+/* kill(0, SIGURG) from the command, under `none` (no setsid of its own),
+ * reaches its session's process group: the PID namespace's init must have
+ * made a session of its own, or the caller's group (this test, a user's
+ * shell) would get it. main() blocks SIGURG in every thread of this test,
+ * so a hit stays pending here. */
+static bool urg_pending(void)
+{
+	sigset_t urg;
+	struct timespec now = {0, 0};
+
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	return sigtimedwait(&urg, NULL, &now) == SIGURG; /* and consumes it */
+}
+
+static void check_caller_group_untouched(void)
+{
+	struct lab_run r;
+	bool hit;
+
+	urg_pending();
+	kill(getpid(), SIGURG); /* not kill(0): the victim shares our group */
+	CHECK(urg_pending(), "control: a SIGURG sent to this test is seen here");
+	prun(&r, ARGS("--profile", "none"), ARGS("kill", "0", "23"));
+	hit = urg_pending();
+	CHECK(r.code == 0 && !hit,
+	      "none: the command's kill(0, SIGURG) stays inside the sandbox's session (%s)",
+	      hit ? "it reached the caller's process group" : "not seen here");
+}
+
 /* ---- issue 2: platform ---- */
 
 static void test_platform(void)
@@ -213,6 +243,7 @@ static void test_platform(void)
 	snprintf(sig, sizeof(sig), "%d", SIGURG);
 
 	check_identity("platform", "10001");
+	check_caller_group_untouched();
 	prun(&r, ARGS("--profile", "platform"), ARGS("udp-socket"));
 	CHECK(r.code == 1 && lab_says(&r, "result=EPERM"),
 	      "platform: socket(AF_INET, SOCK_DGRAM) fails EPERM (%s)", r.out);
@@ -535,8 +566,14 @@ static void test_leak(void)
 
 int main(int argc, char **argv)
 {
+	sigset_t urg;
+
 	if (argc != 2)
 		return 2;
+	/* Before any thread: see check_caller_group_untouched(). */
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	sigprocmask(SIG_BLOCK, &urg, NULL);
 	setup_common();
 	if (strcmp(argv[1], "platform") == 0)
 		test_platform();

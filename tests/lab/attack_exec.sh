@@ -46,6 +46,9 @@ expect ESCAPED none "nc -u to the sink" -- bash -c "$udp"
 expect ESCAPED none "dig for <marker>.exfil.test at the DNS sink" -- bash -c "$dns"
 expect ESCAPED none "getent through the pod's resolv.conf" -- bash -c "$getent"
 expect ESCAPED none "kill -USR1 the victim" -- bash -c "$sig"
+# SIGSTOP and SIGKILL cannot be caught: the victim's state is the witness.
+expect ESCAPED none "kill -STOP the victim (seen by its state)" -- bash -c 'kill -STOP "$PARITY_VICTIM_PID"'
+expect ESCAPED none "kill -KILL the victim (seen by its state)" -- bash -c 'kill -KILL "$PARITY_VICTIM_PID"'
 expect ESCAPED none "socat to the abstract victim" -- bash -c "$abs"
 
 # Under platform on this kernel: UDP, DNS over UDP, signals and abstract

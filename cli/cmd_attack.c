@@ -24,11 +24,14 @@ static void attack_usage(FILE *f)
 	    "       parity attack show ID [--json]\n"
 	    "       parity attack run ID --profile P [--landlock-abi N] [--compat M] [--json]\n"
 	    "                            [--pcap FILE] [--timeout S] [--no-control]\n"
+	    "                            [--capture-max-bytes N]\n"
 	    "       parity attack exec --profile P [same options] -- CMD [ARGS...]\n"
 	    "       parity attack docs --out DIR\n\n"
 	    "run and exec build a fresh lab, run the program in the sandbox of profile P,\n"
 	    "and judge it by what independent witnesses saw (packet capture, sinks, DNS\n"
 	    "sink, victims), against a positive control under profile none.\n"
+	    "--capture-max-bytes N bounds the memory for the captured frames (default\n"
+	    "256 MiB); a capture that needs more fails, and the cell is INCONCLUSIVE.\n"
 	    "Exit: 0 a judgement was made (whatever the verdict), 3 the lab or a witness\n"
 	    "failed, 2 usage errors.\n\n"
 	    "The program's environment (exec): PARITY_MARKER, PARITY_SINK_V4, PARITY_SINK_V6,\n"
@@ -126,16 +129,18 @@ static int do_show(int argc, char **argv)
 /* run and exec share everything but what they run. */
 static int do_judge(int argc, char **argv, bool is_exec)
 {
-	static const struct option longopts[] = {{"profile", required_argument, NULL, 'p'},
-						 {"landlock-abi", required_argument, NULL, 'a'},
-						 {"compat", required_argument, NULL, 'c'},
-						 {"json", no_argument, NULL, 'j'},
-						 {"pcap", required_argument, NULL, 'P'},
-						 {"timeout", required_argument, NULL, 't'},
-						 {"no-control", no_argument, NULL, 'n'},
-						 {"ro", required_argument, NULL, 'R'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"profile", required_argument, NULL, 'p'},
+	    {"landlock-abi", required_argument, NULL, 'a'},
+	    {"compat", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"pcap", required_argument, NULL, 'P'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"no-control", no_argument, NULL, 'n'},
+	    {"ro", required_argument, NULL, 'R'},
+	    {"capture-max-bytes", required_argument, NULL, 'M'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	static struct profile prof, none;
 	static const char *ro[16];
 	struct cell_spec s;
@@ -193,6 +198,16 @@ static int do_judge(int argc, char **argv, bool is_exec)
 			break;
 		case 'n':
 			control = false;
+			break;
+		case 'M':
+			if (util_parse_long(optarg, 4096, 1L << 40, &v) < 0) {
+				fprintf(stderr,
+					"parity attack: --capture-max-bytes: expected "
+					"4096..2^40, got '%s'\n",
+					optarg);
+				return PARITY_EXIT_USAGE;
+			}
+			s.capture_max_bytes = (size_t)v;
 			break;
 		case 'R':
 			if (optarg[0] != '/' || nro >= 15) {

@@ -95,6 +95,7 @@ int cell_run(const struct cell_spec *s, struct cell_result *r, struct perr *e)
 		: (s->attack && s->attack->timeout_ms ? (int)s->attack->timeout_ms + 2000 : 10000);
 	lc.pcap_path = s->pcap_path;
 	lc.extra_ro = s->extra_ro;
+	lc.capture_max_bytes = s->capture_max_bytes;
 	lc.cell_id = r->id;
 	perr_clear(&le);
 	lab_run(&lc, &r->run, &le);

@@ -26,6 +26,7 @@ struct cell_spec {
 	const char *pcap_path;	   /* NULL: keep no capture */
 	const struct probe *probe; /* for preconditions; NULL: probe now */
 	const char *const *extra_ro;
+	size_t capture_max_bytes; /* lab_config's; 0: the default */
 	/* A control already run for this program (matrix: one per attack). */
 	const struct lab_outcome *shared_control;
 };

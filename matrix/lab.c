@@ -191,7 +191,7 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	}
 	/* The witnesses: watching before the pod is told to go. */
 	{
-		struct capture_opts co = {0};
+		struct capture_opts co = {.max_store_bytes = c->capture_max_bytes};
 		if (capture_begin(&cap, net.wan_fd, "pod0", &co, e) < 0)
 			goto out;
 	}

@@ -45,6 +45,9 @@ struct lab_config {
 	const char *policy_path;     /* NULL: enforcer/policies/lab.json */
 	const char *const *extra_ro; /* Landlock read-only paths for the program */
 	const char *cell_id;	     /* for the capture's comment */
+	size_t capture_max_bytes;    /* memory for the capture's frames; beyond it
+					the capture witness fails (INCONCLUSIVE).
+					0: its default, 256 MiB */
 };
 
 /* What the lab saw; JSON members are owned by the outcome. */

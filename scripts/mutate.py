@@ -150,7 +150,9 @@ def main():
         base = run(["meson", "test", "-C", "build", "--no-rebuild", "--num-processes", "1"]
                    + tests, tree)
         if base.returncode:
-            print("mutate: the tests fail without any mutant; fix that first", file=sys.stderr)
+            failed = re.findall(r"parity:\w+ / (\S+)\s+(?:FAIL|TIMEOUT)", base.stdout)
+            print("mutate: the tests fail without any mutant (%s); fix that first"
+                  % (", ".join(failed) or "see build/meson-logs"), file=sys.stderr)
             return 2
         for name, f, old, new, equivalent in MUTANTS:
             if a.names and name not in a.names:

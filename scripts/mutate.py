@@ -137,6 +137,7 @@ def main():
     src = run(["git", "rev-parse", "--show-toplevel"],
               os.path.dirname(os.path.abspath(__file__))).stdout.strip()
     tree = tempfile.mkdtemp(prefix="parity-mutate-")
+    os.chmod(tree, 0o755)  # the sandboxed programs (non-root uids) exec from it
     worst = 0
     try:
         if run(["git", "worktree", "add", "-q", "--detach", tree, "HEAD"], src).returncode:

@@ -50,6 +50,7 @@ static int init_main(void *arg)
 	sigset_t all;
 
 	pidns_die_with_parent(a->parent);
+	util_name_role("init");
 	/* In a new PID namespace getppid() is 0 whether or not the caller is
 	 * alive, so pidns_die_with_parent() cannot see a caller that died
 	 * before the parent-death signal was armed: its pidfd can. */

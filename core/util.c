@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -453,4 +454,12 @@ const char *util_data_dir(const char *env, const char *rel, char *out, const cha
 	}
 	snprintf(out, PATH_MAX, "%s", rel);
 	return out;
+}
+
+void util_name_role(const char *role)
+{
+	char name[16]; /* TASK_COMM_LEN */
+
+	snprintf(name, sizeof(name), "parity-%s", role);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
 }

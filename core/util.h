@@ -77,4 +77,8 @@ const char *util_data_dir(const char *env, const char *rel, char *out, const cha
 /* Close every fd >= lowfd except those listed. */
 void util_close_fds_from(int lowfd, const int *keep, size_t nkeep);
 
+/* Name this process "parity-<role>" (its comm: what ps, top, perf and
+ * /proc/PID/comm show), so that a run's processes tell their roles apart. */
+void util_name_role(const char *role);
+
 #endif

@@ -75,6 +75,7 @@ void agent_main(const struct agent_ctx *a)
 	int keep[3] = {a->report_fd, a->notify_sock, a->gate_fd};
 
 	pidns_die_with_parent(a->supervisor);
+	util_name_role("agent");
 	/* stdio first, then nothing but the report pipe survives: an fd the
 	 * supervisor holds must never leak into the sandbox (attack E11). */
 	if (a->o->agent_stdin >= 0 && dup2(a->o->agent_stdin, 0) < 0)

@@ -354,6 +354,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	unsigned long agent_netns_ino = 0;
 	int rc = -1;
 
+	util_name_role("sup");
 	memset(res, 0, sizeof(*res));
 	memset(&pol, 0, sizeof(pol));
 	memset(&ac, 0, sizeof(ac));

@@ -74,8 +74,8 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 		/* Bounding first: dropping needs CAP_SETPCAP, gone after setuid. */
 		bool bounding_empty = true;
 		int top = last_cap(); /* read once: a file read per cap is ~40 of them */
-		for (int c = 0; c <= top; c++)
-			bounding_empty &= prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0;
+		for (int c = 0; c <= top && bounding_empty; c++) /* root: one call */
+			bounding_empty = prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0;
 		if (bounding_empty) {
 			rep_emit(rs, "identity", item, REP_APPLIED, "already empty (inherited)");
 		} else if (geteuid() == 0 || prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) == 1) {

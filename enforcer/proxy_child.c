@@ -45,6 +45,7 @@ int proxy_spawn(int listen_fd, int log_fd, const struct policy *pol, struct prox
 		int keep[3] = {listen_fd, ready[1], log_fd};
 
 		pidns_die_with_parent(sup);
+		util_name_role("proxy");
 		util_close_fds_from(3, keep, log_fd >= 0 ? 3 : 2);
 		memset(&c, 0, sizeof(c));
 		c.listen_fd = listen_fd;

@@ -69,6 +69,7 @@ pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_f
 	if (pid != 0)
 		return pid;
 	pidns_die_with_parent(parent);
+	util_name_role("victim");
 	become(uid, gid);
 	pidns_die_with_parent(parent);
 	sigfillset(&all);
@@ -108,6 +109,7 @@ pid_t victim_spawn_sacrificial(struct lab_shm *shm, uid_t uid, gid_t gid, int re
 	if (pid != 0)
 		return pid;
 	pidns_die_with_parent(parent);
+	util_name_role("target"); /* the sacrificial victim */
 	become(uid, gid);
 	pidns_die_with_parent(parent);
 	/* Catchable signals are blocked too: only SIGKILL and SIGSTOP, which
@@ -293,6 +295,7 @@ pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, con
 	if (pid != 0)
 		return pid;
 	pidns_die_with_parent(parent);
+	util_name_role("listeners");
 	s->marker = marker;
 #define ADD(fd_, type_, counts_)                                                                   \
 	do {                                                                                       \

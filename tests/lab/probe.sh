@@ -37,6 +37,15 @@ check "unknown option names it" grep -q -- "--bogus" "$tmp/err"
 "$PARITY_BIN" probe >"$tmp/table"
 check "table has the Landlock section" grep -q '^Landlock' "$tmp/table"
 
+# --- a copy of the binary without its data: the error says where it looked
+cp "$PARITY_BIN" "$tmp/parity"
+rc=0
+(cd / && env -u PARITY_PROFILE_DIR "$tmp/parity" run --profile platform -- /bin/true) \
+	2>"$tmp/err" >/dev/null || rc=$?
+check "a binary without its profiles exits 2" test "$rc" = 2
+check "... naming where it looked and PARITY_PROFILE_DIR" \
+	grep -q "looked next to $tmp/parity.*PARITY_PROFILE_DIR" "$tmp/err"
+
 # --- root run
 "$PARITY_BIN" probe --json >"$tmp/root.json"
 

@@ -2,6 +2,8 @@
  * in a child (no root: NNP is enough). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -85,7 +87,8 @@ static void test_bad_arch_combination_rejected(void)
 }
 
 /* The platform filter in a child: UDP denied however the type is spelled,
- * TCP allowed, clone3 -> ENOSYS, a further filter refused. */
+ * TCP allowed, clone3 -> ENOSYS, a further filter refused, the base
+ * filter's rules in force. */
 static void test_platform_filter_behaviour(void)
 {
 	struct profile p;
@@ -122,12 +125,42 @@ static void test_platform_filter_behaviour(void)
 		EXPECT_ERR(syscall(SYS_clone3, NULL, 0), ENOSYS);
 		EXPECT_ERR(syscall(SYS_io_uring_setup, 1, NULL), EPERM);
 		EXPECT_ERR(syscall(SYS_seccomp, 1, 0, NULL), EPERM);
+		/* The base filter's unconditional rules: each call is made so
+		 * that, unfiltered, it fails with another errno or succeeds
+		 * harmlessly. */
+		EXPECT_ERR(syscall(SYS_memfd_create, "x", 0), EPERM);
+		EXPECT_ERR(syscall(SYS_ptrace, -1L, 0, 0, 0), EPERM);
+		EXPECT_ERR(syscall(SYS_bpf, -1, NULL, 0), EPERM);
+		EXPECT_ERR(syscall(SYS_process_vm_readv, getpid(), NULL, 0, NULL, 0, 0), EPERM);
+		EXPECT_ERR(syscall(SYS_pidfd_open, getpid(), 0), EPERM);
+		EXPECT_ERR(syscall(SYS_setns, -1, 0), EPERM);
+		EXPECT_ERR(syscall(SYS_userfaultfd, 0), EPERM);
+		EXPECT_ERR(syscall(SYS_mount, NULL, NULL, NULL, 0, NULL), EPERM);
+		EXPECT_ERR(syscall(SYS_open_tree, -1, "", 0), EPERM);
+		/* The masked flag tests. */
+		EXPECT_ERR(syscall(SYS_execveat, -1, "", NULL, NULL, AT_EMPTY_PATH), EPERM);
+		{
+			/* Unfiltered, this forks a child in a new user namespace:
+			 * it leaves at once and counts as a failure. */
+			errno = 0;
+			long c = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+			if (c == 0)
+				_exit(0);
+			if (c > 0)
+				waitpid((pid_t)c, NULL, 0);
+			if (c >= 0 || errno != EPERM) {
+				fprintf(stderr, "clone(CLONE_NEWUSER) -> %ld errno %d\n", c, errno);
+				fail++;
+			}
+		}
 		{
 			int s = socket(AF_INET, SOCK_STREAM, 0);
 			int n = socket(AF_NETLINK, SOCK_RAW, 0);
 			if (s < 0 || n < 0)
 				fail++;
 		}
+		/* Last: unfiltered, it moves this child into a user namespace. */
+		EXPECT_ERR(unshare(CLONE_NEWUSER), EPERM);
 		_exit(fail);
 	}
 	waitpid(pid, &st, 0);

@@ -45,6 +45,22 @@ MUTANTS = [
      "\t\t\t;", None),
     ("landlock-bind", "enforcer/landlock.c", "\t\twant_net |= LANDLOCK_ACCESS_NET_BIND_TCP;",
      "\t\t;", None),
+    ("landlock-connect", "enforcer/landlock.c",
+     "\t\twant_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;", "\t\t;", None),
+    # seccomp
+    ("seccomp-width32", "enforcer/seccomp_layer.c",
+     "\t\tif (c->width == 32) {\n\t\t\t/* The kernel reads an int",
+     "\t\tif (0) {\n\t\t\t/* The kernel reads an int", None),
+    ("seccomp-set-filter", "enforcer/seccomp_layer.c", "     .args = {ARG_EQ(0, 1)}},\n};",
+     "     .args = {ARG_EQ(0, 77)}},\n};", None),
+    ("seccomp-clone-newuser", "enforcer/seccomp_layer.c",
+     "\"clone(CLONE_NEWUSER)\",\n     .action = SC_ERRNO,\n     .errno_value = EPERM,\n"
+     "     .nargs = 1,\n     .args = {ARG_MASK(0, 0x10000000)}",
+     "\"clone(CLONE_NEWUSER)\",\n     .action = SC_ERRNO,\n     .errno_value = EPERM,\n"
+     "     .nargs = 1,\n     .args = {ARG_MASK(0, 0x40000000)}", None),
+    ("platform-udp4", "enforcer/profiles/platform.json",
+     "{ \"arg\": 0, \"op\": \"eq\", \"value\": \"AF_INET\" },",
+     "{ \"arg\": 0, \"op\": \"eq\", \"value\": 5 },", None),
     # nftables
     ("nft-udp6-reject", "enforcer/nft.c",
      "\"add rule inet %s %s meta nfproto ipv6 meta l4proto udp reject with icmpv6 type \"\n"
@@ -52,6 +68,11 @@ MUTANTS = [
      "\"add rule inet %s %s meta nfproto ipv6 meta l4proto udp counter\"", None),
     ("nft-lo-accept", "enforcer/nft.c", "\"add rule inet %s output oifname lo accept\"",
      "\"add rule inet %s output oifname lo counter\"", None),
+    ("nft-tcp4-reject", "enforcer/nft.c",
+     "\"add rule inet %s %s meta nfproto ipv4 meta l4proto tcp reject with %s\"",
+     "\"add rule inet %s %s meta nfproto ipv6 meta l4proto tcp reject with %s\"", None),
+    ("netns-teardown-down", "enforcer/netns.c",
+     "(nl_link_down(host, sb->host_if, e) < 0 && e->sys_errno != ENODEV)", "0", None),
     ("nft-worker-check", "enforcer/netns.c", "if (rc == 0 && nft_job_check(j, e) < 0)",
      "if (0)", None),
     # the proxy's policy
@@ -59,6 +80,11 @@ MUTANTS = [
      "\t\t\tport_ok = true;", None),
     ("policy-internal", "enforcer/policy.c", "\t\t\tif (netaddr_internal_kind(&addrs[i])) {",
      "\t\t\tif (0) {", None),
+    ("proxy-resolved-check", "enforcer/proxy_conn.c",
+     "\twhy = policy_check_addresses(c->rule, c->r.port, c->addrs, c->n_addrs, &bad);",
+     "\twhy = NULL, bad = 0;", None),
+    ("proxy-hostname", "enforcer/proxy_request.c", "\t\tif (!policy_valid_hostname(r->host))",
+     "\t\tif (0)", None),
     # notify mediation
     ("notify-port", "enforcer/notify_allowlist.c",
      "if (!al->port_check || p->port == 0 || p->port == port)", "if (1)", None),

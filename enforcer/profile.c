@@ -60,12 +60,12 @@ int profile_resolve_path(const char *name_or_file, char *out, size_t len, struct
 		}
 		if (profile_dir()[0] != '/') {
 			const char *exe = util_self_exe();
-			return perr_usage(e,
-					  "--profile '%s': no profile directory found (looked next to "
-					  "%s and in its ../share/parity/profiles, then in ./%s); set "
-					  "PARITY_PROFILE_DIR (shipped: %s)",
-					  name_or_file, exe ? exe : "the executable", profile_dir(),
-					  list);
+			return perr_usage(
+			    e,
+			    "--profile '%s': no profile directory found (looked next to "
+			    "%s and in its ../share/parity/profiles, then in ./%s); set "
+			    "PARITY_PROFILE_DIR (shipped: %s)",
+			    name_or_file, exe ? exe : "the executable", profile_dir(), list);
 		}
 		return perr_usage(e, "--profile '%s': no such profile in %s (shipped: %s)",
 				  name_or_file, profile_dir(), list);

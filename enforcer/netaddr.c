@@ -232,37 +232,75 @@ bool netcidr_overlaps(const struct netcidr *x, const struct netcidr *y)
 struct range {
 	const char *cidr;
 	const char *kind;
+	const char *nat64_kind; /* an IPv4 range embedded in a NAT64 address */
 };
 
-/* The reference's is_internal_ip (U-HEAD, with is_documentation()). */
+/* The reference's is_internal_ip (U-HEAD, with is_documentation()), and
+ * ours: the same IPv4 ranges behind a NAT64 prefix (nat64_embedded()). */
 static const struct range internal_ranges[] = {
-    {"0.0.0.0/32", "unspecified"},
-    {"127.0.0.0/8", "loopback"},
-    {"10.0.0.0/8", "rfc1918"},
-    {"172.16.0.0/12", "rfc1918"},
-    {"192.168.0.0/16", "rfc1918"},
-    {"169.254.0.0/16", "link-local"},
-    {"100.64.0.0/10", "cgnat"},
-    {"192.0.0.0/24", "ietf-protocol"},
-    {"198.18.0.0/15", "benchmarking"},
-    {"192.0.2.0/24", "documentation"},
-    {"198.51.100.0/24", "documentation"},
-    {"203.0.113.0/24", "documentation"},
-    {"255.255.255.255/32", "broadcast"},
-    {"::/128", "unspecified"},
-    {"::1/128", "loopback"},
-    {"fe80::/10", "link-local"},
-    {"fc00::/7", "ula"},
-    {"2001:db8::/32", "documentation"},
+    {"0.0.0.0/32", "unspecified", "nat64 unspecified"},
+    {"127.0.0.0/8", "loopback", "nat64 loopback"},
+    {"10.0.0.0/8", "rfc1918", "nat64 rfc1918"},
+    {"172.16.0.0/12", "rfc1918", "nat64 rfc1918"},
+    {"192.168.0.0/16", "rfc1918", "nat64 rfc1918"},
+    {"169.254.0.0/16", "link-local", "nat64 link-local"},
+    {"100.64.0.0/10", "cgnat", "nat64 cgnat"},
+    {"192.0.0.0/24", "ietf-protocol", "nat64 ietf-protocol"},
+    {"198.18.0.0/15", "benchmarking", "nat64 benchmarking"},
+    {"192.0.2.0/24", "documentation", "nat64 documentation"},
+    {"198.51.100.0/24", "documentation", "nat64 documentation"},
+    {"203.0.113.0/24", "documentation", "nat64 documentation"},
+    {"255.255.255.255/32", "broadcast", "nat64 broadcast"},
+    {"::/128", "unspecified", NULL},
+    {"::1/128", "loopback", NULL},
+    {"fe80::/10", "link-local", NULL},
+    {"fc00::/7", "ula", NULL},
+    {"2001:db8::/32", "documentation", NULL},
 };
 
 static const struct range always_blocked_ranges[] = {
-    {"0.0.0.0/32", "unspecified"}, {"127.0.0.0/8", "loopback"}, {"169.254.0.0/16", "link-local"},
-    {"::/128", "unspecified"},	   {"::1/128", "loopback"},	{"fe80::/10", "link-local"},
+    {"0.0.0.0/32", "unspecified", "nat64 unspecified"},
+    {"127.0.0.0/8", "loopback", "nat64 loopback"},
+    {"169.254.0.0/16", "link-local", "nat64 link-local"},
+    {"::/128", "unspecified", NULL},
+    {"::1/128", "loopback", NULL},
+    {"fe80::/10", "link-local", NULL},
 };
+
+/* The IPv4 address a NAT64 translator would send an IPv6 address to: the
+ * well-known prefix 64:ff9b::/96 (RFC 6052) carries it in the last 32
+ * bits, the local-use prefix 64:ff9b:1::/48 (RFC 8215) in bits 48-63 and
+ * 72-87 (RFC 6052's /48 format, the u octet between). Beyond the
+ * reference, whose table has neither: behind a translator (an IPv6-only
+ * cluster), an AAAA answer of 64:ff9b::a00:5 reaches 10.0.0.5. */
+static bool nat64_embedded(const struct netaddr *a, struct netaddr *v4)
+{
+	static const uint8_t well_known[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t local_use[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
+
+	if (a->family != AF_INET6)
+		return false;
+	memset(v4, 0, sizeof(*v4));
+	v4->family = AF_INET;
+	if (memcmp(a->b, well_known, sizeof(well_known)) == 0) {
+		memcpy(v4->b, a->b + 12, 4);
+		return true;
+	}
+	if (memcmp(a->b, local_use, sizeof(local_use)) == 0) {
+		v4->b[0] = a->b[6];
+		v4->b[1] = a->b[7];
+		v4->b[2] = a->b[9];
+		v4->b[3] = a->b[10];
+		return true;
+	}
+	return false;
+}
 
 static const char *match_ranges(const struct range *r, size_t n, const struct netaddr *a)
 {
+	struct netaddr v4;
+	bool nat64 = nat64_embedded(a, &v4);
+
 	for (size_t i = 0; i < n; i++) {
 		struct netcidr c;
 		const char *why;
@@ -270,6 +308,8 @@ static const char *match_ranges(const struct range *r, size_t n, const struct ne
 			abort(); /* the tables above are constants */
 		if (netcidr_contains(&c, a))
 			return r[i].kind;
+		if (nat64 && r[i].nat64_kind && netcidr_contains(&c, &v4))
+			return r[i].nat64_kind;
 	}
 	return NULL;
 }

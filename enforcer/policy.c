@@ -201,10 +201,37 @@ static const char *cidr_conflict(const struct netcidr *c)
 	return NULL;
 }
 
+/* How wide an IPv6 CIDR is in IPv4 terms, where it reaches IPv4 addresses:
+ * over IPv4-mapped space (netcidr_contains() matches IPv4 addresses there)
+ * and over the NAT64 prefixes (a translator sends them to the embedded
+ * IPv4 address; see netaddr.c). 32 when it reaches none. */
+static int v4_reach_prefix(const struct netcidr *c)
+{
+	static const struct {
+		const char *space;
+		int v4_from; /* the prefix length at which the IPv4 bits start */
+	} spaces[] = {{"::ffff:0:0/96", 96}, {"64:ff9b::/96", 96}, {"64:ff9b:1::/48", 48}};
+	int narrowest = 32;
+
+	if (c->net.family != AF_INET6)
+		return 32;
+	for (size_t i = 0; i < ARRAY_SIZE(spaces); i++) {
+		struct netcidr sp;
+		const char *why;
+		if (netcidr_parse(spaces[i].space, &sp, &why) != 0)
+			abort(); /* constants */
+		if (netcidr_overlaps(c, &sp) && (int)c->prefix - spaces[i].v4_from < narrowest)
+			narrowest = (int)c->prefix - spaces[i].v4_from;
+	}
+	return narrowest;
+}
+
 static int check_cidr(const struct netcidr *c, const char *file, const char *field,
 		      const char *text, struct perr *e)
 {
 	const char *conflict = cidr_conflict(c);
+	int v4 = v4_reach_prefix(c);
+
 	/* The reference limits allowed_ips to /16 or narrower (both families). */
 	if (c->prefix < 16)
 		return perr_usage(e,
@@ -216,6 +243,14 @@ static int check_cidr(const struct netcidr *c, const char *file, const char *fie
 				  "%s: field '%s': \"%s\" overlaps %s (loopback, link-local and "
 				  "unspecified addresses are never dialled)",
 				  file, field, text, conflict);
+	/* Ours also where an IPv6 CIDR reaches IPv4 addresses: ::ffff:10.0.0.0/104
+	 * is 10.0.0.0/8, 64:ff9b::/96 all of IPv4 behind a translator. */
+	if (v4 < 16)
+		return perr_usage(e,
+				  "%s: field '%s': \"%s\" is broader than /16 in IPv4 addresses "
+				  "(it covers IPv4-mapped or NAT64 space as a /%d), which "
+				  "allowed_ips does not accept",
+				  file, field, text, v4 < 0 ? 0 : v4);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,8 @@ void dns_query_close(struct dns_query *q)
 	q->fd = -1;
 }
 
+static atomic_uint gai_threads; /* running gai_thread()s */
+
 static void *gai_thread(void *arg)
 {
 	struct gai_job *j = arg;
@@ -277,8 +280,11 @@ static void *gai_thread(void *arg)
 	 * end is blocking, so it only fails once the proxy closed the pipe on
 	 * its way out; the job is then left to the process exit rather than
 	 * freed under a caller that may still hold it. */
-	if (write(j->notify_fd, &j, sizeof(j)) != (ssize_t)sizeof(j))
+	if (write(j->notify_fd, &j, sizeof(j)) != (ssize_t)sizeof(j)) {
+		atomic_fetch_sub(&gai_threads, 1);
 		return NULL;
+	}
+	atomic_fetch_sub(&gai_threads, 1);
 	return NULL;
 }
 
@@ -292,6 +298,12 @@ int gai_job_start(const char *host, void *cookie, int notify_fd, struct gai_job 
 
 	if (!j)
 		return perr_sys(e, ENOMEM, "resolver job");
+	if (atomic_fetch_add(&gai_threads, 1) >= RESOLVER_MAX_GAI_THREADS) {
+		atomic_fetch_sub(&gai_threads, 1);
+		free(j);
+		return perr_sys(e, EAGAIN, "resolver: %d lookups already in flight",
+				RESOLVER_MAX_GAI_THREADS);
+	}
 	snprintf(j->host, sizeof(j->host), "%s", host);
 	j->cookie = cookie;
 	j->notify_fd = notify_fd;
@@ -301,6 +313,7 @@ int gai_job_start(const char *host, void *cookie, int notify_fd, struct gai_job 
 	rc = pthread_create(&t, &attr, gai_thread, j);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
+		atomic_fetch_sub(&gai_threads, 1);
 		free(j);
 		return perr_sys(e, rc, "resolver thread");
 	}

@@ -72,7 +72,14 @@ void dns_query_close(struct dns_query *q);
 
 /* getaddrinfo in a helper thread. The job is written (as a pointer) to
  * notify_fd when done; the reader owns it then and frees it with
- * gai_job_free(). The thread never touches anything but the job. */
+ * gai_job_free(). The thread never touches anything but the job.
+ * At most RESOLVER_MAX_GAI_THREADS run at once in the process: a thread
+ * outlives a connection that closed or timed out while it resolved, so
+ * connections alone do not bound them (a slow DNS and a client that keeps
+ * reconnecting would grow them against the uid's process limit, which the
+ * agent shares in platform mode). Past the limit gai_job_start() fails with
+ * EAGAIN, and the request is refused. */
+#define RESOLVER_MAX_GAI_THREADS 64
 struct gai_job {
 	char host[256];
 	void *cookie;  /* the caller's; NULL after the caller gave up on it */

@@ -209,6 +209,34 @@ static void test_cidr_errors(void)
 	    "allow[0].allowed_ips[1]", "broader than /16");
 	expect_error(RULE("{\"host\":\"a.test\",\"ports\":[443],\"allowed_ips\":[\"2000::/15\"]}"),
 		     "allow[0].allowed_ips[0]", "broader than /16");
+	/* IPv6 CIDRs count in IPv4 bits where they reach IPv4 addresses. */
+	static const char *const v4_broad[] = {"::ffff:10.0.0.0/104", "::ffff:192.0.0.0/98",
+					       "64:ff9b::/96",	      "64:ff9b::a00:0/104",
+					       "64:ff9b:1::/48",      "64:ff9b:1::/60"};
+	for (size_t i = 0; i < ARRAY_SIZE(v4_broad); i++) {
+		snprintf(text, sizeof(text),
+			 RULE("{\"host\":\"a.test\",\"ports\":[443],\"allowed_ips\":[\"%s\"]}"),
+			 v4_broad[i]);
+		expect_error(text, "allow[0].allowed_ips[0]", "in IPv4 addresses");
+	}
+	{
+		/* A /16 in IPv4 terms is as much as a plain IPv4 CIDR may be. */
+		static const char *const v4_ok[] = {"::ffff:10.9.0.0/112", "64:ff9b::a09:0/112",
+						    "64:ff9b:1:a09::/64", "2001:db8::/32"};
+		for (size_t i = 0; i < ARRAY_SIZE(v4_ok); i++) {
+			struct policy p;
+			struct perr e;
+			snprintf(
+			    text, sizeof(text),
+			    RULE("{\"host\":\"a.test\",\"ports\":[443],\"allowed_ips\":[\"%s\"]}"),
+			    v4_ok[i]);
+			perr_clear(&e);
+			CU_ASSERT_EQUAL(policy_parse(text, "p.json", &p, &e), 0);
+			if (e.msg[0])
+				fprintf(stderr, "\n  %s: %s\n", v4_ok[i], e.msg);
+			policy_free(&p);
+		}
+	}
 	static const char *const forbidden[] = {
 	    "127.0.0.0/16", "127.0.0.1",  "169.254.169.254/32",
 	    "::1/128",	    "fe80::/16",  "::ffff:127.0.0.1/128",
@@ -318,6 +346,17 @@ static void test_internal_classification(void)
 	    {"2001:db8::1", "documentation", false},
 	    {"2606:4700::1111", NULL, false},
 	    {"64:ff9b::808:808", NULL, false},
+	    /* Ours: an internal IPv4 address behind a NAT64 prefix (the
+	     * well-known /96 and the local-use /48 formats). */
+	    {"64:ff9b::a00:5", "nat64 rfc1918", false},
+	    {"64:ff9b::a9fe:a9fe", "nat64 link-local", true},
+	    {"64:ff9b::7f00:1", "nat64 loopback", true},
+	    {"64:ff9b::", "nat64 unspecified", true},
+	    {"64:ff9b::6440:1", "nat64 cgnat", false},
+	    {"64:ff9b:1:a00:0:100::", "nat64 rfc1918", false},
+	    {"64:ff9b:1:7f00:0:100::", "nat64 loopback", true},
+	    {"64:ff9b:1:808:0:808::", NULL, false},
+	    {"64:ff9b:2::a00:5", NULL, false},
 	    {"2002::1", NULL, false},
 	    {"2001::1", NULL, false},
 	    /* IPv4-mapped forms are the IPv4 address. */

@@ -40,11 +40,13 @@ static int start(void)
 		return -1;
 	fake_dns_add(dns, "loopy.test", "127.0.0.1");
 	fake_dns_add(dns, "mapped.test", "::ffff:10.0.0.1");
+	fake_dns_add(dns, "nat64.test", "64:ff9b::a00:1");
 	fake_dns_silent(dns, "slow.test");
 	snprintf(text, sizeof(text),
 		 "{\"version\":1,\"resolver\":\"127.0.0.1:%u\",\"allow\":["
 		 "{\"host\":\"loopy.test\",\"ports\":[443]},"
 		 "{\"host\":\"mapped.test\",\"ports\":[443]},"
+		 "{\"host\":\"nat64.test\",\"ports\":[443]},"
 		 "{\"host\":\"slow.test\",\"ports\":[443]},"
 		 "{\"host\":\"nxd.test\",\"ports\":[443]},"
 		 "{\"host\":\"192.0.2.1\",\"ports\":[9]},"
@@ -212,6 +214,10 @@ static void test_internal_answer_refused(void)
 	CU_ASSERT_STRING_EQUAL(body(resp), "{\"error\":\"policy_denied\",\"detail\":\"CONNECT "
 					   "loopy.test:443 blocked: internal address\"}");
 	exchange("CONNECT mapped.test:443 HTTP/1.1\r\n\r\n", 36, resp, sizeof(resp));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body(resp), "blocked: internal address"));
+	/* Behind a NAT64 translator, 64:ff9b::a00:1 is 10.0.0.1 (ours; not in
+	 * the reference's table). */
+	exchange("CONNECT nat64.test:443 HTTP/1.1\r\n\r\n", 35, resp, sizeof(resp));
 	CU_ASSERT_PTR_NOT_NULL(strstr(body(resp), "blocked: internal address"));
 	/* An IP literal is checked without any lookup. */
 	exchange("CONNECT [::ffff:127.0.0.1]:443 HTTP/1.1\r\n\r\n", 44, resp, sizeof(resp));

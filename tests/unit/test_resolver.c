@@ -1,7 +1,11 @@
 /* test_resolver.c - DNS message codec and the stub client against a fake
- * server on loopback (no root needed). */
+ * server on loopback, and the getaddrinfo helper threads (no root needed). */
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <netdb.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +257,68 @@ static void test_unreachable_server(void)
 	dns_query_close(&q);
 }
 
+/* This program's getaddrinfo, which the resolver's threads call instead of
+ * libc's: "slow.test" waits until released, any other name goes to libc. */
+static atomic_bool slow_release;
+
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+		struct addrinfo **res)
+{
+	static int (*real)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+
+	if (node && strcmp(node, "slow.test") == 0) {
+		while (!atomic_load(&slow_release))
+			usleep(1000);
+		*res = NULL;
+		return EAI_NONAME;
+	}
+	if (!real)
+		real = (int (*)(const char *, const char *, const struct addrinfo *,
+				struct addrinfo **))dlsym(RTLD_NEXT, "getaddrinfo");
+	return real ? real(node, service, hints, res) : EAI_FAIL;
+}
+
+/* Threads that outlive their connection must not pile up: at most
+ * RESOLVER_MAX_GAI_THREADS lookups at once, then EAGAIN, and room again
+ * once they finish. */
+static void test_gai_threads_bounded(void)
+{
+	struct gai_job *jobs[RESOLVER_MAX_GAI_THREADS], *j, *extra = NULL;
+	struct perr e;
+	int p[2];
+	size_t got = 0;
+
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	atomic_store(&slow_release, false);
+	for (int i = 0; i < RESOLVER_MAX_GAI_THREADS; i++) {
+		perr_clear(&e);
+		CU_ASSERT_EQUAL_FATAL(gai_job_start("slow.test", NULL, p[1], &jobs[i], &e), 0);
+	}
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(gai_job_start("slow.test", NULL, p[1], &extra, &e), -1);
+	CU_ASSERT_EQUAL(e.sys_errno, EAGAIN);
+	atomic_store(&slow_release, true);
+	while (got < RESOLVER_MAX_GAI_THREADS && read(p[0], &j, sizeof(j)) == (ssize_t)sizeof(j)) {
+		CU_ASSERT_NOT_EQUAL(j->gai_error, 0);
+		gai_job_free(j);
+		got++;
+	}
+	CU_ASSERT_EQUAL(got, RESOLVER_MAX_GAI_THREADS);
+	/* The last thread counts itself out just after its write. */
+	for (int tries = 0; tries < 1000; tries++) {
+		perr_clear(&e);
+		if (gai_job_start("slow.test", NULL, p[1], &extra, &e) == 0)
+			break;
+		extra = NULL;
+		usleep(1000);
+	}
+	CU_ASSERT_PTR_NOT_NULL(extra);
+	if (extra && read(p[0], &j, sizeof(j)) == (ssize_t)sizeof(j))
+		gai_job_free(j);
+	close(p[0]);
+	close(p[1]);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("resolver");
@@ -262,4 +328,5 @@ void unit_register(void)
 	UNIT_TEST(test_fuzz_response);
 	UNIT_TEST(test_stub_client);
 	UNIT_TEST(test_unreachable_server);
+	UNIT_TEST(test_gai_threads_bounded);
 }

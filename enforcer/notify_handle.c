@@ -594,8 +594,11 @@ static bool replace_passed_fds(struct notif *n, struct job *j)
 
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		size_t nfd;
+		/* Lengths, not pointers: a cmsg_len near SIZE_MAX would wrap
+		 * the pointer sum and pass, and the loop below would then read
+		 * and write far past the buffer. */
 		if (c->cmsg_len < CMSG_LEN(0) ||
-		    (uint8_t *)c + c->cmsg_len > j->control + j->controllen) {
+		    c->cmsg_len > (size_t)(j->control + j->controllen - (uint8_t *)c)) {
 			/* The kernel refuses a malformed header too. */
 			deny(n->s, n->id, EINVAL, R_SHORT, true);
 			return true;
@@ -746,9 +749,13 @@ int notify_supervisor_handle(struct notify_supervisor *s)
 	memset(s->req, 0, sizeof(*s->req));
 	rc = seccomp_notify_receive(s->listener, s->req);
 	if (rc < 0) {
-		/* ENOENT: the thread went away between poll and receive. */
-		if (rc == -ENOENT || rc == -EINTR) {
-			if (rc == -ENOENT)
+		/* ENOENT: the thread went away between poll and receive (a
+		 * child killed mid-call does it). libseccomp 2.5 reports every
+		 * failed ioctl as -ECANCELED and leaves the reason in errno:
+		 * taken as fatal, it stopped all mediation for the run. */
+		int err = rc == -ECANCELED ? errno : -rc;
+		if (err == ENOENT || err == EINTR) {
+			if (err == ENOENT)
 				notify_bump(s, &s->st.stale);
 			return 0;
 		}

@@ -79,8 +79,8 @@ int mediated_run(struct mediated *m, struct notify_stats *st)
 			break;
 		if (fds[0].revents)
 			break;
-		if (fds[1].revents & POLLIN)
-			notify_supervisor_handle(m->ns);
+		if ((fds[1].revents & POLLIN) && notify_supervisor_handle(m->ns) < 0)
+			m->handle_errors++;
 	}
 	if (waitpid(m->pid, &status, 0) < 0)
 		status = -1;

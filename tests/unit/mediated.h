@@ -25,6 +25,8 @@ struct mediated {
 	int lfd, sp, pidfd;
 	pid_t pid;
 	uint16_t port;
+	unsigned handle_errors; /* notify_supervisor_handle() < 0 in mediated_run:
+				 * enforcer.c's loop stops serving the listener then */
 };
 
 /* Runs in the child: installs the filter (notify_install on handoff) and

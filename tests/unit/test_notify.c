@@ -516,6 +516,28 @@ static void child_body(const struct profile_notify *n, int handoff, uint16_t por
 		r = send_rights(dg[0], fd);
 		EXPECT(r < 0 && errno == EBADF, "SCM_RIGHTS of fd %d (not the child's): EBADF", fd);
 	}
+	{
+		/* A cmsg_len that would wrap a pointer sum: EINVAL, as the
+		 * kernel says, and the supervisor still serves (under ASan, a
+		 * read past its control buffer would abort it). */
+		char byte = 'x';
+		struct iovec iov = {&byte, 1};
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} u;
+		struct msghdr mh = {
+		    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = 20};
+		memset(&u, 0, sizeof(u));
+		u.h.cmsg_level = SOL_SOCKET;
+		u.h.cmsg_type = SCM_RIGHTS;
+		u.h.cmsg_len = (size_t)-8;
+		r = (int)sendmsg(dg[0], &mh, 0);
+		EXPECT(r < 0 && errno == EINVAL,
+		       "SCM_RIGHTS with cmsg_len (size_t)-8: EINVAL (%d %d)", r, errno);
+		r = send_rights(dg[0], pp[0]);
+		EXPECT(r == 1 && recv_rights(dg[1]) >= 0, "and the next SCM_RIGHTS still goes");
+	}
 	/* sendto with an address: a unix address is not parsed. */
 	{
 		struct sockaddr_un abs = {.sun_family = AF_UNIX, .sun_path = "\0x"};

@@ -23,6 +23,9 @@
 #ifndef TCP_FASTOPEN_CONNECT
 #define TCP_FASTOPEN_CONNECT 30
 #endif
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76 /* Linux 6.5 */
+#endif
 
 #define C(x)                                                                                       \
 	{                                                                                          \
@@ -72,6 +75,8 @@ static const struct {
     C(IPPROTO_RAW),
     C(IPPROTO_IPV6),
     C(SOL_SOCKET),
+    C(SO_PASSCRED),
+    C(SO_PASSPIDFD),
     {"SOL_TCP", IPPROTO_TCP},
     C(TCP_FASTOPEN),
     C(TCP_FASTOPEN_CONNECT),

@@ -279,7 +279,7 @@ static void test_socket_allowlist_parse_errors(void)
 }
 
 /* The strict filter in a child (its notify part left out: no supervisor
- * here): the allowlist, TFO, F_SETOWN, socketpair, sendmmsg, and foreign
+ * here): the allowlist, TFO, SO_PASSCRED, F_SETOWN, socketpair, sendmmsg, and foreign
  * architectures answered EPERM instead of a kill. */
 static void test_strict_filter_behaviour(void)
 {
@@ -321,6 +321,10 @@ static void test_strict_filter_behaviour(void)
 		t = 1;
 		EXPECT_ERR(setsockopt(0, IPPROTO_TCP, 30 /* TCP_FASTOPEN_CONNECT */, &t, sizeof(t)),
 			   EPERM);
+		/* With either, a unix connect or send autobinds an abstract name
+		 * that outside peers can reach (strict refuses abstract binds). */
+		EXPECT_ERR(setsockopt(0, SOL_SOCKET, SO_PASSCRED, &t, sizeof(t)), EPERM);
+		EXPECT_ERR(setsockopt(0, SOL_SOCKET, 76 /* SO_PASSPIDFD */, &t, sizeof(t)), EPERM);
 		EXPECT_ERR(fcntl(0, F_SETOWN, 1), EPERM);
 		EXPECT_ERR(fcntl(0, 15 /* F_SETOWN_EX */, NULL), EPERM);
 		EXPECT_ERR(ioctl(0, 0x8901 /* FIOSETOWN */, &t), EPERM);

@@ -42,7 +42,7 @@ const char *notify_reason_name(unsigned i)
 	    "address not pinned",      "family not parsed",    "short sockaddr",
 	    "child memory unreadable", "not a socket",	       "pidfd/pidfd_getfd failed",
 	    "non-native architecture", "syscall not mediated", "strict: address",
-	    "strict: listen",	       "strict: signal"};
+	    "strict: listen",	       "strict: signal",       "send flag not performed"};
 	return i < R_COUNT ? names[i] : "?";
 }
 

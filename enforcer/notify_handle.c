@@ -372,6 +372,14 @@ static bool read_send(struct notif *n)
 	sa.fd = n->d->args[0];
 	if (read_send_args(n, &sa, riov_buf))
 		return true;
+	if (sa.flags & MSG_ZEROCOPY) {
+		/* Performed from our copy, the kernel would keep references to
+		 * its pages after the call and send whatever we write there
+		 * next (it is freed at once). ENOBUFS is the kernel's own "no
+		 * zero-copy now": the caller sends a copy instead. */
+		deny(n->s, n->id, ENOBUFS, R_FLAGS, true);
+		return true;
+	}
 	if (sa.name && sa.namelen && read_destination(n, sa.name, sa.namelen))
 		return true;
 	j = n->j = notify_job_new();

@@ -42,6 +42,7 @@ enum reason {
 	R_STRICT_ADDRESS,
 	R_STRICT_LISTEN,
 	R_STRICT_SIGNAL,
+	R_FLAGS,
 	R_COUNT
 };
 

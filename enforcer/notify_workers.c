@@ -186,8 +186,15 @@ static void *worker_main(void *arg)
 		s->busy++;
 		bool run = resp && !s->stopping;
 		pthread_mutex_unlock(&s->mu);
-		if (run)
+		if (run) {
 			job_run(j, resp, in_domain);
+		} else if (!resp) {
+			/* No response buffer (ENOMEM): answer anyway, or the
+			 * caller would wait until the listener closes. At
+			 * stop the listener's close answers what is left. */
+			struct seccomp_notif_resp r;
+			notify_respond(s, &r, j->id, 0, ENOMEM, false);
+		}
 		pthread_mutex_lock(&s->mu);
 		s->running[slot] = NULL;
 		s->busy--;

@@ -61,6 +61,9 @@ MUTANTS = [
     ("platform-udp4", "enforcer/profiles/platform.json",
      "{ \"arg\": 0, \"op\": \"eq\", \"value\": \"AF_INET\" },",
      "{ \"arg\": 0, \"op\": \"eq\", \"value\": 5 },", None),
+    ("strict-passcred", "enforcer/profiles/platform-strict.json",
+     "{ \"arg\": 2, \"op\": \"eq\", \"value\": \"SO_PASSCRED\" } ] },",
+     "{ \"arg\": 2, \"op\": \"eq\", \"value\": 9 } ] },", None),
     # nftables
     ("nft-udp6-reject", "enforcer/nft.c",
      "\"add rule inet %s %s meta nfproto ipv6 meta l4proto udp reject with icmpv6 type \"\n"
@@ -85,6 +88,12 @@ MUTANTS = [
      "\twhy = NULL, bad = 0;", None),
     ("proxy-hostname", "enforcer/proxy_request.c", "\t\tif (!policy_valid_hostname(r->host))",
      "\t\tif (0)", None),
+    ("netaddr-nat64", "enforcer/netaddr.c",
+     "if (nat64 && r[i].nat64_kind && netcidr_contains(&c, &v4))", "if (0)", None),
+    ("policy-v4-reach", "enforcer/policy.c", "\tif (v4 < 16)\n", "\tif (0)\n", None),
+    ("resolver-gai-bound", "enforcer/resolver.c",
+     "if (atomic_fetch_add(&gai_threads, 1) >= RESOLVER_MAX_GAI_THREADS) {",
+     "if (atomic_fetch_add(&gai_threads, 1) >= 100000) {", None),
     # notify mediation
     ("notify-port", "enforcer/notify_allowlist.c",
      "if (!al->port_check || p->port == 0 || p->port == port)", "if (1)", None),
@@ -97,6 +106,13 @@ MUTANTS = [
     ("notify-not-socket", "enforcer/notify_handle.c",
      "if (fstat(n->fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {", "if (fstat(n->fd, &st) < 0) {",
      None),
+    ("notify-cmsg-len", "enforcer/notify_handle.c",
+     "c->cmsg_len > (size_t)(j->control + j->controllen - (uint8_t *)c)) {",
+     "(uint8_t *)c + c->cmsg_len > j->control + j->controllen) {", None),
+    ("notify-recv-ecanceled", "enforcer/notify_handle.c",
+     "int err = rc == -ECANCELED ? errno : -rc;", "int err = -rc;", None),
+    ("notify-zerocopy", "enforcer/notify_handle.c", "\tif (sa.flags & MSG_ZEROCOPY) {",
+     "\tif (0) {", None),
     ("strict-signal-pgrp", "enforcer/notify_strict.c",
      "if (a0 == INT_MIN || !notify_strict_in_tree(t, -a0)) {", "if (a0 == INT_MIN) {", None),
     # the witnesses and the verdict

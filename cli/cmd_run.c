@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,11 +168,12 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 		case 'W':
-			if (optarg[0] != '/' || (opt == 'R' ? nro : nrw) >= 31) {
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX ||
+			    (opt == 'R' ? nro : nrw) >= 31) {
 				fprintf(stderr,
-					"parity run: --%s: expected an absolute path (at most "
-					"31)\n",
-					opt == 'R' ? "ro" : "rw");
+					"parity run: --%s: expected an absolute path shorter than "
+					"%d bytes (at most 31)\n",
+					opt == 'R' ? "ro" : "rw", PATH_MAX);
 				return PARITY_EXIT_USAGE;
 			}
 			if (opt == 'R')

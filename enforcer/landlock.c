@@ -178,13 +178,12 @@ static int expand_path(const char *in, char *out, size_t len)
 		slash = strrchr(dir, '/');
 		if (slash)
 			*slash = 0;
-		snprintf(out, len, "%s%s", dir, in + 10);
-		return 0;
+		/* Never cut: a cut path names a parent directory, a wider grant. */
+		return (size_t)snprintf(out, len, "%s%s", dir, in + 10) < len ? 0 : -1;
 	}
 	if (in[0] != '/')
 		return -1;
-	snprintf(out, len, "%s", in);
-	return 0;
+	return (size_t)snprintf(out, len, "%s", in) < len ? 0 : -1;
 }
 
 /* Paths live in a static pool: the plan is built once per process. */

@@ -111,11 +111,17 @@ static int parse_path_list(json_t *arr, const char *file, const char *where, cha
 				  PROFILE_MAX_PATHS);
 	json_array_foreach (arr, i, v) {
 		const char *s = json_string_value(v);
-		if (!json_is_string(v) || (s[0] != '/' && strncmp(s, "${", 2) != 0))
+		/* ${exe_dir} is the one variable; a path that could not be held
+		 * whole would be cut, and name its parent directory instead. */
+		if (!json_is_string(v) ||
+		    (s[0] != '/' && (strncmp(s, "${exe_dir}", 10) != 0 || (s[10] && s[10] != '/'))))
 			return perr_usage(e,
 					  "%s: field '%s[%zu]': expected an absolute path or "
-					  "${exe_dir}",
+					  "${exe_dir}[/...]",
 					  file, where, i);
+		if (strlen(s) >= PATH_MAX - 256)
+			return perr_usage(e, "%s: field '%s[%zu]': path longer than %d bytes", file,
+					  where, i, PATH_MAX - 256);
 		paths[(*n)++] = strdup(s);
 	}
 	return 0;

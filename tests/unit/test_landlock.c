@@ -2,6 +2,7 @@
  * emulated ABIs and compat modes, and real enforcement in a child. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,23 @@ static void test_plan_emulated_abi3_skips_net_and_scopes(void)
 			-1);
 	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
 	report_free(r);
+
+	/* A path too long to hold is refused, never cut: cut, "/root////...x"
+	 * would have granted /root itself. */
+	{
+		static char longpath[PATH_MAX + 64];
+		const char *extra[] = {longpath, NULL};
+		memset(longpath, '/', sizeof(longpath) - 2);
+		memcpy(longpath, "/root", 5);
+		longpath[sizeof(longpath) - 2] = 'x';
+		r = report_new("platform", NULL);
+		rs.report = r;
+		perr_clear(&e);
+		CU_ASSERT_EQUAL(
+		    landlock_plan(&p.ll, 3, COMPAT_BEST_EFFORT, extra, NULL, &plan, &rs, &e), -1);
+		CU_ASSERT(count_status(r, "/root", "failed") == 1);
+		report_free(r);
+	}
 	profile_free(&p);
 }
 

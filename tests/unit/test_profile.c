@@ -89,6 +89,10 @@ static const struct {
     {BASE ",\"landlock\":{\"net\":{\"connect\":[1]}}}", "'landlock.net.connect'"},
     {BASE ",\"landlock\":{\"scopes\":[\"ptrace\"]}}", "'landlock.scopes[0]'"},
     {BASE ",\"landlock\":{\"fs\":{\"read_only\":[\"relative\"]}}}", "'landlock.fs.read_only[0]'"},
+    {BASE ",\"landlock\":{\"fs\":{\"read_write\":[\"/tmp\",\"${HOME}/w\"]}}}",
+     "'landlock.fs.read_write[1]'"},
+    {BASE ",\"landlock\":{\"fs\":{\"read_only\":[\"${exe_dirx}\"]}}}",
+     "'landlock.fs.read_only[0]'"},
     {BASE ",\"landlock\":{\"fs\":{\"rights_abi\":9}}}", "'landlock.fs.rights_abi'"},
     {BASE ",\"landlock\":5}", "'landlock'"},
     {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"action\":\"explode\"}]}}",
@@ -134,6 +138,24 @@ static void test_each_bad_field_has_its_error(void)
 	}
 }
 
+/* A path the enforcer could not hold whole is refused at parse time (cut,
+ * it would name a parent directory: a wider grant). */
+static void test_long_path_is_refused(void)
+{
+	static char text[8192], path[5000];
+	struct profile p;
+	struct perr e;
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	snprintf(text, sizeof(text), BASE ",\"landlock\":{\"fs\":{\"read_only\":[\"%s\"]}}}", path);
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(profile_parse(text, "t.json", &p, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'landlock.fs.read_only[0]'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "longer than"));
+}
+
 static void test_unknown_profile_name(void)
 {
 	struct profile p;
@@ -169,6 +191,7 @@ void unit_register(void)
 	UNIT_TEST(test_shipped_profiles_load);
 	UNIT_TEST(test_platform_is_the_pr);
 	UNIT_TEST(test_each_bad_field_has_its_error);
+	UNIT_TEST(test_long_path_is_refused);
 	UNIT_TEST(test_unknown_profile_name);
 	UNIT_TEST(test_constants_and_widths);
 }

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +139,7 @@ json_t *report_json(struct enf_report *r)
 void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_status st,
 	      const char *fmt, ...)
 {
-	char detail[1024] = "", line[2048];
+	char detail[1024] = "", line[PIPE_BUF];
 	va_list ap;
 	int n;
 
@@ -153,8 +154,17 @@ void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_
 		add_entry(s->report, layer, item, st, detail);
 	if (s->fd >= 0) {
 		n = report_entry_line(line, sizeof(line), layer, item, st, detail);
+		if (n < 0) {
+			/* Too long for one atomic write (a long path): the entry
+			 * still goes, item and detail cut, and it says so. 300
+			 * characters each fit even if every one is escaped. */
+			char it[400], de[400];
+			snprintf(it, sizeof(it), "%.300s... (%zu bytes)", item, strlen(item));
+			snprintf(de, sizeof(de), "%.300s...", detail);
+			n = report_entry_line(line, sizeof(line), layer, it, st, de);
+		}
 		/* One write per line: lines never interleave, and a pipe write of
-		 * < PIPE_BUF bytes is atomic. */
+		 * at most PIPE_BUF bytes is atomic. */
 		if (n > 0)
 			(void)!write(s->fd, line, (size_t)n);
 	}

@@ -236,6 +236,34 @@ static void test_enforce_bind_handled_in_child(void)
 	profile_free(&p);
 }
 
+/* The agent reports through a pipe, one line per entry: an entry for a
+ * path too long for one line still arrives (cut, and saying so), never
+ * dropped. */
+static void test_long_entry_goes_through_the_pipe(void)
+{
+	static char item[5000], line[PIPE_BUF + 1];
+	struct enf_report *r = report_new("t", NULL);
+	int p[2];
+	ssize_t n;
+
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	memset(item, 'a', sizeof(item) - 1);
+	item[0] = '/';
+	{
+		struct rep_sink rs = {.report = NULL, .fd = p[1]};
+		rep_emit(&rs, "landlock", item, REP_SKIPPED, "cannot open; nothing granted");
+	}
+	close(p[1]);
+	n = read(p[0], line, sizeof(line) - 1);
+	close(p[0]);
+	CU_ASSERT_FATAL(n > 0);
+	line[n > 0 ? n : 0] = 0;
+	CU_ASSERT_EQUAL(report_add_line(r, line), 0);
+	CU_ASSERT_EQUAL(report_count(r, REP_SKIPPED), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "(4999 bytes)"));
+	report_free(r);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("landlock");
@@ -245,4 +273,5 @@ void unit_register(void)
 	UNIT_TEST(test_plan_abi0_skips_everything);
 	UNIT_TEST(test_enforce_connect_rule_in_child);
 	UNIT_TEST(test_enforce_bind_handled_in_child);
+	UNIT_TEST(test_long_entry_goes_through_the_pipe);
 }

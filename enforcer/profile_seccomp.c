@@ -155,6 +155,16 @@ static int parse_rule(json_t *r, const char *file, const char *where, struct sc_
 					  "%s: field '%s.op': expected eq, ne, masked_eq, ge, gt, "
 					  "le or lt",
 					  file, w);
+		/* libseccomp 2.5 compares ne, ge, gt, le and lt on all 64 bits:
+		 * "width 32" would be reported and not enforced, and for le and
+		 * lt junk in the upper half would slip past the rule. Say 64. */
+		if (width == 32 && c->op != SC_OP_EQ && c->op != SC_OP_MASKED_EQ)
+			return perr_usage(
+			    e,
+			    "%s: field '%s.width': %s compares all 64 bits (libseccomp "
+			    "has no 32-bit form); write \"width\": 64 (the default, "
+			    "32, fits eq and masked_eq only)",
+			    file, w, op);
 		c->index = (unsigned)idx;
 		c->width = (unsigned)width;
 		if (!json_object_get(a, "value"))

@@ -111,6 +111,12 @@ static const struct {
     {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
 	  "\"op\":\"masked_eq\",\"value\":1}]}]}}",
      "'seccomp.rules[0].args[0].mask'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"setsockopt\",\"args\":[{\"arg\":1,"
+	  "\"op\":\"le\",\"value\":1}]}]}}",
+     "'seccomp.rules[0].args[0].width'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
+	  "\"op\":\"ne\",\"value\":1,\"width\":32}]}]}}",
+     "'seccomp.rules[0].args[0].width'"},
     {BASE ",\"seccomp\":{\"non_native_arch\":\"notify\"}}", "'seccomp.non_native_arch'"},
     {BASE ",\"seccomp\":{\"notify\":{}}}", "'seccomp.notify.syscalls'"},
     {"{\"name\":\"t\",\"identity\":{\"agent\":{\"drop\":true,\"uid\":0}},"

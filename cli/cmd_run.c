@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,17 +48,34 @@ struct run_cli {
 	struct profile prof;
 	int report_fd;
 	bool quiet;
+	unsigned long caller_pidns; /* inode of parity run's PID namespace */
 };
+
+static unsigned long pidns_inode(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
 
 static int run_worker(void *arg)
 {
 	struct run_cli *c = arg;
 	struct enf_report *rep = report_new(c->prof.name, c->prof.path);
+	struct rep_sink rs = {.report = rep, .fd = -1};
 	struct run_result res;
 	struct perr e;
 	int rc;
 
 	perr_clear(&e);
+	/* Without the privilege for a PID namespace (not root) the run goes
+	 * on in the caller's (pidns_spawn's fallback): say what is lost. */
+	if (c->caller_pidns && pidns_inode() == c->caller_pidns)
+		rep_emit(&rs, "pidns", "PID namespace", REP_SKIPPED,
+			 "none (no privilege for one, not root): what the command leaves "
+			 "running can outlive the run, and --timeout kills the command only");
+	else
+		rep_emit(&rs, "pidns", "PID namespace", REP_APPLIED,
+			 "its own, with a procfs of it; everything in it dies with the run");
 	rc = enforcer_run(&c->o, rep, &res, &e);
 	if (c->report_fd >= 0) {
 		json_t *j = report_json(rep);
@@ -245,6 +263,7 @@ int cmd_run(int argc, char **argv)
 			c.o.nft_worker_sock = nw.sock;
 		perr_clear(&e);
 	}
+	c.caller_pidns = pidns_inode();
 	pid = pidns_spawn(run_worker, &c, CLONE_NEWNS, true, &isolated, &e);
 	if (nw.sock >= 0)
 		close(nw.sock); /* the supervisor has its copy */

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -88,6 +89,17 @@ static int init_main(void *arg)
 			/* The worker is done: leaving kills whatever is left. */
 			break;
 		}
+	}
+	/* The worker's own exit code is the command's; a worker killed by a
+	 * signal (OOM, an outside kill) is an infrastructure failure, which
+	 * must not look like the command's own SIGKILL (137). */
+	if (WIFSIGNALED(worker_status)) {
+		char msg[96];
+		int n =
+		    snprintf(msg, sizeof(msg), "parity: the supervisor was killed by signal %d\n",
+			     WTERMSIG(worker_status));
+		(void)!write(2, msg, (size_t)n);
+		_exit(PARITY_EXIT_INFRA);
 	}
 	_exit(util_status_code(worker_status));
 }

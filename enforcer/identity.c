@@ -55,6 +55,42 @@ int identity_clear_bounding(int *last)
 	return 0;
 }
 
+/* The uid/gid entry, with the supplementary groups read back: without
+ * root they cannot be dropped (setgroups needs CAP_SETGID), and a pod's
+ * supplementalGroups or fsGroup stay with the command. Said, not hidden. */
+static void report_groups(struct rep_sink *rs, const char *item, const struct identity_target *t)
+{
+	gid_t g[64];
+	char kept[256] = "";
+	int n = getgroups((int)ARRAY_SIZE(g), g);
+
+	for (int i = 0; i < n; i++)
+		if (g[i] != t->gid)
+			snprintf(kept + strlen(kept), sizeof(kept) - strlen(kept), "%s%u",
+				 kept[0] ? ", " : "", (unsigned)g[i]);
+	if (n < 0)
+		snprintf(kept, sizeof(kept), "unknown (getgroups: %s)", strerror(errno));
+	if (kept[0])
+		rep_emit(rs, "identity", item, REP_SKIPPED,
+			 "uid=%u gid=%u; supplementary groups kept: %s (not root: setgroups "
+			 "needs CAP_SETGID)",
+			 (unsigned)t->uid, (unsigned)t->gid, kept);
+	else
+		rep_emit(rs, "identity", item, REP_APPLIED,
+			 "uid=%u gid=%u, no supplementary groups (read back)", (unsigned)t->uid,
+			 (unsigned)t->gid);
+}
+
+/* Whether this process holds cap now (its effective set: PR_CAPBSET_READ
+ * would tell whether cap is in the bounding set, which a non-root pod
+ * keeps full without holding any). */
+static bool has_effective(int cap)
+{
+	unsigned long long eff, prm, inh;
+
+	return identity_caps(&eff, &prm, &inh) == 0 && (eff >> cap) & 1;
+}
+
 static int caps_zero(void)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -78,7 +114,7 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 			bounding_empty = prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0;
 		if (bounding_empty) {
 			rep_emit(rs, "identity", item, REP_APPLIED, "already empty (inherited)");
-		} else if (geteuid() == 0 || prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) == 1) {
+		} else if (geteuid() == 0 || has_effective(CAP_SETPCAP)) {
 			if (identity_clear_bounding(&lc) < 0) {
 				rep_emit(rs, "identity", item, REP_FAILED, "PR_CAPBSET_DROP: %s",
 					 strerror(errno));
@@ -124,9 +160,7 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 			rep_emit(rs, "identity", item, REP_FAILED, "setuid(0) still succeeds");
 			return -1;
 		}
-		rep_emit(rs, "identity", item, REP_APPLIED,
-			 "uid=%u gid=%u, no supplementary groups", (unsigned)t->uid,
-			 (unsigned)t->gid);
+		report_groups(rs, item, t);
 	}
 
 	if (t->clear_capabilities) {

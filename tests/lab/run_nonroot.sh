@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Lab test (root, to start as someone else): `parity run` started by a
+# non-root uid, as a restricted pod starts it, and a supervisor killed from
+# outside. Each degradation a non-root start implies must be in the report,
+# never claimed as applied:
+#   - the capability bounding set cannot shrink (SKIPPED, and the run goes on);
+#   - supplementary groups cannot be dropped (SKIPPED, naming them);
+#   - there is no PID namespace (SKIPPED);
+# and a supervisor killed by a signal is exit 3, not the command's 137.
+set -euo pipefail
+
+: "${PARITY_BIN:?PARITY_BIN not set (run through meson test)}"
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root"
+	exit 77
+fi
+command -v setpriv >/dev/null || { echo "SKIP: no setpriv"; exit 77; }
+
+tmp=$(mktemp -d)
+chmod 0755 "$tmp"
+chown 10001:10001 "$tmp" # uid 10001 writes its report there
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # check DESCRIPTION COMMAND...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+	else
+		echo "FAIL: $what"
+		fail=1
+	fi
+}
+entry() { # entry REPORT LAYER ITEM-SUBSTRING -> "status|detail" of the first match
+	python3 - "$@" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for e in r["entries"]:
+    if e["layer"] == sys.argv[2] and sys.argv[3] in e["item"]:
+        print(e["status"] + "|" + e["detail"])
+        break
+PY
+}
+
+rc=0
+setpriv --reuid=10001 --regid=10001 --groups=4,27 \
+	"$PARITY_BIN" run --quiet --profile platform --report "$tmp/r.json" -- sh -c 'id -G' \
+	>"$tmp/out" 2>"$tmp/err" || rc=$?
+check "platform started as uid 10001 runs the command (exit 0, got $rc: $(head -c 300 "$tmp/err"))" test "$rc" = 0
+check "... which keeps groups 4 and 27 (it cannot drop them)" grep -qw 27 "$tmp/out"
+e=$(entry "$tmp/r.json" identity "agent: capability bounding set")
+check "... bounding set: skipped, not failed ($e)" test "${e%%|*}" = skipped
+e=$(entry "$tmp/r.json" identity "agent: uid/gid")
+check "... uid/gid: skipped, naming the kept groups ($e)" \
+	bash -c '[[ "$1" == skipped\|*"kept: 4, 27"* ]]' _ "$e"
+e=$(entry "$tmp/r.json" pidns "PID namespace")
+check "... PID namespace: skipped ($e)" test "${e%%|*}" = skipped
+
+"$PARITY_BIN" run --quiet --profile platform --report "$tmp/root.json" -- true
+e=$(entry "$tmp/root.json" pidns "PID namespace")
+check "as root: a PID namespace of its own ($e)" test "${e%%|*}" = applied
+e=$(entry "$tmp/root.json" identity "agent: uid/gid")
+check "as root: no supplementary groups, read back ($e)" \
+	bash -c '[[ "$1" == applied\|*"no supplementary groups"* ]]' _ "$e"
+
+# A supervisor killed from outside is an infrastructure failure (3), the
+# command's own SIGKILL stays 137.
+rc=0
+"$PARITY_BIN" run --quiet --profile none -- sleep 20 2>"$tmp/err" &
+run=$!
+for _ in $(seq 100); do
+	pgrep -x parity-sup >/dev/null && break
+	sleep 0.05
+done
+pkill -KILL -x parity-sup || true
+wait "$run" || rc=$?
+check "supervisor SIGKILLed: exit 3 (got $rc)" test "$rc" = 3
+check "... saying so" grep -q "supervisor was killed by signal 9" "$tmp/err"
+rc=0
+"$PARITY_BIN" run --quiet --profile none -- sh -c 'kill -9 $$' || rc=$?
+check "the command's own SIGKILL: 137 (got $rc)" test "$rc" = 137
+
+exit "$fail"

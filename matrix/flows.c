@@ -667,7 +667,8 @@ static void finish(struct judge *j)
 			o->cls = CAPTURE_INBOUND;
 			v->inbound_flows++;
 		}
-		if (o->cls != CAPTURE_PROXIED && o->marker_packets) {
+		if (o->marker_packets &&
+		    (o->cls != CAPTURE_PROXIED || j->rv[o->record].marker_escapes)) {
 			o->why |= CAPTURE_WHY_MARKER;
 			v->marker_unproxied_packets += o->marker_packets;
 		}

@@ -52,6 +52,9 @@ struct flow_record {
 	uint16_t lport;
 	char remote[64]; /* the upstream: "198.51.100.53", "2001:db8:100::53" */
 	uint16_t rport;
+	/* A flow the lab opened and never writes to (the bait): it is not
+	 * direct egress, but a marker in it is the program's, an escape. */
+	bool marker_escapes;
 };
 
 /* Fill a record from proxy-log strings: kind "connect"|"tcp" (TCP),

@@ -273,6 +273,9 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 				snprintf(recs[nrec].remote, sizeof(recs[nrec].remote), "%s",
 					 LAB_SINK_V4);
 				recs[nrec].rport = 8080;
+				/* the lab never writes to it: a marker there came
+				 * from the program, through a leaked fd (E11) */
+				recs[nrec].marker_escapes = true;
 				nrec++;
 			}
 		}
@@ -353,6 +356,15 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 		    "witness failed: the proxy (pid %d) did not answer the lab's post-run probe, "
 		    "and is neither dead nor stopped",
 		    (int)shm->proxy_pid);
+	}
+	/* A victim that did not answer the final drain may not have counted
+	 * what was queued for it (a signal, a datagram): with nothing else
+	 * seen, that is a witness that failed, not a containment. */
+	if (shm->run_returned && !shm->victims_settled && !o->escaped && !o->infra_failed) {
+		o->infra_failed = true;
+		snprintf(o->infra_error, sizeof(o->infra_error),
+			 "witness failed: a victim did not answer the lab's final drain in time, "
+			 "so its counts may miss what was queued for it");
 	}
 	if (shm->leftovers_remaining && !o->escaped && !o->infra_failed) {
 		o->infra_failed = true;

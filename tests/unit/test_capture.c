@@ -3,10 +3,13 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "frames.h"
+#include "matrix/lab_int.h"
+#include "matrix/verdict.h"
 #include "util.h"
 
 static void test_flow_grouping_both_directions(void)
@@ -520,6 +523,71 @@ static void test_judge_argument_errors(void)
 	capture_free(c);
 }
 
+/* The bait is the lab's own connection, excused as such; the lab never
+ * writes to it, so a marker on it came from the program (a leaked fd,
+ * E11): an escape, not a proxied flow. */
+static void test_marker_on_the_bait_escapes(void)
+{
+	struct capture *c = new_capture();
+	struct capture_verdict v;
+	struct perr e;
+	struct flow_record bait = {.proto = IPPROTO_TCP,
+				   .local = "10.88.0.2",
+				   .lport = 45000,
+				   .remote = "198.51.100.10",
+				   .rport = 8080,
+				   .marker_escapes = true};
+
+	tcp4(c, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x02, NULL);
+	tcp4(c, false, "198.51.100.10", 8080, "10.88.0.2", 45000, 0x12, NULL);
+	CU_ASSERT_EQUAL_FATAL(capture_judge(c, MARKER, POD, SVC, &bait, 1, &v, &e), 0);
+	CU_ASSERT_FALSE(v.escaped); /* the lab's handshake alone */
+	capture_verdict_free(&v);
+	tcp4(c, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x18, MARKER);
+	CU_ASSERT_EQUAL_FATAL(capture_judge(c, MARKER, POD, SVC, &bait, 1, &v, &e), 0);
+	CU_ASSERT_TRUE(v.escaped);
+	capture_verdict_free(&v);
+	capture_free(c);
+}
+
+/* A victim that did not answer the lab's final drain may have missed what
+ * was queued for it: with nothing else seen, the cell is INCONCLUSIVE,
+ * never BLOCKED. */
+static void test_unsettled_victims_are_not_blocked(void)
+{
+	struct lab_shm *shm =
+	    mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct capture *c = new_capture();
+	struct lab_config lc;
+	struct lab_outcome run, ctl;
+	struct judgement j;
+	int plog = memfd_create("plog", 0);
+
+	CU_ASSERT_FATAL(shm != MAP_FAILED && plog >= 0);
+	memset(&lc, 0, sizeof(lc));
+	memset(&run, 0, sizeof(run));
+	memset(&ctl, 0, sizeof(ctl));
+	memcpy(run.marker, MARKER, 27);
+	run.escapes = json_array();
+	run.evidence = json_object();
+	shm->run_returned = true;
+	shm->exec_done = true;
+	shm->victims_settled = false; /* the drain timed out */
+	lab_judge_witnesses(&lc, &run, shm, 0, NULL, c, plog);
+	run.exec_done = true;
+	ctl.escaped = true;
+	ctl.escapes = json_array();
+	verdict_judge(&run, &ctl, &j);
+	CU_ASSERT_TRUE(run.infra_failed);
+	CU_ASSERT_NOT_EQUAL(j.verdict, V_BLOCKED);
+	json_decref(run.escapes);
+	json_decref(run.evidence);
+	json_decref(ctl.escapes);
+	close(plog);
+	capture_free(c);
+	munmap(shm, sizeof(*shm));
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("capture");
@@ -532,4 +600,6 @@ void unit_register(void)
 	UNIT_TEST(test_verdict_json_shape);
 	UNIT_TEST(test_pcapng_roundtrip);
 	UNIT_TEST(test_judge_argument_errors);
+	UNIT_TEST(test_marker_on_the_bait_escapes);
+	UNIT_TEST(test_unsettled_victims_are_not_blocked);
 }

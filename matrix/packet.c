@@ -77,7 +77,11 @@ bool pkt_addr_is_local_scope(const uint8_t a[16])
 {
 	if (pkt_addr_is_v4(a)) {
 		const uint8_t *v = a + 12;
-		if (v[0] >= 224) /* multicast 224/4, reserved 240/4, broadcast */
+		/* Multicast 224/4 and the limited broadcast. Not 240/4 (class
+		 * E): Linux routes it as unicast (since 2.6.25), and some
+		 * clusters use it, so egress there is direct. */
+		if ((v[0] >= 224 && v[0] < 240) ||
+		    (v[0] == 255 && v[1] == 255 && v[2] == 255 && v[3] == 255))
 			return true;
 		if (v[0] == 0 || v[0] == 127)
 			return true;

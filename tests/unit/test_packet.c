@@ -202,6 +202,13 @@ static void test_addresses_and_v4_mapped(void)
 	CU_ASSERT(pkt_addr_is_local_scope(a));
 	pkt_addr_parse("10.88.0.1", a);
 	CU_ASSERT_FALSE(pkt_addr_is_local_scope(a));
+	pkt_addr_parse("224.0.0.1", a);
+	CU_ASSERT(pkt_addr_is_local_scope(a));
+	/* Class E is routed as unicast by Linux: egress there is direct. */
+	pkt_addr_parse("240.0.0.1", a);
+	CU_ASSERT_FALSE(pkt_addr_is_local_scope(a));
+	pkt_addr_parse("255.255.255.254", a);
+	CU_ASSERT_FALSE(pkt_addr_is_local_scope(a));
 }
 
 /* Every prefix of valid frames, random bytes and mutated frames, for every

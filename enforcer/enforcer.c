@@ -393,7 +393,14 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 							   dflt, sizeof(dflt));
 		if (policy_load(pp, &pol, e) < 0)
 			return -1;
-		rep_emit(&rs, "proxy", "policy", REP_INFO, "%s: %zu rule(s)", pp, pol.n_rules);
+		if (pol.open)
+			rep_emit(&rs, "proxy", "policy", REP_INFO,
+				 "%s: OPEN: every host and port, no address refused (the "
+				 "positive control's proxy)",
+				 pp);
+		else
+			rep_emit(&rs, "proxy", "policy", REP_INFO, "%s: %zu rule(s)%s", pp,
+				 pol.n_rules, pol.n_rules ? "" : ": every CONNECT refused");
 	}
 
 	/* The agent's context is complete before anything is set up. */

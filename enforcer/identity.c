@@ -194,7 +194,10 @@ int identity_apply(const struct identity_target *t, struct rep_sink *rs)
 			rep_emit(rs, "identity", item, REP_FAILED, "%s", strerror(errno));
 			return -1;
 		}
-		rep_emit(rs, "identity", item, REP_APPLIED, "PR_SET_DUMPABLE 0");
+		rep_emit(rs, "identity", item, REP_APPLIED,
+			 "PR_SET_DUMPABLE 0, as the reference does before exec; execve of a "
+			 "readable binary sets it back to 1, so the command itself is dumpable "
+			 "unless it clears it again");
 	}
 	return 0;
 }

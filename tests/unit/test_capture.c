@@ -588,6 +588,40 @@ static void test_unsettled_victims_are_not_blocked(void)
 	munmap(shm, sizeof(*shm));
 }
 
+/* The same through the lab's judge: the bait record it builds for the
+ * capture must carry the rule. */
+static void test_judge_bait_marker(void)
+{
+	struct lab_shm *shm =
+	    mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct capture *c = new_capture();
+	struct lab_config lc;
+	struct lab_outcome run;
+	int plog = memfd_create("plog", 0);
+
+	CU_ASSERT_FATAL(shm != MAP_FAILED && plog >= 0);
+	memset(&lc, 0, sizeof(lc));
+	memset(&run, 0, sizeof(run));
+	memcpy(run.marker, MARKER, 27);
+	run.escapes = json_array();
+	run.evidence = json_object();
+	shm->run_returned = true;
+	shm->exec_done = true;
+	shm->victims_settled = true;
+	shm->bait_lport = 45000;
+	tcp4(c, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x02, NULL);
+	tcp4(c, false, "198.51.100.10", 8080, "10.88.0.2", 45000, 0x12, NULL);
+	tcp4(c, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x18, MARKER);
+	lab_judge_witnesses(&lc, &run, shm, 0, NULL, c, plog);
+	CU_ASSERT_TRUE(run.escaped);
+	CU_ASSERT_FALSE(run.infra_failed);
+	json_decref(run.escapes);
+	json_decref(run.evidence);
+	close(plog);
+	capture_free(c);
+	munmap(shm, sizeof(*shm));
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("capture");
@@ -602,4 +636,5 @@ void unit_register(void)
 	UNIT_TEST(test_judge_argument_errors);
 	UNIT_TEST(test_marker_on_the_bait_escapes);
 	UNIT_TEST(test_unsettled_victims_are_not_blocked);
+	UNIT_TEST(test_judge_bait_marker);
 }

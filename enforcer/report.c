@@ -136,6 +136,20 @@ json_t *report_json(struct enf_report *r)
 	return r->root;
 }
 
+/* The length of s cut to at most max bytes, never inside a UTF-8
+ * sequence (jansson refuses a string that ends in one). */
+static int utf8_cut(const char *s, int max)
+{
+	int n = (int)strnlen(s, (size_t)max + 1);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_status st,
 	      const char *fmt, ...)
 {
@@ -159,8 +173,9 @@ void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_
 			 * still goes, item and detail cut, and it says so. 300
 			 * characters each fit even if every one is escaped. */
 			char it[400], de[400];
-			snprintf(it, sizeof(it), "%.300s... (%zu bytes)", item, strlen(item));
-			snprintf(de, sizeof(de), "%.300s...", detail);
+			snprintf(it, sizeof(it), "%.*s... (%zu bytes)", utf8_cut(item, 300), item,
+				 strlen(item));
+			snprintf(de, sizeof(de), "%.*s...", utf8_cut(detail, 300), detail);
 			n = report_entry_line(line, sizeof(line), layer, it, st, de);
 		}
 		/* One write per line: lines never interleave, and a pipe write of

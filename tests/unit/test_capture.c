@@ -550,76 +550,84 @@ static void test_marker_on_the_bait_escapes(void)
 	capture_free(c);
 }
 
+/* The lab's judge on its own: a pod whose agent ran and returned, victims
+ * settled, no sinks, an empty proxy log and capture (tests add to both). */
+struct judge_fixture {
+	struct lab_shm *shm;
+	struct capture *cap;
+	struct lab_config lc;
+	struct lab_outcome run;
+	int plog;
+};
+
+static void judge_fixture_init(struct judge_fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->shm =
+	    mmap(NULL, sizeof(*f->shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	f->cap = new_capture();
+	f->plog = memfd_create("plog", 0);
+	CU_ASSERT_FATAL(f->shm != MAP_FAILED && f->plog >= 0);
+	memcpy(f->run.marker, MARKER, 27);
+	f->run.escapes = json_array();
+	f->run.evidence = json_object();
+	f->shm->run_returned = true;
+	f->shm->exec_done = true;
+	f->shm->victims_settled = true;
+}
+
+static void judge_fixture_run(struct judge_fixture *f)
+{
+	lab_judge_witnesses(&f->lc, &f->run, f->shm, 0, NULL, f->cap, f->plog);
+	f->run.exec_done = true;
+}
+
+static void judge_fixture_free(struct judge_fixture *f)
+{
+	json_decref(f->run.escapes);
+	json_decref(f->run.evidence);
+	close(f->plog);
+	capture_free(f->cap);
+	munmap(f->shm, sizeof(*f->shm));
+}
+
 /* A victim that did not answer the lab's final drain may have missed what
  * was queued for it: with nothing else seen, the cell is INCONCLUSIVE,
  * never BLOCKED. */
 static void test_unsettled_victims_are_not_blocked(void)
 {
-	struct lab_shm *shm =
-	    mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct capture *c = new_capture();
-	struct lab_config lc;
-	struct lab_outcome run, ctl;
+	struct judge_fixture f;
+	struct lab_outcome ctl;
 	struct judgement j;
-	int plog = memfd_create("plog", 0);
 
-	CU_ASSERT_FATAL(shm != MAP_FAILED && plog >= 0);
-	memset(&lc, 0, sizeof(lc));
-	memset(&run, 0, sizeof(run));
+	judge_fixture_init(&f);
+	f.shm->victims_settled = false; /* the drain timed out */
+	judge_fixture_run(&f);
 	memset(&ctl, 0, sizeof(ctl));
-	memcpy(run.marker, MARKER, 27);
-	run.escapes = json_array();
-	run.evidence = json_object();
-	shm->run_returned = true;
-	shm->exec_done = true;
-	shm->victims_settled = false; /* the drain timed out */
-	lab_judge_witnesses(&lc, &run, shm, 0, NULL, c, plog);
-	run.exec_done = true;
 	ctl.escaped = true;
 	ctl.escapes = json_array();
-	verdict_judge(&run, &ctl, &j);
-	CU_ASSERT_TRUE(run.infra_failed);
+	verdict_judge(&f.run, &ctl, &j);
+	CU_ASSERT_TRUE(f.run.infra_failed);
 	CU_ASSERT_NOT_EQUAL(j.verdict, V_BLOCKED);
-	json_decref(run.escapes);
-	json_decref(run.evidence);
 	json_decref(ctl.escapes);
-	close(plog);
-	capture_free(c);
-	munmap(shm, sizeof(*shm));
+	judge_fixture_free(&f);
 }
 
 /* The same through the lab's judge: the bait record it builds for the
  * capture must carry the rule. */
 static void test_judge_bait_marker(void)
 {
-	struct lab_shm *shm =
-	    mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct capture *c = new_capture();
-	struct lab_config lc;
-	struct lab_outcome run;
-	int plog = memfd_create("plog", 0);
+	struct judge_fixture f;
 
-	CU_ASSERT_FATAL(shm != MAP_FAILED && plog >= 0);
-	memset(&lc, 0, sizeof(lc));
-	memset(&run, 0, sizeof(run));
-	memcpy(run.marker, MARKER, 27);
-	run.escapes = json_array();
-	run.evidence = json_object();
-	shm->run_returned = true;
-	shm->exec_done = true;
-	shm->victims_settled = true;
-	shm->bait_lport = 45000;
-	tcp4(c, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x02, NULL);
-	tcp4(c, false, "198.51.100.10", 8080, "10.88.0.2", 45000, 0x12, NULL);
-	tcp4(c, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x18, MARKER);
-	lab_judge_witnesses(&lc, &run, shm, 0, NULL, c, plog);
-	CU_ASSERT_TRUE(run.escaped);
-	CU_ASSERT_FALSE(run.infra_failed);
-	json_decref(run.escapes);
-	json_decref(run.evidence);
-	close(plog);
-	capture_free(c);
-	munmap(shm, sizeof(*shm));
+	judge_fixture_init(&f);
+	f.shm->bait_lport = 45000;
+	tcp4(f.cap, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x02, NULL);
+	tcp4(f.cap, false, "198.51.100.10", 8080, "10.88.0.2", 45000, 0x12, NULL);
+	tcp4(f.cap, true, "10.88.0.2", 45000, "198.51.100.10", 8080, 0x18, MARKER);
+	judge_fixture_run(&f);
+	CU_ASSERT_TRUE(f.run.escaped);
+	CU_ASSERT_FALSE(f.run.infra_failed);
+	judge_fixture_free(&f);
 }
 
 void unit_register(void)

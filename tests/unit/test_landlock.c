@@ -236,6 +236,21 @@ static void test_enforce_bind_handled_in_child(void)
 	profile_free(&p);
 }
 
+/* Emit one SKIPPED entry for item into the pipe p, as the agent does, and
+ * read the line back into line (NUL-terminated). 0, or -1. */
+static int pipe_entry(const int p[2], const char *item, char *line, size_t len)
+{
+	struct rep_sink rs = {.report = NULL, .fd = p[1]};
+	ssize_t n;
+
+	rep_emit(&rs, "landlock", item, REP_SKIPPED, "cannot open; nothing granted");
+	n = read(p[0], line, len - 1);
+	if (n <= 0)
+		return -1;
+	line[n] = 0;
+	return 0;
+}
+
 /* The agent reports through a pipe, one line per entry: an entry for a
  * path too long for one line still arrives (cut, and saying so), never
  * dropped. */
@@ -244,18 +259,11 @@ static void test_long_entry_goes_through_the_pipe(void)
 	static char item[5000], line[PIPE_BUF + 1];
 	struct enf_report *r = report_new("t", NULL);
 	int p[2];
-	ssize_t n;
 
 	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
 	memset(item, 'a', sizeof(item) - 1);
 	item[0] = '/';
-	{
-		struct rep_sink rs = {.report = NULL, .fd = p[1]};
-		rep_emit(&rs, "landlock", item, REP_SKIPPED, "cannot open; nothing granted");
-	}
-	n = read(p[0], line, sizeof(line) - 1);
-	CU_ASSERT_FATAL(n > 0);
-	line[n > 0 ? n : 0] = 0;
+	CU_ASSERT_EQUAL(pipe_entry(p, item, line, sizeof(line)), 0);
 	CU_ASSERT_EQUAL(report_add_line(r, line), 0);
 	CU_ASSERT_EQUAL(report_count(r, REP_SKIPPED), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "(4999 bytes)"));
@@ -266,13 +274,7 @@ static void test_long_entry_goes_through_the_pipe(void)
 		item[i] = (char)0xc3;
 		item[i + 1] = (char)0xa9;
 	}
-	{
-		struct rep_sink rs = {.report = NULL, .fd = p[1]};
-		rep_emit(&rs, "landlock", item, REP_SKIPPED, "cannot open; nothing granted");
-	}
-	n = read(p[0], line, sizeof(line) - 1);
-	CU_ASSERT_FATAL(n > 0);
-	line[n > 0 ? n : 0] = 0;
+	CU_ASSERT_EQUAL(pipe_entry(p, item, line, sizeof(line)), 0);
 	CU_ASSERT_EQUAL(report_add_line(r, line), 0);
 	CU_ASSERT_EQUAL(report_count(r, REP_SKIPPED), 2);
 	close(p[1]);

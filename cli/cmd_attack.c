@@ -2,6 +2,7 @@
  * `parity __attack ID` that runs a registry attack inside the sandbox. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,8 +211,12 @@ static int do_judge(int argc, char **argv, bool is_exec)
 			s.capture_max_bytes = (size_t)v;
 			break;
 		case 'R':
-			if (optarg[0] != '/' || nro >= 15) {
-				fprintf(stderr, "parity attack: --ro: expected an absolute path\n");
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX || nro >= 15) {
+				fprintf(
+				    stderr,
+				    "parity attack: --ro: expected an absolute path shorter than "
+				    "%d bytes (at most 15)\n",
+				    PATH_MAX);
 				return PARITY_EXIT_USAGE;
 			}
 			ro[nro++] = optarg;

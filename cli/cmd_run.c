@@ -122,7 +122,7 @@ int cmd_run(int argc, char **argv)
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	static struct run_cli c;
-	static const char *ro[32], *rw[32];
+	static const char *ro[PROFILE_MAX_EXTRA_PATHS + 1], *rw[PROFILE_MAX_EXTRA_PATHS + 1];
 	size_t nro = 0, nrw = 0;
 	const char *profile = NULL, *report = NULL, *plog = NULL;
 	struct perr e;
@@ -187,11 +187,12 @@ int cmd_run(int argc, char **argv)
 		case 'R':
 		case 'W':
 			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX ||
-			    (opt == 'R' ? nro : nrw) >= 31) {
+			    (opt == 'R' ? nro : nrw) >= PROFILE_MAX_EXTRA_PATHS) {
 				fprintf(stderr,
 					"parity run: --%s: expected an absolute path shorter than "
-					"%d bytes (at most 31)\n",
-					opt == 'R' ? "ro" : "rw", PATH_MAX);
+					"%d bytes (at most %d)\n",
+					opt == 'R' ? "ro" : "rw", PATH_MAX,
+					PROFILE_MAX_EXTRA_PATHS);
 				return PARITY_EXIT_USAGE;
 			}
 			if (opt == 'R')

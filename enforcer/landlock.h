@@ -43,7 +43,10 @@ struct landlock_path {
 	bool read_write;
 };
 
-#define LANDLOCK_MAX_PATH_RULES 160
+/* Room for every path the inputs may name: a profile's two lists and
+ * parity run's --ro and --rw, each full. Their own limits are checked
+ * where a user is told which field or option went over. */
+#define LANDLOCK_MAX_PATH_RULES (2 * (PROFILE_MAX_PATHS + PROFILE_MAX_EXTRA_PATHS))
 
 struct landlock_plan {
 	bool active; /* a ruleset will be created */

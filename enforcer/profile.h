@@ -13,6 +13,8 @@
 #include "err.h"
 
 #define PROFILE_MAX_PATHS 64
+/* parity run --ro and --rw: each at most this many */
+#define PROFILE_MAX_EXTRA_PATHS 31
 #define PROFILE_MAX_PORTS 32
 #define PROFILE_MAX_RULES 96
 #define PROFILE_MAX_ARGS 6

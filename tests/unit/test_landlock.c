@@ -282,6 +282,46 @@ static void test_long_entry_goes_through_the_pipe(void)
 	report_free(r);
 }
 
+/* Every path the inputs may name fits in a plan: a profile's two full
+ * lists and the CLI's full --ro/--rw. A plan that ran out of room would
+ * fail the start with exit 3, naming no field; the inputs' own limits
+ * (profile fields, --ro/--rw) are what a user is told about. */
+static void test_plan_holds_every_path_the_inputs_allow(void)
+{
+	static char names[2 * (PROFILE_MAX_PATHS + PROFILE_MAX_EXTRA_PATHS)][32];
+	static const char *extra_ro[PROFILE_MAX_EXTRA_PATHS + 1],
+	    *extra_rw[PROFILE_MAX_EXTRA_PATHS + 1];
+	struct profile p;
+	struct landlock_plan plan;
+	struct enf_report *r = report_new("platform", NULL);
+	struct rep_sink rs = {.report = r, .fd = -1};
+	struct perr e;
+	unsigned k = 0;
+
+	CU_ASSERT_EQUAL_FATAL(load_platform(&p), 0);
+	profile_free(&p);
+	for (unsigned i = 0; i < PROFILE_MAX_PATHS; i++) {
+		snprintf(names[k], sizeof(names[k]), "/tmp/ro%u", i);
+		p.ll.fs_read_only[i] = strdup(names[k++]);
+		snprintf(names[k], sizeof(names[k]), "/tmp/rw%u", i);
+		p.ll.fs_read_write[i] = strdup(names[k++]);
+	}
+	p.ll.nro = p.ll.nrw = PROFILE_MAX_PATHS;
+	for (unsigned i = 0; i < PROFILE_MAX_EXTRA_PATHS; i++) {
+		snprintf(names[k], sizeof(names[k]), "/tmp/xro%u", i);
+		extra_ro[i] = names[k++];
+		snprintf(names[k], sizeof(names[k]), "/tmp/xrw%u", i);
+		extra_rw[i] = names[k++];
+	}
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(
+	    landlock_plan(&p.ll, 3, COMPAT_BEST_EFFORT, extra_ro, extra_rw, &plan, &rs, &e), 0);
+	CU_ASSERT_EQUAL(plan.npaths, k);
+	CU_ASSERT_EQUAL(report_count(r, REP_FAILED), 0);
+	report_free(r);
+	profile_free(&p);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("landlock");
@@ -289,6 +329,7 @@ void unit_register(void)
 	UNIT_TEST(test_kernel_abi_matches_syscall);
 	UNIT_TEST(test_plan_emulated_abi3_skips_net_and_scopes);
 	UNIT_TEST(test_plan_abi0_skips_everything);
+	UNIT_TEST(test_plan_holds_every_path_the_inputs_allow);
 	UNIT_TEST(test_enforce_connect_rule_in_child);
 	UNIT_TEST(test_enforce_bind_handled_in_child);
 	UNIT_TEST(test_long_entry_goes_through_the_pipe);

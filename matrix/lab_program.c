@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,14 +220,19 @@ static void handle_inspect(struct lab_run_state *st, const char *line, json_t *r
 }
 
 /* "@parity accomplice abstract NAME": connect from the pod (outside the
- * sandbox) to an abstract socket the program listens on, and read. */
+ * sandbox) to an abstract socket the program listens on, and read: for at
+ * most 1 s and 64 KiB, or until the marker came. */
+#define ACCOMPLICE_ABSTRACT_MS 1000
+#define ACCOMPLICE_ABSTRACT_MAX 65536
 static void accomplice_abstract(struct lab_run_state *st, const char *name, json_t *rec)
 {
 	int saved = -1, fd = -1;
 	struct perr e;
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	size_t len = strlen(name);
-	char buf[4096];
+	size_t len = strlen(name), got = 0;
+	char *buf;
+	double deadline;
+	bool found = false;
 	ssize_t n;
 
 	perr_clear(&e);
@@ -253,18 +260,45 @@ static void accomplice_abstract(struct lab_run_state *st, const char *name, json
 	}
 	atomic_fetch_add(&st->shm->accomplice_abstract.connections, 1);
 	json_object_set_new(rec, "connected", json_true());
-	{
-		struct timeval tv = {.tv_sec = 1};
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	buf = malloc(ACCOMPLICE_ABSTRACT_MAX);
+	if (!buf) {
+		json_object_set_new(rec, "error", json_string(strerror(ENOMEM)));
+		close(fd);
+		return;
 	}
-	(void)!write(fd, "hello from outside\n", 19);
-	n = read(fd, buf, sizeof(buf));
-	if (n > 0) {
+	(void)!send(fd, "hello from outside\n", 19, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* Read until the marker, EOF, a full buffer or the deadline: the
+	 * program may send other bytes first, or its marker in pieces, or a
+	 * while later (one read of 4 KiB missed all three). */
+	deadline = util_now_ms() + ACCOMPLICE_ABSTRACT_MS;
+	while (got < ACCOMPLICE_ABSTRACT_MAX && !found) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		double left = deadline - util_now_ms();
+		int r;
+		if (left <= 0) {
+			json_object_set_new(rec, "timed_out", json_true());
+			break;
+		}
+		r = poll(&pf, 1, (int)left + 1);
+		if (r < 0 && errno != EINTR) {
+			json_object_set_new(rec, "error", json_string(strerror(errno)));
+			break;
+		}
+		if (r <= 0)
+			continue; /* EINTR, or the deadline, which ends it above */
+		n = recv(fd, buf + got, ACCOMPLICE_ABSTRACT_MAX - got, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break; /* EOF, or the program reset it */
+		got += (size_t)n;
 		atomic_fetch_add(&st->shm->accomplice_abstract.bytes, (int)n);
-		if (memmem(buf, (size_t)n, st->marker, strlen(st->marker)))
-			atomic_store(&st->shm->accomplice_abstract.marker, true);
+		found = memmem(buf, got, st->marker, strlen(st->marker)) != NULL;
 	}
-	json_object_set_new(rec, "bytes", json_integer(n > 0 ? n : 0));
+	if (found)
+		atomic_store(&st->shm->accomplice_abstract.marker, true);
+	json_object_set_new(rec, "bytes", json_integer((json_int_t)got));
+	free(buf);
 	close(fd);
 }
 

@@ -50,6 +50,24 @@ expect ESCAPED none "kill -USR1 the victim" -- bash -c "$sig"
 expect ESCAPED none "kill -STOP the victim (seen by its state)" -- bash -c 'kill -STOP "$PARITY_VICTIM_PID"'
 expect ESCAPED none "kill -KILL the victim (seen by its state)" -- bash -c 'kill -KILL "$PARITY_VICTIM_PID"'
 expect ESCAPED none "socat to the abstract victim" -- bash -c "$abs"
+# The abstract accomplice reads on until the marker: here it comes after
+# 5000 other bytes, 0.3 s later and in two pieces (one read of 4 KiB
+# missed it, and the cell was INCONCLUSIVE).
+abs_late='import os, socket, time
+s = socket.socket(socket.AF_UNIX)
+n = "parity-late-%d" % os.getpid()
+s.bind("\0" + n)
+s.listen(1)
+print("@parity accomplice abstract " + n, flush=True)
+c, _ = s.accept()
+c.sendall(b"x" * 5000)
+time.sleep(0.3)
+m = os.environ["PARITY_MARKER"].encode()
+c.sendall(m[:5])
+time.sleep(0.05)
+c.sendall(m[5:] + b"\n")
+time.sleep(0.2)'
+expect ESCAPED none "accomplice: the marker after 5000 bytes, late, in pieces" -- $PY -c "$abs_late"
 
 # Under platform on this kernel: UDP, DNS over UDP, signals and abstract
 # sockets are blocked; TCP to any host on the proxy's port is the PR's gap.

@@ -8,13 +8,17 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/if_ether.h>
+#include <net/if.h>
 #include <liburing.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -45,15 +49,88 @@ static void append(struct probe_feature *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ---- network entries as a cell sees them -------------------------------
+ * Every cell runs in a network namespace the lab made, and a new netns
+ * starts from the kernel's defaults, not the host's values: the per-netns
+ * sysctls that gate MPTCP (net.mptcp.enabled) and client TCP Fast Open
+ * (net.ipv4.tcp_fastopen) are 1 there even on a host that turned them
+ * off. Those entries are probed by a thread that unshares a netns (and
+ * sets its lo up); without the privilege, in the caller's netns, and the
+ * reason says which. */
+struct in_netns {
+	struct probe *p;
+	void (*fn)(struct probe *p, const char *where);
+};
+
+static int loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return rc;
+}
+
+static void *in_netns_thread(void *arg)
+{
+	struct in_netns *j = arg;
+	int saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	const char *where = "the caller's netns";
+
+	if (saved >= 0 && unshare(CLONE_NEWNET) == 0) {
+		if (loopback_up() == 0)
+			where = "a new netns";
+		else if (setns(saved, CLONE_NEWNET) < 0)
+			where = "a new netns without lo";
+	}
+	if (saved >= 0)
+		close(saved);
+	j->fn(j->p, where);
+	return NULL;
+}
+
+static void probe_in_new_netns(struct probe *p, void (*fn)(struct probe *p, const char *where))
+{
+	struct in_netns j = {.p = p, .fn = fn};
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, in_netns_thread, &j) == 0)
+		pthread_join(t, NULL);
+	else
+		fn(p, "the caller's netns");
+}
+
+/* A sysctl as the calling thread's netns has it, for a reason string. */
+static void netns_sysctl(const char *path, char *out, size_t len)
+{
+	if (util_read_text(path, out, len) < 0)
+		snprintf(out, len, "%s", errno == ENOENT ? "absent" : "unreadable");
+}
+
+static void probe_mptcp_socket(struct probe *p, const char *where)
+{
+	struct probe_feature *f = &p->proto.mptcp;
+	char v[32];
+
+	probe_socket(f, AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
+		     "socket(AF_INET,SOCK_STREAM,IPPROTO_MPTCP)");
+	netns_sysctl("/proc/sys/net/mptcp/enabled", v, sizeof(v));
+	append(f, " (in %s, net.mptcp.enabled=%s)", where, v);
+}
+
 void probe_protocols(struct probe *p)
 {
 	struct probe_protocols *pr = &p->proto;
 
-	probe_socket(&pr->mptcp, AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
-		     "socket(AF_INET,SOCK_STREAM,IPPROTO_MPTCP)");
-	if (pr->mptcp.state != PROBE_YES)
-		append(&pr->mptcp, " (net.mptcp.enabled=%s)",
-		       probe_sysctl_str(p, PROBE_SYSCTL_MPTCP_ENABLED));
+	probe_in_new_netns(p, probe_mptcp_socket);
 	probe_socket(&pr->sctp_stream, AF_INET, SOCK_STREAM, IPPROTO_SCTP,
 		     "socket(AF_INET,SOCK_STREAM,IPPROTO_SCTP)");
 	probe_socket(&pr->sctp_seqpacket, AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP,
@@ -199,11 +276,19 @@ out:
 		close(l);
 }
 
-void probe_tcp_fastopen(struct probe *p)
+static void probe_fastopen_clients(struct probe *p, const char *where)
 {
-	const char *sysctl = probe_sysctl_str(p, PROBE_SYSCTL_TCP_FASTOPEN);
+	char v[32], sysctl[96];
+
+	netns_sysctl("/proc/sys/net/ipv4/tcp_fastopen", v, sizeof(v));
+	snprintf(sysctl, sizeof(sysctl), "%s in %s", v, where);
 	probe_fastopen_client(&p->entry.tcp_fastopen_client, 0, "TCP", sysctl);
 	probe_fastopen_client(&p->entry.mptcp_fastopen_client, IPPROTO_MPTCP, "MPTCP", sysctl);
+}
+
+void probe_tcp_fastopen(struct probe *p)
+{
+	probe_in_new_netns(p, probe_fastopen_clients);
 }
 
 /* pidfd_open() a child, pidfd_getfd() one of its fds and check it is the

@@ -1,6 +1,9 @@
 /* cell.c - one judged run and its control (see cell.h). */
 #include "cell.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,69 @@ void cell_attack_argv(const struct attack *a, char *argv_buf[4])
 	argv_buf[1] = (char *)"__attack";
 	argv_buf[2] = (char *)a->id;
 	argv_buf[3] = NULL;
+}
+
+/* A network sysctl as a cell sees it. Most are per network namespace,
+ * and a new one starts from the kernel's defaults, not from the host's
+ * values: every cell runs in a netns the lab made (the pod's, or the
+ * sandbox's), so the value is read in a new one, by a thread that
+ * unshares it. A host with net.ipv4.tcp_fastopen=0 still gives the lab's
+ * namespaces 1. Without the privilege for a netns the caller's is read
+ * (said in *where). Cached: each sysctl is read once per process. */
+struct sysctl_read {
+	const char *path;
+	char *val;
+	size_t len;
+	int rc;
+	bool fresh;
+};
+
+static void *sysctl_read_thread(void *arg)
+{
+	struct sysctl_read *r = arg;
+
+	r->fresh = unshare(CLONE_NEWNET) == 0;
+	r->rc = util_read_text(r->path, r->val, r->len);
+	return NULL;
+}
+
+static int read_cell_sysctl(const char *name, char *val, size_t len, const char **where)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char name[128], val[64];
+		int rc;
+		bool fresh;
+	} cache[8];
+	static size_t ncache;
+	char path[256];
+	struct sysctl_read r = {.path = path, .val = val, .len = len, .rc = -1};
+	pthread_t t;
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < ncache; i++) {
+		if (strcmp(cache[i].name, name) == 0) {
+			snprintf(val, len, "%s", cache[i].val);
+			*where = cache[i].fresh ? "a new netns" : "the caller's netns";
+			pthread_mutex_unlock(&lock);
+			return cache[i].rc;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	if (pthread_create(&t, NULL, sysctl_read_thread, &r) == 0)
+		pthread_join(t, NULL);
+	else
+		r.rc = util_read_text(path, val, len);
+	*where = r.fresh ? "a new netns" : "the caller's netns";
+	if (ncache < ARRAY_SIZE(cache) && strlen(name) < sizeof(cache[0].name)) {
+		snprintf(cache[ncache].name, sizeof(cache[0].name), "%s", name);
+		snprintf(cache[ncache].val, sizeof(cache[0].val), "%s", r.rc < 0 ? "" : val);
+		cache[ncache].rc = r.rc;
+		cache[ncache].fresh = r.fresh;
+		ncache++;
+	}
+	pthread_mutex_unlock(&lock);
+	return r.rc;
 }
 
 bool cell_needs_met(const struct attack *a, const struct probe *p, char *why, size_t len)
@@ -32,17 +98,17 @@ bool cell_needs_met(const struct attack *a, const struct probe *p, char *why, si
 		}
 	}
 	if (a->needs.sysctl) {
-		char path[256], val[64];
+		char val[64];
+		const char *where = "";
 		long v;
-		snprintf(path, sizeof(path), "/proc/sys/%s", a->needs.sysctl);
-		if (util_read_text(path, val, sizeof(val)) < 0) {
-			snprintf(why, len, "sysctl %s is absent", a->needs.sysctl);
+		if (read_cell_sysctl(a->needs.sysctl, val, sizeof(val), &where) < 0) {
+			snprintf(why, len, "sysctl %s is absent (in %s)", a->needs.sysctl, where);
 			return false;
 		}
 		if (util_parse_long(val, 0, 1L << 30, &v) < 0 ||
 		    !((unsigned long)v & a->needs.sysctl_mask)) {
-			snprintf(why, len, "sysctl %s = %s (needs bit mask 0x%x)", a->needs.sysctl,
-				 val, a->needs.sysctl_mask);
+			snprintf(why, len, "sysctl %s = %s in %s (needs bit mask 0x%x)",
+				 a->needs.sysctl, val, where, a->needs.sysctl_mask);
 			return false;
 		}
 	}

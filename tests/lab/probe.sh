@@ -139,4 +139,21 @@ if command -v nft >/dev/null; then
 		bash -c '! nft list table inet parity_probe >/dev/null 2>&1'
 fi
 
+# Per-netns sysctls are read, and their features probed, in a new netns:
+# every cell runs in one the lab made, which starts from the kernel's
+# defaults, not the host's. Here the harness's own netns turns TCP Fast
+# Open and MPTCP off: the probe still says yes, and a TFO and an MPTCP
+# attack still run under none (they were N/A).
+off='echo 0 > /proc/sys/net/ipv4/tcp_fastopen; echo 0 > /proc/sys/net/mptcp/enabled'
+unshare -n sh -c "$off; \"\$0\" probe --json" "$PARITY_BIN" >"$tmp/off.json"
+check "TFO off in the caller's netns: tcp_fastopen_client still yes (a new netns)" \
+	python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["entry_points"]["tcp_fastopen_client"]; sys.exit(not (f["state"] == "yes" and "in a new netns" in f["reason"]))' "$tmp/off.json"
+check "MPTCP off in the caller's netns: protocols.mptcp still yes (a new netns)" \
+	python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["protocols"]["mptcp"]; sys.exit(not (f["state"] == "yes" and "in a new netns" in f["reason"]))' "$tmp/off.json"
+for id in T06.sendto T07; do
+	unshare -n sh -c "$off; \"\$0\" attack run --profile none --json $id" "$PARITY_BIN" >"$tmp/$id.json" || true
+	check "$id under none with it off in the caller's netns: not N/A" \
+		python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("    ", r["verdict"], r["reason"][:90]); sys.exit(r["verdict"] != "ESCAPED")' "$tmp/$id.json"
+done
+
 exit "$fail"

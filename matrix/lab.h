@@ -30,6 +30,7 @@
 #define LAB_DNS_V6 "2001:db8:100::53"
 #define LAB_ALLOWED_V4 "203.0.113.80"
 #define LAB_ALLOWED "allowed.test:443"
+#define LAB_ALLOWED_PORT 443
 #define LAB_POD_V4 "10.88.0.2"
 #define LAB_POD_V6 "fd00:88::2"
 #define LAB_WAN_V4 "10.88.0.1"

@@ -287,8 +287,9 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 		struct perr je;
 
 		/* The proxy is a layer under test too: a tunnel it opened to anything
-		 * but the lab's one allowed upstream is a pivot that worked (T13,
-		 * D05, D07), whether or not a sink listened there. */
+		 * but the lab's one allowed upstream (its address and port) is a
+		 * pivot that worked (T13, D05, D07), whether or not a sink listened
+		 * there. */
 		{
 			size_t li;
 			json_t *l;
@@ -297,8 +298,13 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 				const char *dec = json_string_value(json_object_get(l, "decision"));
 				const char *ra =
 				    json_string_value(json_object_get(l, "remote_addr"));
+				json_int_t rp =
+				    json_integer_value(json_object_get(l, "remote_port"));
+				/* The address and the port: the allowlist is
+				 * allowed.test:443, not every port of its host. */
 				if (kind && dec && ra && strcmp(kind, "connect") == 0 &&
-				    strcmp(dec, "allowed") == 0 && strcmp(ra, LAB_ALLOWED_V4) != 0)
+				    strcmp(dec, "allowed") == 0 &&
+				    (strcmp(ra, LAB_ALLOWED_V4) != 0 || rp != LAB_ALLOWED_PORT))
 					lab_add_escape(
 					    o,
 					    "the proxy allowed and dialed %s:%lld for CONNECT "

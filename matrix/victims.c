@@ -219,10 +219,15 @@ static int listener_serve(struct listener_set *s, unsigned i, bool *removed)
 	*removed = false;
 	if (l->type == SOCK_DGRAM || l->is_conn) {
 		r = recv(l->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT);
-		if (r > 0 && l->type == SOCK_DGRAM && !l->is_conn)
-			atomic_fetch_add(&l->counts->connections, 1);
 		note_data(l->counts, s->buf, r, s->marker);
-		if (l->is_conn && (r == 0 || (r < 0 && errno != EAGAIN))) {
+		if (!l->is_conn) {
+			/* A datagram socket: 0 is an empty datagram, which
+			 * reached the victim like any other (no EOF here). */
+			if (r >= 0)
+				atomic_fetch_add(&l->counts->connections, 1);
+			return r >= 0;
+		}
+		if (r == 0 || (r < 0 && errno != EAGAIN)) {
 			close(l->fd);
 			s->ls[i] = s->ls[--s->n];
 			*removed = true;

@@ -61,6 +61,29 @@ static void send_tcp(uint16_t port)
 		close(fd);
 }
 
+/* Empty datagrams: they reach a victim like any other, and are counted. */
+static void send_empty_datagrams(const char *abstract)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET,
+				 .sin_port = htons(53),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int len = snprintf(un.sun_path + 1, sizeof(un.sun_path) - 1, "%s.dgram", abstract);
+
+	if (fd >= 0)
+		(void)!sendto(fd, "", 0, 0, (struct sockaddr *)&in, sizeof(in));
+	if (fd >= 0)
+		close(fd);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		(void)!sendto(
+		    fd, "", 0, 0, (struct sockaddr *)&un,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len));
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	struct lab_shm *shm;
@@ -108,6 +131,7 @@ int main(void)
 	send_abstract(abstract);
 	send_tcp(22);
 	send_tcp(8081);
+	send_empty_datagrams(abstract);
 	kill(shm->signal_victim.pid, SIGCONT);
 	kill(shm->listeners.pid, SIGCONT);
 	kill(shm->sacrificial.pid, SIGSTOP); /* pending until it runs */
@@ -127,6 +151,12 @@ int main(void)
 	      "pod tcp got 2 connections with the marker (%d, %d bytes, marker %d)",
 	      atomic_load(&shm->pod_tcp.connections), atomic_load(&shm->pod_tcp.bytes),
 	      atomic_load(&shm->pod_tcp.marker));
+	CHECK(atomic_load(&shm->pod_udp.connections) == 1 && atomic_load(&shm->pod_udp.bytes) == 0,
+	      "an empty datagram to pod udp/53 is counted (%d datagrams, %d bytes)",
+	      atomic_load(&shm->pod_udp.connections), atomic_load(&shm->pod_udp.bytes));
+	CHECK(atomic_load(&shm->abstract_dgram.connections) == 1,
+	      "an empty datagram to the abstract dgram victim is counted (%d)",
+	      atomic_load(&shm->abstract_dgram.connections));
 	CHECK(atomic_load(&shm->sacrificial.state) == VICTIM_STOPPED &&
 		  shm->sacrificial.signal == SIGSTOP,
 	      "the pending SIGSTOP shows on the sacrificial victim (state %d, signal %d)",

@@ -630,6 +630,32 @@ static void test_judge_bait_marker(void)
 	judge_fixture_free(&f);
 }
 
+/* The proxy's tunnels: one to the lab's allowed upstream (its address and
+ * port) is the policy working; one to the same host on another port is a
+ * pivot that worked, and the cell escaped. */
+static void judge_proxy_line(int port, bool want_escape)
+{
+	struct judge_fixture f;
+	char line[512];
+	int n = snprintf(line, sizeof(line),
+			 "{\"kind\":\"connect\",\"decision\":\"allowed\",\"host\":\"allowed.test\","
+			 "\"port\":%d,\"local_addr\":\"10.88.0.1\",\"local_port\":40000,"
+			 "\"remote_addr\":\"%s\",\"remote_port\":%d}\n",
+			 port, LAB_ALLOWED_V4, port);
+
+	judge_fixture_init(&f);
+	CU_ASSERT_EQUAL_FATAL(write(f.plog, line, (size_t)n), n);
+	judge_fixture_run(&f);
+	CU_ASSERT_EQUAL(f.run.escaped, want_escape);
+	judge_fixture_free(&f);
+}
+
+static void test_judge_proxy_pivot_port(void)
+{
+	judge_proxy_line(LAB_ALLOWED_PORT, false);
+	judge_proxy_line(22, true);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("capture");
@@ -645,4 +671,5 @@ void unit_register(void)
 	UNIT_TEST(test_marker_on_the_bait_escapes);
 	UNIT_TEST(test_unsettled_victims_are_not_blocked);
 	UNIT_TEST(test_judge_bait_marker);
+	UNIT_TEST(test_judge_proxy_pivot_port);
 }

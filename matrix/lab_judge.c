@@ -201,6 +201,7 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 			 int status, struct sinks *sinks, struct capture *cap, int plog)
 {
 	json_t *ev = o->evidence;
+	char why[320];
 
 	/* The supervisor, and the proxy it ran. */
 	{
@@ -253,6 +254,14 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 		json_object_set_new(ev, "sinks", sinks_evidence(sinks));
 		if (sinks_saw_marker(sinks))
 			lab_add_escape(o, "a network sink in wan received the marker (see sinks)");
+		/* A sink that stopped serving saw nothing after: what it missed
+		 * could have been an escape. As for the capture, the cell is
+		 * INCONCLUSIVE, whatever the other witnesses saw. */
+		if (sinks_failed_witness(sinks, why, sizeof(why)) && !o->infra_failed) {
+			o->infra_failed = true;
+			snprintf(o->infra_error, sizeof(o->infra_error), "sink witness failed: %s",
+				 why);
+		}
 	}
 	{
 		char *log = read_memfd(plog);

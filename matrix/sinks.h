@@ -128,6 +128,11 @@ json_t *sinks_evidence(const struct sinks *s);
  * over an accomplice connection. Not the allowed upstream. */
 bool sinks_saw_marker(const struct sinks *s);
 
+/* The first witness that failed while serving (an accept or a recvfrom
+ * that failed for good: it saw nothing after), as "ID: failed: WHAT:
+ * ERROR" in buf; NULL when none did. Such a cell is INCONCLUSIVE. */
+const char *sinks_failed_witness(const struct sinks *s, char *buf, size_t len);
+
 /* From the wan netns, connect (TCP) or send (UDP) to addr:port, send the
  * greeting, read what comes back until EOF, the idle gap, max bytes or the
  * timeout, and record it (accomplice evidence; the marker there is an

@@ -312,6 +312,24 @@ bool sinks_saw_marker(const struct sinks *s)
 	return r;
 }
 
+const char *sinks_failed_witness(const struct sinks *s, char *buf, size_t len)
+{
+	struct sinks *m = (struct sinks *)s; /* the lock only */
+	const char *r = NULL;
+
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&m->lock);
+	for (size_t i = 0; i < s->nw && !r; i++) {
+		if (s->w[i].failed) {
+			snprintf(buf, len, "%s: %s", s->w[i].id, s->w[i].status);
+			r = buf;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
 json_t *sinks_evidence(const struct sinks *s)
 {
 	struct sinks *m = (struct sinks *)s; /* the lock only */

@@ -1,14 +1,19 @@
 /* test_capture.c - the capture witness without a network: flows,
  * proxied/direct classification, marker search, JSON and evidence files. */
+#include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "frames.h"
 #include "matrix/lab_int.h"
+#include "matrix/sinks.h"
 #include "matrix/verdict.h"
 #include "util.h"
 
@@ -656,6 +661,85 @@ static void test_judge_proxy_pivot_port(void)
 	judge_proxy_line(22, true);
 }
 
+/* A sink that stopped serving: its accept() fails for good (EMFILE here,
+ * with no descriptor left below the limit), it is dropped from the loop and
+ * sees nothing after. */
+static struct sinks *sinks_with_a_failed_witness(void)
+{
+	static const uint16_t eph[] = {0};
+	struct sinks_config c = {.netns_fd = -1,
+				 .marker = MARKER,
+				 .sink_v4 = "127.0.0.1",
+				 .tcp = {eph, 1},
+				 .udp = {eph, 1},
+				 .sctp = {eph, 1},
+				 .udplite = {eph, 1},
+				 .settle_idle_ms = -1};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct rlimit old, low;
+	struct sinks *s = NULL;
+	struct perr e;
+	char buf[320];
+	json_t *ev, *w;
+	size_t i;
+	pid_t pid;
+	int fd;
+
+	if (sinks_start(&s, &c, &e) < 0)
+		return NULL;
+	ev = sinks_evidence(s);
+	json_array_foreach (json_object_get(ev, "sinks"), i, w)
+		if (strcmp(json_string_value(json_object_get(w, "proto")), "tcp") == 0)
+			a.sin_port =
+			    htons((uint16_t)json_integer_value(json_object_get(w, "port")));
+	json_decref(ev);
+	CU_ASSERT_PTR_NULL(sinks_failed_witness(s, buf, sizeof(buf)));
+	/* No descriptor can be made in this process now: the lowest free one
+	 * is the limit. The client is a child, with a table of its own. */
+	fd = dup(0);
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	low.rlim_cur = (rlim_t)fd;
+	close(fd);
+	setrlimit(RLIMIT_NOFILE, &low);
+	pid = fork();
+	if (pid == 0) {
+		setrlimit(RLIMIT_NOFILE, &old);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			(void)!write(fd, MARKER, strlen(MARKER));
+		usleep(200000);
+		_exit(0);
+	}
+	for (int k = 0; k < 400 && !sinks_failed_witness(s, buf, sizeof(buf)); k++)
+		usleep(5000);
+	setrlimit(RLIMIT_NOFILE, &old);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return s;
+}
+
+/* Through the lab's judge: a cell whose sink failed is INCONCLUSIVE, never
+ * BLOCKED (the failed sink may have missed the escape). */
+static void test_judge_failed_sink(void)
+{
+	struct judge_fixture f;
+	struct sinks *s = sinks_with_a_failed_witness();
+	struct perr e;
+	char buf[320];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL(sinks_failed_witness(s, buf, sizeof(buf)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "accept"));
+	sinks_stop(s, &e);
+	judge_fixture_init(&f);
+	lab_judge_witnesses(&f.lc, &f.run, f.shm, 0, s, f.cap, f.plog);
+	CU_ASSERT_TRUE(f.run.infra_failed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.run.infra_error, "sink witness failed"));
+	judge_fixture_free(&f);
+	sinks_free(s);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("capture");
@@ -672,4 +756,5 @@ void unit_register(void)
 	UNIT_TEST(test_unsettled_victims_are_not_blocked);
 	UNIT_TEST(test_judge_bait_marker);
 	UNIT_TEST(test_judge_proxy_pivot_port);
+	UNIT_TEST(test_judge_failed_sink);
 }

@@ -5,12 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +121,72 @@ static void *capture_stop_main(void *arg)
 	perr_clear(&cs->e);
 	cs->rc = capture_stop(cs->cap, &cs->e);
 	return NULL;
+}
+
+/* The pod's supervisor: init's one child. Its state letter from
+ * /proc/PID/stat, or 0 when it cannot be read (gone, or a kernel without
+ * /proc/PID/task/TID/children). */
+static char supervisor_state(pid_t init)
+{
+	char path[64], buf[512], *rp;
+	long sup;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
+	if (util_read_text(path, buf, sizeof(buf)) < 0 || sscanf(buf, "%ld", &sup) != 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", sup);
+	if (util_read_text(path, buf, sizeof(buf)) < 0 || !(rp = strrchr(buf, ')')) || rp[1] != ' ')
+		return 0;
+	return rp[2];
+}
+
+/* Wait for the pod's init, looking at its supervisor every 50 ms. A
+ * supervisor that is stopped (a SIGSTOP, SIGTSTP.. or a tracer from the
+ * sandbox) is recorded in *stopped; still stopped 500 ms later, the pod is
+ * killed: it would otherwise hang until the bound and end INCONCLUSIVE,
+ * hiding the escape. Returns init's wait status (-1: lost). */
+static int wait_pod(pid_t init, int timeout_ms, bool *timed_out, char *stopped)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, init, 0), status = -1;
+	uint64_t now = util_now_ns(), deadline = now + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t stopped_since = 0;
+
+	*timed_out = false;
+	if (pidfd < 0)
+		return util_wait_timeout(init, timeout_ms, timed_out);
+	for (;;) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		char st;
+		int r = poll(&p, 1, 50);
+
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0)
+			break; /* init exited */
+		now = util_now_ns();
+		st = supervisor_state(init);
+		if (st == 'T' || st == 't') {
+			if (!*stopped)
+				*stopped = st;
+			if (!stopped_since)
+				stopped_since = now;
+			if (now - stopped_since >= 500000000ull) {
+				syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+				break;
+			}
+		} else {
+			stopped_since = 0;
+		}
+		if (now >= deadline) {
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			*timed_out = true;
+			break;
+		}
+	}
+	close(pidfd);
+	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
 }
 
 int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
@@ -251,9 +319,9 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	readers = true;
 
 	/* The program's own timeout is enforced by the supervisor; this bound
-	 * is for a supervisor that hangs or dies. */
-	status =
-	    util_wait_timeout(init, (c->timeout_ms ? c->timeout_ms : 10000) + 5000, &timed_out);
+	 * is for a supervisor that hangs or dies, or is stopped. */
+	status = wait_pod(init, (c->timeout_ms ? c->timeout_ms : 10000) + 5000, &timed_out,
+			  &o->supervisor_stopped);
 	init = -1;
 	pthread_join(rout.th, NULL);
 	pthread_join(rerr.th, NULL);

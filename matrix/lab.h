@@ -62,6 +62,9 @@ struct lab_outcome {
 	char sandbox_error[1024];
 	int status; /* wait status */
 	bool timed_out;
+	/* The pod's supervisor seen stopped ('T') or in a tracing stop ('t')
+	 * while the cell ran: a signal or a tracer reached it. 0: never. */
+	char supervisor_stopped;
 	char *out, *err; /* its stdout and stderr (diagnostic only) */
 	json_t *report;	 /* enforcement report */
 	/* the witnesses */

@@ -224,7 +224,18 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 		/* false: a victim did not answer the final drain in time, so its
 		 * counts may miss what was still queued for it */
 		json_object_set_new(sup, "victims_settled", json_boolean(shm->victims_settled));
-		if (!alive && !o->infra_failed && !shm->setup_failed) {
+		json_object_set_new(sup, "stopped",
+				    o->supervisor_stopped
+					? json_sprintf("%c", o->supervisor_stopped)
+					: json_false());
+		if (o->supervisor_stopped) {
+			/* Killed by the lab after that: its death is ours. */
+			lab_add_escape(
+			    o,
+			    "supervisor (pid %d) was stopped during the run (state %c): a "
+			    "signal or a tracer reached it",
+			    (int)shm->supervisor_pid, o->supervisor_stopped);
+		} else if (!alive && !o->infra_failed && !shm->setup_failed) {
 			lab_add_escape(o, "supervisor (pid %d) died during the run: pod %s",
 				       (int)shm->supervisor_pid,
 				       util_status_str(status, st_s, sizeof(st_s)));

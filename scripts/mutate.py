@@ -165,6 +165,8 @@ MUTANTS = [
     ("judge-sink-failed", "matrix/lab_judge.c",
      "if (sinks_failed_witness(sinks, why, sizeof(why)) && !o->infra_failed) {",
      "if (0) {", None),
+    ("lab-supervisor-stopped", "matrix/lab.c", "\t\tif (st == 'T' || st == 't') {",
+     "\t\tif (0) {", None),
     ("packet-class-e", "matrix/packet.c", "(v[0] >= 224 && v[0] < 240)", "(v[0] >= 224)", None),
     ("judge-supervisor-died", "matrix/lab_judge.c",
      "if (!alive && !o->infra_failed && !shm->setup_failed) {", "if (0) {", None),

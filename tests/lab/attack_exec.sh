@@ -50,6 +50,13 @@ expect ESCAPED none "kill -USR1 the victim" -- bash -c "$sig"
 expect ESCAPED none "kill -STOP the victim (seen by its state)" -- bash -c 'kill -STOP "$PARITY_VICTIM_PID"'
 expect ESCAPED none "kill -KILL the victim (seen by its state)" -- bash -c 'kill -KILL "$PARITY_VICTIM_PID"'
 expect ESCAPED none "socat to the abstract victim" -- bash -c "$abs"
+# A stopped supervisor is seen by its state, at once: the pod hung until the
+# lab's bound (15 s) and the cell was INCONCLUSIVE.
+t0=$(date +%s%N)
+expect ESCAPED none "kill -STOP the supervisor (seen by its state)" -- bash -c 'kill -STOP "$PARITY_SUPERVISOR_PID"'
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$ms" -lt 8000 ]; then echo "ok   ... judged in $ms ms"; else echo "FAIL ... judged in $ms ms (the lab's bound?)"; fail=$((fail + 1)); fi
+expect BLOCKED namespace "kill -STOP the supervisor (another uid)" -- bash -c 'kill -STOP "$PARITY_SUPERVISOR_PID"'
 # The abstract accomplice reads on until the marker: here it comes after
 # 5000 other bytes, 0.3 s later and in two pieces (one read of 4 KiB
 # missed it, and the cell was INCONCLUSIVE).

@@ -190,6 +190,25 @@ static int parse_rule(json_t *r, const char *file, const char *where, struct sc_
 				return perr_usage(
 				    e, "%s: field '%s.mask': only valid with masked_eq", file, w);
 			}
+			/* Never what the author meant: (arg & mask) cannot
+			 * equal a value with bits outside the mask, and
+			 * libseccomp may compare value & mask instead. */
+			if (c->op == SC_OP_MASKED_EQ && (c->value & ~c->mask))
+				return perr_usage(
+				    e,
+				    "%s: field '%s.value': 0x%llx has bits outside "
+				    "its mask 0x%llx, so (arg & mask) can never equal "
+				    "it",
+				    file, w, (unsigned long long)c->value,
+				    (unsigned long long)c->mask);
+			/* A 32-bit comparison sees the lower half only. */
+			if (width == 32 && ((c->value >> 32) || (c->mask >> 32)))
+				return perr_usage(
+				    e,
+				    "%s: field '%s.%s': 0x%llx does not fit the 32 "
+				    "bits compared (\"width\": 32)",
+				    file, w, (c->value >> 32) ? "value" : "mask",
+				    (unsigned long long)((c->value >> 32) ? c->value : c->mask));
 		}
 		rule->nargs++;
 	}

@@ -114,6 +114,12 @@ static const struct {
     {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"setsockopt\",\"args\":[{\"arg\":1,"
 	  "\"op\":\"le\",\"value\":1}]}]}}",
      "'seccomp.rules[0].args[0].width'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":1,"
+	  "\"op\":\"masked_eq\",\"mask\":1,\"value\":3}]}]}}",
+     "'seccomp.rules[0].args[0].value'"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
+	  "\"op\":\"eq\",\"value\":4294967298,\"width\":32}]}]}}",
+     "'seccomp.rules[0].args[0].value'"},
     {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
 	  "\"op\":\"ne\",\"value\":1,\"width\":32}]}]}}",
      "'seccomp.rules[0].args[0].width'"},

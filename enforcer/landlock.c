@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "landlock_compat.h"
+#include "probe.h"
 #include "util.h"
 
 struct right_info {
@@ -220,6 +221,41 @@ static int plan_paths(struct landlock_plan *p, char *const *list, unsigned n,
 	return 0;
 }
 
+/* The kernel's errata (the issues it carries the fix for), as far as they
+ * change what this ruleset does: facts, since the rules themselves are
+ * applied either way, but a fix can leave part of the job to another
+ * layer, and a missing one weakens a rule. The errata are the running
+ * kernel's, also when an older ABI is emulated. */
+static void report_errata(const struct landlock_plan *p, struct rep_sink *rs)
+{
+	const uint64_t tcp = LANDLOCK_ACCESS_NET_CONNECT_TCP | LANDLOCK_ACCESS_NET_BIND_TCP;
+	unsigned mask = 0;
+	int err = 0;
+
+	if (probe_landlock_errata(&mask, &err) < 0) {
+		rep_emit(rs, "landlock", "errata", REP_INFO,
+			 "unknown: landlock_create_ruleset(ERRATA): %s (a kernel before 6.15 "
+			 "without the interface); which fixes below it carries is not known",
+			 strerror(err));
+		mask = 0;
+	} else {
+		rep_emit(rs, "landlock", "errata", REP_INFO,
+			 "0x%x from landlock_create_ruleset(NULL, 0, ERRATA)", mask);
+	}
+	if (p->handled.net & tcp)
+		rep_emit(rs, "landlock", "erratum 1 (TCP socket identification)", REP_INFO,
+			 (mask & 1U) ? "fixed: connect_tcp and bind_tcp restrict TCP sockets only; "
+				       "MPTCP, SCTP and SMC stream sockets are not restricted by "
+				       "them: only a seccomp rule on socket()'s protocol refuses "
+				       "them (attacks T07-T09)"
+				     : "not known to be fixed: MPTCP, SCTP and SMC stream sockets "
+				       "may be restricted by the TCP rights too, or not");
+	if (p->handled.fs && !(mask & 4U))
+		rep_emit(rs, "landlock", "erratum 3 (disconnected directories)", REP_INFO,
+			 "not known to be fixed: rename or link through a disconnected "
+			 "directory (under a bind mount) may widen access past these fs rules");
+}
+
 int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mode compat,
 		  const char *const *extra_ro, const char *const *extra_rw, struct landlock_plan *p,
 		  struct rep_sink *rs, struct perr *e)
@@ -366,6 +402,8 @@ int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mod
 	if (!p->active)
 		rep_emit(rs, "landlock", "ruleset", REP_SKIPPED, "nothing left to handle at ABI %d",
 			 eff);
+	else
+		report_errata(p, rs);
 	return 0;
 }
 

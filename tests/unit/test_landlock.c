@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -322,6 +323,47 @@ static void test_plan_holds_every_path_the_inputs_allow(void)
 	profile_free(&p);
 }
 
+/* The plan names the running kernel's errata, as a raw syscall gives them
+ * here, and what erratum 1 leaves to seccomp when TCP rights are handled. */
+static void test_plan_reports_errata(void)
+{
+	struct profile p;
+	struct landlock_plan plan;
+	struct enf_report *r = report_new("platform", NULL);
+	struct rep_sink rs = {.report = r, .fd = -1};
+	struct perr e;
+	long mask = syscall(SYS_landlock_create_ruleset, NULL, 0, 1U << 1);
+	json_t *entries, *en;
+	size_t i;
+	char want[64];
+	bool seen = false, seen1 = false;
+
+	if (landlock_kernel_abi(NULL) < 4) {
+		fprintf(stderr, "kernel Landlock ABI < 4: test needs 4\n");
+		report_free(r);
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(load_platform(&p), 0);
+	CU_ASSERT_EQUAL(landlock_plan(&p.ll, -1, COMPAT_BEST_EFFORT, NULL, NULL, &plan, &rs, &e),
+			0);
+	snprintf(want, sizeof(want), "0x%lx from", mask);
+	entries = json_object_get(report_json(r), "entries");
+	json_array_foreach (entries, i, en) {
+		const char *item = json_string_value(json_object_get(en, "item"));
+		const char *detail = json_string_value(json_object_get(en, "detail"));
+		if (strcmp(item, "errata") == 0)
+			seen = mask >= 0 ? strncmp(detail, want, strlen(want)) == 0
+					 : strncmp(detail, "unknown", 7) == 0;
+		if (strncmp(item, "erratum 1", 9) == 0)
+			seen1 = strncmp(detail, (mask > 0 && (mask & 1)) ? "fixed" : "not known",
+					5) == 0;
+	}
+	CU_ASSERT_TRUE(seen);
+	CU_ASSERT_TRUE(seen1);
+	report_free(r);
+	profile_free(&p);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("landlock");
@@ -330,6 +372,7 @@ void unit_register(void)
 	UNIT_TEST(test_plan_emulated_abi3_skips_net_and_scopes);
 	UNIT_TEST(test_plan_abi0_skips_everything);
 	UNIT_TEST(test_plan_holds_every_path_the_inputs_allow);
+	UNIT_TEST(test_plan_reports_errata);
 	UNIT_TEST(test_enforce_connect_rule_in_child);
 	UNIT_TEST(test_enforce_bind_handled_in_child);
 	UNIT_TEST(test_long_entry_goes_through_the_pipe);

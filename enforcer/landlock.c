@@ -226,13 +226,12 @@ static int plan_paths(struct landlock_plan *p, char *const *list, unsigned n,
  * applied either way, but a fix can leave part of the job to another
  * layer, and a missing one weakens a rule. The errata are the running
  * kernel's, also when an older ABI is emulated. */
-static void report_errata(const struct landlock_plan *p, struct rep_sink *rs)
+void landlock_report_errata(const struct landlock_plan *p, bool known, unsigned mask, int err,
+			    struct rep_sink *rs)
 {
 	const uint64_t tcp = LANDLOCK_ACCESS_NET_CONNECT_TCP | LANDLOCK_ACCESS_NET_BIND_TCP;
-	unsigned mask = 0;
-	int err = 0;
 
-	if (probe_landlock_errata(&mask, &err) < 0) {
+	if (!known) {
 		rep_emit(rs, "landlock", "errata", REP_INFO,
 			 "unknown: landlock_create_ruleset(ERRATA): %s (a kernel before 6.15 "
 			 "without the interface); which fixes below it carries is not known",
@@ -254,6 +253,15 @@ static void report_errata(const struct landlock_plan *p, struct rep_sink *rs)
 		rep_emit(rs, "landlock", "erratum 3 (disconnected directories)", REP_INFO,
 			 "not known to be fixed: rename or link through a disconnected "
 			 "directory (under a bind mount) may widen access past these fs rules");
+}
+
+static void report_errata(const struct landlock_plan *p, struct rep_sink *rs)
+{
+	unsigned mask = 0;
+	int err = 0;
+	bool known = probe_landlock_errata(&mask, &err) == 0;
+
+	landlock_report_errata(p, known, mask, err, rs);
 }
 
 int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mode compat,

@@ -68,6 +68,11 @@ struct landlock_plan {
 int landlock_plan(const struct profile_landlock *l, int abi_cap, enum compat_mode compat,
 		  const char *const *extra_ro, const char *const *extra_rw, struct landlock_plan *p,
 		  struct rep_sink *rs, struct perr *e);
+/* The report entries for the kernel's Landlock errata (landlock_plan()
+ * emits them with the running kernel's mask; known false: the kernel has
+ * no errata interface, err its errno). Public for the unit tests. */
+void landlock_report_errata(const struct landlock_plan *p, bool known, unsigned mask, int err,
+			    struct rep_sink *rs);
 int landlock_prepare(struct landlock_plan *p, struct rep_sink *rs);
 int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs);
 /* The same ruleset as landlock_enforce() would enforce, built from a copy

@@ -3,6 +3,7 @@
  * other files. */
 #include "lab_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,21 +125,83 @@ static void *capture_stop_main(void *arg)
 	return NULL;
 }
 
-/* The pod's supervisor: init's one child. Its state letter from
- * /proc/PID/stat, or 0 when it cannot be read (gone, or a kernel without
- * /proc/PID/task/TID/children). */
-static char supervisor_state(pid_t init)
+/* The pod's supervisor, found among init's children by its pid in the
+ * pod (NSpid's last field): after it exits, init's children are the
+ * victims it left, which a program may have stopped too. 0: not found. */
+static long find_supervisor(pid_t init, pid_t pod_pid)
 {
-	char path[64], buf[512], *rp;
-	long sup;
+	char path[64], buf[1024], st[1024], *tok, *save = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
-	if (util_read_text(path, buf, sizeof(buf)) < 0 || sscanf(buf, "%ld", &sup) != 1)
+	if (pod_pid <= 0 || util_read_text(path, buf, sizeof(buf)) < 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", sup);
-	if (util_read_text(path, buf, sizeof(buf)) < 0 || !(rp = strrchr(buf, ')')) || rp[1] != ' ')
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		char *ns, *last;
+		snprintf(path, sizeof(path), "/proc/%s/status", tok);
+		if (util_read_text(path, st, sizeof(st)) < 0 || !(ns = strstr(st, "\nNSpid:")))
+			continue;
+		ns[strcspn(ns + 1, "\n") + 1] = '\0';
+		last = strrchr(ns, '\t');
+		if (last && atol(last + 1) == (long)pod_pid)
+			return atol(tok);
+	}
+	return 0;
+}
+
+/* Whether a thread in a tracing stop is traced from inside the pod (the
+ * program) rather than from outside it (a developer's strace -f of the
+ * harness, which must not read as an escape). */
+static bool traced_from_pod(pid_t init, const char *task_status)
+{
+	const char *t = strstr(task_status, "\nTracerPid:");
+	char path[64];
+	struct stat a, b;
+	long tracer;
+
+	if (!t || (tracer = atol(t + 11)) <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/ns/pid", tracer);
+	if (stat(path, &a) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	return stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* The supervisor's state, thread by thread: 'T' when stopped by a signal,
+ * 't' when one of its threads is in a tracing stop under a tracer from the
+ * pod, else 0 (running, gone, or not found). */
+static char supervisor_state(pid_t init, pid_t pod_pid)
+{
+	long sup = find_supervisor(init, pod_pid);
+	char path[96], buf[2048];
+	char found = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (!sup)
 		return 0;
-	return rp[2];
+	snprintf(path, sizeof(path), "/proc/%ld/task", sup);
+	if (!(d = opendir(path)))
+		return 0;
+	while (!found && (de = readdir(d))) {
+		char *rp;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%s/stat", sup, de->d_name);
+		if (util_read_text(path, buf, sizeof(buf)) < 0 || !(rp = strrchr(buf, ')')) ||
+		    rp[1] != ' ')
+			continue;
+		if (rp[2] == 'T') {
+			found = 'T';
+		} else if (rp[2] == 't') {
+			snprintf(path, sizeof(path), "/proc/%ld/task/%s/status", sup, de->d_name);
+			if (util_read_text(path, buf, sizeof(buf)) == 0 &&
+			    traced_from_pod(init, buf))
+				found = 't';
+		}
+	}
+	closedir(d);
+	return found;
 }
 
 /* Wait for the pod's init, looking at its supervisor every 50 ms. A
@@ -145,7 +209,8 @@ static char supervisor_state(pid_t init)
  * sandbox) is recorded in *stopped; still stopped 500 ms later, the pod is
  * killed: it would otherwise hang until the bound and end INCONCLUSIVE,
  * hiding the escape. Returns init's wait status (-1: lost). */
-static int wait_pod(pid_t init, int timeout_ms, bool *timed_out, char *stopped)
+static int wait_pod(pid_t init, const struct lab_shm *shm, int timeout_ms, bool *timed_out,
+		    char *stopped)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, init, 0), status = -1;
 	uint64_t now = util_now_ns(), deadline = now + (uint64_t)timeout_ms * 1000000ull;
@@ -159,13 +224,16 @@ static int wait_pod(pid_t init, int timeout_ms, bool *timed_out, char *stopped)
 		char st;
 		int r = poll(&p, 1, 50);
 
-		if (r < 0 && errno != EINTR)
+		if (r < 0 && errno != EINTR) {
+			/* Cannot wait any more: end it rather than block below. */
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 			break;
+		}
 		if (r > 0)
 			break; /* init exited */
 		now = util_now_ns();
-		st = supervisor_state(init);
-		if (st == 'T' || st == 't') {
+		st = supervisor_state(init, shm->supervisor_pid);
+		if (st) {
 			if (!*stopped)
 				*stopped = st;
 			if (!stopped_since)
@@ -320,7 +388,7 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 
 	/* The program's own timeout is enforced by the supervisor; this bound
 	 * is for a supervisor that hangs or dies, or is stopped. */
-	status = wait_pod(init, (c->timeout_ms ? c->timeout_ms : 10000) + 5000, &timed_out,
+	status = wait_pod(init, shm, (c->timeout_ms ? c->timeout_ms : 10000) + 5000, &timed_out,
 			  &o->supervisor_stopped);
 	init = -1;
 	pthread_join(rout.th, NULL);

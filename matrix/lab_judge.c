@@ -90,6 +90,20 @@ static void judge_victims(struct lab_outcome *o, struct lab_shm *shm, json_t *ev
 			    atomic_load(&ls[i].l->bytes),
 			    atomic_load(&ls[i].l->marker) ? ", marker seen" : "");
 	}
+	{
+		unsigned long long pend = atomic_load(&shm->sacrificial.pending);
+		json_t *names = json_array();
+		for (int s = 1; s <= 64; s++) {
+			if (!(pend & (1ULL << (s - 1))))
+				continue;
+			json_array_append_new(names, json_string(util_signame(s)));
+			lab_add_escape(o,
+				       "sacrificial victim (pid %d) had SIG%s pending: it reached "
+				       "the victim, which blocks it",
+				       (int)shm->sacrificial.pid, util_signame(s));
+		}
+		json_object_set_new(json_object_get(ev, "sacrificial_victim"), "pending", names);
+	}
 	if (atomic_load(&shm->sacrificial.state) == VICTIM_STOPPED ||
 	    atomic_load(&shm->sacrificial.state) == VICTIM_KILLED)
 		lab_add_escape(o, "sacrificial victim %s by SIG%s",

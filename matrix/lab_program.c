@@ -289,8 +289,12 @@ static void accomplice_abstract(struct lab_run_state *st, const char *name, json
 		n = recv(fd, buf + got, ACCOMPLICE_ABSTRACT_MAX - got, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n <= 0)
-			break; /* EOF, or the program reset it */
+		if (n < 0) {
+			json_object_set_new(rec, "error", json_string(strerror(errno)));
+			break; /* the program reset it */
+		}
+		if (n == 0)
+			break; /* EOF */
 		got += (size_t)n;
 		atomic_fetch_add(&st->shm->accomplice_abstract.bytes, (int)n);
 		found = memmem(buf, got, st->marker, strlen(st->marker)) != NULL;

@@ -29,6 +29,10 @@ struct lab_victim_status {
 	_Atomic int state;
 	int signal;	      /* for STOPPED / KILLED */
 	_Atomic bool drained; /* answered the pod's drain request (victims.h) */
+	/* Signals pending at its last drain, bit s-1 for signal s: the
+	 * sacrificial victim blocks every catchable one, so a signal that
+	 * reached it stays here (a SIGCONT after a SIGSTOP too). */
+	_Atomic unsigned long long pending;
 };
 
 struct lab_listener_counts {

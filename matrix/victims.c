@@ -113,19 +113,29 @@ pid_t victim_spawn_sacrificial(struct lab_shm *shm, uid_t uid, gid_t gid, int re
 	become(uid, gid);
 	pidns_die_with_parent(parent);
 	/* Catchable signals are blocked too: only SIGKILL and SIGSTOP, which
-	 * nothing can block, change its state. Others are the signal victim's
-	 * business. A pending SIGKILL or SIGSTOP is acted on before this
-	 * process runs user code again, so an answer to the pod's drain
-	 * request proves none was pending. */
+	 * nothing can block, change its state; any other that reaches it stays
+	 * pending, and each drain records the pending set. A pending SIGKILL
+	 * or SIGSTOP is acted on before this process runs user code again, so
+	 * an answer to the pod's drain request proves none was pending. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	ready(ready_fd);
 	for (;;) {
 		char b;
 		ssize_t r = read(drain_fd, &b, 1);
-		if (r == 1)
+		if (r == 1) {
+			/* What reached it while blocked: a stop and a continue
+			 * between two of the pod's looks leave a SIGCONT. */
+			sigset_t p;
+			unsigned long long mask = 0;
+			sigemptyset(&p);
+			sigpending(&p);
+			for (int s = 1; s <= 64; s++)
+				if (sigismember(&p, s) == 1)
+					mask |= 1ULL << (s - 1);
+			atomic_store(&shm->sacrificial.pending, mask);
 			ack_drain(&shm->sacrificial);
-		else if (r == 0 || errno != EINTR)
+		} else if (r == 0 || errno != EINTR)
 			pause(); /* the pod is gone: wait for the parent-death signal */
 	}
 }

@@ -167,6 +167,8 @@ MUTANTS = [
      "if (0) {", None),
     ("lab-supervisor-stopped", "matrix/lab.c", "\t\tif (st == 'T' || st == 't') {",
      "\t\tif (0) {", None),
+    ("victims-sacrificial-pending", "matrix/victims.c",
+     "\t\t\tatomic_store(&shm->sacrificial.pending, mask);", "\t\t\t;", None),
     ("packet-class-e", "matrix/packet.c", "(v[0] >= 224 && v[0] < 240)", "(v[0] >= 224)", None),
     ("judge-supervisor-died", "matrix/lab_judge.c",
      "if (!alive && !o->infra_failed && !shm->setup_failed) {", "if (0) {", None),

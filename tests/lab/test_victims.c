@@ -162,6 +162,17 @@ int main(void)
 	      "the pending SIGSTOP shows on the sacrificial victim (state %d, signal %d)",
 	      atomic_load(&shm->sacrificial.state), shm->sacrificial.signal);
 
+	/* A continue after the stop, and a catchable signal: both stay
+	 * pending on the sacrificial victim, which blocks them, and the drain
+	 * records them (a stop and continue between two looks left nothing). */
+	kill(shm->sacrificial.pid, SIGCONT);
+	kill(shm->sacrificial.pid, SIGTERM);
+	ok = victims_drain(shm, drain_w, 2000);
+	CHECK(ok && (atomic_load(&shm->sacrificial.pending) & (1ULL << (SIGCONT - 1))) &&
+		  (atomic_load(&shm->sacrificial.pending) & (1ULL << (SIGTERM - 1))),
+	      "SIGCONT and SIGTERM show as pending on the sacrificial victim (0x%llx)",
+	      atomic_load(&shm->sacrificial.pending));
+
 	kill(shm->signal_victim.pid, SIGKILL);
 	kill(shm->sacrificial.pid, SIGKILL);
 	kill(shm->listeners.pid, SIGKILL);

@@ -697,6 +697,7 @@ static struct sinks *sinks_with_a_failed_witness(void)
 	/* No descriptor can be made in this process now: the lowest free one
 	 * is the limit. The client is a child, with a table of its own. */
 	fd = dup(0);
+	CU_ASSERT_FATAL(fd >= 0);
 	getrlimit(RLIMIT_NOFILE, &old);
 	low = old;
 	low.rlim_cur = (rlim_t)fd;
@@ -726,10 +727,10 @@ static void test_judge_failed_sink(void)
 	struct judge_fixture f;
 	struct sinks *s = sinks_with_a_failed_witness();
 	struct perr e;
-	char buf[320];
+	char buf[320] = "";
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	CU_ASSERT_PTR_NOT_NULL(sinks_failed_witness(s, buf, sizeof(buf)));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sinks_failed_witness(s, buf, sizeof(buf)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "accept"));
 	sinks_stop(s, &e);
 	judge_fixture_init(&f);

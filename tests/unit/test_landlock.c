@@ -361,6 +361,42 @@ static void test_plan_reports_errata(void)
 	CU_ASSERT_TRUE(seen);
 	CU_ASSERT_TRUE(seen1);
 	report_free(r);
+
+	/* Each mask, as a kernel with or without each fix would give it. */
+	{
+		static const struct {
+			bool known;
+			unsigned mask;
+			const char *e1, *e3; /* detail prefix, or NULL: no entry */
+		} k[] = {
+		    {false, 0, "not known", "not known"},
+		    {true, 0, "not known", "not known"},
+		    {true, 1, "fixed", "not known"},
+		    {true, 4, "not known", NULL},
+		    {true, 7, "fixed", NULL},
+		};
+		for (size_t c = 0; c < sizeof(k) / sizeof(k[0]); c++) {
+			const char *e1 = NULL, *e3 = NULL, *head = NULL;
+			r = report_new("platform", NULL);
+			rs.report = r;
+			landlock_report_errata(&plan, k[c].known, k[c].mask, ENOSYS, &rs);
+			entries = json_object_get(report_json(r), "entries");
+			json_array_foreach (entries, i, en) {
+				const char *item = json_string_value(json_object_get(en, "item"));
+				const char *d = json_string_value(json_object_get(en, "detail"));
+				if (strcmp(item, "errata") == 0)
+					head = d;
+				else if (strncmp(item, "erratum 1", 9) == 0)
+					e1 = d;
+				else if (strncmp(item, "erratum 3", 9) == 0)
+					e3 = d;
+			}
+			CU_ASSERT(head && strncmp(head, k[c].known ? "0x" : "unknown", 2) == 0);
+			CU_ASSERT(e1 && strncmp(e1, k[c].e1, strlen(k[c].e1)) == 0);
+			CU_ASSERT(k[c].e3 ? e3 && strncmp(e3, k[c].e3, strlen(k[c].e3)) == 0 : !e3);
+			report_free(r);
+		}
+	}
 	profile_free(&p);
 }
 

@@ -19,6 +19,7 @@
 #include "pidns.h"
 #include "profile.h"
 #include "util.h"
+#include "timeline.h"
 
 static void run_usage(FILE *f)
 {
@@ -225,6 +226,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (profile_load(profile, &c.prof, &e) < 0)
 		return perr_report(&e, "parity run");
+	TL("profile loaded");
 	c.o.profile = &c.prof;
 	c.o.argv = argv + optind;
 	c.o.extra_ro = ro;
@@ -264,6 +266,7 @@ int cmd_run(int argc, char **argv)
 			c.o.nft_worker_sock = nw.sock;
 		perr_clear(&e);
 	}
+	TL("nft worker forked");
 	c.caller_pidns = pidns_inode();
 	pid = pidns_spawn(run_worker, &c, CLONE_NEWNS, true, &isolated, &e);
 	if (nw.sock >= 0)
@@ -273,13 +276,17 @@ int cmd_run(int argc, char **argv)
 		nft_worker_abort(&nw);
 		return perr_report(&e, "parity run");
 	}
+	TL("pid namespace made");
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			nft_worker_abort(&nw);
 			return PARITY_EXIT_INFRA;
 		}
 	}
+	TL("init reaped");
 	nft_worker_abort(&nw); /* done, or waiting for a netns that never came */
 	profile_free(&c.prof);
+	TL("exit");
+	timeline_dump();
 	return util_status_code(status);
 }

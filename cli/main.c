@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "err.h"
+#include "timeline.h"
 
 const struct command parity_commands[] = {
     {"probe", cmd_probe, "probe what the running kernel offers (Landlock, seccomp, protocols)",
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	timeline_init();
+	TL("main");
 	if (argc < 2) {
 		usage(stderr);
 		return PARITY_EXIT_USAGE;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "timeline.h"
 
 void pidns_die_with_parent(pid_t expected_parent)
 {
@@ -52,6 +53,7 @@ static int init_main(void *arg)
 
 	pidns_die_with_parent(a->parent);
 	util_name_role("init");
+	TL("start");
 	/* In a new PID namespace getppid() is 0 whether or not the caller is
 	 * alive, so pidns_die_with_parent() cannot see a caller that died
 	 * before the parent-death signal was armed: its pidfd can. */
@@ -66,6 +68,7 @@ static int init_main(void *arg)
 	setsid();
 	if (a->own_proc && mount_own_proc() < 0)
 		_exit(PARITY_EXIT_INFRA);
+	TL("proc mounted");
 	worker = fork();
 	if (worker < 0)
 		_exit(PARITY_EXIT_INFRA);
@@ -86,6 +89,7 @@ static int init_main(void *arg)
 		}
 		if (w == worker) {
 			worker_status = status;
+			TL("supervisor reaped");
 			/* The worker is done: leaving kills whatever is left. */
 			break;
 		}

@@ -13,6 +13,7 @@
 #include "pidns.h"
 #include "seccomp_layer.h"
 #include "util.h"
+#include "timeline.h"
 
 extern char **environ;
 
@@ -76,6 +77,7 @@ void agent_main(const struct agent_ctx *a)
 
 	pidns_die_with_parent(a->supervisor);
 	util_name_role("agent");
+	TL("start");
 	/* stdio first, then nothing but the report pipe survives: an fd the
 	 * supervisor holds must never leak into the sandbox (attack E11). */
 	if (a->o->agent_stdin >= 0 && dup2(a->o->agent_stdin, 0) < 0)
@@ -109,6 +111,7 @@ void agent_main(const struct agent_ctx *a)
 			 "kept by profile: the agent inherits what the supervisor leaks");
 	}
 
+	TL("netns joined, fds closed");
 	/* Landlock phase 1 while still privileged (reference PR #810). */
 	if (a->plan->active)
 		landlock_prepare(a->plan, &rs);
@@ -122,6 +125,7 @@ void agent_main(const struct agent_ctx *a)
 	id.not_dumpable = p->id.not_dumpable;
 	if (identity_apply(&id, &rs) < 0)
 		_exit(PARITY_EXIT_INFRA);
+	TL("identity");
 	/* Credential changes clear the parent-death signal: set it again. */
 	pidns_die_with_parent(a->supervisor);
 	if (p->sc.enabled && p->sc.notify.enabled) {
@@ -143,8 +147,10 @@ void agent_main(const struct agent_ctx *a)
 
 	if (a->plan->active && landlock_enforce(a->plan, &rs) < 0)
 		_exit(PARITY_EXIT_INFRA);
+	TL("landlock");
 	if (seccomp_apply(&p->sc, a->notify_sock, &rs) < 0)
 		_exit(PARITY_EXIT_INFRA);
+	TL("seccomp");
 
 	/* Started early (namespace mode: while the supervisor builds the veth,
 	 * the table and the proxy): every layer is in place, the command waits
@@ -158,6 +164,7 @@ void agent_main(const struct agent_ctx *a)
 			_exit(PARITY_EXIT_INFRA);
 		close(a->gate_fd);
 	}
+	TL("gate passed");
 	/* The marker line "exec": the supervisor knows every layer is in place
 	 * and the next thing is the command itself. */
 	(void)!write(a->report_fd, "exec\n", 5);

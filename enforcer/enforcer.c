@@ -29,6 +29,7 @@
 #include "proxy_child.h"
 #include "seccomp_layer.h"
 #include "util.h"
+#include "timeline.h"
 
 void run_opts_init(struct run_opts *o)
 {
@@ -305,6 +306,7 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 			nfd = -1; /* POLLHUP: no filtered task is left */
 		}
 	}
+	TL("agent exited");
 	while (waitpid(agent, &status, __WALL) < 0 && errno == EINTR)
 		;
 	res->status = status;
@@ -355,6 +357,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 	int rc = -1;
 
 	util_name_role("sup");
+	TL("start");
 	memset(res, 0, sizeof(*res));
 	memset(&pol, 0, sizeof(pol));
 	memset(&ac, 0, sizeof(ac));
@@ -490,6 +493,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		proxy_pid = proxy.pid;
 	}
 	emit_listen(&rs, p, true);
+	TL("proxy wait");
 	if (proxy_await_ready(&proxy, e) < 0) {
 		proxy_pid = -1; /* killed and reaped */
 		goto out;
@@ -513,6 +517,7 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 		 * gate. gate[0] is still open here, so this write cannot raise
 		 * SIGPIPE even if the agent has already failed and exited; its
 		 * failure is read from the report pipe below as before. */
+		TL("gate open");
 		if (write(gate[1], "1", 1) != 1) {
 			perr_sys(e, errno, "agent gate");
 			goto out;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "timeline.h"
 
 void netns_cfg_init(struct netns_cfg *cfg)
 {
@@ -306,6 +307,7 @@ static int setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct n
 		 struct nl_ctx **sbxp, struct perr *e)
 {
 	struct nft_job job;
+	int rc;
 
 	if (nft_job_start(&job, cfg, sb, e) < 0)
 		return -1;
@@ -313,13 +315,17 @@ static int setup(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct n
 		nft_job_finish(&job, false, e);
 		return -1;
 	}
+	TL("links built");
 	if (nft_job_finish(&job, true, e) < 0)
 		return -1;
+	TL("table checked");
 	/* Last: the links' readiness waits on the kernel's IPv6 address
 	 * work (a workqueue), which has usually finished while the table
 	 * went in; checked first, it cost a 0.1-0.35 ms wait in half the
 	 * starts. */
-	return wait_links_ready(cfg, sb, *hostp, *sbxp, e);
+	rc = wait_links_ready(cfg, sb, *hostp, *sbxp, e);
+	TL("links ready");
+	return rc;
 }
 
 static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct nl_ctx **hostp,
@@ -348,8 +354,10 @@ static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, st
 			    "the caller's network namespace");
 	if (nft_job_netns(job, e) < 0)
 		return -1;
+	TL("netns taken");
 	if (cfg->on_netns && cfg->on_netns(sb->ns_fd, cfg->on_netns_arg, e) < 0)
 		return -1;
+	TL("agent forked");
 
 	*hostp = host = nl_ctx_open(-1, e);
 	if (host)
@@ -367,6 +375,7 @@ static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, st
 	}
 	if (rc < 0)
 		sb->host_if[0] = '\0';
+	TL("veth");
 	if (done(sb, rc, "veth", e, "%s (here) <-> %s (sandbox)", rc ? "?" : sb->host_if,
 		 sb->sandbox_if) < 0)
 		return -1;
@@ -466,5 +475,6 @@ int netns_teardown(struct netns_sandbox *sb, struct perr *e)
 	sb->fwd_table[0] = '\0';
 	sb->host_if[0] = '\0';
 	close_fds(sb);
+	TL("teardown done");
 	return rc;
 }

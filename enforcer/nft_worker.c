@@ -18,6 +18,7 @@
 #include "nl.h"
 #include "pidns.h"
 #include "util.h"
+#include "timeline.h"
 
 struct worker_reply {
 	long failed; /* index of the failed Required command, -1: none */
@@ -131,7 +132,9 @@ static __attribute__((noreturn)) void worker_main(int sock, unsigned flags,
 		/* Already in the right netns: the context (and its netlink
 		 * socket) is made before the commands are needed. */
 		worker_make_netns(sock);
+		TL("netns made");
 		c = nft_exec_ctx_new_single_threaded();
+		TL("libnftables loaded");
 	} else {
 		nft_exec_global_init();
 	}
@@ -156,6 +159,7 @@ static __attribute__((noreturn)) void worker_main(int sock, unsigned flags,
 		rep.err = errno;
 	else
 		rep.failed = nft_exec_run(nft_exec_ctx_new(), cmds, n, res, NULL);
+	TL("table applied");
 	rep.n = rep.err ? 0 : n;
 	if (util_write_all(sock, &rep, sizeof(rep)) < 0 ||
 	    util_write_all(sock, res, rep.n * sizeof(*res)) < 0)
@@ -183,6 +187,8 @@ static int start_worker(struct nft_worker *w, unsigned flags, const struct nft_c
 		return perr_sys(e, err, "nftables worker: fork");
 	}
 	if (w->pid == 0) {
+		util_name_role("nft");
+		TL("start");
 		pidns_die_with_parent(parent);
 		/* Nothing of the caller's but the socket: no gate, no pipe end
 		 * kept open by us. */

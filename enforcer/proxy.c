@@ -17,6 +17,7 @@
 #include "netaddr.h"
 #include "proxy_conn.h"
 #include "util.h"
+#include "timeline.h"
 
 #define SWEEP_MS 100
 #define MAX_EVENTS 256
@@ -206,6 +207,7 @@ int proxy_serve(const struct proxy_config *cfg, struct perr *e)
 	if (loop_init(&L, cfg, e) != 0)
 		return perr_prefix(e, "proxy");
 	if (cfg->say_ready) {
+		TL("serving");
 		(void)!write(cfg->ready_fd, "r", 1);
 		close(cfg->ready_fd);
 	}

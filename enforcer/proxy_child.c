@@ -16,6 +16,7 @@
 #include "pidns.h"
 #include "proxy.h"
 #include "util.h"
+#include "timeline.h"
 
 /* The proxy serves before the agent starts: it says so with one byte once
  * its loop is set up (signals, limits, epoll), so that what the agent finds
@@ -58,6 +59,7 @@ int proxy_spawn(int listen_fd, int log_fd, const struct policy *pol, struct prox
 			_exit(perr_report(&pe, "parity proxy"));
 		_exit(0);
 	}
+	TL("proxy forked");
 	close(ready[1]);
 	pc->pid = pid;
 	pc->ready_fd = ready[0];

@@ -221,15 +221,17 @@ static void handle_inspect(struct lab_run_state *st, const char *line, json_t *r
 
 /* "@parity accomplice abstract NAME": connect from the pod (outside the
  * sandbox) to an abstract socket the program listens on, and read: for at
- * most 1 s and 64 KiB, or until the marker came. */
+ * most 1 s and 1 MiB, or until the marker came (scanned 4 KiB at a time,
+ * the window keeping the tail a marker may have begun in). */
 #define ACCOMPLICE_ABSTRACT_MS 1000
-#define ACCOMPLICE_ABSTRACT_MAX 65536
+#define ACCOMPLICE_ABSTRACT_MAX (1 << 20) /* bytes read at most */
+#define ACCOMPLICE_WINDOW 4096		  /* scanned at once; a marker may span two */
 static void accomplice_abstract(struct lab_run_state *st, const char *name, json_t *rec)
 {
 	int saved = -1, fd = -1;
 	struct perr e;
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	size_t len = strlen(name), got = 0;
+	size_t len = strlen(name), got = 0, total = 0, mlen = strlen(st->marker);
 	char *buf;
 	double deadline;
 	bool found = false;
@@ -260,7 +262,7 @@ static void accomplice_abstract(struct lab_run_state *st, const char *name, json
 	}
 	atomic_fetch_add(&st->shm->accomplice_abstract.connections, 1);
 	json_object_set_new(rec, "connected", json_true());
-	buf = malloc(ACCOMPLICE_ABSTRACT_MAX);
+	buf = malloc(ACCOMPLICE_WINDOW);
 	if (!buf) {
 		json_object_set_new(rec, "error", json_string(strerror(ENOMEM)));
 		close(fd);
@@ -271,7 +273,7 @@ static void accomplice_abstract(struct lab_run_state *st, const char *name, json
 	 * program may send other bytes first, or its marker in pieces, or a
 	 * while later (one read of 4 KiB missed all three). */
 	deadline = util_now_ms() + ACCOMPLICE_ABSTRACT_MS;
-	while (got < ACCOMPLICE_ABSTRACT_MAX && !found) {
+	while (total < ACCOMPLICE_ABSTRACT_MAX && !found) {
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
 		double left = deadline - util_now_ms();
 		int r;
@@ -286,7 +288,7 @@ static void accomplice_abstract(struct lab_run_state *st, const char *name, json
 		}
 		if (r <= 0)
 			continue; /* EINTR, or the deadline, which ends it above */
-		n = recv(fd, buf + got, ACCOMPLICE_ABSTRACT_MAX - got, MSG_DONTWAIT);
+		n = recv(fd, buf + got, ACCOMPLICE_WINDOW - got, MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0) {
@@ -296,12 +298,19 @@ static void accomplice_abstract(struct lab_run_state *st, const char *name, json
 		if (n == 0)
 			break; /* EOF */
 		got += (size_t)n;
+		total += (size_t)n;
 		atomic_fetch_add(&st->shm->accomplice_abstract.bytes, (int)n);
-		found = memmem(buf, got, st->marker, strlen(st->marker)) != NULL;
+		found = memmem(buf, got, st->marker, mlen) != NULL;
+		if (!found && got == ACCOMPLICE_WINDOW) {
+			/* Full: keep the tail a marker may have begun in. */
+			size_t keep = mlen > 0 ? mlen - 1 : 0;
+			memmove(buf, buf + got - keep, keep);
+			got = keep;
+		}
 	}
 	if (found)
 		atomic_store(&st->shm->accomplice_abstract.marker, true);
-	json_object_set_new(rec, "bytes", json_integer((json_int_t)got));
+	json_object_set_new(rec, "bytes", json_integer((json_int_t)total));
 	free(buf);
 	close(fd);
 }

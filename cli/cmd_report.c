@@ -131,7 +131,12 @@ static int replace_sets(json_t *r, const char *const *files, size_t n, struct pe
 			json_decref(sets);
 			return perr_prefix(e, "--expect");
 		}
-		json_array_append_new(sets, expect_set_json(&set));
+		if (json_array_append_new(sets, expect_set_json(&set)) < 0) {
+			perr_set(e, "--expect %s: set %s could not be kept", files[i], set.name);
+			expect_set_free(&set);
+			json_decref(sets);
+			return -1;
+		}
 		expect_set_free(&set);
 	}
 	old = json_object_get(x, "sets");

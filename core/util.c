@@ -463,3 +463,23 @@ void util_name_role(const char *role)
 	snprintf(name, sizeof(name), "parity-%s", role);
 	prctl(PR_SET_NAME, name, 0, 0, 0);
 }
+
+void util_utf8_trim(char *s)
+{
+	size_t n = strlen(s), i = n, lead;
+	unsigned char c;
+	size_t want;
+
+	/* Back over continuation bytes (at most 3) to the sequence's lead. */
+	while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = i - 1;
+	c = (unsigned char)s[lead];
+	if (c < 0x80)
+		return; /* ASCII: complete */
+	want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+	if (want == 0 || n - lead < want)
+		s[lead] = '\0';
+}

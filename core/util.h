@@ -30,6 +30,10 @@ ssize_t util_read_all(int fd, void *buf, size_t len);
 /* Monotonic time in nanoseconds / milliseconds. */
 uint64_t util_now_ns(void);
 double util_now_ms(void);
+/* After snprintf may have cut s: drop a UTF-8 sequence left incomplete
+ * at its end (jansson refuses such a string, and a json_pack() would
+ * return NULL and drop the object holding it). */
+void util_utf8_trim(char *s);
 /* Wall clock as RFC 3339 with milliseconds, UTC. */
 void util_rfc3339(char *buf, size_t len);
 

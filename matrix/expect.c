@@ -276,6 +276,7 @@ static int parse_entry(json_t *obj, size_t idx, const char *file, struct expect_
 	if (json_get_str(obj, "title", false, &s, file, where, e) < 0)
 		return -1;
 	snprintf(en->title, sizeof(en->title), "%s", s ? s : "");
+	util_utf8_trim(en->title);
 
 	if (get_strings(obj, "attacks", en->attacks, &en->nattacks, EXPECT_MAX_GLOBS, file, where,
 			e) < 0 ||
@@ -454,6 +455,7 @@ int expect_set_parse(json_t *root, const char *file, bool gating, struct expect_
 	if (json_get_str(root, "description", false, &str, file, "", e) < 0)
 		return -1;
 	snprintf(s->description, sizeof(s->description), "%s", str ? str : "");
+	util_utf8_trim(s->description);
 	if (json_get_array(root, "entries", true, &entries, file, "", e) < 0)
 		return -1;
 	s->entries = calloc(json_array_size(entries) + 1, sizeof(*s->entries));

@@ -66,7 +66,11 @@ static int load_sets(const struct matrix_opts *o, json_t *sets, struct perr *e)
 			if (expect_set_load(f, true, &s, e) < 0)
 				return perr_prefix(e, "--expect");
 			claims |= strcmp(s.name, EXPECT_CLAIMS_SET) == 0;
-			json_array_append_new(sets, expect_set_json(&s));
+			if (json_array_append_new(sets, expect_set_json(&s)) < 0) {
+				perr_set(e, "--expect %s: set %s could not be kept", f, s.name);
+				expect_set_free(&s);
+				return -1;
+			}
 			expect_set_free(&s);
 		}
 	}
@@ -74,7 +78,11 @@ static int load_sets(const struct matrix_opts *o, json_t *sets, struct perr *e)
 	if (!claims && access(path, R_OK) == 0) {
 		if (expect_set_load(path, false, &s, e) < 0)
 			return -1;
-		json_array_append_new(sets, expect_set_json(&s));
+		if (json_array_append_new(sets, expect_set_json(&s)) < 0) {
+			perr_set(e, "%s: set %s could not be kept", path, s.name);
+			expect_set_free(&s);
+			return -1;
+		}
 		expect_set_free(&s);
 	}
 	return 0;

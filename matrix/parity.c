@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 static const char *const names[] = {"PARITY", "GAP", "REVERSE", "BOTH-ESCAPE", "N/A"};
 
 const char *parity_status_name(enum parity_status s)
@@ -103,6 +105,8 @@ json_t *parity_rows(json_t *cells)
 			continue;
 		st = parity_of(vr, vp, prof, why, sizeof(why));
 		snprintf(id, sizeof(id), "%s vs %s", str(c, "id"), PARITY_REFERENCE_PROFILE);
+		util_utf8_trim(id);
+		util_utf8_trim(why);
 		row = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", id, "attack",
 				str(c, "attack"), "family", str(c, "family"), "abi",
 				json_object_get(c, "abi"), "profile", prof, "reference",

@@ -3,6 +3,7 @@
 #include "results.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,10 +296,14 @@ static int same_field(json_t *a, json_t *b, const char *what, const char *na, co
 	return perr_usage(e, "merge: %s and %s differ in %s: not shards of one run", na, nb, what);
 }
 
+/* A timing figure of a shard: ms or a count, finite and at most 1e15
+ * (anything else is not a figure: 0). Summed over shards and cast to an
+ * integer below, so a 1e308 must never get there. */
 static double num(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : 0.0;
+	double d = json_is_number(v) ? json_number_value(v) : 0.0;
+	return isfinite(d) && d >= 0 && d <= 1e15 ? d : 0.0;
 }
 
 static json_t *merge_timing(json_t *const *parts, size_t n)
@@ -403,9 +408,23 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 	for (i = 0; i < n; i++) {
 		json_array_foreach (json_object_get(parts[i], "cells"), j, c) {
 			const char *id = str(c, "id");
-			if (json_object_get(seen, id))
+			json_t *first_in = json_object_get(seen, id);
+			if (first_in && strcmp(str(c, "role"), "control") == 0)
 				continue; /* a control both shards needed: keep the first */
-			json_object_set_new(seen, id, json_true());
+			if (first_in) {
+				/* A judged cell runs in one shard only: twice, the
+				 * merged verdict would depend on the order given. */
+				perr_usage(
+				    e, "merge: cell %s is in both %s and %s: not shards of one run",
+				    id, names[json_integer_value(first_in)], names[i]);
+				json_decref(seen);
+				json_decref(cells);
+				json_decref(infra);
+				json_decref(merged_from);
+				json_decref(r);
+				return -1;
+			}
+			json_object_set_new(seen, id, json_integer((json_int_t)i));
 			json_array_append(cells, c);
 		}
 		json_array_extend(

@@ -22,6 +22,7 @@
 #include "jsonutil.h"
 #include "report_kernels_int.h"
 #include "report_util.h"
+#include "util.h"
 #include "reports.h"
 #include "results.h"
 
@@ -85,6 +86,7 @@ static json_t *tfo_fix(json_t *r)
 		snprintf(why, sizeof(why), "Landlock ABI %lld < 4: no TCP rule to bypass", abi);
 	else
 		snprintf(why, sizeof(why), "%s %s: %s", rs(found, "id"), v, rs(found, "reason"));
+	util_utf8_trim(why);
 	return json_pack("{s:s,s:s,s:s,s:s,s:s}", "state", state, "cell", rs(found, "id"),
 			 "verdict", v, "why", why, "probe", *probed ? probed : "not probed");
 }

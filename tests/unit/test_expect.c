@@ -233,6 +233,34 @@ static void test_load_syntax_error(void)
 	unlink(path);
 }
 
+/* A description or title longer than its field is cut on a character
+ * boundary: cut inside one, jansson refused the string and the whole set
+ * vanished from results.json (its regressions with it: exit 0). */
+static void test_long_multibyte_text_keeps_the_set(void)
+{
+	static char text[8192];
+	char desc[1300] = "", title[300] = "";
+	struct expect_set s;
+	struct perr e;
+	json_t *j;
+
+	for (int i = 0; i < 600; i++)
+		strcat(desc, "\xc3\xa9");
+	for (int i = 0; i < 100; i++)
+		strcat(title, "\xc3\xa9");
+	snprintf(text, sizeof(text),
+		 "{\"schema\":\"parity.expectations/1\",\"name\":\"t\",\"description\":\"%s\","
+		 "\"entries\":[{\"id\":\"a\",\"title\":\"%s\",\"attacks\":\"T01\","
+		 "\"profile\":\"platform\",\"verdict\":\"BLOCKED\"," OK_TAIL "}]}",
+		 desc, title);
+	perr_clear(&e);
+	CU_ASSERT_EQUAL_FATAL(parse_text(text, &s, &e), 0);
+	j = expect_set_json(&s);
+	CU_ASSERT_PTR_NOT_NULL(j);
+	json_decref(j);
+	expect_set_free(&s);
+}
+
 static void test_ranges(void)
 {
 	struct expect_range r;
@@ -575,4 +603,5 @@ void unit_register(void)
 	UNIT_TEST(test_matching);
 	UNIT_TEST(test_compare);
 	UNIT_TEST(test_evaluate);
+	UNIT_TEST(test_long_multibyte_text_keeps_the_set);
 }

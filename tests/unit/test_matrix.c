@@ -233,6 +233,23 @@ static void test_merge(void)
 			    json_object_get(json_object_get(m, "run"), "shard"), "index")),
 			0);
 	json_decref(m);
+	/* Timing figures that are not figures (1e308, negative) count as 0:
+	 * summed and cast to an integer, 1e308 was undefined behaviour and
+	 * wall_ms vanished (json_real(inf) is NULL). */
+	{
+		json_t *t0 = json_object_get(parts[0], "timing");
+		json_t *saved = json_deep_copy(t0);
+		const char *on[3] = {"s1", "s2", "s3"};
+		json_object_set_new(t0, "labs", json_real(1e308));
+		json_object_set_new(t0, "wall_ms", json_real(-5));
+		perr_clear(&e);
+		CU_ASSERT_EQUAL_FATAL(results_merge(parts, on, 3, &m, &e), 0);
+		CU_ASSERT(json_is_real(json_object_get(json_object_get(m, "timing"), "wall_ms")));
+		CU_ASSERT(
+		    json_integer_value(json_object_get(json_object_get(m, "timing"), "labs")) >= 0);
+		json_decref(m);
+		json_object_set_new(parts[0], "timing", saved);
+	}
 
 	/* a shard twice, one missing, or shards of different runs: usage errors */
 	{
@@ -244,6 +261,33 @@ static void test_merge(void)
 		perr_clear(&e);
 		CU_ASSERT_EQUAL(results_merge(parts, names, 2, &m, &e), -1);
 		CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+		/* A judged cell in two shards, with two verdicts: the merge
+		 * would keep whichever came first. Refused, whatever the order. */
+		{
+			json_t *dup = NULL, *c0;
+			size_t k;
+			json_array_foreach (json_object_get(parts[0], "cells"), k, c0) {
+				if (strcmp(json_string_value(json_object_get(c0, "role")),
+					   "control")) {
+					dup = json_deep_copy(c0);
+					break;
+				}
+			}
+			CU_ASSERT_PTR_NOT_NULL_FATAL(dup);
+			json_object_set_new(dup, "verdict", json_string("ESCAPED"));
+			json_array_append_new(json_object_get(parts[1], "cells"), dup);
+			perr_clear(&e);
+			CU_ASSERT_EQUAL(results_merge(parts, names, 3, &m, &e), -1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "is in both"));
+			{
+				json_t *rev[3] = {parts[1], parts[0], parts[2]};
+				const char *rn[3] = {names[1], names[0], names[2]};
+				perr_clear(&e);
+				CU_ASSERT_EQUAL(results_merge(rev, rn, 3, &m, &e), -1);
+			}
+			json_array_remove(json_object_get(parts[1], "cells"),
+					  json_array_size(json_object_get(parts[1], "cells")) - 1);
+		}
 		json_array_append_new(json_object_get(json_object_get(parts[1], "run"), "attacks"),
 				      json_string("T99"));
 		perr_clear(&e);

@@ -151,6 +151,28 @@ static void test_proc_state(void)
 	CU_ASSERT_EQUAL(util_proc_state(-1), 0);
 }
 
+static void test_utf8_trim(void)
+{
+	static const struct {
+		const char *in, *out;
+	} c[] = {
+	    {"abc", "abc"},
+	    {"a\xc3", "a"},
+	    {"a\xc3\xa9", "a\xc3\xa9"},
+	    {"\xe2\x82", ""},
+	    {"x\xe2\x82\xac", "x\xe2\x82\xac"},
+	    {"x\xf0\x9f\x98", "x"},
+	    {"x\xf0\x9f\x98\x80", "x\xf0\x9f\x98\x80"},
+	    {"", ""},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char b[16];
+		snprintf(b, sizeof(b), "%s", c[i].in);
+		util_utf8_trim(b);
+		CU_ASSERT_STRING_EQUAL(b, c[i].out);
+	}
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("util");
@@ -162,4 +184,5 @@ void unit_register(void)
 	UNIT_TEST(test_close_fds_keeps_only_what_it_is_told);
 	UNIT_TEST(test_json_errors_name_file_and_field);
 	UNIT_TEST(test_proc_state);
+	UNIT_TEST(test_utf8_trim);
 }

@@ -82,8 +82,8 @@ static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, co
 	json_array_foreach (json_object_get(r, "cells"), i, c) {
 		const char *rel = json_string_value(json_object_get(c, "pcap"));
 		char to[4400];
-		if (!rel || strstr(rel, ".."))
-			continue;
+		if (!rel || !results_pcap_name_ok(rel))
+			continue; /* refused when loaded; a cell added since has none */
 		snprintf(to, sizeof(to), "%s/%s", out, rel);
 		for (size_t k = 0; k < nsrc; k++) {
 			char from[4400], rf[4400], rt[4400];

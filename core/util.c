@@ -20,6 +20,11 @@
 
 char *util_read_file(const char *path, size_t *len, struct perr *e)
 {
+	return util_read_file_max(path, len, 0, e);
+}
+
+char *util_read_file_max(const char *path, size_t *len, size_t max, struct perr *e)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 4096, n = 0;
 	char *buf;
@@ -49,6 +54,13 @@ char *util_read_file(const char *path, size_t *len, struct perr *e)
 			buf = nb;
 			cap *= 2;
 		}
+		if (max && n > max) {
+			free(buf);
+			close(fd);
+			perr_usage(e, "%s: larger than %zu bytes: not a configuration file", path,
+				   max);
+			return NULL;
+		}
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -65,6 +77,13 @@ char *util_read_file(const char *path, size_t *len, struct perr *e)
 	}
 	close(fd);
 	buf[n] = 0;
+	if (max && memchr(buf, '\0', n)) {
+		/* Parsed as a C string, the text would end there, unseen. */
+		perr_usage(e, "%s: a NUL byte at offset %zu: not a text file", path,
+			   (size_t)((char *)memchr(buf, '\0', n) - buf));
+		free(buf);
+		return NULL;
+	}
 	if (len)
 		*len = n;
 	return buf;

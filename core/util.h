@@ -13,6 +13,11 @@
 
 /* Read a whole file (NUL-terminated). Returns NULL and sets e on failure. */
 char *util_read_file(const char *path, size_t *len, struct perr *e);
+/* The same, refusing (a usage error naming the file) one over max bytes
+ * (0: no limit): for files a user hands in, which may be /dev/zero. */
+char *util_read_file_max(const char *path, size_t *len, size_t max, struct perr *e);
+/* What a profile, a policy or an expectation set may weigh. */
+#define UTIL_CONFIG_MAX (4u << 20)
 /* Read a small text file such as a sysctl; trailing newline removed.
  * Returns 0, or -errno. */
 int util_read_text(const char *path, char *buf, size_t len);

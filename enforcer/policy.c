@@ -377,7 +377,7 @@ out:
 
 int policy_load(const char *path, struct policy *p, struct perr *e)
 {
-	char *text = util_read_file(path, NULL, e);
+	char *text = util_read_file_max(path, NULL, UTIL_CONFIG_MAX, e);
 	int rc;
 
 	if (!text) {

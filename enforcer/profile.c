@@ -506,7 +506,7 @@ int profile_load(const char *name_or_file, struct profile *p, struct perr *e)
 
 	if (profile_resolve_path(name_or_file, path, sizeof(path), e) < 0)
 		return -1;
-	text = util_read_file(path, NULL, e);
+	text = util_read_file_max(path, NULL, UTIL_CONFIG_MAX, e);
 	if (!text)
 		return perr_prefix(e, "profile");
 	rc = profile_parse(text, path, p, e);

@@ -38,6 +38,21 @@ static int check_array(json_t *arr, bool required, bool want_object, const char 
 	return 0;
 }
 
+bool results_pcap_name_ok(const char *rel)
+{
+	static const char pre[] = "evidence/", suf[] = ".pcapng";
+	size_t n = rel ? strlen(rel) : 0;
+
+	if (n <= strlen(pre) + strlen(suf) || strncmp(rel, pre, strlen(pre)) != 0 ||
+	    strcmp(rel + n - strlen(suf), suf) != 0 || rel[strlen(pre)] == '.')
+		return false;
+	for (const char *p = rel + strlen(pre); *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
 /* The parts the report writers walk: lists of names they use as strings,
  * lists of records they read with typed getters (a missing or mistyped
  * scalar inside a record reads as empty; a list item of the wrong type
@@ -58,9 +73,29 @@ static int results_check_shape(json_t *r, const char *path, struct perr *e)
 	    check_array(json_object_get(r, "parity"), false, true, path, "parity", e) < 0)
 		return -1;
 	json_array_foreach (cells, i, c) {
+		static const char *const need[] = {"id", "attack", "profile", "verdict"};
+		json_t *pcap = json_object_get(c, "pcap");
+		enum verdict v;
 		snprintf(field, sizeof(field), "cells[%zu].escapes", i);
 		if (check_array(json_object_get(c, "escapes"), false, false, path, field, e) < 0)
 			return -1;
+		for (size_t k = 0; k < ARRAY_SIZE(need); k++)
+			if (!json_is_string(json_object_get(c, need[k])))
+				return perr_usage(e, "%s: field 'cells[%zu].%s': expected a string",
+						  path, i, need[k]);
+		if (verdict_parse(json_string_value(json_object_get(c, "verdict")), &v) < 0)
+			return perr_usage(
+			    e, "%s: field 'cells[%zu].verdict': unknown verdict '%.32s'", path, i,
+			    json_string_value(json_object_get(c, "verdict")));
+		/* Copied next to the reports under this name: nothing but a
+		 * file of evidence/ (a name like "results.json", or a path out
+		 * of it, would overwrite what was just written). */
+		if (pcap && !json_is_null(pcap) && !results_pcap_name_ok(json_string_value(pcap)))
+			return perr_usage(e,
+					  "%s: field 'cells[%zu].pcap': expected null or "
+					  "\"evidence/NAME.pcapng\" (NAME of letters, digits, '.', "
+					  "'_', '-')",
+					  path, i);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #define PARITY_RESULTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -18,8 +19,12 @@
 #define RESULTS_SCHEMA "parity.results/1"
 #define RESULTS_INCONCLUSIVE_THRESHOLD 0.10
 
-/* Load and check the schema tag. */
+/* Load and check the schema tag and the shape the writers rely on. */
 int results_load(const char *path, json_t **out, struct perr *e);
+
+/* A cell's "pcap" as a results document may name it: "evidence/NAME.pcapng",
+ * NAME of letters, digits, '.', '_', '-' (no path, no leading dot). */
+bool results_pcap_name_ok(const char *rel);
 
 /* Recompute "parity", the expectation outcomes, "summary" (with the exit
  * code). Idempotent. */

@@ -246,6 +246,33 @@ static json_t *parity_row_string(json_t *r)
 	return r;
 }
 
+static json_t *cell0_set(json_t *r, const char *k, json_t *v)
+{
+	json_object_set_new(json_array_get(json_object_get(r, "cells"), 0), k, v);
+	return r;
+}
+static json_t *pcap_results_json(json_t *r)
+{
+	return cell0_set(r, "pcap", json_string("results.json"));
+}
+static json_t *pcap_subdir(json_t *r)
+{
+	return cell0_set(r, "pcap", json_string("evidence/a/x.pcapng"));
+}
+static json_t *pcap_empty(json_t *r)
+{
+	return cell0_set(r, "pcap", json_string(""));
+}
+static json_t *verdict_bogus(json_t *r)
+{
+	return cell0_set(r, "verdict", json_string("BOGUS"));
+}
+static json_t *no_cell_id(json_t *r)
+{
+	json_object_del(json_array_get(json_object_get(r, "cells"), 0), "id");
+	return r;
+}
+
 static void test_load_rejects_malformed_lists(void)
 {
 	expect_shape_error("null attack id", null_attack, "run.attacks[1]");
@@ -254,6 +281,16 @@ static void test_load_rejects_malformed_lists(void)
 	expect_shape_error("a cell that is a number", cell_number, "cells[2]");
 	expect_shape_error("an escape that is a number", escape_number, "cells[0].escapes[0]");
 	expect_shape_error("a parity row that is a string", parity_row_string, "parity[0]");
+	/* A pcap named like a report would overwrite it when copied next to
+	 * the reports (render --out), or fail after they were written. */
+	expect_shape_error("pcap named results.json", pcap_results_json, "cells[0].pcap");
+	expect_shape_error("pcap in a subdirectory", pcap_subdir, "cells[0].pcap");
+	expect_shape_error("empty pcap", pcap_empty, "cells[0].pcap");
+	expect_shape_error("unknown verdict", verdict_bogus, "cells[0].verdict");
+	expect_shape_error("cell without an id", no_cell_id, "cells[0].id");
+	CU_ASSERT_TRUE(results_pcap_name_ok("evidence/T01_none.pcapng"));
+	CU_ASSERT_FALSE(results_pcap_name_ok("evidence/../x.pcapng"));
+	CU_ASSERT_FALSE(results_pcap_name_ok("evidence/.pcapng"));
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -173,6 +173,34 @@ static void test_utf8_trim(void)
 	}
 }
 
+/* A file a user hands in as a profile or a policy is bounded and text:
+ * /dev/zero read until the allocation failed, and a NUL byte hid what
+ * followed it from the parser. */
+static void test_read_file_max(void)
+{
+	char path[] = "/tmp/parity-util-XXXXXX";
+	int fd = mkstemp(path);
+	struct perr e;
+	size_t len = 0;
+	char *t;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, "{\"a\":1}\0junk", 12), 12);
+	close(fd);
+	perr_clear(&e);
+	CU_ASSERT_PTR_NULL(util_read_file_max("/dev/zero", NULL, 4096, &e));
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/dev/zero: larger than 4096 bytes"));
+	perr_clear(&e);
+	CU_ASSERT_PTR_NULL(util_read_file_max(path, NULL, 4096, &e));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "NUL byte at offset 7"));
+	t = util_read_file(path, &len, &e); /* no limit: binary files too */
+	CU_ASSERT_PTR_NOT_NULL(t);
+	CU_ASSERT_EQUAL(len, 12);
+	free(t);
+	unlink(path);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("util");
@@ -185,4 +213,5 @@ void unit_register(void)
 	UNIT_TEST(test_json_errors_name_file_and_field);
 	UNIT_TEST(test_proc_state);
 	UNIT_TEST(test_utf8_trim);
+	UNIT_TEST(test_read_file_max);
 }

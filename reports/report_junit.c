@@ -10,17 +10,6 @@
 #include "reports.h"
 #include "report_util.h"
 
-static json_t *parity_row_of(json_t *r, json_t *cell)
-{
-	size_t i;
-	json_t *row;
-	json_array_foreach (json_object_get(r, "parity"), i, row) {
-		if (strcmp(rs(row, "profile_cell"), rs(cell, "id")) == 0)
-			return row;
-	}
-	return NULL;
-}
-
 static bool regressed(json_t *item)
 {
 	return item && strcmp(report_outcome(item), "regression") == 0;
@@ -33,7 +22,7 @@ static bool infra_failed(json_t *cell)
 
 static void testcase(json_t *r, json_t *c, FILE *f)
 {
-	json_t *x = json_object_get(c, "expectation"), *row = parity_row_of(r, c);
+	json_t *x = json_object_get(c, "expectation"), *row = report_row_of_cell(r, c);
 	const char *v = rs(c, "verdict");
 	json_t *t = json_object_get(c, "timing");
 	char name[256];
@@ -109,7 +98,7 @@ static void count_cells(json_t *r, const char *family, struct counts *n)
 		n->tests++;
 		n->ms +=
 		    json_number_value(json_object_get(json_object_get(c, "timing"), "total_ms"));
-		if (regressed(c) || regressed(parity_row_of(r, c)))
+		if (regressed(c) || regressed(report_row_of_cell(r, c)))
 			n->failures++;
 		else if (infra_failed(c))
 			n->errors++;

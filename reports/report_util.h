@@ -29,6 +29,8 @@ void report_abi_label(json_t *abi, bool long_form, char *buf, size_t len);
 json_t *report_cell(json_t *r, const char *attack, const struct rcol *c);
 /* The parity row of an attack, profile and requested ABI, or NULL. */
 json_t *report_row(json_t *r, const char *attack, const char *profile, json_t *abi);
+/* The parity row whose profile cell is this cell, or NULL. */
+json_t *report_row_of_cell(json_t *r, json_t *cell);
 
 /* Families in registry order that have attacks in this run; the attacks
  * of one family in run order. */

@@ -115,7 +115,12 @@ static int do_show(int argc, char **argv)
 		fprintf(stderr, "parity attack show: unknown attack '%s'\n", argv[1]);
 		return PARITY_EXIT_USAGE;
 	}
-	if (argc > 2 && strcmp(argv[2], "--json") == 0) {
+	if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json") != 0)) {
+		fprintf(stderr, "parity attack show: unexpected argument '%s' (ID [--json])\n",
+			strcmp(argv[2], "--json") != 0 ? argv[2] : argv[3]);
+		return PARITY_EXIT_USAGE;
+	}
+	if (argc == 3) {
 		json_t *j = attack_json(a);
 		char *s = json_to_string(j, true);
 		puts(s);

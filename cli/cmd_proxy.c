@@ -110,7 +110,8 @@ int cmd_proxy(int argc, char **argv)
 	} else if (log_path) {
 		cfg.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (cfg.log_fd < 0) {
-			perr_sys(&e, errno, "open log %s", log_path);
+			perr_sys(&e, errno, "--log %s", log_path);
+			e.kind = PARITY_EXIT_USAGE; /* a path the user gave */
 			policy_free(&policy);
 			return perr_report(&e, "parity proxy");
 		}

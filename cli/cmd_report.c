@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +102,20 @@ static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, co
 	return 0;
 }
 
+/* A usage error that names what was wrong, then the usage. */
+static int __attribute__((format(printf, 2, 3))) usage_error(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "parity report %s: ", sub);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	report_usage(stderr);
+	return PARITY_EXIT_USAGE;
+}
+
 static const char *out_arg(int *argc, char **argv)
 {
 	for (int i = 1; i < *argc; i++) {
@@ -163,20 +179,26 @@ static int do_render(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--recompute") == 0) {
 			recompute = true;
-		} else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc && nexpect < 16) {
+		} else if (strcmp(argv[i], "--expect") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("render", "--expect needs a FILE");
+			if (nexpect == 16)
+				return usage_error("render", "at most 16 --expect");
 			expect[nexpect++] = argv[++i];
 			recompute = true;
-		} else if (argv[i][0] != '-' && !input) {
-			input = argv[i];
+		} else if (argv[i][0] == '-') {
+			return usage_error("render", "unknown or incomplete option '%s'", argv[i]);
+		} else if (input) {
+			return usage_error("render", "one RESULTS.json only ('%s' and '%s')", input,
+					   argv[i]);
 		} else {
-			report_usage(stderr);
-			return PARITY_EXIT_USAGE;
+			input = argv[i];
 		}
 	}
-	if (!out || !input) {
-		report_usage(stderr);
-		return PARITY_EXIT_USAGE;
-	}
+	if (!input)
+		return usage_error("render", "no RESULTS.json given");
+	if (!out)
+		return usage_error("render", "--out DIR is required");
 	if (results_load(input, &r, &e) < 0)
 		return perr_report(&e, "parity report render");
 	if ((nexpect && replace_sets(r, expect, nexpect, &e) < 0) ||
@@ -208,9 +230,27 @@ static int do_merge(int argc, char **argv)
 	int rc = PARITY_EXIT_USAGE;
 
 	perr_clear(&e);
-	if (!parts || !names || !out || n == 0) {
-		report_usage(stderr);
+	if (!parts || !names) {
+		perr_sys(&e, ENOMEM, "merge");
+		rc = perr_report(&e, "parity report merge");
 		goto out;
+	}
+	if (n == 0 || !out) {
+		rc = usage_error("merge",
+				 n == 0 ? "no shard directory given" : "--out DIR is required");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char a[PATH_MAX], b[PATH_MAX];
+		if (argv[i + 1][0] == '-') {
+			rc = usage_error("merge", "unknown or incomplete option '%s'", argv[i + 1]);
+			goto out;
+		}
+		/* Writing the merge over a shard would lose that shard. */
+		if (realpath(argv[i + 1], a) && realpath(out, b) && strcmp(a, b) == 0) {
+			rc = usage_error("merge", "--out %s is shard %s itself", out, argv[i + 1]);
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		char path[4200];
@@ -251,15 +291,17 @@ static int do_kernels(int argc, char **argv)
 			out = argv[++i];
 		else if (strcmp(argv[i], "--merged") == 0 && i + 1 < argc)
 			merged = argv[++i];
-		else if (argv[i][0] == '-')
-			out = NULL, i = argc; /* unknown option: usage */
-		else
+		else if (argv[i][0] == '-') {
+			free(dirs);
+			return usage_error("kernels", "unknown or incomplete option '%s'", argv[i]);
+		} else
 			dirs[n++] = argv[i];
 	}
 	if (!dirs || !out || n == 0) {
 		free(dirs);
-		report_usage(stderr);
-		return PARITY_EXIT_USAGE;
+		return usage_error("kernels", !dirs    ? "out of memory"
+					      : n == 0 ? "no kernel directory given"
+						       : "--out DIR is required");
 	}
 	if (report_compat_write(dirs, n, out, merged, &e) < 0)
 		rc = perr_report(&e, "parity report kernels");

@@ -4,11 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 json_t *json_load_path(const char *path, struct perr *e)
 {
 	json_error_t je;
-	json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	struct stat st;
+	json_t *v;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		perr_usage(e, "%s: a directory, not a JSON file", path);
+		return NULL;
+	}
+	v = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 
 	if (!v) {
 		if (je.line < 1)

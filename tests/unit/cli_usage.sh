@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Bad arguments to the commands that need no root: each is a usage error
+# (exit 2) whose message names what was wrong (the option, the argument or
+# the file), never a crash, a silent default or an exit 0.
+set -uo pipefail
+: "${PARITY_BIN:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+# want MESSAGE-PART -- ARGS...: exit 2 and the part in stderr
+want() {
+	local part=$1
+	shift 2
+	local err rc
+	err=$("$PARITY_BIN" "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" = 2 ] && [[ "$err" == *"$part"* ]]; then
+		echo "ok   parity $*: $part"
+	else
+		echo "FAIL parity $*: exit $rc, want 2 and '$part' in: ${err%%$'\n'*}"
+		fail=1
+	fi
+}
+mkdir -p "$tmp/shard"
+printf '{"name":"x"}\0junk' >"$tmp/nul.json"
+want "unknown or incomplete option '--bogus'" -- report render --bogus
+want "--out DIR is required" -- report render r.json
+want "no RESULTS.json given" -- report render --out "$tmp/o"
+want "one RESULTS.json only" -- report render a.json b.json --out "$tmp/o"
+want "--expect needs a FILE" -- report render r.json --out "$tmp/o" --expect
+want "a directory, not a JSON file" -- report render "$tmp" --out "$tmp/o"
+want "no shard directory given" -- report merge --out "$tmp/o"
+want "unknown or incomplete option '--bogus'" -- report merge "$tmp/shard" --bogus --out "$tmp/o"
+want "is shard" -- report merge "$tmp/shard" --out "$tmp/shard/"
+want "unknown or incomplete option '--bogus'" -- report kernels --bogus
+want "unexpected argument '--bogus'" -- attack show T01 --bogus extra
+want "larger than" -- proxy --listen 127.0.0.1:41999 --policy /dev/zero
+want "NUL byte" -- proxy --listen 127.0.0.1:41999 --policy "$tmp/nul.json"
+want "--log /nonexistent/dir/x.log" -- proxy --listen 127.0.0.1:41999 --log /nonexistent/dir/x.log
+exit "$fail"

@@ -230,8 +230,7 @@ static int do_judge(int argc, char **argv, bool is_exec)
 			attack_usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "parity attack: unknown or incomplete option '%s'\n",
-				argv[optind - 1]);
+			cli_bad_option("parity attack", argv);
 			return PARITY_EXIT_USAGE;
 		}
 	}

@@ -169,8 +169,7 @@ int cmd_matrix(int argc, char **argv)
 			matrix_usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "parity matrix: unknown or incomplete option '%s'\n",
-				argv[optind - 1]);
+			cli_bad_option("parity matrix", argv);
 			matrix_usage(stderr);
 			return PARITY_EXIT_USAGE;
 		}

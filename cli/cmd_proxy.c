@@ -76,8 +76,7 @@ int cmd_proxy(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "parity proxy: unknown or incomplete option '%s'\n",
-				argv[optind - 1]);
+			cli_bad_option("parity proxy", argv);
 			usage(stderr);
 			return PARITY_EXIT_USAGE;
 		}

@@ -208,8 +208,7 @@ int cmd_run(int argc, char **argv)
 			run_usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "parity run: unknown or incomplete option '%s'\n",
-				argv[optind - 1]);
+			cli_bad_option("parity run", argv);
 			run_usage(stderr);
 			return PARITY_EXIT_USAGE;
 		}

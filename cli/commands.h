@@ -26,5 +26,9 @@ extern const struct command parity_commands[];
 
 /* True when argv holds -h or --help before any "--". */
 bool cli_wants_help(int argc, char **argv);
+/* After getopt_long returned '?' or ':': "PREFIX: unknown option '-x'" or
+ * "PREFIX: option '--foo' needs an argument", naming the option itself
+ * (argv[optind - 1] is the whole cluster, "-qx", for a short one). */
+void cli_bad_option(const char *prefix, char **argv);
 
 #endif

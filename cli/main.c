@@ -1,5 +1,6 @@
 /* main.c - `parity SUBCOMMAND ...`: dispatch to one thin front per command. */
 #include <stdbool.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,18 @@ bool cli_wants_help(int argc, char **argv)
 			return true;
 	}
 	return false;
+}
+
+void cli_bad_option(const char *prefix, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	/* A short option (alone or in a cluster, where optind may still point
+	 * at the cluster or past it): its letter is what was wrong. */
+	if (optopt > 0 && optopt < 128 && strncmp(arg, "--", 2) != 0)
+		fprintf(stderr, "%s: unknown or incomplete option '-%c'\n", prefix, optopt);
+	else
+		fprintf(stderr, "%s: unknown or incomplete option '%s'\n", prefix, arg);
 }
 
 static void usage(FILE *f)

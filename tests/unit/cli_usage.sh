@@ -37,4 +37,7 @@ want "unexpected argument '--bogus'" -- attack show T01 --bogus extra
 want "larger than" -- proxy --listen 127.0.0.1:41999 --policy /dev/zero
 want "NUL byte" -- proxy --listen 127.0.0.1:41999 --policy "$tmp/nul.json"
 want "--log /nonexistent/dir/x.log" -- proxy --listen 127.0.0.1:41999 --log /nonexistent/dir/x.log
+want "unknown or incomplete option '-x'" -- matrix -x
+want "unknown or incomplete option '--jobs'" -- matrix --jobs
+want "unknown or incomplete option '-Z'" -- run -Z --profile none -- true
 exit "$fail"

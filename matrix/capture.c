@@ -59,6 +59,7 @@ struct capture {
 	bool begun, live, stopped, failed, start_failed;
 	pcap_t *p; /* owned by the reader thread */
 	pthread_t th;
+	bool joined; /* the reader thread is gone and joined */
 	int evfd, nsfd, pipe[2];
 	bool ts_micro;
 	double t_begin;
@@ -400,6 +401,16 @@ static void report(int fd, char what)
 		;
 }
 
+/* Wait for the reader thread to end (it has reported 'F' or 'D', or is
+ * told to stop), once. */
+static void capture_join(struct capture *c)
+{
+	if (c->begun && !c->joined) {
+		pthread_join(c->th, NULL);
+		c->joined = true;
+	}
+}
+
 static void *reader_main(void *arg)
 {
 	struct capture *c = arg;
@@ -435,7 +446,7 @@ static void *reader_main(void *arg)
 			c->reader_cpu_ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 	}
 	report(fd, 'D');
-	/* c may be gone from here on. */
+	/* c stays until capture_join() has seen this thread end. */
 	pcap_close(p);
 	return NULL;
 }
@@ -522,7 +533,11 @@ int capture_begin(struct capture **out, int netns_fd, const char *ifname,
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Joinable, and joined before the capture is given back: a reader
+	 * still inside pcap_close() (munmap, free) when the harness clones its
+	 * next pod would leave that child a malloc lock held for ever (clone
+	 * runs no atfork handlers): the pod's init then hung before its main
+	 * ran, about one cell in 2500 of a matrix. */
 	/* The reader takes no signals: a process-directed signal must reach
 	 * the caller's signalfd, never this thread. */
 	sigfillset(&all);
@@ -593,6 +608,7 @@ int capture_stop(struct capture *c, struct perr *e)
 			perr_set(&c->err, "capture on %s: reader thread vanished", c->ifname);
 			c->failed = true;
 		}
+		capture_join(c);
 		capture_close_fds(c);
 		c->stopped = true;
 		c->stop_ms = util_now_ms() - t0;
@@ -612,6 +628,7 @@ void capture_free(struct capture *c)
 	if (!c)
 		return;
 	capture_stop(c, NULL);
+	capture_join(c);
 	capture_close_fds(c);
 	for (ch = c->head; ch; ch = nx) {
 		nx = ch->next;

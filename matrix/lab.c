@@ -441,7 +441,18 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	}
 	if (timed_out) {
 		o->infra_failed = true;
-		snprintf(o->infra_error, sizeof(o->infra_error), "the pod did not finish in time");
+		static const char *const stage[] = {
+		    "its main never ran: stuck in its init's set-up",
+		    "joining the pod netns",
+		    "writing its resolv.conf",
+		    "starting the victims",
+		    "waiting for the witnesses' go",
+		    "in enforcer_run",
+		    "after enforcer_run"};
+		int ps = atomic_load(&shm->pod_stage);
+		snprintf(o->infra_error, sizeof(o->infra_error),
+			 "the pod did not finish in time (last stage: %s)",
+			 ps >= 0 && ps < (int)ARRAY_SIZE(stage) ? stage[ps] : "?");
 	}
 
 	/* What each witness saw. */

@@ -245,12 +245,14 @@ int lab_pod_main(void *arg)
 			if (sig != SIGKILL && sig != SIGSTOP)
 				signal(sig, SIG_DFL);
 	}
+	atomic_store(&shm->pod_stage, LAB_POD_NETNS);
 	if (setns(pc->pod_fd, CLONE_NEWNET) < 0) {
 		perr_sys(&e, errno, "join the pod netns");
 		pod_fail(shm, &e);
 		return PARITY_EXIT_INFRA;
 	}
 	close(pc->pod_fd);
+	atomic_store(&shm->pod_stage, LAB_POD_RESOLV);
 	if (pod_resolv_conf(&e) < 0) {
 		pod_fail(shm, &e);
 		return PARITY_EXIT_INFRA;
@@ -263,6 +265,7 @@ int lab_pod_main(void *arg)
 	}
 	/* The signal victim shares the agent's uid under platform (the PR's
 	 * one-uid pod) and the root supervisor's under namespace. */
+	atomic_store(&shm->pod_stage, LAB_POD_VICTIMS);
 	shm->signal_victim.pid = victim_spawn_signal(shm, vuid, vgid, ready[1], drain[0][0]);
 	shm->sacrificial.pid = victim_spawn_sacrificial(shm, vuid, vgid, ready[1], drain[1][0]);
 	shm->listeners.pid =
@@ -285,6 +288,7 @@ int lab_pod_main(void *arg)
 	{
 		char go = 0;
 		struct pollfd gp = {.fd = pc->go_fd, .events = POLLIN};
+		atomic_store(&shm->pod_stage, LAB_POD_GO);
 		if (poll(&gp, 1, 15000) <= 0 || read(pc->go_fd, &go, 1) != 1 || go != 'g') {
 			perr_set(&e, "the harness did not start its witnesses");
 			pod_fail(shm, &e);
@@ -333,7 +337,9 @@ int lab_pod_main(void *arg)
 	pod_bait(shm);
 
 	rep = report_new(p->name, p->path);
+	atomic_store(&shm->pod_stage, LAB_POD_ENFORCER);
 	rc = enforcer_run(&o, rep, &res, &e);
+	atomic_store(&shm->pod_stage, LAB_POD_RETURNED);
 	shm->run_returned = true;
 	shm->agent_pid = res.agent_pid;
 	shm->proxy_pid = res.proxy_pid;

@@ -24,6 +24,17 @@ enum victim_state {
 	VICTIM_NOT_STARTED = 4,
 };
 
+/* lab_shm.pod_stage */
+enum lab_pod_stage {
+	LAB_POD_NOT_RUN = 0, /* its init has not started it */
+	LAB_POD_NETNS,	     /* joining the pod netns */
+	LAB_POD_RESOLV,	     /* its resolv.conf */
+	LAB_POD_VICTIMS,     /* starting the victims */
+	LAB_POD_GO,	     /* waiting for the harness's witnesses */
+	LAB_POD_ENFORCER,    /* in enforcer_run */
+	LAB_POD_RETURNED,    /* enforcer_run returned */
+};
+
 struct lab_victim_status {
 	pid_t pid; /* as seen inside the pod's PID namespace */
 	_Atomic int state;
@@ -70,6 +81,9 @@ struct lab_shm {
 	_Atomic pid_t agent_pid_live;
 	pid_t supervisor_pid, proxy_pid, agent_pid;
 	bool run_returned; /* enforcer_run came back (the supervisor lived) */
+	/* How far the pod got (lab_pod_main), for a pod that never finished:
+	 * 0 its main never ran (init's set-up), then each step it began. */
+	_Atomic int pod_stage;
 	bool exec_done;
 	bool timed_out;
 	bool proxy_died_early;

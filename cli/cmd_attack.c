@@ -70,6 +70,11 @@ static int do_list(int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (strcmp(argv[i], "--family") == 0 && i + 1 < argc) {
+			if (has_fam) {
+				fprintf(stderr, "parity attack list: --family given twice\n");
+				json_decref(arr);
+				return PARITY_EXIT_USAGE;
+			}
 			if (attack_family_parse(argv[++i], &fam) < 0) {
 				fprintf(stderr,
 					"parity attack list: --family: unknown family '%s' (tcp, "

@@ -178,6 +178,12 @@ int matrix_run(const struct matrix_opts *o, json_t **results, struct perr *e)
 	probe_ms = (double)(util_now_ns() - t0) / 1e6;
 	if (matrix_plan_build(o, p, &pl, e) < 0)
 		goto out;
+	/* Root only now: the options, the profiles and the expectation files
+	 * are checked first, so that a mistake is named to anyone. */
+	if (geteuid() != 0) {
+		perr_set(e, "the labs need root (network namespaces, PID namespaces)");
+		goto out;
+	}
 	if (!jobs) {
 		/* Four labs per CPU: a cell spends most of its time waiting (on
 		 * timeouts, accomplices, races with a time budget), not computing.

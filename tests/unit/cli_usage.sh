@@ -40,4 +40,19 @@ want "--log /nonexistent/dir/x.log" -- proxy --listen 127.0.0.1:41999 --log /non
 want "unknown or incomplete option '-x'" -- matrix -x
 want "unknown or incomplete option '--jobs'" -- matrix --jobs
 want "unknown or incomplete option '-Z'" -- run -Z --profile none -- true
+want "--family given twice" -- attack list --family tcp --family udp
+want "--shard given twice" -- matrix --shard 1/2 --shard 2/2
+# A mistake is named before the root check: as nobody, a bad option is
+# exit 2, not "needs root" (exit 3).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PARITY_BIN" matrix --quiet \
+		--out "$tmp/mx" --landlock-abi x 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" = 2 ] && [[ "$err" == *"--landlock-abi"* ]] && [ ! -e "$tmp/mx" ]; then
+		echo "ok   matrix --landlock-abi x as nobody: exit 2, named, nothing written"
+	else
+		echo "FAIL matrix --landlock-abi x as nobody: exit $rc: ${err%%$'\n'*}"
+		fail=1
+	fi
+fi
 exit "$fail"

@@ -12,6 +12,7 @@
  * gets its column, with its state and why. */
 #include <errno.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,6 +441,41 @@ static int write_text(const char *dir, const char *name, json_t *doc, json_t *co
 	return 0;
 }
 
+/* kernel.json as vmtests/matrix.sh writes it: named strings, a known
+ * state, an ABI number, a timings object (each may be null or absent). A
+ * file that is not one is named, never shown as a column without a why. */
+static int kernel_info_check(json_t *info, const char *path, struct perr *e)
+{
+	static const char *const strs[] = {
+	    "name", "state", "why", "kernel_release", "package_version", "source", "cmdline_extra"};
+	static const char *const states[] = {"PASS", "FAIL", "INCONCLUSIVE", "INFRA"};
+	json_t *v;
+	bool known = false;
+
+	if (!json_is_object(info))
+		return perr_usage(e, "%s: expected an object", path);
+	for (size_t k = 0; k < ARRAY_SIZE(strs); k++) {
+		v = json_object_get(info, strs[k]);
+		if (v && !json_is_null(v) && !json_is_string(v))
+			return perr_usage(e, "%s: field '%s': expected a string", path, strs[k]);
+	}
+	v = json_object_get(info, "state");
+	for (size_t k = 0; json_is_string(v) && k < ARRAY_SIZE(states); k++)
+		known |= strcmp(json_string_value(v), states[k]) == 0;
+	if (json_is_string(v) && !known)
+		return perr_usage(e,
+				  "%s: field 'state': expected PASS, FAIL, INCONCLUSIVE or INFRA, "
+				  "got '%.32s'",
+				  path, json_string_value(v));
+	v = json_object_get(info, "expected_landlock_abi");
+	if (v && !json_is_null(v) && !json_is_integer(v))
+		return perr_usage(e, "%s: field 'expected_landlock_abi': expected a number", path);
+	v = json_object_get(info, "timings_ms");
+	if (v && !json_is_null(v) && !json_is_object(v))
+		return perr_usage(e, "%s: field 'timings_ms': expected an object", path);
+	return 0;
+}
+
 int report_compat_write(const char *const *dirs, size_t n, const char *out, const char *merged,
 			struct perr *e)
 {
@@ -452,7 +488,8 @@ int report_compat_write(const char *const *dirs, size_t n, const char *out, cons
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		snprintf(path, sizeof(path), "%s/kernel.json", dirs[i]);
-		if (stat(path, &st) == 0 && !(infos[i] = json_load_path(path, e)))
+		if (stat(path, &st) == 0 && (!(infos[i] = json_load_path(path, e)) ||
+					     kernel_info_check(infos[i], path, e) < 0))
 			goto out;
 		snprintf(path, sizeof(path), "%s/results.json", dirs[i]);
 		/* The same checks as `report render`: a file that is not a

@@ -270,9 +270,51 @@ static void test_rejects_other_document(void)
 	rmdir(outdir);
 }
 
+/* A kernel.json that is not one is named too: [1,2], a number for a name,
+ * or an unknown state gave an INCONCLUSIVE column without a why. */
+static void kernel_json_refused(const char *text, const char *want)
+{
+	struct perr e;
+	char dir[] = "/tmp/parity-test-kernels-kj.XXXXXX";
+	char outdir[] = "/tmp/parity-test-kernels-kjo.XXXXXX";
+	char path[128];
+	const char *one[1];
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(outdir));
+	snprintf(path, sizeof(path), "%s/kernel.json", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	one[0] = dir;
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_compat_write(one, 1, outdir, NULL, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	if (!strstr(e.msg, want))
+		fprintf(stderr, "\n  want '%s' in: %s\n", want, e.msg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "kernel.json"));
+	unlink(path);
+	rmdir(dir);
+	rmdir(outdir);
+}
+
+static void test_rejects_bad_kernel_json(void)
+{
+	kernel_json_refused("[1, 2]\n", "expected an object");
+	kernel_json_refused("{\"name\": 5, \"state\": \"PASS\"}\n", "field 'name'");
+	kernel_json_refused("{\"name\": \"k\", \"state\": {}}\n", "field 'state'");
+	kernel_json_refused("{\"name\": \"k\", \"state\": \"MAYBE\"}\n", "field 'state'");
+	kernel_json_refused("{\"name\": \"k\", \"expected_landlock_abi\": \"7\"}\n",
+			    "field 'expected_landlock_abi'");
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("kernels");
+	UNIT_TEST(test_rejects_bad_kernel_json);
 	UNIT_TEST(test_rejects_other_document);
 	UNIT_TEST(test_golden_md);
 	UNIT_TEST(test_t01);

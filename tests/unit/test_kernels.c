@@ -298,6 +298,11 @@ static void kernel_json_refused(const char *text, const char *want)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "kernel.json"));
 	unlink(path);
 	rmdir(dir);
+	/* Written only if the file was wrongly taken: never left behind. */
+	snprintf(path, sizeof(path), "%s/kernel-compat.md", outdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/kernel-compat.json", outdir);
+	unlink(path);
 	rmdir(outdir);
 }
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 struct enf_report {
 	json_t *root;
 	json_t *entries;
@@ -69,6 +71,7 @@ void report_add(struct enf_report *r, const char *layer, const char *item, enum 
 		va_start(ap, fmt);
 		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
+		util_utf8_trim(detail); /* cut at 1023 bytes: not inside a character */
 	}
 	add_entry(r, layer, item, st, detail);
 }
@@ -136,18 +139,12 @@ json_t *report_json(struct enf_report *r)
 	return r->root;
 }
 
-/* The length of s cut to at most max bytes, never inside a UTF-8
- * sequence (jansson refuses a string that ends in one). */
-static int utf8_cut(const char *s, int max)
+/* s cut to at most 300 bytes, never inside a UTF-8 sequence (jansson
+ * refuses a string that ends in one). */
+static void cut_300(char out[301], const char *s)
 {
-	int n = (int)strnlen(s, (size_t)max + 1);
-
-	if (n <= max)
-		return n;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
+	snprintf(out, 301, "%s", s);
+	util_utf8_trim(out);
 }
 
 void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_status st,
@@ -163,6 +160,7 @@ void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_
 		va_start(ap, fmt);
 		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
+		util_utf8_trim(detail); /* cut at 1023 bytes: not inside a character */
 	}
 	if (s->report)
 		add_entry(s->report, layer, item, st, detail);
@@ -172,10 +170,11 @@ void rep_emit(struct rep_sink *s, const char *layer, const char *item, enum rep_
 			/* Too long for one atomic write (a long path): the entry
 			 * still goes, item and detail cut, and it says so. 300
 			 * characters each fit even if every one is escaped. */
-			char it[400], de[400];
-			snprintf(it, sizeof(it), "%.*s... (%zu bytes)", utf8_cut(item, 300), item,
-				 strlen(item));
-			snprintf(de, sizeof(de), "%.*s...", utf8_cut(detail, 300), detail);
+			char it[400], de[400], cut[301];
+			cut_300(cut, item);
+			snprintf(it, sizeof(it), "%s... (%zu bytes)", cut, strlen(item));
+			cut_300(cut, detail);
+			snprintf(de, sizeof(de), "%s...", cut);
 			n = report_entry_line(line, sizeof(line), layer, it, st, de);
 		}
 		/* One write per line: lines never interleave, and a pipe write of

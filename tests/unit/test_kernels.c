@@ -242,12 +242,13 @@ static void test_rejects_empty_folder(void)
 	rmdir(tmp);
 }
 
-/* A results.json that is another document is refused by name, as `report
- * render` refuses it, instead of giving that kernel an empty column. */
-static void test_rejects_other_document(void)
+/* A folder whose FILE holds `text` is refused, the file and `want` named,
+ * and nothing is left behind (a wrongly taken file would write the
+ * reports into the output folder). */
+static void folder_file_refused(const char *file, const char *text, const char *want)
 {
 	struct perr e;
-	char dir[] = "/tmp/parity-test-kernels-other.XXXXXX";
+	char dir[] = "/tmp/parity-test-kernels-in.XXXXXX";
 	char outdir[] = "/tmp/parity-test-kernels-out.XXXXXX";
 	char path[128];
 	const char *one[1];
@@ -255,35 +256,7 @@ static void test_rejects_other_document(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(outdir));
-	snprintf(path, sizeof(path), "%s/results.json", dir);
-	f = fopen(path, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs("{\"schema\": \"parity.expectations/1\", \"entries\": []}\n", f);
-	fclose(f);
-	one[0] = dir;
-	perr_clear(&e);
-	CU_ASSERT_EQUAL(report_compat_write(one, 1, outdir, NULL, &e), -1);
-	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "field 'schema'"));
-	unlink(path);
-	rmdir(dir);
-	rmdir(outdir);
-}
-
-/* A kernel.json that is not one is named too: [1,2], a number for a name,
- * or an unknown state gave an INCONCLUSIVE column without a why. */
-static void kernel_json_refused(const char *text, const char *want)
-{
-	struct perr e;
-	char dir[] = "/tmp/parity-test-kernels-kj.XXXXXX";
-	char outdir[] = "/tmp/parity-test-kernels-kjo.XXXXXX";
-	char path[128];
-	const char *one[1];
-	FILE *f;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(outdir));
-	snprintf(path, sizeof(path), "%s/kernel.json", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	f = fopen(path, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs(text, f);
@@ -295,10 +268,9 @@ static void kernel_json_refused(const char *text, const char *want)
 	if (!strstr(e.msg, want))
 		fprintf(stderr, "\n  want '%s' in: %s\n", want, e.msg);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, want));
-	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "kernel.json"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, file));
 	unlink(path);
 	rmdir(dir);
-	/* Written only if the file was wrongly taken: never left behind. */
 	snprintf(path, sizeof(path), "%s/kernel-compat.md", outdir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/kernel-compat.json", outdir);
@@ -306,13 +278,25 @@ static void kernel_json_refused(const char *text, const char *want)
 	rmdir(outdir);
 }
 
+/* A results.json that is another document is refused by name, as `report
+ * render` refuses it, instead of giving that kernel an empty column. */
+static void test_rejects_other_document(void)
+{
+	folder_file_refused("results.json",
+			    "{\"schema\": \"parity.expectations/1\", \"entries\": []}\n",
+			    "field 'schema'");
+}
+
+/* A kernel.json that is not one is named too: [1,2], a number for a name,
+ * or an unknown state gave an INCONCLUSIVE column without a why. */
 static void test_rejects_bad_kernel_json(void)
 {
-	kernel_json_refused("[1, 2]\n", "expected an object");
-	kernel_json_refused("{\"name\": 5, \"state\": \"PASS\"}\n", "field 'name'");
-	kernel_json_refused("{\"name\": \"k\", \"state\": {}}\n", "field 'state'");
-	kernel_json_refused("{\"name\": \"k\", \"state\": \"MAYBE\"}\n", "field 'state'");
-	kernel_json_refused("{\"name\": \"k\", \"expected_landlock_abi\": \"7\"}\n",
+	folder_file_refused("kernel.json", "[1, 2]\n", "expected an object");
+	folder_file_refused("kernel.json", "{\"name\": 5, \"state\": \"PASS\"}\n", "field 'name'");
+	folder_file_refused("kernel.json", "{\"name\": \"k\", \"state\": {}}\n", "field 'state'");
+	folder_file_refused("kernel.json", "{\"name\": \"k\", \"state\": \"MAYBE\"}\n",
+			    "field 'state'");
+	folder_file_refused("kernel.json", "{\"name\": \"k\", \"expected_landlock_abi\": \"7\"}\n",
 			    "field 'expected_landlock_abi'");
 }
 

@@ -4,9 +4,11 @@
 #include <getopt.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,6 +134,7 @@ int cmd_run(int argc, char **argv)
 	pid_t pid;
 	bool isolated = false;
 	struct nft_worker nw = {.pid = -1, .sock = -1};
+	struct pidns_watch *watch;
 
 	perr_clear(&e);
 	run_opts_init(&c.o);
@@ -267,7 +270,13 @@ int cmd_run(int argc, char **argv)
 	}
 	TL("nft worker forked");
 	c.caller_pidns = pidns_inode();
-	pid = pidns_spawn(run_worker, &c, CLONE_NEWNS, true, &isolated, &e);
+	/* The supervisor's stops, as its parent (the init, or we ourselves
+	 * without a PID namespace) sees them: said at the end. */
+	watch =
+	    mmap(NULL, sizeof(*watch), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (watch == MAP_FAILED)
+		watch = NULL;
+	pid = pidns_spawn_watched(run_worker, &c, CLONE_NEWNS, true, &isolated, watch, &e);
 	if (nw.sock >= 0)
 		close(nw.sock); /* the supervisor has its copy */
 	nw.sock = -1;
@@ -276,14 +285,26 @@ int cmd_run(int argc, char **argv)
 		return perr_report(&e, "parity run");
 	}
 	TL("pid namespace made");
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
+	for (;;) {
+		if (waitpid(pid, &status, isolated ? 0 : WUNTRACED | WCONTINUED) < 0) {
+			if (errno == EINTR)
+				continue;
 			nft_worker_abort(&nw);
 			return PARITY_EXIT_INFRA;
 		}
+		if (!pidns_watch_note(watch, status))
+			break;
 	}
 	TL("init reaped");
 	nft_worker_abort(&nw); /* done, or waiting for a netns that never came */
+	if (watch && (atomic_load(&watch->stops) || atomic_load(&watch->continues)))
+		fprintf(stderr,
+			"parity run: the supervisor was stopped during the run (%d stop(s), first "
+			"by signal %d; %d continue(s)): something could signal it\n",
+			atomic_load(&watch->stops), atomic_load(&watch->stop_signal),
+			atomic_load(&watch->continues));
+	if (watch)
+		munmap(watch, sizeof(*watch));
 	profile_free(&c.prof);
 	TL("exit");
 	timeline_dump();

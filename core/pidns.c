@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,9 @@ struct init_args {
 	int (*fn)(void *);
 	void *arg;
 	pid_t parent;
-	bool own_proc;	  /* mount a procfs of the new PID namespace */
-	int parent_pidfd; /* the caller, to see whether it died before PDEATHSIG */
+	bool own_proc;		   /* mount a procfs of the new PID namespace */
+	struct pidns_watch *watch; /* NULL: stops of the worker not recorded */
+	int parent_pidfd;	   /* the caller, to see whether it died before PDEATHSIG */
 };
 
 /* With its own mount namespace, the init mounts a procfs for its PID
@@ -42,6 +44,24 @@ static int mount_own_proc(void)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
 	return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+bool pidns_watch_note(struct pidns_watch *w, int status)
+{
+	if (WIFSTOPPED(status)) {
+		if (w) {
+			int none = 0;
+			atomic_compare_exchange_strong(&w->stop_signal, &none, WSTOPSIG(status));
+			atomic_fetch_add(&w->stops, 1);
+		}
+		return true;
+	}
+	if (WIFCONTINUED(status)) {
+		if (w)
+			atomic_fetch_add(&w->continues, 1);
+		return true;
+	}
+	return false;
 }
 
 static int init_main(void *arg)
@@ -81,12 +101,16 @@ static int init_main(void *arg)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		pid_t w = waitpid(-1, &status, __WALL);
+		/* With a watch, the worker's stops and continues are reported
+		 * too (and any other child's, which are not ours to record). */
+		pid_t w = waitpid(-1, &status, __WALL | (a->watch ? WUNTRACED | WCONTINUED : 0));
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			break; /* ECHILD: everything reaped */
 		}
+		if (pidns_watch_note(w == worker ? a->watch : NULL, status))
+			continue;
 		if (w == worker) {
 			worker_status = status;
 			TL("supervisor reaped");
@@ -111,10 +135,18 @@ static int init_main(void *arg)
 pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool allow_fallback,
 		  bool *isolated, struct perr *e)
 {
+	return pidns_spawn_watched(fn, arg, extra_flags, allow_fallback, isolated, NULL, e);
+}
+
+pid_t pidns_spawn_watched(int (*fn)(void *), void *arg, unsigned long extra_flags,
+			  bool allow_fallback, bool *isolated, struct pidns_watch *watch,
+			  struct perr *e)
+{
 	struct init_args a = {.fn = fn,
 			      .arg = arg,
 			      .parent = getpid(),
 			      .own_proc = (extra_flags & CLONE_NEWNS) != 0,
+			      .watch = watch,
 			      .parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0)};
 	pid_t pid;
 

@@ -16,6 +16,17 @@
 
 #include "err.h"
 
+/* What the init saw of its worker (the supervisor) while it waited: each
+ * time it was stopped by a signal (SIGSTOP, SIGTSTP...) and continued,
+ * through wait(WUNTRACED | WCONTINUED). As its parent, the init sees every
+ * stop, however short; a look at /proc now and then does not. It lives in
+ * memory shared with the caller (MAP_SHARED before the clone). */
+struct pidns_watch {
+	_Atomic int stops;	 /* group stops reported */
+	_Atomic int continues;	 /* SIGCONTs that ended one (or one under way) */
+	_Atomic int stop_signal; /* the first stop's signal, 0: none */
+};
+
 /* extra_flags: more CLONE_NEW* flags for the namespace. With CLONE_NEWNS the
  * init makes / private and mounts a procfs of the new PID namespace on
  * /proc. The init always starts a new session (setsid).
@@ -24,6 +35,14 @@
  * *isolated is false. Returns init's (or the worker's) pid. */
 pid_t pidns_spawn(int (*fn)(void *), void *arg, unsigned long extra_flags, bool allow_fallback,
 		  bool *isolated, struct perr *e);
+/* The same, the init recording its worker's stops in *watch (NULL: not). */
+pid_t pidns_spawn_watched(int (*fn)(void *), void *arg, unsigned long extra_flags,
+			  bool allow_fallback, bool *isolated, struct pidns_watch *watch,
+			  struct perr *e);
+
+/* A wait status of the worker that is a stop or a continue: recorded in w
+ * (when not NULL); true. An exit or a death: false. */
+bool pidns_watch_note(struct pidns_watch *w, int status);
 
 /* Called first thing in a child: die with the parent. `expected_parent` is
  * the parent's pid before fork; if it already died, exit at once. */

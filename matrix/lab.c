@@ -314,7 +314,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	pc.marker = o->marker;
 	pc.go_fd = gop[0];
 	snprintf(pc.abstract, sizeof(pc.abstract), "parity-victim-%.12s", o->marker + 2);
-	init = pidns_spawn(lab_pod_main, &pc, CLONE_NEWNS, false, NULL, e);
+	init = pidns_spawn_watched(lab_pod_main, &pc, CLONE_NEWNS, false, NULL,
+				   &shm->supervisor_watch, e);
 	if (init < 0)
 		goto out;
 	close(gop[0]);

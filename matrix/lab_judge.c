@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,22 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 				    o->supervisor_stopped
 					? json_sprintf("%c", o->supervisor_stopped)
 					: json_false());
+		{
+			/* Its parent's count: a stop of any length. */
+			int stops = atomic_load(&shm->supervisor_watch.stops);
+			int conts = atomic_load(&shm->supervisor_watch.continues);
+			json_object_set_new(sup, "group_stops", json_integer(stops));
+			json_object_set_new(sup, "continues", json_integer(conts));
+			if (stops || conts)
+				lab_add_escape(
+				    o,
+				    "supervisor (pid %d) was stopped during the run (%d stop%s, "
+				    "first by signal %d; %d continue%s): its parent, the pod's "
+				    "init, saw it; a signal reached it",
+				    (int)shm->supervisor_pid, stops, stops == 1 ? "" : "s",
+				    atomic_load(&shm->supervisor_watch.stop_signal), conts,
+				    conts == 1 ? "" : "s");
+		}
 		if (o->supervisor_stopped) {
 			/* Killed by the lab after that: its death is ours. */
 			lab_add_escape(

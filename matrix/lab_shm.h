@@ -11,6 +11,8 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+
+#include "pidns.h"
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -80,6 +82,9 @@ struct lab_shm {
 	int mounts_before;
 	_Atomic pid_t agent_pid_live;
 	pid_t supervisor_pid, proxy_pid, agent_pid;
+	/* The supervisor's stops as its parent, the pod's init, saw them
+	 * (wait with WUNTRACED | WCONTINUED): every one, however short. */
+	struct pidns_watch supervisor_watch;
 	bool run_returned; /* enforcer_run came back (the supervisor lived) */
 	/* How far the pod got (lab_pod_main), for a pod that never finished:
 	 * 0 its main never ran (init's set-up), then each step it began. */

@@ -8,14 +8,16 @@ fail=0 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # verdict PROFILE DESCRIPTION -- CMD...: prints the verdict, keeps the JSON
+# in $LAST (judge runs in a command substitution: a variable set there
+# would not reach the caller, the file does)
+LAST=$tmp/last.json
 judge() {
-	local profile=$1 out=$tmp/$RANDOM.json
+	local profile=$1 out=$LAST
 	shift
 	"$PARITY_BIN" attack exec --profile "$profile" --json "$@" >"$out" 2>"$out.err"
 	local rc=$?
 	if [ $rc -ne 0 ]; then echo "EXIT$rc"; cat "$out.err" >&2; return; fi
 	$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["verdict"], r.get("signal",""))' "$out"
-	LAST=$out
 }
 expect() { # expect WANT PROFILE DESC -- CMD...
 	local want=$1 profile=$2 desc=$3
@@ -27,7 +29,7 @@ expect() { # expect WANT PROFILE DESC -- CMD...
 		echo "ok   $profile: $desc: $got"
 	else
 		echo "FAIL $profile: $desc: want $want, got $got"
-		[ -n "${LAST:-}" ] && $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("     reason:", r["reason"]); print("     out:", r["program"]["stdout"][:300])' "$LAST"
+		[ -s "$LAST" ] && $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("     reason:", r["reason"]); print("     out:", r["program"]["stdout"][:300])' "$LAST"
 		fail=$((fail + 1))
 	fi
 }
@@ -57,6 +59,16 @@ expect ESCAPED none "kill -STOP the supervisor (seen by its state)" -- bash -c '
 ms=$((($(date +%s%N) - t0) / 1000000))
 if [ "$ms" -lt 8000 ]; then echo "ok   ... judged in $ms ms"; else echo "FAIL ... judged in $ms ms (the lab's bound?)"; fail=$((fail + 1)); fi
 expect BLOCKED namespace "kill -STOP the supervisor (another uid)" -- bash -c 'kill -STOP "$PARITY_SUPERVISOR_PID"'
+# A stop of 5 ms falls between the harness's looks (every 50 ms): the pod's
+# init, the supervisor's parent, sees it through wait(WUNTRACED|WCONTINUED).
+expect ESCAPED none "kill -STOP, 5 ms, kill -CONT the supervisor (seen by its parent)" -- \
+	bash -c 'kill -STOP "$PARITY_SUPERVISOR_PID" && sleep 0.005 && kill -CONT "$PARITY_SUPERVISOR_PID"'
+if $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["evidence"]["supervisor"]; sys.exit(not (s["group_stops"] == 1 and s["continues"] == 1))' "$LAST"; then
+	echo "ok   ... evidence.supervisor: group_stops 1, continues 1"
+else
+	echo "FAIL ... evidence.supervisor: $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["evidence"]["supervisor"])' "$LAST")"
+	fail=$((fail + 1))
+fi
 # The abstract accomplice reads on until the marker: here it comes after
 # 100000 other bytes, 0.3 s later and in two pieces (one read of 4 KiB
 # missed it, and the cell was INCONCLUSIVE; so did a cap of 64 KiB).

@@ -80,4 +80,21 @@ rc=0
 "$PARITY_BIN" run --quiet --profile none -- sh -c 'kill -9 $$' || rc=$?
 check "the command's own SIGKILL: 137 (got $rc)" test "$rc" = 137
 
+# A supervisor stopped for a few milliseconds is named at the end: as root
+# its parent is the PID namespace's init, as uid 10001 (no PID namespace)
+# it is `parity run` itself; either sees every stop through wait().
+stop_cont='kill -STOP "$PARITY_SUPERVISOR_PID" && sleep 0.005 && kill -CONT "$PARITY_SUPERVISOR_PID"'
+rc=0
+"$PARITY_BIN" run --quiet --profile none -- sh -c "$stop_cont" 2>"$tmp/err" || rc=$?
+check "as root: a supervisor stopped for 5 ms: the command's exit (0, got $rc)" test "$rc" = 0
+check "... and named (1 stop by signal 19, 1 continue: $(head -c 300 "$tmp/err"))" \
+	grep -q "supervisor was stopped during the run (1 stop(s), first by signal 19; 1 continue(s))" "$tmp/err"
+rc=0
+setpriv --reuid=10001 --regid=10001 --clear-groups \
+	"$PARITY_BIN" run --quiet --profile none -- sh -c "$stop_cont" 2>"$tmp/err" || rc=$?
+check "as uid 10001: the same stop named ($rc: $(head -c 300 "$tmp/err"))" \
+	grep -q "supervisor was stopped during the run (1 stop(s), first by signal 19" "$tmp/err"
+"$PARITY_BIN" run --quiet --profile none -- true 2>"$tmp/err"
+check "a run with no stop says nothing of it" bash -c '! grep -q "supervisor was stopped" "$1"' _ "$tmp/err"
+
 exit "$fail"

@@ -1,6 +1,6 @@
 /* report.c - write every report of a results document into a folder
- * (reports.h). Each file is written next to its final name and renamed, so
- * a reader never sees half a report. */
+ * (reports.h). Each file is written next to its final name and renamed, all
+ * or nothing (report_stage.h), so a reader never sees half a report. */
 #include "reports.h"
 
 #include <errno.h>
@@ -10,43 +10,44 @@
 #include <unistd.h>
 
 #include "jsonutil.h"
+#include "report_stage.h"
 #include "util.h"
 
-static int write_one(json_t *r, const char *dir, const char *name, void (*fn)(json_t *, FILE *),
-		     struct perr *e)
-{
-	char path[4200], tmp[4300];
-	FILE *f;
+struct report_file {
+	const char *name;
+	void (*fn)(json_t *, FILE *); /* NULL: the results document itself */
+};
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!fn) {
-		if (json_write_path(r, tmp, e) < 0)
-			return -1;
-	} else {
-		f = fopen(tmp, "we");
-		if (!f)
-			return perr_sys(e, errno, "write %s", tmp);
-		fn(r, f);
-		if (ferror(f) || fclose(f) != 0) {
-			unlink(tmp);
-			return perr_sys(e, errno ? errno : EIO, "write %s", tmp);
-		}
-	}
-	if (rename(tmp, path) < 0)
-		return perr_sys(e, errno, "rename %s", tmp);
-	return 0;
-}
+static const struct report_file report_files[] = {
+    {"results.json", NULL},	  {"matrix.md", report_matrix_md}, {"parity.md", report_parity_md},
+    {"matrix.html", report_html}, {"junit.xml", report_junit},
+};
 
+/* All or nothing (report_stage.h): a name taken by a directory used to
+ * fail after results.json and matrix.md had been replaced. */
 int report_write_all(json_t *results, const char *dir, struct perr *e)
 {
+	struct report_stage st = {0};
+
 	if (util_mkdir_p(dir, e) < 0)
 		return -1;
-	if (write_one(results, dir, "results.json", NULL, e) < 0 ||
-	    write_one(results, dir, "matrix.md", report_matrix_md, e) < 0 ||
-	    write_one(results, dir, "parity.md", report_parity_md, e) < 0 ||
-	    write_one(results, dir, "matrix.html", report_html, e) < 0 ||
-	    write_one(results, dir, "junit.xml", report_junit, e) < 0)
-		return -1;
-	return 0;
+	for (size_t i = 0; i < sizeof(report_files) / sizeof(report_files[0]); i++) {
+		const struct report_file *rf = &report_files[i];
+		FILE *f;
+		int rc;
+
+		if (!rf->fn) {
+			rc = report_stage_json(&st, dir, rf->name, results, e);
+		} else if (!(f = report_stage_open(&st, dir, rf->name, e))) {
+			rc = -1;
+		} else {
+			rf->fn(results, f);
+			rc = report_stage_close(&st, f, e);
+		}
+		if (rc < 0) {
+			report_stage_abort(&st);
+			return -1;
+		}
+	}
+	return report_stage_commit(&st, e);
 }

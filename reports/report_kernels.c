@@ -21,6 +21,7 @@
 
 #include "attack.h"
 #include "jsonutil.h"
+#include "report_stage.h"
 #include "report_kernels_int.h"
 #include "report_util.h"
 #include "util.h"
@@ -417,28 +418,29 @@ json_t *report_compat_build(json_t *const *infos, json_t *const *results, const 
 
 /* ---- from folders ---- */
 
-static int write_text(const char *dir, const char *name, json_t *doc, json_t *const *results,
-		      void (*md)(json_t *, FILE *), void (*many)(json_t *, json_t *const *, FILE *),
-		      struct perr *e)
+static bool same_folder(const char *a, const char *b)
 {
-	char path[4200], tmp[4300];
-	FILE *f;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+static int stage_text(struct report_stage *st, const char *dir, const char *name, json_t *doc,
+		      json_t *const *results, void (*md)(json_t *, FILE *),
+		      void (*many)(json_t *, json_t *const *, FILE *), struct perr *e)
+{
+	FILE *f = report_stage_open(st, dir, name, e);
+
 	if (!f)
-		return perr_sys(e, errno, "write %s", tmp);
+		return -1;
 	if (md)
 		md(doc, f);
 	else
 		many(doc, results, f);
-	if (ferror(f) || fclose(f) != 0) {
-		unlink(tmp);
-		return perr_sys(e, errno ? errno : EIO, "write %s", tmp);
-	}
-	if (rename(tmp, path) < 0)
-		return perr_sys(e, errno, "rename %s", tmp);
-	return 0;
+	return report_stage_close(st, f, e);
 }
 
 /* kernel.json as vmtests/matrix.sh writes it: named strings, a known
@@ -480,6 +482,7 @@ int report_compat_write(const char *const *dirs, size_t n, const char *out, cons
 			struct perr *e)
 {
 	json_t *infos[MAXK] = {0}, *results[MAXK] = {0}, *doc = NULL;
+	struct report_stage stage = {0};
 	char path[4200];
 	int rc = -1;
 
@@ -502,25 +505,29 @@ int report_compat_write(const char *const *dirs, size_t n, const char *out, cons
 		}
 	}
 	doc = report_compat_build(infos, results, dirs, n);
+	/* Both folders all or nothing (report_stage.h): --merged used to fail
+	 * after --out had been written. */
 	for (int pass = 0; pass < 2; pass++) {
 		const char *d = pass ? merged : out;
-		if (!d)
-			continue;
+		if (!d || (!pass && merged && same_folder(out, merged)))
+			continue; /* the merged pass writes a superset */
 		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
 			perr_sys(e, errno, "mkdir %s", d);
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s/kernel-compat.json", d);
-		if (json_write_path(doc, path, e) < 0 ||
-		    write_text(d, "kernel-compat.md", doc, results, report_compat_md, NULL, e) < 0)
+		if (report_stage_json(&stage, d, "kernel-compat.json", doc, e) < 0 ||
+		    stage_text(&stage, d, "kernel-compat.md", doc, results, report_compat_md, NULL,
+			       e) < 0)
 			goto out;
-		if (pass &&
-		    (write_text(d, "cells.tsv", doc, results, NULL, report_compat_tsv, e) < 0 ||
-		     write_text(d, "junit.xml", doc, results, NULL, report_compat_junit, e) < 0))
+		if (pass && (stage_text(&stage, d, "cells.tsv", doc, results, NULL,
+					report_compat_tsv, e) < 0 ||
+			     stage_text(&stage, d, "junit.xml", doc, results, NULL,
+					report_compat_junit, e) < 0))
 			goto out;
 	}
-	rc = 0;
+	rc = report_stage_commit(&stage, e);
 out:
+	report_stage_abort(&stage); /* empty after a commit */
 	for (size_t i = 0; i < n; i++) {
 		json_decref(infos[i]);
 		json_decref(results[i]);

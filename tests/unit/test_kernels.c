@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jsonutil.h"
@@ -300,6 +301,43 @@ static void test_rejects_bad_kernel_json(void)
 			    "field 'expected_landlock_abi'");
 }
 
+/* --merged's junit.xml is a directory: --out gets nothing either (it used
+ * to be written before --merged failed), and no .tmp stays; --merged equal
+ * to --out writes the merged set there once. */
+static void test_out_and_merged_all_or_nothing(void)
+{
+	char tmp[] = "/tmp/parity-test-kernels-aon.XXXXXX", o[128], m[128], path[160];
+	struct perr e;
+	struct stat st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmp));
+	snprintf(o, sizeof(o), "%s/out", tmp);
+	snprintf(m, sizeof(m), "%s/merged", tmp);
+	CU_ASSERT_EQUAL(mkdir(m, 0755), 0);
+	snprintf(path, sizeof(path), "%s/junit.xml", m);
+	CU_ASSERT_EQUAL(mkdir(path, 0755), 0);
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_compat_write(dirs, NDIRS, o, m, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "junit.xml"));
+	snprintf(path, sizeof(path), "%s/kernel-compat.json", o);
+	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/kernel-compat.json.tmp", o);
+	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/cells.tsv.tmp", m);
+	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
+
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_compat_write(dirs, NDIRS, m, m, &e), -1); /* still a directory */
+	snprintf(path, sizeof(path), "%s/junit.xml", m);
+	CU_ASSERT_EQUAL(rmdir(path), 0);
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_compat_write(dirs, NDIRS, m, m, &e), 0);
+	snprintf(path, sizeof(path), "%s/cells.tsv", m);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("kernels");
@@ -311,4 +349,5 @@ void unit_register(void)
 	UNIT_TEST(test_answer);
 	UNIT_TEST(test_inconclusive_kernel);
 	UNIT_TEST(test_rejects_empty_folder);
+	UNIT_TEST(test_out_and_merged_all_or_nothing);
 }

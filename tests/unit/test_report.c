@@ -3,10 +3,12 @@
  * and JUnit reports. To refresh the golden files after an intended change:
  *   build/parity report render tests/fixtures/results/results.json --out DIR
  * and copy DIR/matrix.md and DIR/parity.md over them (review the diff). */
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json_mutate.h"
@@ -348,6 +350,59 @@ static void test_results_fuzzed(void)
 	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A report's name taken by a directory: nothing is replaced, the error
+ * names it, and no temporary file stays. It used to fail after results.json
+ * and matrix.md had been replaced (reports of two runs side by side). */
+static int write_old(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	return f && fputs("old\n", f) >= 0 && fclose(f) == 0 ? 0 : -1;
+}
+
+static void test_write_all_or_nothing(void)
+{
+	char dir[] = "/tmp/parity-test-report-aon.XXXXXX", path[160], buf[64];
+	struct perr e;
+	json_t *r = NULL;
+	DIR *d;
+	struct dirent *de;
+	int tmps = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	perr_clear(&e);
+	CU_ASSERT_EQUAL_FATAL(results_load(FIX "results.json", &r, &e), 0);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	CU_ASSERT_EQUAL(write_old(path), 0);
+	snprintf(path, sizeof(path), "%s/matrix.md", dir);
+	CU_ASSERT_EQUAL(write_old(path), 0);
+	snprintf(path, sizeof(path), "%s/matrix.html", dir);
+	CU_ASSERT_EQUAL(mkdir(path, 0755), 0);
+
+	CU_ASSERT_EQUAL(report_write_all(r, dir, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "matrix.html"));
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	CU_ASSERT(util_read_text(path, buf, sizeof(buf)) == 0 && strcmp(buf, "old") == 0);
+	snprintf(path, sizeof(path), "%s/matrix.md", dir);
+	CU_ASSERT(util_read_text(path, buf, sizeof(buf)) == 0 && strcmp(buf, "old") == 0);
+	d = opendir(dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	while ((de = readdir(d)))
+		tmps += strstr(de->d_name, ".tmp") != NULL;
+	closedir(d);
+	CU_ASSERT_EQUAL(tmps, 0);
+
+	/* The directory gone, the same call writes all five. */
+	snprintf(path, sizeof(path), "%s/matrix.html", dir);
+	CU_ASSERT_EQUAL(rmdir(path), 0);
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_write_all(r, dir, &e), 0);
+	snprintf(path, sizeof(path), "%s/matrix.md", dir);
+	CU_ASSERT(util_read_text(path, buf, sizeof(buf)) == 0 && strcmp(buf, "old") != 0);
+	json_decref(r);
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("report");
@@ -358,4 +413,5 @@ void unit_register(void)
 	UNIT_TEST(test_load_rejects_other_documents);
 	UNIT_TEST(test_load_rejects_malformed_lists);
 	UNIT_TEST(test_results_fuzzed);
+	UNIT_TEST(test_write_all_or_nothing);
 }

@@ -217,6 +217,30 @@ struct listener_set {
 	char buf[4096];
 };
 
+/* One message of a seqpacket connection. recv() returns 0 both for an
+ * empty message and for the end of the connection: the empty message was
+ * read as the end, and what followed it was never read. With SO_PASSCRED
+ * (set at accept) a message comes with SCM_CREDENTIALS, the end with no
+ * control data. Returns the length, SEQPACKET_EMPTY, 0 at the end, or -1. */
+#define SEQPACKET_EMPTY (-2)
+static ssize_t seqpacket_recv(int fd, char *buf, size_t len)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.b,
+			    .msg_controllen = sizeof(cbuf)};
+	ssize_t r = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (r == 0 && (mh.msg_controllen > 0 || (mh.msg_flags & MSG_CTRUNC)))
+		return SEQPACKET_EMPTY;
+	return r;
+}
+
 /* Serve one ready listener or connection; returns 1 when something was
  * counted (a connection, a datagram, bytes, or an end of stream). A
  * finished connection is swapped with the last entry, so the caller
@@ -228,7 +252,13 @@ static int listener_serve(struct listener_set *s, unsigned i, bool *removed)
 
 	*removed = false;
 	if (l->type == SOCK_DGRAM || l->is_conn) {
-		r = recv(l->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT);
+		if (l->type == SOCK_SEQPACKET) {
+			r = seqpacket_recv(l->fd, s->buf, sizeof(s->buf));
+			if (r == SEQPACKET_EMPTY)
+				return 1; /* an empty message, not the end: read on */
+		} else {
+			r = recv(l->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT);
+		}
 		note_data(l->counts, s->buf, r, s->marker);
 		if (!l->is_conn) {
 			/* A datagram socket: 0 is an empty datagram, which
@@ -248,6 +278,12 @@ static int listener_serve(struct listener_set *s, unsigned i, bool *removed)
 	int c = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (c < 0)
 		return 0;
+	if (l->type == SOCK_SEQPACKET) {
+		/* Every message then carries the sender's credentials, an
+		 * empty one too: that is how it differs from the end. */
+		int one = 1;
+		setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	}
 	atomic_fetch_add(&l->counts->connections, 1);
 	if (s->n < MAX_LISTEN)
 		s->ls[s->n++] = (struct listener){

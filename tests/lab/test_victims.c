@@ -84,6 +84,25 @@ static void send_empty_datagrams(const char *abstract)
 		close(fd);
 }
 
+/* A seqpacket connection: an empty message, then the marker. recv()
+ * returns 0 for both an empty message and the end: the victim read the
+ * empty one as the end, and the marker after it was never read. */
+static void send_seqpacket_empty_then_marker(const char *abstract)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int len = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "%s.seqpacket", abstract);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 &&
+	    connect(fd, (struct sockaddr *)&a,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) == 0) {
+		(void)!send(fd, "", 0, 0);
+		(void)!send(fd, MARKER, sizeof(MARKER) - 1, 0);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	struct lab_shm *shm;
@@ -132,6 +151,7 @@ int main(void)
 	send_tcp(22);
 	send_tcp(8081);
 	send_empty_datagrams(abstract);
+	send_seqpacket_empty_then_marker(abstract);
 	kill(shm->signal_victim.pid, SIGCONT);
 	kill(shm->listeners.pid, SIGCONT);
 	kill(shm->sacrificial.pid, SIGSTOP); /* pending until it runs */
@@ -154,6 +174,14 @@ int main(void)
 	CHECK(atomic_load(&shm->pod_udp.connections) == 1 && atomic_load(&shm->pod_udp.bytes) == 0,
 	      "an empty datagram to pod udp/53 is counted (%d datagrams, %d bytes)",
 	      atomic_load(&shm->pod_udp.connections), atomic_load(&shm->pod_udp.bytes));
+	CHECK(atomic_load(&shm->abstract_seqpacket.connections) == 1 &&
+		  atomic_load(&shm->abstract_seqpacket.marker) &&
+		  atomic_load(&shm->abstract_seqpacket.bytes) == (int)(sizeof(MARKER) - 1),
+	      "the abstract seqpacket victim reads past an empty message to the marker "
+	      "(%d connection, %d bytes, marker %d)",
+	      atomic_load(&shm->abstract_seqpacket.connections),
+	      atomic_load(&shm->abstract_seqpacket.bytes),
+	      atomic_load(&shm->abstract_seqpacket.marker));
 	CHECK(atomic_load(&shm->abstract_dgram.connections) == 1,
 	      "an empty datagram to the abstract dgram victim is counted (%d)",
 	      atomic_load(&shm->abstract_dgram.connections));

@@ -201,8 +201,13 @@ static int do_render(int argc, char **argv)
 		return usage_error("render", "--out DIR is required");
 	if (results_load(input, &r, &e) < 0)
 		return perr_report(&e, "parity report render");
-	if ((nexpect && replace_sets(r, expect, nexpect, &e) < 0) ||
-	    (recompute && results_finish(r, &e) < 0)) {
+	if (nexpect && replace_sets(r, expect, nexpect, &e) < 0) {
+		json_decref(r);
+		return perr_report(&e, "parity report render");
+	}
+	if (recompute && results_finish(r, &e) < 0) {
+		/* e.g. a set kept in it that no longer parses: named there */
+		perr_prefix(&e, "%s", input);
 		json_decref(r);
 		return perr_report(&e, "parity report render");
 	}

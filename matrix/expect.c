@@ -504,24 +504,35 @@ json_t *expect_set_json(const struct expect_set *s)
 			 s->gating, "description", s->description, "entries", entries);
 }
 
-int expect_set_from_results(json_t *j, struct expect_set *s, struct perr *e)
+int expect_set_from_results(json_t *j, size_t index, struct expect_set *s, struct perr *e)
 {
 	const char *file = json_string_value(json_object_get(j, "file"));
-	json_t *root;
+	json_t *root = json_object(), *desc = json_object_get(j, "description");
+	char label[sizeof(s->file) + 96];
 	int rc;
 
-	if (!file || !json_is_array(json_object_get(j, "entries")))
+	if (!file || !json_is_array(json_object_get(j, "entries"))) {
+		json_decref(root);
 		return perr_usage(
-		    e, "results: field 'expectations.sets': a set without file or entries");
-	root = json_pack("{s:s,s:O,s:O,s:O}", "schema", EXPECT_SCHEMA, "name",
-			 json_object_get(j, "name"), "description",
-			 json_object_get(j, "description") ? json_object_get(j, "description")
-							   : json_string(""),
-			 "entries", json_object_get(j, "entries"));
-	if (!root)
-		return perr_usage(e, "results: field 'expectations.sets': malformed set from %s",
-				  file);
-	rc = expect_set_parse(root, file, json_is_true(json_object_get(j, "gating")), s, e);
+		    e, "field 'expectations.sets[%zu]': a set without file or entries", index);
+	}
+	/* Errors name the set where it is, inside the results, and where it
+	 * came from: the file it was read from may be fine, or gone. */
+	snprintf(label, sizeof(label), "field 'expectations.sets[%zu]' (the set kept from %s)",
+		 index, file);
+	util_utf8_trim(label);
+	if (!root || json_object_set_new(root, "schema", json_string(EXPECT_SCHEMA)) < 0 ||
+	    (json_object_get(j, "name") &&
+	     json_object_set(root, "name", json_object_get(j, "name")) < 0) ||
+	    json_object_set_new(root, "description", desc ? json_incref(desc) : json_string("")) <
+		0 ||
+	    json_object_set(root, "entries", json_object_get(j, "entries")) < 0) {
+		json_decref(root);
+		return perr_sys(e, ENOMEM, "%s", label);
+	}
+	rc = expect_set_parse(root, label, json_is_true(json_object_get(j, "gating")), s, e);
+	if (rc == 0)
+		snprintf(s->file, sizeof(s->file), "%s", file);
 	json_decref(root);
 	return rc;
 }

@@ -127,8 +127,9 @@ int expect_set_parse(json_t *root, const char *file, bool gating, struct expect_
 		     struct perr *e);
 /* The set as kept in results.json: {name, file, gating, description, entries}. */
 json_t *expect_set_json(const struct expect_set *s);
-/* Parse that form back (`parity report merge`). */
-int expect_set_from_results(json_t *j, struct expect_set *s, struct perr *e);
+/* Parse that form back (`parity report merge`, `--recompute`): errors name
+ * it as field 'expectations.sets[index]' and the file it was kept from. */
+int expect_set_from_results(json_t *j, size_t index, struct expect_set *s, struct perr *e);
 void expect_set_free(struct expect_set *s);
 
 /* Directory of the shipped sets ($PARITY_EXPECT_DIR, next to the

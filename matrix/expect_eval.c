@@ -383,7 +383,7 @@ int expect_evaluate(json_t *results, struct perr *e)
 	if (!ev.sets || !ev.use)
 		goto out;
 	json_array_foreach (sets, i, s) {
-		if (expect_set_from_results(s, &ev.sets[i], e) < 0)
+		if (expect_set_from_results(s, i, &ev.sets[i], e) < 0)
 			goto out;
 		ev.nsets = i + 1;
 		ev.use[i] = calloc(ev.sets[i].n + 1, sizeof(**ev.use));

@@ -499,6 +499,8 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 	}
 	results_sort_cells(r);
 	if (results_finish(r, e) < 0) {
+		/* The sets are every shard's (checked above): the first names them. */
+		perr_prefix(e, "%s/results.json", names[0]);
 		json_decref(r);
 		return -1;
 	}

@@ -42,6 +42,20 @@ want "unknown or incomplete option '--jobs'" -- matrix --jobs
 want "unknown or incomplete option '-Z'" -- run -Z --profile none -- true
 want "--family given twice" -- attack list --family tcp --family udp
 want "--shard given twice" -- matrix --shard 1/2 --shard 2/2
+# An expectation set kept in a results file that no longer parses is named
+# where it is (the results, the set's index) and where it came from; the
+# file it came from (fine, or gone) used to take the blame.
+python3 - "${PARITY_SOURCE_ROOT:?}/tests/fixtures/results/results.json" "$tmp/badset.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["expectations"]["sets"][1]["entries"][0]["verdict"] = "MAYBE"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+mkdir -p "$tmp/badshard" && cp "$tmp/badset.json" "$tmp/badshard/results.json"
+want "$tmp/badset.json: field 'expectations.sets[1]' (the set kept from matrix/expectations/known-gaps.json): field 'entries[0].verdict'" \
+	-- report render "$tmp/badset.json" --recompute --out "$tmp/o"
+want "$tmp/badshard/results.json: field 'expectations.sets[1]' (the set kept from" \
+	-- report merge "$tmp/badshard" --out "$tmp/o"
 # A mistake is named before the root check: as nobody, a bad option is
 # exit 2, not "needs root" (exit 3).
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then

@@ -1,14 +1,16 @@
 /* benchtime - run a command N times, print the median and spread of its
  * wall time (fork to exit), so benchmarks compare peers with one clock.
  *
- *   benchtime [-n RUNS] [-w WARMUP] [-v] -- CMD [ARGS...] [--- CMD2 ...]...
+ *   benchtime [-n RUNS] [-w WARMUP] [-s SETTLE_MS] [-v] -- CMD [ARGS...] [--- CMD2 ...]...
  * prints: "median_ms=M p10_ms=A p90_ms=B runs=N failures=F", one line per
  * command, in order. Several commands are interleaved: round k runs each
  * once, starting from command k mod count, so a slow spell of the machine
  * (this VM's noise is about +-1 ms) lands on every peer alike instead of
- * on whichever ran then. (Runs follow each other at once: a pause before
- * each was tried and made every peer slower and the ratios worse, as the
- * idle vCPUs of this VM are slow to wake.)
+ * on whichever ran then. Runs follow each other at once by default; -s
+ * sleeps SETTLE_MS (untimed) before each, so that what a run leaves to
+ * the kernel (a netns torn down by a kworker) is done before the next
+ * starts. (A pause was tried for the published figures and made every
+ * peer slower and the ratios worse.)
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -56,7 +58,7 @@ static double run_once(char **argv, bool quiet, int *failures)
 
 int main(int argc, char **argv)
 {
-	int runs = 50, warm = 3, i = 1, ncmd = 0, rc = 0;
+	int runs = 50, warm = 3, settle_ms = 0, i = 1, ncmd = 0, rc = 0;
 	int failures[MAX_CMDS] = {0}, ignored = 0;
 	char **cmd[MAX_CMDS];
 	double *t[MAX_CMDS];
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-w") == 0 && i + 1 < argc)
 			warm = atoi(argv[++i]);
+		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			settle_ms = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-v") == 0)
 			quiet = false;
 		else {
@@ -102,6 +106,8 @@ int main(int argc, char **argv)
 	for (int k = -warm; k < runs; k++)
 		for (int j = 0; j < ncmd; j++) {
 			int c = ((k < 0 ? -k : k) + j) % ncmd;
+			if (settle_ms > 0)
+				usleep((useconds_t)settle_ms * 1000u);
 			double ms = run_once(cmd[c], quiet, k >= 0 ? &failures[c] : &ignored);
 			if (k >= 0)
 				t[c][k] = ms;

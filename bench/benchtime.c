@@ -36,6 +36,14 @@ static int cmp(const void *a, const void *b)
 
 #define MAX_CMDS 16
 
+/* A whole number in [min, max], else the usage error (-1 makes it). */
+static int count_arg(const char *s, long min, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	return *s && !*end && v >= min && v <= max ? (int)v : -1;
+}
+
 static double run_once(char **argv, bool quiet, int *failures)
 {
 	double t0 = now_ms();
@@ -66,11 +74,11 @@ int main(int argc, char **argv)
 
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-			runs = atoi(argv[++i]);
+			runs = count_arg(argv[++i], 1, 1000000);
 		else if (strcmp(argv[i], "-w") == 0 && i + 1 < argc)
-			warm = atoi(argv[++i]);
+			warm = count_arg(argv[++i], 0, 1000);
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
-			settle_ms = atoi(argv[++i]);
+			settle_ms = count_arg(argv[++i], 0, 60000);
 		else if (strcmp(argv[i], "-v") == 0)
 			quiet = false;
 		else {
@@ -80,7 +88,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (i + 1 >= argc || runs < 1) {
+	if (runs < 1 || warm < 0 || settle_ms < 0) {
+		fprintf(stderr, "benchtime: -n, -w, -s: whole numbers (runs >= 1)\n");
+		return 2;
+	}
+	if (i + 1 >= argc) {
 		fprintf(stderr, "benchtime: no command\n");
 		return 2;
 	}

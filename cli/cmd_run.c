@@ -297,14 +297,15 @@ int cmd_run(int argc, char **argv)
 	}
 	TL("init reaped");
 	nft_worker_abort(&nw); /* done, or waiting for a netns that never came */
-	if (watch && (atomic_load(&watch->stops) || atomic_load(&watch->continues)))
-		fprintf(stderr,
-			"parity run: the supervisor was stopped during the run (%d stop(s), first "
-			"by signal %d; %d continue(s)): something could signal it\n",
-			atomic_load(&watch->stops), atomic_load(&watch->stop_signal),
-			atomic_load(&watch->continues));
-	if (watch)
+	if (watch) {
+		char what[192];
+		if (pidns_watch_describe(watch, what, sizeof(what)))
+			fprintf(stderr,
+				"parity run: the supervisor was stopped during the run (%s): "
+				"something could signal it\n",
+				what);
 		munmap(watch, sizeof(*watch));
+	}
 	profile_free(&c.prof);
 	TL("exit");
 	timeline_dump();

@@ -64,6 +64,28 @@ bool pidns_watch_note(struct pidns_watch *w, int status)
 	return false;
 }
 
+size_t pidns_watch_describe(struct pidns_watch *w, char *buf, size_t len)
+{
+	int stops = w ? atomic_load(&w->stops) : 0, conts = w ? atomic_load(&w->continues) : 0;
+	int sig = w ? atomic_load(&w->stop_signal) : 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (!stops && !conts)
+		return 0;
+	if (stops)
+		snprintf(buf, len, "%d stop%s, the first by signal %d (%s)%s; %d continue%s", stops,
+			 stops == 1 ? "" : "s", sig, strsignal(sig),
+			 sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU
+			     ? ", a terminal's job control (Ctrl-Z) or a process"
+			     : "",
+			 conts, conts == 1 ? "" : "s");
+	else /* continued while its stop was under way: the stop is not reported */
+		snprintf(buf, len, "%d continue%s of a stop under way", conts,
+			 conts == 1 ? "" : "s");
+	return strlen(buf);
+}
+
 static int init_main(void *arg)
 {
 	struct init_args *a = arg;

@@ -19,8 +19,10 @@
 /* What the init saw of its worker (the supervisor) while it waited: each
  * time it was stopped by a signal (SIGSTOP, SIGTSTP...) and continued,
  * through wait(WUNTRACED | WCONTINUED). As its parent, the init sees every
- * stop, however short; a look at /proc now and then does not. It lives in
- * memory shared with the caller (MAP_SHARED before the clone). */
+ * stop that took effect, however short; a look at /proc now and then does
+ * not. (A SIGCONT that comes before the target took its pending SIGSTOP
+ * discards it: that stop never happened, and nothing is reported.) It
+ * lives in memory shared with the caller (MAP_SHARED before the clone). */
 struct pidns_watch {
 	_Atomic int stops;	 /* group stops reported */
 	_Atomic int continues;	 /* SIGCONTs that ended one (or one under way) */
@@ -43,6 +45,10 @@ pid_t pidns_spawn_watched(int (*fn)(void *), void *arg, unsigned long extra_flag
 /* A wait status of the worker that is a stop or a continue: recorded in w
  * (when not NULL); true. An exit or a death: false. */
 bool pidns_watch_note(struct pidns_watch *w, int status);
+
+/* "1 stop, the first by signal 19 (Stopped (signal)); 1 continue" into buf;
+ * returns its length, 0 (buf "") when nothing was seen. */
+size_t pidns_watch_describe(struct pidns_watch *w, char *buf, size_t len);
 
 /* Called first thing in a child: die with the parent. `expected_parent` is
  * the parent's pid before fork; if it already died, exit at once. */

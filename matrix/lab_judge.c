@@ -243,34 +243,37 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 				    o->supervisor_stopped
 					? json_sprintf("%c", o->supervisor_stopped)
 					: json_false());
-		{
-			/* Its parent's count: a stop of any length. */
-			int stops = atomic_load(&shm->supervisor_watch.stops);
-			int conts = atomic_load(&shm->supervisor_watch.continues);
-			json_object_set_new(sup, "group_stops", json_integer(stops));
-			json_object_set_new(sup, "continues", json_integer(conts));
-			if (stops || conts)
-				lab_add_escape(
-				    o,
-				    "supervisor (pid %d) was stopped during the run (%d stop%s, "
-				    "first by signal %d; %d continue%s): its parent, the pod's "
-				    "init, saw it; a signal reached it",
-				    (int)shm->supervisor_pid, stops, stops == 1 ? "" : "s",
-				    atomic_load(&shm->supervisor_watch.stop_signal), conts,
-				    conts == 1 ? "" : "s");
-		}
-		if (o->supervisor_stopped) {
-			/* Killed by the lab after that: its death is ours. */
+		/* Its parent's count (a stop of any length), and what the
+		 * harness's looks saw (a stop still on, or a tracer in the pod):
+		 * one escape. */
+		char what[192];
+		json_object_set_new(sup, "group_stops",
+				    json_integer(atomic_load(&shm->supervisor_watch.stops)));
+		json_object_set_new(sup, "continues",
+				    json_integer(atomic_load(&shm->supervisor_watch.continues)));
+		if (pidns_watch_describe(&shm->supervisor_watch, what, sizeof(what))) {
+			char state[32] = "";
+			if (o->supervisor_stopped)
+				snprintf(state, sizeof(state), "; seen stopped, state %c",
+					 o->supervisor_stopped);
+			lab_add_escape(o,
+				       "supervisor (pid %d) was stopped during the run (%s%s): its "
+				       "parent, the pod's init, saw it; a signal reached it",
+				       (int)shm->supervisor_pid, what, state);
+		} else if (o->supervisor_stopped) {
+			/* Seen by the looks only: a tracing stop, or a stop
+			 * reported to a tracer rather than to the init. */
 			lab_add_escape(
 			    o,
 			    "supervisor (pid %d) was stopped during the run (state %c): a "
 			    "signal or a tracer reached it",
 			    (int)shm->supervisor_pid, o->supervisor_stopped);
-		} else if (!alive && !o->infra_failed && !shm->setup_failed) {
+		}
+		/* Still stopped, it was killed by the lab: that death is ours. */
+		if (!o->supervisor_stopped && !alive && !o->infra_failed && !shm->setup_failed)
 			lab_add_escape(o, "supervisor (pid %d) died during the run: pod %s",
 				       (int)shm->supervisor_pid,
 				       util_status_str(status, st_s, sizeof(st_s)));
-		}
 		if (shm->proxy_died_early)
 			lab_add_escape(o, "proxy (pid %d) died %s: %s", (int)shm->proxy_pid,
 				       shm->proxy_probed

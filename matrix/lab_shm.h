@@ -11,10 +11,10 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
-
-#include "pidns.h"
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "pidns.h"
 
 #define LAB_REPORT_MAX (192 * 1024)
 

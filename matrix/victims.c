@@ -280,9 +280,12 @@ static int listener_serve(struct listener_set *s, unsigned i, bool *removed)
 		return 0;
 	if (l->type == SOCK_SEQPACKET) {
 		/* Every message then carries the sender's credentials, an
-		 * empty one too: that is how it differs from the end. */
+		 * empty one too: that is how it differs from the end. Without
+		 * it the victim would stop reading at an empty message: it
+		 * fails instead, and its witness with it (INCONCLUSIVE). */
 		int one = 1;
-		setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+		if (setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+			_exit(PARITY_EXIT_INFRA);
 	}
 	atomic_fetch_add(&l->counts->connections, 1);
 	if (s->n < MAX_LISTEN)

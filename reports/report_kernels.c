@@ -509,12 +509,16 @@ int report_compat_write(const char *const *dirs, size_t n, const char *out, cons
 	 * after --out had been written. */
 	for (int pass = 0; pass < 2; pass++) {
 		const char *d = pass ? merged : out;
-		if (!d || (!pass && merged && same_folder(out, merged)))
-			continue; /* the merged pass writes a superset */
-		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+		if (d && mkdir(d, 0755) < 0 && errno != EEXIST) {
 			perr_sys(e, errno, "mkdir %s", d);
 			goto out;
 		}
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const char *d = pass ? merged : out;
+		/* Both made: one folder however it is spelled (x and x/). */
+		if (!d || (!pass && merged && same_folder(out, merged)))
+			continue; /* the merged pass writes a superset */
 		if (report_stage_json(&stage, d, "kernel-compat.json", doc, e) < 0 ||
 		    stage_text(&stage, d, "kernel-compat.md", doc, results, report_compat_md, NULL,
 			       e) < 0)

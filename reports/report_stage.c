@@ -20,6 +20,14 @@ static int stage_add(struct report_stage *s, const char *dir, const char *name, 
 		free(path);
 		return perr_sys(e, ENOMEM, "%s/%s", dir, name);
 	}
+	/* The same file twice would be renamed once, then fail: a caller's
+	 * mistake, named before anything is written. */
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->path[i], path) == 0) {
+			free(path);
+			free(tmp);
+			return perr_set(e, "%s/%s: staged twice", dir, name);
+		}
 	s->path[s->n] = path;
 	s->tmp[s->n] = tmp;
 	s->n++;

@@ -4,7 +4,10 @@
  * written, every final name is checked (absent, a file, or a symlink)
  * before the first rename. A name taken by a directory used to fail after
  * the reports before it had been replaced: a folder holding two runs'
- * reports. A failure leaves no NAME.tmp behind.
+ * reports. A failure leaves no NAME.tmp behind. What this cannot cover: a
+ * rename failing after others succeeded (a directory made in between, a
+ * full or read-only file system), which leaves the renamed ones in place
+ * and says which failed.
  *
  *   report_stage_open     DIR/NAME.tmp for writing (NULL with e)
  *   report_stage_close    close it, checking the writes (-1 with e)

@@ -335,6 +335,18 @@ static void test_out_and_merged_all_or_nothing(void)
 	CU_ASSERT_EQUAL(report_compat_write(dirs, NDIRS, m, m, &e), 0);
 	snprintf(path, sizeof(path), "%s/cells.tsv", m);
 	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	/* The same new folder spelled two ways: one folder, written once. */
+	{
+		char m2[160], m2s[168];
+		snprintf(m2, sizeof(m2), "%s/new", tmp);
+		snprintf(m2s, sizeof(m2s), "%s/new/", tmp);
+		perr_clear(&e);
+		CU_ASSERT_EQUAL(report_compat_write(dirs, NDIRS, m2, m2s, &e), 0);
+		if (e.msg[0])
+			fprintf(stderr, "\n  %s\n", e.msg);
+		snprintf(path, sizeof(path), "%s/junit.xml", m2);
+		CU_ASSERT_EQUAL(stat(path, &st), 0);
+	}
 	nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 

@@ -1,7 +1,7 @@
 /* benchtime - run a command N times, print the median and spread of its
  * wall time (fork to exit), so benchmarks compare peers with one clock.
  *
- *   benchtime [-n RUNS] [-w WARMUP] [-s SETTLE_MS] [-v] -- CMD [ARGS...] [--- CMD2 ...]...
+ *   benchtime [-n RUNS] [-w WARMUP] [-s SETTLE_MS] [-o FILE] [-v] -- CMD [ARGS...] [--- CMD2 ...]...
  * prints: "median_ms=M p10_ms=A p90_ms=B runs=N failures=F", one line per
  * command, in order. Several commands are interleaved: round k runs each
  * once, starting from command k mod count, so a slow spell of the machine
@@ -10,7 +10,9 @@
  * sleeps SETTLE_MS (untimed) before each, so that what a run leaves to
  * the kernel (a netns torn down by a kworker) is done before the next
  * starts. (A pause was tried for the published figures and made every
- * peer slower and the ratios worse.)
+ * peer slower and the ratios worse.) -o FILE writes every run: one line
+ * per round, the commands' times (ms) in command order, tab-separated, so
+ * that a ratio can be taken round by round (bench/startup.sh).
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -67,6 +69,7 @@ static double run_once(char **argv, bool quiet, int *failures)
 int main(int argc, char **argv)
 {
 	int runs = 50, warm = 3, settle_ms = 0, i = 1, ncmd = 0, rc = 0;
+	const char *raw_path = NULL;
 	int failures[MAX_CMDS] = {0}, ignored = 0;
 	char **cmd[MAX_CMDS];
 	double *t[MAX_CMDS];
@@ -79,11 +82,13 @@ int main(int argc, char **argv)
 			warm = count_arg(argv[++i], 0, 1000);
 		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			settle_ms = count_arg(argv[++i], 0, 60000);
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			raw_path = argv[++i];
 		else if (strcmp(argv[i], "-v") == 0)
 			quiet = false;
 		else {
 			fprintf(stderr, "benchtime: usage: benchtime [-n RUNS] [-w WARMUP] [-s "
-					"SETTLE_MS] [-v] -- "
+					"SETTLE_MS] [-o FILE] [-v] -- "
 					"CMD... [--- CMD...]...\n");
 			return 2;
 		}
@@ -124,6 +129,20 @@ int main(int argc, char **argv)
 			if (k >= 0)
 				t[c][k] = ms;
 		}
+	if (raw_path) {
+		FILE *f = fopen(raw_path, "w");
+		if (!f) {
+			perror(raw_path);
+			return 2;
+		}
+		for (int k = 0; k < runs; k++)
+			for (int c = 0; c < ncmd; c++)
+				fprintf(f, "%.4f%c", t[c][k], c + 1 < ncmd ? '\t' : '\n');
+		if (fclose(f) != 0) {
+			perror(raw_path);
+			return 2;
+		}
+	}
 	for (int c = 0; c < ncmd; c++) {
 		qsort(t[c], (size_t)runs, sizeof(double), cmp);
 		printf("median_ms=%.3f p10_ms=%.3f p90_ms=%.3f runs=%d failures=%d\n",

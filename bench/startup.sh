@@ -8,7 +8,10 @@
 #              handoff, the workers' ruleset, the larger filter), same run
 # bwrap and the four profiles are run interleaved, run by run (benchtime).
 # Prints medians and ratios with the targets: platform <= 1.5x bwrap;
-# namespace <= 2x bwrap and <= 0.2x the CLI script.
+# namespace <= 2x bwrap and <= 0.2x the CLI script. Each ratio of medians
+# comes with its 95% interval (a bootstrap over the rounds, which keeps
+# each round's runs together): a ratio whose interval holds the target is
+# at the line, not under it.
 #   bench/startup.sh [--runs N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +31,8 @@ med() { "$BENCHTIME" -n "$1" -- "${@:2}" | sed -E 's/.*median_ms=([0-9.]+).*/\1/
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # The reference's CLI sequence (openshell-reference.md §1.1-§1.2), once.
-cli=$(mktemp)
-trap 'rm -f "$cli"' EXIT
+cli=$(mktemp) raw=$(mktemp)
+trap 'rm -f "$cli" "$raw"' EXIT
 cat >"$cli" <<'SH'
 #!/bin/sh
 set -e
@@ -66,14 +69,30 @@ args=(-n "$runs" -- bwrap --unshare-net --ro-bind / / /bin/true)
 for p in platform namespace platform-notify platform-strict; do
 	args+=(--- "$PARITY_BIN" run --quiet --profile "$p" -- /bin/true)
 done
-out=$("$BENCHTIME" "${args[@]}") || { echo "startup: a run failed: $out" >&2; exit 1; }
+out=$("$BENCHTIME" -o "$raw" "${args[@]}") || { echo "startup: a run failed: $out" >&2; exit 1; }
 mapfile -t meds < <(sed -E 's/.*median_ms=([0-9.]+).*/\1/' <<<"$out")
 [ "${#meds[@]}" = 5 ] || { echo "startup: benchtime failed" >&2; exit 1; }
 bw=${meds[0]} pl=${meds[1]} ns=${meds[2]} pn=${meds[3]} ps=${meds[4]}
 cl=$(med "$((runs < 30 ? runs : 30))" unshare -n "$cli")
+# ci COLUMN: the 95% interval of median(COLUMN) / median(bwrap) over 2000
+# resamples of the rounds (a fixed seed: the same runs give the same line)
+ci() {
+	/usr/bin/python3 - "$raw" "$1" <<'PY'
+import random, statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+col = int(sys.argv[2])
+rng = random.Random(1)
+rs = []
+for _ in range(2000):
+    s = [rows[rng.randrange(len(rows))] for _ in rows]
+    rs.append(statistics.median(r[col] for r in s) / statistics.median(r[0] for r in s))
+rs.sort()
+print("95%% %.2f-%.2f" % (rs[int(0.025 * len(rs))], rs[int(0.975 * len(rs)) - 1]))
+PY
+}
 printf '%-46s %8s ms\n' "bwrap --unshare-net --ro-bind / / /bin/true" "$bw"
-printf '%-46s %8s ms  %sx bwrap (target <= 1.5)\n' "parity run --profile platform" "$pl" "$(ratio "$pl" "$bw")"
-printf '%-46s %8s ms  %sx bwrap (target <= 2)\n' "parity run --profile namespace" "$ns" "$(ratio "$ns" "$bw")"
+printf '%-46s %8s ms  %sx bwrap (%s; target <= 1.5)\n' "parity run --profile platform" "$pl" "$(ratio "$pl" "$bw")" "$(ci 1)"
+printf '%-46s %8s ms  %sx bwrap (%s; target <= 2)\n' "parity run --profile namespace" "$ns" "$(ratio "$ns" "$bw")" "$(ci 2)"
 printf '%-46s %8s ms  namespace = %sx of it (target <= 0.2)\n' "reference CLI script (ip, nft)" "$cl" "$(ratio "$ns" "$cl")"
 printf '%-46s %8s ms  %sx bwrap\n' "parity run --profile platform-notify" "$pn" "$(ratio "$pn" "$bw")"
 printf '%-46s %8s ms  %sx bwrap, +%s ms over platform\n' "parity run --profile platform-strict" "$ps" \

@@ -89,6 +89,7 @@ static int run_worker(void *arg)
 			    j, "command_status",
 			    json_string(util_status_str(res.status, st, sizeof(st))));
 			json_object_set_new(j, "timed_out", json_boolean(res.timed_out));
+			json_object_set_new(j, "proxy_died", json_boolean(res.proxy_died_early));
 		}
 		char *s = json_to_string(j, true);
 		if (s) {
@@ -100,6 +101,12 @@ static int run_worker(void *arg)
 	if (rc < 0) {
 		report_free(rep);
 		return perr_report(&e, "parity run");
+	}
+	if (res.proxy_died_early) {
+		/* The command ran on without its way out: said, whatever --quiet. */
+		char st[64];
+		fprintf(stderr, "parity run: the proxy died while the command ran (%s)\n",
+			util_status_str(res.proxy_status, st, sizeof(st)));
 	}
 	if (!c->quiet && report_count(rep, REP_SKIPPED))
 		fprintf(stderr, "parity run: %zu rule(s) of profile %s were skipped%s\n",
@@ -309,5 +316,15 @@ int cmd_run(int argc, char **argv)
 	profile_free(&c.prof);
 	TL("exit");
 	timeline_dump();
+	/* The init (or, without a PID namespace, the supervisor) ends with the
+	 * command's code; killed by a signal, it is an outside kill (or the
+	 * OOM killer), an infrastructure failure, never the command's own
+	 * SIGKILL (137). */
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "parity run: the %s was killed by signal %d\n",
+			isolated ? "PID namespace's init (and with it the sandbox)" : "supervisor",
+			WTERMSIG(status));
+		return PARITY_EXIT_INFRA;
+	}
 	return util_status_code(status);
 }

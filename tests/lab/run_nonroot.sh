@@ -80,6 +80,48 @@ rc=0
 "$PARITY_BIN" run --quiet --profile none -- sh -c 'kill -9 $$' || rc=$?
 check "the command's own SIGKILL: 137 (got $rc)" test "$rc" = 137
 
+# The PID namespace's init killed from outside takes the sandbox with it:
+# exit 3 and said, where it used to be 137 as if the command had been.
+rc=0
+"$PARITY_BIN" run --quiet --profile none -- sleep 20 2>"$tmp/err" &
+run=$!
+for _ in $(seq 100); do
+	pgrep -x parity-sup >/dev/null && break
+	sleep 0.05
+done
+pkill -KILL -x parity-init || true
+wait "$run" || rc=$?
+check "init SIGKILLed: exit 3 (got $rc)" test "$rc" = 3
+check "... saying so ($(head -c 200 "$tmp/err"))" grep -q "PID namespace's init (and with it the sandbox) was killed by signal 9" "$tmp/err"
+# ... and without a PID namespace (uid 10001), the supervisor itself.
+rc=0
+setpriv --reuid=10001 --regid=10001 --clear-groups \
+	"$PARITY_BIN" run --quiet --profile none -- sleep 20 2>"$tmp/err" &
+run=$!
+for _ in $(seq 100); do
+	pgrep -u 10001 -x parity-sup >/dev/null && break
+	sleep 0.05
+done
+pkill -KILL -u 10001 -x parity-sup || true
+wait "$run" || rc=$?
+check "as uid 10001, supervisor SIGKILLed: exit 3 (got $rc)" test "$rc" = 3
+check "... saying so ($(head -c 200 "$tmp/err"))" grep -q "the supervisor was killed by signal 9" "$tmp/err"
+
+# The proxy killed while the command runs: the command's exit stands, and
+# the run says the proxy died (stderr, and the report's proxy_died).
+rc=0
+"$PARITY_BIN" run --quiet --profile namespace --report "$tmp/px.json" -- sleep 1 2>"$tmp/err" &
+run=$!
+for _ in $(seq 100); do
+	pgrep -x sleep -P "$(pgrep -x parity-sup | head -1)" >/dev/null 2>&1 && break
+	sleep 0.05
+done
+pkill -KILL -x parity-proxy || true
+wait "$run" || rc=$?
+check "proxy SIGKILLed during the command: the command's exit (0, got $rc)" test "$rc" = 0
+check "... the proxy's death said ($(head -c 200 "$tmp/err"))" grep -q "the proxy died while the command ran (killed by SIGKILL)" "$tmp/err"
+check "... and in the report (proxy_died)" python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))["proxy_died"])' "$tmp/px.json"
+
 # A supervisor stopped for a few milliseconds is named at the end: as root
 # its parent is the PID namespace's init, as uid 10001 (no PID namespace)
 # it is `parity run` itself; either sees every stop through wait().

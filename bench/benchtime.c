@@ -1,18 +1,16 @@
 /* benchtime - run a command N times, print the median and spread of its
  * wall time (fork to exit), so benchmarks compare peers with one clock.
  *
- *   benchtime [-n RUNS] [-w WARMUP] [-s SETTLE_MS] [-o FILE] [-v] -- CMD [ARGS...] [--- CMD2 ...]...
- * prints: "median_ms=M p10_ms=A p90_ms=B runs=N failures=F", one line per
- * command, in order. Several commands are interleaved: round k runs each
- * once, starting from command k mod count, so a slow spell of the machine
- * (this VM's noise is about +-1 ms) lands on every peer alike instead of
- * on whichever ran then. Runs follow each other at once by default; -s
- * sleeps SETTLE_MS (untimed) before each, so that what a run leaves to
- * the kernel (a netns torn down by a kworker) is done before the next
- * starts. (A pause was tried for the published figures and made every
- * peer slower and the ratios worse.) -o FILE writes every run: one line
- * per round, the commands' times (ms) in command order, tab-separated, so
- * that a ratio can be taken round by round (bench/startup.sh).
+ *   benchtime [-n RUNS] [-w WARMUP] [-s SETTLE_MS] [-o FILE] [-v] -- CMD [ARGS...] [--- CMD2
+ * ...]... prints: "median_ms=M p10_ms=A p90_ms=B runs=N failures=F", one line per command, in
+ * order. Several commands are interleaved: round k runs each once, starting from command k mod
+ * count, so a slow spell of the machine (this VM's noise is about +-1 ms) lands on every peer alike
+ * instead of on whichever ran then. Runs follow each other at once by default; -s sleeps SETTLE_MS
+ * (untimed) before each, so that what a run leaves to the kernel (a netns torn down by a kworker)
+ * is done before the next starts. (A pause was tried for the published figures and made every peer
+ * slower and the ratios worse.) -o FILE writes every run: one line per round, the commands' times
+ * (ms) in command order, tab-separated, so that a ratio can be taken round by round
+ * (bench/startup.sh).
  */
 #include <fcntl.h>
 #include <stdbool.h>

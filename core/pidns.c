@@ -74,8 +74,8 @@ size_t pidns_watch_describe(struct pidns_watch *w, char *buf, size_t len)
 	if (!stops && !conts)
 		return 0;
 	if (stops)
-		snprintf(buf, len, "%d stop%s, the first by signal %d (%s)%s; %d continue%s", stops,
-			 stops == 1 ? "" : "s", sig, strsignal(sig),
+		snprintf(buf, len, "%d stop%s, the first by SIG%s%s; %d continue%s", stops,
+			 stops == 1 ? "" : "s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
 			 sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU
 			     ? ", a terminal's job control (Ctrl-Z) or a process"
 			     : "",

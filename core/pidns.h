@@ -46,7 +46,7 @@ pid_t pidns_spawn_watched(int (*fn)(void *), void *arg, unsigned long extra_flag
  * (when not NULL); true. An exit or a death: false. */
 bool pidns_watch_note(struct pidns_watch *w, int status);
 
-/* "1 stop, the first by signal 19 (Stopped (signal)); 1 continue" into buf;
+/* "1 stop, the first by SIGSTOP; 1 continue" into buf;
  * returns its length, 0 (buf "") when nothing was seen. */
 size_t pidns_watch_describe(struct pidns_watch *w, char *buf, size_t len);
 

@@ -130,12 +130,12 @@ rc=0
 "$PARITY_BIN" run --quiet --profile none -- sh -c "$stop_cont" 2>"$tmp/err" || rc=$?
 check "as root: a supervisor stopped for 5 ms: the command's exit (0, got $rc)" test "$rc" = 0
 check "... and named ($(head -c 300 "$tmp/err"))" \
-	grep -q "supervisor was stopped during the run (1 stop, the first by signal 19\|supervisor was stopped during the run (1 continue" "$tmp/err"
+	grep -q "supervisor was stopped during the run (1 stop, the first by SIGSTOP\|supervisor was stopped during the run (1 continue" "$tmp/err"
 rc=0
 setpriv --reuid=10001 --regid=10001 --clear-groups \
 	"$PARITY_BIN" run --quiet --profile none -- sh -c "$stop_cont" 2>"$tmp/err" || rc=$?
 check "as uid 10001: the same stop named ($rc: $(head -c 300 "$tmp/err"))" \
-	grep -q "supervisor was stopped during the run (1 stop, the first by signal 19\|supervisor was stopped during the run (1 continue" "$tmp/err"
+	grep -q "supervisor was stopped during the run (1 stop, the first by SIGSTOP\|supervisor was stopped during the run (1 continue" "$tmp/err"
 "$PARITY_BIN" run --quiet --profile none -- true 2>"$tmp/err"
 check "a run with no stop says nothing of it" bash -c '! grep -q "supervisor was stopped" "$1"' _ "$tmp/err"
 

@@ -249,6 +249,15 @@ void landlock_report_errata(const struct landlock_plan *p, bool known, unsigned 
 				       "them (attacks T07-T09)"
 				     : "not known to be fixed: MPTCP, SCTP and SMC stream sockets "
 				       "may be restricted by the TCP rights too, or not");
+	if (p->handled.net & LANDLOCK_ACCESS_NET_CONNECT_TCP)
+		/* No errata bit for it: only a try tells (parity probe). */
+		rep_emit(rs, "landlock", "TCP Fast Open and connect_tcp", REP_INFO,
+			 "not known to be checked: sendto/sendmsg with MSG_FASTOPEN opens a TCP "
+			 "connection without the connect hook on kernels without \"landlock: Fix "
+			 "TCP Fast Open connection bypass\" (33cb713db016, 7.2-rc4; no errata "
+			 "bit): there the port rule does not hold for it (attack T06); `parity "
+			 "probe` measures it (landlock.tfo_checked), a seccomp rule on "
+			 "MSG_FASTOPEN refuses it");
 	if (p->handled.fs && !(mask & 4U))
 		rep_emit(rs, "landlock", "erratum 3 (disconnected directories)", REP_INFO,
 			 "not known to be fixed: rename or link through a disconnected "

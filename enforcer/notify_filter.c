@@ -262,6 +262,13 @@ int notify_install(const struct profile_notify *n, int handoff_sock, struct rep_
 			 "sendmmsg, recvmmsg, accept, accept4, socket, listen, write/writev on a "
 			 "connected socket, splice, sendfile, io_uring, x32 numbers (the "
 			 "follow-up's gaps)");
+	if (n->policy != NOTIFY_POLICY_STRICT)
+		/* The supervisor makes the call: the agent's Landlock domain is
+		 * not the caller's, so its port rule does not apply to it. */
+		rep_emit(rs, "seccomp", "notify and Landlock's port rule", REP_INFO,
+			 "a connect the supervisor performs for the agent is outside the agent's "
+			 "Landlock ruleset: only the notify allowlist's addresses limit it, not "
+			 "Landlock's connect_tcp ports");
 	rep_emit(rs, "seccomp", "notify listener", REP_APPLIED,
 		 "handed to the supervisor over SCM_RIGHTS and confirmed; the agent's copy is "
 		 "closed");

@@ -10,6 +10,7 @@
 
 #include "constants.h"
 #include "jsonutil.h"
+#include "seccomp_layer.h"
 #include "util.h"
 
 int profile_parse_seccomp(json_t *o, const char *file, struct profile_seccomp *s, struct perr *e);
@@ -55,14 +56,24 @@ static int parse_value(json_t *v, const char *file, const char *where, uint64_t 
 			if (!errno && !*end && end != s + 2)
 				return 0;
 		}
+		/* Cut, a list could lose whole names without a word; empty,
+		 * it would be 0 (AF_UNSPEC) under a label that names another. */
+		if (strlen(s) >= sizeof(buf))
+			return perr_usage(e, "%s: field '%s': longer than %zu bytes", file, where,
+					  sizeof(buf) - 1);
 		snprintf(buf, sizeof(buf), "%s", s);
+		int ntok = 0;
 		for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
 			uint64_t c;
 			if (!constant_lookup(tok, &c))
 				return perr_usage(e, "%s: field '%s': unknown constant \"%s\"",
 						  file, where, tok);
 			acc |= c;
+			ntok++;
 		}
+		if (!ntok)
+			return perr_usage(e, "%s: field '%s': no constant in \"%s\"", file, where,
+					  s);
 		*out = acc;
 		return 0;
 	}
@@ -165,6 +176,17 @@ static int parse_rule(json_t *r, const char *file, const char *where, struct sc_
 			    "has no 32-bit form); write \"width\": 64 (the default, "
 			    "32, fits eq and masked_eq only)",
 			    file, w, op);
+		/* libseccomp takes one comparison per argument in a rule and
+		 * refuses a second when the filter is built: said here, as the
+		 * profile's mistake (exit 2), not at the start (exit 3). */
+		for (unsigned k = 0; k < rule->nargs; k++)
+			if (rule->args[k].index == (unsigned)idx)
+				return perr_usage(
+				    e,
+				    "%s: field '%s.arg': argument %lld compared twice "
+				    "in one rule (one comparison per argument; write "
+				    "two rules)",
+				    file, w, idx);
 		c->index = (unsigned)idx;
 		c->width = (unsigned)width;
 		if (!json_object_get(a, "value"))
@@ -340,8 +362,14 @@ static int parse_socket_allow(json_t *arr, const char *file, struct profile_secc
 		snprintf(w + strlen(w), sizeof(w) - strlen(w), ".family");
 		if (parse_int_value(v, file, w, &x, e) < 0)
 			return -1;
-		if (x >= 64)
-			return perr_usage(e, "%s: field '%s': not an address family", file, w);
+		/* Families from SECCOMP_AF_LIMIT up are denied by one rule
+		 * whatever the list says: allowing one would be reported but
+		 * not hold. */
+		if (x >= SECCOMP_AF_LIMIT)
+			return perr_usage(e,
+					  "%s: field '%s': not an address family the filter can "
+					  "allow (0 to %d)",
+					  file, w, SECCOMP_AF_LIMIT - 1);
 		a->family = (int)x;
 		for (unsigned k = 0; k < s->nsocket_allow; k++)
 			if (s->socket_allow[k].family == a->family)

@@ -530,6 +530,14 @@ int seccomp_apply(const struct profile_seccomp *s, int notify_handoff, struct re
 		}
 		seccomp_release(c3);
 		rep_emit(rs, "seccomp", "clone3", REP_APPLIED, "ENOSYS (own filter, first)");
+	} else if (s->base) {
+		/* The base filter's CLONE_NEWUSER rules look at clone and
+		 * unshare; clone3 passes its flags in memory a filter cannot
+		 * read. Without the ENOSYS, a new user namespace is one call
+		 * away, whatever the clone(CLONE_NEWUSER) entry says. */
+		rep_emit(rs, "seccomp", "clone3", REP_SKIPPED,
+			 "clone3_enosys off: clone3(CLONE_NEWUSER) is not filtered (its flags are "
+			 "in memory seccomp cannot read); only clone and unshare are");
 	}
 	ctx = build_main(s, &e);
 	if (!ctx) {

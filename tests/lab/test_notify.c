@@ -160,9 +160,12 @@ static void test_run(void)
 	CHECK(strstr(buf, "allowlist pin 203.0.113.80") && strstr(buf, "allowlist pin 127.0.0.1") &&
 		  strstr(buf, "IP-only") && strstr(buf, "agent: dumpable") &&
 		  strstr(buf, "notify not intercepted") && strstr(buf, "sendmmsg") &&
-		  strstr(buf, "\"mediation\"") && strstr(buf, "address not pinned x1"),
-	      "platform-notify: the report lists pins, the dumpable choice, the gaps and the "
-	      "mediation counts");
+		  strstr(buf, "notify and Landlock's port rule") &&
+		  strstr(buf, "TCP Fast Open and connect_tcp") && strstr(buf, "\"mediation\"") &&
+		  strstr(buf, "address not pinned x1"),
+	      "platform-notify: the report lists pins, the dumpable choice, the gaps (what the "
+	      "performed connects and TFO leave of Landlock's port rule) and the mediation "
+	      "counts");
 
 	/* The dumpable finding: the reference's PR_SET_DUMPABLE 0 (platform's
 	 * identity.dumpable false, before exec) is reset by execve. */

@@ -123,6 +123,26 @@ static const struct {
     {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
 	  "\"op\":\"ne\",\"value\":1,\"width\":32}]}]}}",
      "'seccomp.rules[0].args[0].width'"},
+    /* An empty constant list was 0 (AF_UNSPEC) under a label naming
+     * another; a long one was cut, possibly between two names. */
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
+	  "\"op\":\"eq\",\"value\":\"\"}]}]}}",
+     "'seccomp.rules[0].args[0].value': no constant"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
+	  "\"op\":\"eq\",\"value\":\"|\"}]}]}}",
+     "'seccomp.rules[0].args[0].value': no constant"},
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":1,"
+	  "\"op\":\"eq\",\"value\":\"SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM|"
+	  "SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM|SOCK_DGRAM\"}]}]}}",
+     "'seccomp.rules[0].args[0].value': longer than"},
+    /* libseccomp refuses a second comparison of one argument when the
+     * filter is built (exit 3): the profile's mistake, named here. */
+    {BASE ",\"seccomp\":{\"rules\":[{\"syscall\":\"socket\",\"args\":[{\"arg\":0,"
+	  "\"op\":\"eq\",\"value\":2},{\"arg\":0,\"op\":\"eq\",\"value\":10}]}]}}",
+     "'seccomp.rules[0].args[1].arg': argument 0 compared twice"},
+    /* Families from 46 up are denied by one rule whatever the list says. */
+    {BASE ",\"seccomp\":{\"socket_allow\":[{\"family\":50}]}}",
+     "'seccomp.socket_allow[0].family': not an address family the filter can allow"},
     {BASE ",\"seccomp\":{\"non_native_arch\":\"notify\"}}", "'seccomp.non_native_arch'"},
     {BASE ",\"seccomp\":{\"notify\":{}}}", "'seccomp.notify.syscalls'"},
     {"{\"name\":\"t\",\"identity\":{\"agent\":{\"drop\":true,\"uid\":0}},"

@@ -17,7 +17,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: parity proxy --listen HOST:PORT [--policy FILE] [--log FILE] "
-		   "[--pipe-size BYTES]\n\n"
+		   "[--pipe-size BYTES] [--half-closed-idle SECONDS]\n\n"
 		   "Run the sandbox's HTTP CONNECT proxy in the foreground until killed.\n\n"
 		   "  --listen HOST:PORT  numeric address to listen on: 127.0.0.1:3128,\n"
 		   "                      [::1]:3128 (port 0 picks a free port)\n"
@@ -25,7 +25,11 @@ static void usage(FILE *f)
 		   "                      the built-in empty allowlist, which denies everything\n"
 		   "  --log FILE          append one JSON line per DNS query, upstream dial and\n"
 		   "                      tunnel close, and per rejected request; '-' is stdout\n"
-		   "  --pipe-size BYTES   relay pipe size per direction (default 1 MiB; tuning)\n\n"
+		   "  --pipe-size BYTES   relay pipe size per direction for the first 64 tunnels\n"
+		   "                      (default 1 MiB; the others 16 KiB; tuning)\n"
+		   "  --half-closed-idle SECONDS\n"
+		   "                      close a tunnel one side of which has ended after this\n"
+		   "                      long without a byte (default 60)\n\n"
 		   "Only CONNECT is served (other methods get 405). The policy is checked\n"
 		   "before any name is resolved; internal addresses are refused.\n"
 		   "Exit status: 2 bad arguments or policy, 3 the proxy could not start.\n");
@@ -34,9 +38,13 @@ static void usage(FILE *f)
 int cmd_proxy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"listen", required_argument, NULL, 'l'}, {"policy", required_argument, NULL, 'p'},
-	    {"log", required_argument, NULL, 'L'},    {"pipe-size", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"log", required_argument, NULL, 'L'},
+	    {"pipe-size", required_argument, NULL, 's'},
+	    {"half-closed-idle", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *listen_arg = NULL, *policy_path = NULL, *log_path = NULL;
 	struct netaddr addr;
@@ -45,7 +53,7 @@ int cmd_proxy(int argc, char **argv)
 	struct policy policy;
 	struct proxy_config cfg = {.log_fd = -1};
 	struct perr e;
-	long pipe_size = 0;
+	long pipe_size = 0, idle_s = 0;
 	int opt;
 
 	perr_clear(&e);
@@ -72,6 +80,16 @@ int cmd_proxy(int argc, char **argv)
 					"parity proxy: --pipe-size '%s': expected bytes in "
 					"[4096, 2^30]\n",
 					optarg);
+				return PARITY_EXIT_USAGE;
+			}
+			break;
+		case 'i':
+			if (util_parse_long(optarg, 1, 86400, &idle_s) != 0) {
+				fprintf(
+				    stderr,
+				    "parity proxy: --half-closed-idle '%s': expected seconds in "
+				    "[1, 86400]\n",
+				    optarg);
 				return PARITY_EXIT_USAGE;
 			}
 			break;
@@ -117,6 +135,7 @@ int cmd_proxy(int argc, char **argv)
 	}
 	cfg.policy = &policy;
 	cfg.pipe_size = (size_t)pipe_size;
+	cfg.half_closed_idle_ms = (unsigned)idle_s * 1000u;
 	cfg.listen_fd = proxy_listen(host, port, &e);
 	if (cfg.listen_fd < 0) {
 		policy_free(&policy);

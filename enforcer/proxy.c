@@ -165,6 +165,7 @@ static int loop_init(struct proxy_loop *L, const struct proxy_config *c, struct 
 	L->connect_timeout_ms = c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 10000;
 	L->max_conns = c->max_conns ? c->max_conns : 4096;
 	L->pipe_size = c->pipe_size ? c->pipe_size : 1 << 20;
+	L->half_closed_idle_ms = c->half_closed_idle_ms ? c->half_closed_idle_ms : 60000;
 	L->gai_rd = L->gai_wr = -1;
 	L->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (L->ep < 0)

@@ -36,14 +36,17 @@ int proxy_listen_freebind(const char *host, uint16_t port, struct perr *e);
 struct proxy_config {
 	int listen_fd; /* from proxy_listen() */
 	const struct policy *policy;
-	int log_fd;		/* JSON lines; -1: none */
-	int header_timeout_ms;	/* whole request must arrive; 0: 10000 */
-	int resolve_timeout_ms; /* per name; 0: 5000 (the DNS client resends at half) */
-	int connect_timeout_ms; /* per address dialled; 0: 10000 */
-	unsigned max_conns;	/* client connections at once; 0: 4096 */
-	size_t pipe_size;	/* relay pipe size; 0: 1 MiB (falls back quietly) */
-	bool say_ready;		/* write one byte to ready_fd, then close it, once */
-	int ready_fd;		/* the listener and the loop are set up */
+	int log_fd;		      /* JSON lines; -1: none */
+	int header_timeout_ms;	      /* whole request must arrive; 0: 10000 */
+	int resolve_timeout_ms;	      /* per name; 0: 5000 (the DNS client resends at half) */
+	int connect_timeout_ms;	      /* per address dialled; 0: 10000 */
+	unsigned max_conns;	      /* client connections at once; 0: 4096 */
+	size_t pipe_size;	      /* relay pipe size; 0: 1 MiB (falls back quietly); the first
+					 64 tunnels only, the others 16 KiB (proxy_conn.c) */
+	unsigned half_closed_idle_ms; /* a tunnel one side of which has ended is closed
+					 after this long without a byte; 0: 60 s */
+	bool say_ready;		      /* write one byte to ready_fd, then close it, once */
+	int ready_fd;		      /* the listener and the loop are set up */
 };
 
 /* Serve until a fatal error (returns -1 with e set); the caller normally

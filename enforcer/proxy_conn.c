@@ -20,6 +20,17 @@
 #define LINGER_MAX_BYTES (1 << 20)
 /* Bytes one direction may move per wake-up before yielding to others. */
 #define RELAY_BUDGET (8u << 20)
+/* Pipe pages are outside TCP's memory limits (tcp_mem), and as root the
+ * per-user pipe budget does not apply: a 1 MiB pipe was seen holding 2.5 MB
+ * from a client that never reads. The first RELAY_BIG_TUNNELS tunnels get
+ * L->pipe_size (throughput); the others RELAY_SMALL_PIPE, so that
+ * max_conns tunnels hold hundreds of MB at worst, not gigabytes. */
+#define RELAY_BIG_TUNNELS 64u
+#define RELAY_SMALL_PIPE (16u << 10)
+/* Once one direction has ended, the other must move within
+ * L->half_closed_idle_ms (60 s): a client that half-closes then leaves (or
+ * resets, unseen while nothing flows to it) kept its tunnel and six fds as
+ * long as a silent upstream lived. */
 
 uint64_t proxy_now_ms(void)
 {
@@ -391,7 +402,14 @@ static void established(struct conn *c)
 
 	c->tunnel_up = true; /* connected: from here on a "close" line ends the record */
 
-	if (open_pipe(&c->up, c->L->pipe_size) != 0 || open_pipe(&c->down, c->L->pipe_size) != 0) {
+	size_t psz = RELAY_SMALL_PIPE;
+
+	if (c->L->n_big_pipes < RELAY_BIG_TUNNELS) {
+		psz = c->L->pipe_size;
+		c->big_pipes = true;
+		c->L->n_big_pipes++;
+	}
+	if (open_pipe(&c->up, psz) != 0 || open_pipe(&c->down, psz) != 0) {
 		log_connect(c, "upstream_failed", "relay pipe", errno);
 		respond_error(c, 502, "upstream_failed", "relay setup failed");
 		return;
@@ -426,6 +444,8 @@ static void on_upstream(struct conn *c, uint32_t events)
 
 	if (c->st == ST_RELAY) {
 		conn_pump(c);
+		if (c->st == ST_RELAY && (events & EPOLLERR))
+			conn_close(c); /* the upstream's side, the same way */
 		return;
 	}
 	if (c->st != ST_CONNECTING || c->ufd < 0)
@@ -506,15 +526,22 @@ static enum pump_result pump(struct relay_dir *d, int src, int dst)
 void conn_pump(struct conn *c)
 {
 	enum pump_result up, down;
+	uint64_t before;
 
 	if (c->st != ST_RELAY)
 		return;
+	before = c->up.bytes + c->down.bytes;
 	up = pump(&c->up, c->cfd, c->ufd);
 	down = pump(&c->down, c->ufd, c->cfd);
 	if (up == PUMP_ERROR || down == PUMP_ERROR || (c->up.dst_shut && c->down.dst_shut)) {
 		conn_close(c);
 		return;
 	}
+	/* One side has ended: the other has half_closed_idle_ms from its
+	 * last byte to move again (conn_timers closes it then). */
+	if ((c->up.src_eof || c->down.src_eof) &&
+	    (!c->deadline_ms || c->up.bytes + c->down.bytes != before))
+		c->deadline_ms = proxy_now_ms() + c->L->half_closed_idle_ms;
 	if ((up == PUMP_MORE || down == PUMP_MORE) && !c->on_ready) {
 		c->on_ready = true;
 		c->ready_next = c->L->ready;
@@ -640,6 +667,9 @@ static void conn_close(struct conn *c)
 			proxy_log_end(L->cfg->log_fd, o);
 		}
 	}
+	if (c->big_pipes)
+		L->n_big_pipes--;
+	c->big_pipes = false;
 	close_fd(&c->cfd);
 	close_fd(&c->ufd);
 	close_fd(&c->up.rd);
@@ -673,11 +703,17 @@ void conn_event(struct ep_tag *t, uint32_t events)
 		return;
 	switch (t->kind) {
 	case TAG_CLIENT:
-		if (c->st == ST_REQUEST)
+		if (c->st == ST_REQUEST) {
 			read_request(c);
-		else if (c->st == ST_RELAY)
+		} else if (c->st == ST_RELAY) {
 			conn_pump(c);
-		else if (c->st == ST_LINGER)
+			/* Reset (or another error): the tunnel has no client
+			 * left. A pump that has nothing to send to it does not
+			 * see it. (Not EPOLLHUP: shut both ways, a socket may
+			 * still hold data to read, and the pump ends it.) */
+			if (c->st == ST_RELAY && (events & EPOLLERR))
+				conn_close(c);
+		} else if (c->st == ST_LINGER)
 			linger_read(c);
 		else if (events & (EPOLLHUP | EPOLLERR))
 			conn_close(c); /* client gone while we resolve or dial */
@@ -732,6 +768,9 @@ void conn_timers(struct conn *c, uint64_t now)
 		dial_next(c);
 		break;
 	case ST_LINGER:
+		conn_close(c);
+		break;
+	case ST_RELAY: /* half-closed, and nothing moved for too long */
 		conn_close(c);
 		break;
 	default:

@@ -62,6 +62,8 @@ struct proxy_loop {
 	int header_timeout_ms, resolve_timeout_ms, connect_timeout_ms;
 	unsigned max_conns;
 	size_t pipe_size;
+	unsigned n_big_pipes; /* tunnels relaying through pipe_size pipes */
+	unsigned half_closed_idle_ms;
 };
 
 struct conn {
@@ -87,6 +89,7 @@ struct conn {
 	struct netaddr ulocal, uremote;
 	uint16_t ulport, urport;
 	bool tunnel_up;
+	bool big_pipes; /* counted in L->n_big_pipes */
 	struct relay_dir up, down;
 	size_t linger_bytes;
 	uint64_t deadline_ms, dns_resend_ms, started_ms;

@@ -4,11 +4,14 @@
  * an echo upstream recording every peer, and the real binary ($PARITY_BIN)
  * with the shipped lab policy.
  *
- *   lab_proxy CASE     relay | denied | internal | oversized | concurrent
+ *   lab_proxy CASE     relay | denied | internal | oversized | concurrent |
+ *                      halfclose
  * Exit 0 pass, 1 fail, 77 skip (not root / no netns).
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <net/if.h>
 #include <netlink/route/addr.h>
@@ -175,6 +178,8 @@ static int start_echo(void)
 
 /* ---- the proxy --------------------------------------------------------- */
 
+static const char *proxy_extra[4]; /* more arguments for the next start */
+
 static int start_proxy(const char *policy)
 {
 	const char *bin = getenv("PARITY_BIN");
@@ -189,7 +194,7 @@ static int start_proxy(const char *policy)
 	if (proxy_pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execl(bin, bin, "proxy", "--listen", listen_arg, "--policy", policy, "--log",
-		      log_path, (char *)NULL);
+		      log_path, proxy_extra[0], proxy_extra[1], proxy_extra[2], (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {
@@ -431,6 +436,182 @@ static int case_relay(void)
 	return 0;
 }
 
+/* ---- half-closed tunnels and pipe budget -------------------------------- */
+
+/* An upstream that accepts and never reads, writes or closes. */
+static void *silent_server(void *arg)
+{
+	int lfd = (int)(intptr_t)arg;
+
+	for (;;)
+		(void)accept4(lfd, NULL, NULL, SOCK_CLOEXEC); /* kept open, unread */
+	return NULL;
+}
+
+static int start_silent(uint16_t port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pthread_t t;
+
+	inet_pton(AF_INET, UPSTREAM, &sin.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, 512) != 0)
+		return -1;
+	return pthread_create(&t, NULL, silent_server, (void *)(intptr_t)fd);
+}
+
+/* A tunnel to allowed.test:PORT, its 200 read; -1 if not. */
+static int open_tunnel(uint16_t port)
+{
+	char req[160], head[256];
+	int fd = dial_proxy();
+
+	snprintf(req, sizeof(req), "CONNECT allowed.test:%u HTTP/1.1\r\n\r\n", port);
+	if (fd < 0 || util_write_all(fd, req, strlen(req)) != 0 ||
+	    read_head(fd, head, sizeof(head)) != 0 || strncmp(head, "HTTP/1.1 200", 12) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int count_close_lines(void)
+{
+	json_t *log = read_log(), *o;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach (log, i, o)
+		n += strcmp(str(o, "kind"), "close") == 0;
+	json_decref(log);
+	return n;
+}
+
+/* Wait up to ms for `want` close lines; how long it took, -1 if never. */
+static long wait_closes(int want, long ms)
+{
+	uint64_t t0 = util_now_ns();
+
+	for (;;) {
+		long el = (long)((util_now_ns() - t0) / 1000000u);
+		if (count_close_lines() >= want)
+			return el;
+		if (el > ms)
+			return -1;
+		usleep(20000);
+	}
+}
+
+/* Pipes of the proxy (through /proc/PID/fd; each pipe once, though both
+ * its ends are open there) and how many have `size`. */
+static void proxy_pipes(long size, int *total, int *of_size)
+{
+	char dir[64], path[96], target[64], seen[512][24];
+	int nseen = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*total = *of_size = 0;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)proxy_pid);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		ssize_t n;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		if (strncmp(target, "pipe:", 5) != 0)
+			continue;
+		bool dup = false;
+		for (int i = 0; i < nseen && !dup; i++)
+			dup = strcmp(seen[i], target) == 0;
+		if (dup || nseen == 512)
+			continue;
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", target);
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		(*total)++;
+		*of_size += fcntl(fd, F_GETPIPE_SZ) == size;
+		close(fd);
+	}
+	closedir(d);
+}
+
+static int case_halfclose(void)
+{
+	FILE *f = fopen(policy_path, "w");
+	struct linger rst = {.l_onoff = 1, .l_linger = 0};
+	int fds[70], n = 0, big = 0, pipes = 0, fd;
+	long el;
+
+	fake_dns_add(dns, "allowed.test", UPSTREAM);
+	if (!f || start_silent(8443) != 0)
+		return 1;
+	fprintf(f,
+		"{\"version\":1,\"resolver\":\"" DNS_ADDR ":53\",\"allow\":[{\"host\":"
+		"\"allowed.test\",\"ports\":[443,8443],\"allowed_ips\":[\"203.0.113.0/24\"]}]}\n");
+	fclose(f);
+	proxy_extra[0] = "--half-closed-idle";
+	proxy_extra[1] = "2";
+	if (start_proxy(policy_path) != 0)
+		return 1;
+
+	/* Half-close, then a reset, to an upstream that never answers: the
+	 * reset is the end of the tunnel (it lived as long as the upstream). */
+	fd = open_tunnel(8443);
+	CHECK(fd >= 0, "no tunnel to the silent upstream");
+	if (fd >= 0) {
+		shutdown(fd, SHUT_WR);
+		usleep(100000);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+		close(fd);
+	}
+	el = wait_closes(1, 1500);
+	CHECK(el >= 0 && el < 1500,
+	      "half-close then reset: tunnel closed after %ld ms (want "
+	      "< 1500, before the 2 s idle bound)",
+	      el);
+
+	/* Half-close, then a plain close: indistinguishable from a half-close
+	 * that waits for its answer; the idle bound (2 s here) ends it. */
+	fd = open_tunnel(8443);
+	CHECK(fd >= 0, "no second tunnel");
+	if (fd >= 0) {
+		shutdown(fd, SHUT_WR);
+		close(fd);
+	}
+	el = wait_closes(2, 5000);
+	CHECK(el >= 1000 && el <= 4500,
+	      "half-close then close: tunnel closed after %ld ms (want "
+	      "the 2 s idle bound)",
+	      el);
+
+	/* The pipe budget: 66 tunnels at once, the first 64 with 1 MiB pipes
+	 * (two each), the others with 16 KiB. */
+	for (n = 0; n < 66; n++)
+		if ((fds[n] = open_tunnel(443)) < 0)
+			break;
+	CHECK(n == 66, "%d tunnels opened of 66", n);
+	proxy_pipes(1 << 20, &pipes, &big);
+	CHECK(big == 128,
+	      "%d of the proxy's %d pipes are 1 MiB (want 128: 64 tunnels, two "
+	      "each)",
+	      big, pipes);
+	{
+		int small = 0, all = 0;
+		proxy_pipes(16 << 10, &all, &small);
+		CHECK(small == 2 * (n - 64), "%d pipes of 16 KiB (want %d)", small, 2 * (n - 64));
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return 0;
+}
+
 static int expect_denial(const char *req, const char *status_line, const char *want_body)
 {
 	char head[1024], body[2048];
@@ -571,11 +752,9 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(void);
-	} cases[] = {{"relay", case_relay},
-		     {"denied", case_denied},
-		     {"internal", case_internal},
-		     {"oversized", case_oversized},
-		     {"concurrent", case_concurrent}};
+	} cases[] = {{"relay", case_relay},	      {"denied", case_denied},
+		     {"internal", case_internal},     {"oversized", case_oversized},
+		     {"concurrent", case_concurrent}, {"halfclose", case_halfclose}};
 	int (*fn)(void) = NULL;
 	bool timed_out;
 	int st, lfd, pfd;
@@ -585,7 +764,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], cases[i].name) == 0)
 			fn = cases[i].fn;
 	if (!fn) {
-		fprintf(stderr, "usage: lab_proxy relay|denied|internal|oversized|concurrent\n");
+		fprintf(stderr,
+			"usage: lab_proxy relay|denied|internal|oversized|concurrent|halfclose\n");
 		return 2;
 	}
 	if (geteuid() != 0) {

@@ -3,9 +3,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -232,97 +235,136 @@ bool netcidr_overlaps(const struct netcidr *x, const struct netcidr *y)
 struct range {
 	const char *cidr;
 	const char *kind;
-	const char *nat64_kind; /* an IPv4 range embedded in a NAT64 address */
 };
 
 /* The reference's is_internal_ip (U-HEAD, with is_documentation()), and
- * ours: the same IPv4 ranges behind a NAT64 prefix (nat64_embedded()). */
+ * ours: the same IPv4 ranges carried inside an IPv6 address
+ * (embedded_v4()), and the IPv4-compatible block as a whole. */
 static const struct range internal_ranges[] = {
-    {"0.0.0.0/32", "unspecified", "nat64 unspecified"},
-    {"127.0.0.0/8", "loopback", "nat64 loopback"},
-    {"10.0.0.0/8", "rfc1918", "nat64 rfc1918"},
-    {"172.16.0.0/12", "rfc1918", "nat64 rfc1918"},
-    {"192.168.0.0/16", "rfc1918", "nat64 rfc1918"},
-    {"169.254.0.0/16", "link-local", "nat64 link-local"},
-    {"100.64.0.0/10", "cgnat", "nat64 cgnat"},
-    {"192.0.0.0/24", "ietf-protocol", "nat64 ietf-protocol"},
-    {"198.18.0.0/15", "benchmarking", "nat64 benchmarking"},
-    {"192.0.2.0/24", "documentation", "nat64 documentation"},
-    {"198.51.100.0/24", "documentation", "nat64 documentation"},
-    {"203.0.113.0/24", "documentation", "nat64 documentation"},
-    {"255.255.255.255/32", "broadcast", "nat64 broadcast"},
-    {"::/128", "unspecified", NULL},
-    {"::1/128", "loopback", NULL},
-    {"fe80::/10", "link-local", NULL},
-    {"fc00::/7", "ula", NULL},
-    {"2001:db8::/32", "documentation", NULL},
+    {"0.0.0.0/32", "unspecified"},
+    {"127.0.0.0/8", "loopback"},
+    {"10.0.0.0/8", "rfc1918"},
+    {"172.16.0.0/12", "rfc1918"},
+    {"192.168.0.0/16", "rfc1918"},
+    {"169.254.0.0/16", "link-local"},
+    {"100.64.0.0/10", "cgnat"},
+    {"192.0.0.0/24", "ietf-protocol"},
+    {"198.18.0.0/15", "benchmarking"},
+    {"192.0.2.0/24", "documentation"},
+    {"198.51.100.0/24", "documentation"},
+    {"203.0.113.0/24", "documentation"},
+    {"255.255.255.255/32", "broadcast"},
+    {"::/128", "unspecified"},
+    {"::1/128", "loopback"},
+    /* Ours: ::a.b.c.d (deprecated, RFC 4291) is never a DNS answer worth
+     * dialling, and with the sit device up it is reachable: Linux gives
+     * sit0 ::127.0.0.1 and ::<each IPv4 address of the host>. */
+    {"::/96", "ipv4-compatible"},
+    {"fe80::/10", "link-local"},
+    {"fc00::/7", "ula"},
+    {"2001:db8::/32", "documentation"},
 };
 
 static const struct range always_blocked_ranges[] = {
-    {"0.0.0.0/32", "unspecified", "nat64 unspecified"},
-    {"127.0.0.0/8", "loopback", "nat64 loopback"},
-    {"169.254.0.0/16", "link-local", "nat64 link-local"},
-    {"::/128", "unspecified", NULL},
-    {"::1/128", "loopback", NULL},
-    {"fe80::/10", "link-local", NULL},
+    {"0.0.0.0/32", "unspecified"}, {"127.0.0.0/8", "loopback"}, {"169.254.0.0/16", "link-local"},
+    {"::/128", "unspecified"},	   {"::1/128", "loopback"},	{"fe80::/10", "link-local"},
 };
 
-/* The IPv4 address a NAT64 translator would send an IPv6 address to: the
- * well-known prefix 64:ff9b::/96 (RFC 6052) carries it in the last 32
- * bits, the local-use prefix 64:ff9b:1::/48 (RFC 8215) in bits 48-63 and
- * 72-87 (RFC 6052's /48 format, the u octet between). Beyond the
- * reference, whose table has neither: behind a translator (an IPv6-only
- * cluster), an AAAA answer of 64:ff9b::a00:5 reaches 10.0.0.5. */
-static bool nat64_embedded(const struct netaddr *a, struct netaddr *v4)
+enum embedding { EMBED_NONE, EMBED_NAT64, EMBED_COMPAT, EMBED_6TO4, EMBED_N };
+static const char *const embedding_name[EMBED_N] = {NULL, "nat64", "ipv4-compatible", "6to4"};
+
+/* The IPv4 address an IPv6 address carries, and how; beyond the
+ * reference, whose table has none of them:
+ * - NAT64: the well-known prefix 64:ff9b::/96 (RFC 6052) carries it in the
+ *   last 32 bits, the local-use prefix 64:ff9b:1::/48 (RFC 8215) in bits
+ *   48-63 and 72-87 (RFC 6052's /48 format, the u octet between). Behind a
+ *   translator (an IPv6-only cluster), 64:ff9b::a00:5 reaches 10.0.0.5.
+ * - IPv4-compatible ::a.b.c.d (its whole block is internal anyway; named
+ *   by what it carries).
+ * - 6to4 2002:AABB:CCDD::/48 (RFC 3056): a 6to4 tunnel sends it to
+ *   AA.BB.CC.DD, 2002:7f00:1:: to the loopback. */
+static enum embedding embedded_v4(const struct netaddr *a, struct netaddr *v4)
 {
 	static const uint8_t well_known[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
 	static const uint8_t local_use[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
+	static const uint8_t zero12[12] = {0};
 
 	if (a->family != AF_INET6)
-		return false;
+		return EMBED_NONE;
 	memset(v4, 0, sizeof(*v4));
 	v4->family = AF_INET;
 	if (memcmp(a->b, well_known, sizeof(well_known)) == 0) {
 		memcpy(v4->b, a->b + 12, 4);
-		return true;
+		return EMBED_NAT64;
 	}
 	if (memcmp(a->b, local_use, sizeof(local_use)) == 0) {
 		v4->b[0] = a->b[6];
 		v4->b[1] = a->b[7];
 		v4->b[2] = a->b[9];
 		v4->b[3] = a->b[10];
-		return true;
+		return EMBED_NAT64;
 	}
-	return false;
+	/* :: and ::1 are not IPv4-compatible (RFC 4291 2.5.5.1). */
+	if (memcmp(a->b, zero12, sizeof(zero12)) == 0 &&
+	    (a->b[12] || a->b[13] || a->b[14] || a->b[15] > 1)) {
+		memcpy(v4->b, a->b + 12, 4);
+		return EMBED_COMPAT;
+	}
+	if (a->b[0] == 0x20 && a->b[1] == 0x02) {
+		memcpy(v4->b, a->b + 2, 4);
+		return EMBED_6TO4;
+	}
+	return EMBED_NONE;
 }
 
-static const char *match_ranges(const struct range *r, size_t n, const struct netaddr *a)
+/* "nat64 loopback", "6to4 rfc1918"...: made once, kept (the proxy logs
+ * and answers with them). */
+#define MAX_RANGES 32
+static char embedded_kinds[2][EMBED_N][MAX_RANGES][40];
+static pthread_once_t embedded_once = PTHREAD_ONCE_INIT;
+
+static void fill_kinds(int t, const struct range *r, size_t n)
+{
+	for (int k = 1; k < EMBED_N; k++)
+		for (size_t i = 0; i < n && i < MAX_RANGES; i++)
+			snprintf(embedded_kinds[t][k][i], sizeof(embedded_kinds[t][k][i]), "%s %s",
+				 embedding_name[k], r[i].kind);
+}
+
+static void make_embedded_kinds(void)
+{
+	fill_kinds(0, internal_ranges, ARRAY_SIZE(internal_ranges));
+	fill_kinds(1, always_blocked_ranges, ARRAY_SIZE(always_blocked_ranges));
+}
+
+static const char *match_ranges(int t, const struct range *r, size_t n, const struct netaddr *a)
 {
 	struct netaddr v4;
-	bool nat64 = nat64_embedded(a, &v4);
+	enum embedding how = embedded_v4(a, &v4);
+	const char *plain = NULL;
 
+	pthread_once(&embedded_once, make_embedded_kinds);
 	for (size_t i = 0; i < n; i++) {
 		struct netcidr c;
 		const char *why;
-		if (netcidr_parse(r[i].cidr, &c, &why) != 0)
+		if (netcidr_parse(r[i].cidr, &c, &why) != 0 || i >= MAX_RANGES)
 			abort(); /* the tables above are constants */
-		if (netcidr_contains(&c, a))
-			return r[i].kind;
-		if (nat64 && r[i].nat64_kind && netcidr_contains(&c, &v4))
-			return r[i].nat64_kind;
+		/* What an embedded IPv4 address is, first: ::127.0.0.1 is
+		 * "ipv4-compatible loopback", not only "ipv4-compatible". */
+		if (how != EMBED_NONE && c.net.family == AF_INET && netcidr_contains(&c, &v4))
+			return embedded_kinds[t][how][i];
+		if (!plain && netcidr_contains(&c, a))
+			plain = r[i].kind;
 	}
-	return NULL;
+	return plain;
 }
 
 const char *netaddr_internal_kind(const struct netaddr *a)
 {
-	return match_ranges(internal_ranges, sizeof(internal_ranges) / sizeof(internal_ranges[0]),
-			    a);
+	return match_ranges(0, internal_ranges, ARRAY_SIZE(internal_ranges), a);
 }
 
 bool netaddr_always_blocked(const struct netaddr *a)
 {
-	return match_ranges(always_blocked_ranges,
-			    sizeof(always_blocked_ranges) / sizeof(always_blocked_ranges[0]),
-			    a) != NULL;
+	return match_ranges(1, always_blocked_ranges, ARRAY_SIZE(always_blocked_ranges), a) != NULL;
 }

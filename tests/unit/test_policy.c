@@ -357,8 +357,21 @@ static void test_internal_classification(void)
 	    {"64:ff9b:1:7f00:0:100::", "nat64 loopback", true},
 	    {"64:ff9b:1:808:0:808::", NULL, false},
 	    {"64:ff9b:2::a00:5", NULL, false},
-	    {"2002::1", NULL, false},
 	    {"2001::1", NULL, false},
+	    /* Ours: IPv4-compatible ::a.b.c.d (reachable through sit0 when it
+	     * is up: ::127.0.0.1), named by what it carries; and 6to4, whose
+	     * tunnel sends 2002:AABB:CCDD:: to AA.BB.CC.DD. */
+	    {"::7f00:1", "ipv4-compatible loopback", true},
+	    {"::127.0.0.1", "ipv4-compatible loopback", true},
+	    {"::a9fe:a9fe", "ipv4-compatible link-local", true},
+	    {"::a00:1", "ipv4-compatible rfc1918", false},
+	    {"::808:808", "ipv4-compatible", false},
+	    {"::2", "ipv4-compatible", false},
+	    {"2002:7f00:1::", "6to4 loopback", true},
+	    {"2002:a00:1::1", "6to4 rfc1918", false},
+	    {"2002:a9fe:a9fe::1", "6to4 link-local", true},
+	    {"2002::1", "6to4 unspecified", true},
+	    {"2002:808:808::1", NULL, false},
 	    /* IPv4-mapped forms are the IPv4 address. */
 	    {"::ffff:127.0.0.1", "loopback", true},
 	    {"::ffff:10.0.0.1", "rfc1918", false},

@@ -9,6 +9,7 @@
 #define PARITY_ERR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Exit codes shared by every subcommand. */
@@ -22,6 +23,9 @@ enum parity_exit {
 struct perr {
 	int sys_errno; /* errno of the failing call, 0 if not a system error */
 	enum parity_exit kind;
+	/* The run needs a kernel feature that is missing (--compat hard, a
+	 * syscall too new): the lab's N/A, not a failure (INCONCLUSIVE). */
+	bool feature_missing;
 	char msg[1024];
 };
 

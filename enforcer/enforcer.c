@@ -143,8 +143,11 @@ static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs,
 		rep_emit(rs, "notify", "kernel", REP_FAILED,
 			 "pidfd_getfd (Linux 5.6) is missing: the supervisor cannot take the "
 			 "agent's sockets");
-		return perr_set(e, "platform-strict: the kernel lacks pidfd_getfd (Linux 5.6), "
-				   "which notify mediation needs; refusing to start");
+		perr_set(e, "platform-strict: the kernel lacks pidfd_getfd (Linux 5.6), "
+			    "which notify mediation needs; refusing to start");
+		if (e)
+			e->feature_missing = true;
+		return -1;
 	}
 	rep_emit(rs, "notify", "kernel", REP_APPLIED,
 		 "seccomp user notification, CONTINUE and pidfd_getfd present");

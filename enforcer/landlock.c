@@ -157,10 +157,13 @@ static int missing(struct rep_sink *rs, enum compat_mode compat, const char *ite
 	if (compat == COMPAT_HARD) {
 		rep_emit(rs, "landlock", item, REP_FAILED, "needs Landlock ABI %d, %s is %d",
 			 need_abi, src, eff);
-		return perr_set(e,
-				"--compat hard: %s needs Landlock ABI %d but the %s is %d; "
-				"refusing to start",
-				item, need_abi, src, eff);
+		perr_set(e,
+			 "--compat hard: %s needs Landlock ABI %d but the %s is %d; "
+			 "refusing to start",
+			 item, need_abi, src, eff);
+		if (e)
+			e->feature_missing = true;
+		return -1;
 	}
 	rep_emit(rs, "landlock", item, REP_SKIPPED, "needs Landlock ABI %d, %s is %d (best-effort)",
 		 need_abi, src, eff);

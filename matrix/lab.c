@@ -352,6 +352,7 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	st.pod_fd = net.pod_fd;
 	st.shm = shm;
 	st.marker = o->marker;
+	st.victim_abstract = pc.abstract;
 	if (write(gop[1], "g", 1) != 1) {
 		/* EPIPE: the pod died before it was told to go; it says why in
 		 * the shared page (a guest without /etc/resolv.conf, ...). */
@@ -430,13 +431,19 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 		o->report = json_loads(shm->report, 0, &je);
 	}
 	if (shm->setup_failed && !shm->exec_done) {
-		if (shm->setup_exit_kind == PARITY_EXIT_INFRA && !shm->run_returned) {
-			o->infra_failed = true;
-			snprintf(o->infra_error, sizeof(o->infra_error), "pod setup: %s",
-				 shm->setup_error);
-		} else {
+		/* Only a refusal for a missing kernel feature is N/A; any other
+		 * failure to set the sandbox up (a fork, the veth, the proxy, a
+		 * program the sandbox cannot exec) is the lab's: INCONCLUSIVE.
+		 * It was N/A, "never ran", left out of the expectations. */
+		if (shm->setup_feature_missing) {
 			o->sandbox_refused = true;
 			snprintf(o->sandbox_error, sizeof(o->sandbox_error), "%s",
+				 shm->setup_error);
+		} else {
+			o->infra_failed = true;
+			snprintf(o->infra_error, sizeof(o->infra_error), "%s: %s",
+				 shm->run_returned ? "the sandbox could not be set up"
+						   : "pod setup",
 				 shm->setup_error);
 		}
 	}
@@ -458,6 +465,7 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 
 	/* What each witness saw. */
 	lab_judge_witnesses(c, o, shm, status, sinks, cap, plog);
+	lab_judge_inspections(o, st.requests);
 	json_object_set_new(ev, "accomplice_requests", json_incref(st.requests));
 	o->judge_ms = (double)(util_now_ns() - t2) / 1e6;
 	rc = 0;

@@ -60,6 +60,7 @@ struct lab_run_state {
 	struct lab_outcome *out;
 	struct lab_shm *shm;
 	const char *marker;
+	const char *victim_abstract; /* the abstract victims' base name */
 	pthread_mutex_t lock;
 	json_t *requests; /* what the program asked for, and what happened */
 };
@@ -75,6 +76,9 @@ int lab_count_lines(const char *path);
 
 void lab_add_escape(struct lab_outcome *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* An `@parity inspect` the harness could not carry out is a witness that
+ * failed: with nothing else seen, the cell is INCONCLUSIVE, not BLOCKED. */
+void lab_judge_inspections(struct lab_outcome *o, json_t *requests);
 /* What each witness saw, into o->evidence and o->escapes: the supervisor
  * and the proxy, the victims, the sinks, the proxy's log and the capture.
  * `status` is the pod's wait status, `plog` the proxy log's memfd. */

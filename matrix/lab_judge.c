@@ -434,3 +434,25 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 			 shm->leftovers_remaining);
 	}
 }
+
+void lab_judge_inspections(struct lab_outcome *o, json_t *requests)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (requests, i, r) {
+		const char *req = json_string_value(json_object_get(r, "request"));
+		const char *err = json_string_value(json_object_get(r, "error"));
+		if (!req || strncmp(req, "@parity inspect", 15) != 0 || !err)
+			continue;
+		if (!o->escaped && !o->infra_failed) {
+			o->infra_failed = true;
+			snprintf(
+			    o->infra_error, sizeof(o->infra_error),
+			    "witness failed: '%.60s' could not be carried out (%.120s): what it "
+			    "was to show was not looked at",
+			    req, err);
+		}
+		return;
+	}
+}

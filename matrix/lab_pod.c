@@ -356,6 +356,7 @@ int lab_pod_main(void *arg)
 	if (rc < 0) {
 		shm->setup_failed = 1;
 		shm->setup_exit_kind = e.kind;
+		shm->setup_feature_missing = e.feature_missing;
 		perr_str(&e, shm->setup_error, sizeof(shm->setup_error));
 	}
 	{

@@ -22,6 +22,7 @@
 #include "nl.h"
 #include "sinks.h"
 #include "util.h"
+#include "victims.h"
 
 /* ---- the program's output, and its requests for an accomplice ---- */
 
@@ -315,6 +316,35 @@ static void accomplice_abstract(struct lab_run_state *st, const char *name, json
 	close(fd);
 }
 
+/* The lab's own witnesses in the pod: an accomplice sent there would be
+ * the harness reaching them, read as the program having done it. */
+static bool accomplice_target_is_witness(const struct lab_run_state *st, const char *kind,
+					 const char *what)
+{
+	long port = 0;
+
+	if (strcmp(kind, "abstract") == 0) {
+		/* The victims' own names only: attacks A05/A06 listen on names
+		 * built from them (NAME.a05, NAME.squat), which are theirs. */
+		static const char *const suffix[] = {"", ".dgram", ".seqpacket"};
+		size_t n = st->victim_abstract ? strlen(st->victim_abstract) : 0;
+		if (!n || strncmp(what, st->victim_abstract, n) != 0)
+			return false;
+		for (size_t i = 0; i < ARRAY_SIZE(suffix); i++)
+			if (strcmp(what + n, suffix[i]) == 0)
+				return true;
+		return false;
+	}
+	if (util_parse_long(what, 1, 65535, &port) < 0)
+		return false;
+	if (kind[0] == 'u')
+		return port == 53; /* the pod's UDP victim */
+	for (unsigned i = 0; i < victim_pod_tcp_nports; i++)
+		if (victim_pod_tcp_ports[i] == port)
+			return true;
+	return false;
+}
+
 static void handle_request(struct lab_run_state *st, const char *line)
 {
 	char kind[16], what[128];
@@ -327,6 +357,10 @@ static void handle_request(struct lab_run_state *st, const char *line)
 		handle_inspect(st, line, rec);
 	} else if (sscanf(line, "@parity accomplice %15s %127s", kind, what) != 2) {
 		json_object_set_new(rec, "error", json_string("malformed request"));
+	} else if (accomplice_target_is_witness(st, kind, what)) {
+		json_object_set_new(rec, "refused",
+				    json_string("a witness of the lab, not the program's: the "
+						"harness does not reach it for the program"));
 	} else if (strcmp(kind, "tcp") == 0 || strcmp(kind, "tcp6") == 0 ||
 		   strcmp(kind, "udp") == 0 || strcmp(kind, "udp6") == 0) {
 		long port;

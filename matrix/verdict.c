@@ -118,15 +118,6 @@ void verdict_judge(const struct lab_outcome *run, const struct lab_outcome *cont
 			 "the program timed out and no witness saw anything");
 		return;
 	}
-	if (WIFSIGNALED(run->status)) {
-		j->verdict = V_KILLED;
-		j->signal = WTERMSIG(run->status);
-		snprintf(j->reason, sizeof(j->reason),
-			 "no witness saw anything; the program was killed by SIG%s (%s)",
-			 util_signame(j->signal),
-			 j->signal == 31 ? "a seccomp kill action" : "a signal");
-		return;
-	}
 	if (!control) {
 		j->verdict = V_INCONCLUSIVE;
 		snprintf(j->reason, sizeof(j->reason),
@@ -140,6 +131,18 @@ void verdict_judge(const struct lab_outcome *run, const struct lab_outcome *cont
 			 "escape either (%s): the attack proves nothing here",
 			 control->infra_failed ? control->infra_error
 					       : util_status_str(control->status, st, sizeof(st)));
+		return;
+	}
+	/* Killed: contained, as blocked is, and like it only against a
+	 * control that escaped (a program that crashes on its own was KILLED
+	 * with no control at all). */
+	if (WIFSIGNALED(run->status)) {
+		j->verdict = V_KILLED;
+		j->signal = WTERMSIG(run->status);
+		snprintf(j->reason, sizeof(j->reason),
+			 "no witness saw anything; the program was killed by SIG%s (%s)",
+			 util_signame(j->signal),
+			 j->signal == 31 ? "a seccomp kill action" : "a signal");
 		return;
 	}
 	j->verdict = V_BLOCKED;

@@ -16,7 +16,12 @@ judge() {
 	shift
 	"$PARITY_BIN" attack exec --profile "$profile" --json "$@" >"$out" 2>"$out.err"
 	local rc=$?
-	if [ $rc -ne 0 ]; then echo "EXIT$rc"; cat "$out.err" >&2; return; fi
+	# 3 with a verdict: a lab or witness failure, judged INCONCLUSIVE
+	if [ $rc -ne 0 ] && ! { [ $rc = 3 ] && $PY -c 'import json,sys; json.load(open(sys.argv[1]))["verdict"]' "$out" 2>/dev/null; }; then
+		echo "EXIT$rc"
+		cat "$out.err" >&2
+		return
+	fi
 	$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["verdict"], r.get("signal",""))' "$out"
 }
 expect() { # expect WANT PROFILE DESC -- CMD...
@@ -90,6 +95,45 @@ c.sendall(m[5:] + b"\n")
 time.sleep(0.2)'
 expect ESCAPED none "accomplice: the marker after 100000 bytes, late, in pieces" -- $PY -c "$abs_late"
 
+# An accomplice sent to one of the lab's own witnesses (the pod's TCP 22)
+# is refused: the harness's connection was read as the program's, ESCAPED.
+expect INCONCLUSIVE none "accomplice to a witness (pod tcp 22): refused, no escape" -- \
+	sh -c 'echo "@parity accomplice tcp 22"; sleep 1'
+expect INCONCLUSIVE none "accomplice to a witness (the abstract victim): refused" -- \
+	sh -c 'echo "@parity accomplice abstract $PARITY_VICTIM_ABSTRACT"; sleep 1'
+if $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); q=r["evidence"]["accomplice_requests"]; sys.exit(not (q and "refused" in q[0]))' "$LAST"; then
+	echo "ok   ... the request is recorded as refused"
+else
+	echo "FAIL ... the request is not recorded as refused"
+	fail=$((fail + 1))
+fi
+# An inspect the harness cannot carry out (pid 1 is not the agent's) is a
+# witness that failed: INCONCLUSIVE. It was BLOCKED when the control
+# escaped through the sink and the profile stopped that.
+insp='import os, socket, time
+try:
+    socket.create_connection((os.environ["PARITY_SINK_V4"], 443), timeout=1).sendall(os.environ["PARITY_MARKER"].encode())
+except OSError:
+    pass
+print("@parity inspect 1", flush=True)
+time.sleep(0.5)'
+expect INCONCLUSIVE platform "@parity inspect of pid 1 (not the agent's): the witness failed" -- \
+	$PY -c "$insp"
+
+# N/A is for a missing kernel feature only (--compat hard): a sandbox that
+# could not be set up for any other reason (here, a program it cannot exec)
+# is the lab's failure, INCONCLUSIVE. It was N/A, left out of expectations.
+for c in "INCONCLUSIVE|a program the sandbox cannot exec|--no-control -- /nonexistent/prog" \
+	"N/A|--compat hard at ABI 3 (connect_tcp needs 4)|--landlock-abi 3 --compat hard --no-control -- true"; do
+	IFS='|' read -r want desc args <<<"$c"
+	# shellcheck disable=SC2086
+	got=$(judge platform $args)
+	if [[ "$got" == $want* ]]; then echo "ok   platform: $desc: $got"; else
+		echo "FAIL platform: $desc: want $want, got $got"
+		fail=$((fail + 1))
+	fi
+done
+
 # Under platform on this kernel: UDP, DNS over UDP, signals and abstract
 # sockets are blocked; TCP to any host on the proxy's port is the PR's gap.
 abi=$("$PARITY_BIN" probe --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["landlock"]["abi"])')
@@ -106,8 +150,13 @@ expect ESCAPED platform "bash /dev/tcp to \$PARITY_SINK_V4:3128 (port-only rule)
 # A program's claim is never the verdict.
 expect ESCAPED platform "prints 'blocked' but sends the marker" -- \
 	bash -c "$tcp_3128; echo blocked"
-# A program killed by seccomp is KILLED (named), never BLOCKED.
-expect "KILLED SYS" platform "int \$0x80 under a kill-on-foreign-arch filter" -- "$NETPROBE_BIN" int80
+# A program killed by seccomp is KILLED (named), never BLOCKED; like
+# BLOCKED, only against a control that escaped: unkilled, it connects.
+expect "KILLED SYS" platform "int \$0x80 under a kill-on-foreign-arch filter" -- \
+	bash -c 'exec "$0" int80 "$PARITY_SINK_V4" 80' "$NETPROBE_BIN"
+# Without a control that escapes, a kill proves nothing: INCONCLUSIVE (it
+# was KILLED, as was a program that crashed on its own).
+expect INCONCLUSIVE platform "int \$0x80, no escape under none either" -- "$NETPROBE_BIN" int80
 
 # The capture is kept and opens with tcpdump -r.
 pcap=$tmp/cell.pcapng

@@ -14,7 +14,8 @@
  *                                        capability sets and NoNewPrivs, as
  *                                        /proc/self/status has them)
  *   netprobe sleep MS [TOKEN...]
- *   netprobe int80                      (i386 getpid via int $0x80)
+ *   netprobe int80 [HOST PORT]          (i386 getpid via int $0x80, then a
+ *                                        TCP connect when HOST PORT are given)
  *   netprobe unix-echo DIR              (chdir DIR, umask 077: a pathname unix
  *                                        stream echo at a relative path, a
  *                                        datagram by pathname, the mode)
@@ -318,9 +319,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "int80") == 0) {
 		/* i386 getpid (20) through the compat entry point: a filter that
-		 * kills on a foreign architecture ends the process with SIGSYS. */
+		 * kills on a foreign architecture ends the process with SIGSYS.
+		 * With HOST PORT, a TCP connect follows: what the positive
+		 * control does when nothing kills it. */
 		long ret;
 		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+		if (argc >= 4)
+			return result(tcp_connect(argv[2], atoi(argv[3]), 2000, NULL), NULL);
 		return result(ret < 0 ? (int)-ret : 0, NULL);
 	}
 	if (strcmp(argv[1], "sleep") == 0 && argc >= 3) {

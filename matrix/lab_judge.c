@@ -426,6 +426,28 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 			 "witness failed: a victim did not answer the lab's final drain in time, "
 			 "so its counts may miss what was queued for it");
 	}
+	/* A victim that exited on its own, or never started, was not there
+	 * to be reached: with nothing else seen, a witness that failed (it
+	 * was "settled" and the cell could be BLOCKED). */
+	{
+		const struct {
+			const char *name;
+			struct lab_victim_status *v;
+		} vs[] = {{"signal", &shm->signal_victim},
+			  {"sacrificial", &shm->sacrificial},
+			  {"listener", &shm->listeners}};
+		for (size_t i = 0; i < ARRAY_SIZE(vs) && !o->escaped && !o->infra_failed; i++) {
+			int state = atomic_load(&vs[i].v->state);
+			if (state != VICTIM_EXITED && state != VICTIM_NOT_STARTED)
+				continue;
+			o->infra_failed = true;
+			snprintf(o->infra_error, sizeof(o->infra_error),
+				 "witness failed: the %s victim (pid %d) %s, so it could not be "
+				 "reached",
+				 vs[i].name, (int)vs[i].v->pid,
+				 state == VICTIM_EXITED ? "exited on its own" : "never started");
+		}
+	}
 	if (shm->leftovers_remaining && !o->escaped && !o->infra_failed) {
 		o->infra_failed = true;
 		snprintf(o->infra_error, sizeof(o->infra_error),

@@ -741,6 +741,28 @@ static void test_judge_failed_sink(void)
 	sinks_free(s);
 }
 
+/* A victim that exited on its own was "settled": nothing counted, no
+ * failure, and the cell could be BLOCKED. It is a witness that failed. */
+static void test_judge_victim_exited(void)
+{
+	struct judge_fixture f;
+
+	judge_fixture_init(&f);
+	f.shm->listeners.pid = 4242;
+	atomic_store(&f.shm->listeners.state, VICTIM_EXITED);
+	judge_fixture_run(&f);
+	CU_ASSERT_TRUE(f.run.infra_failed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.run.infra_error, "listener victim (pid 4242) exited"));
+	judge_fixture_free(&f);
+
+	judge_fixture_init(&f);
+	atomic_store(&f.shm->sacrificial.state, VICTIM_NOT_STARTED);
+	judge_fixture_run(&f);
+	CU_ASSERT_TRUE(f.run.infra_failed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f.run.infra_error, "never started"));
+	judge_fixture_free(&f);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("capture");
@@ -758,4 +780,5 @@ void unit_register(void)
 	UNIT_TEST(test_judge_bait_marker);
 	UNIT_TEST(test_judge_proxy_pivot_port);
 	UNIT_TEST(test_judge_failed_sink);
+	UNIT_TEST(test_judge_victim_exited);
 }

@@ -75,7 +75,6 @@ static bool wait_ready(int fd, int n, int timeout_ms)
 static void pod_fail(struct lab_shm *shm, const struct perr *e)
 {
 	shm->setup_failed = 1;
-	shm->setup_exit_kind = PARITY_EXIT_INFRA;
 	perr_str(e, shm->setup_error, sizeof(shm->setup_error));
 }
 
@@ -355,7 +354,6 @@ int lab_pod_main(void *arg)
 	shm->run_ms = res.run_ms;
 	if (rc < 0) {
 		shm->setup_failed = 1;
-		shm->setup_exit_kind = e.kind;
 		shm->setup_feature_missing = e.feature_missing;
 		perr_str(&e, shm->setup_error, sizeof(shm->setup_error));
 	}

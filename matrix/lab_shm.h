@@ -101,7 +101,6 @@ struct lab_shm {
 	int proxy_status;
 	double setup_ms, run_ms;
 	int setup_failed;	    /* enforcer_run returned -1 */
-	int setup_exit_kind;	    /* enum parity_exit of that error */
 	bool setup_feature_missing; /* perr.feature_missing of that error */
 	char setup_error[1024];
 	char report[LAB_REPORT_MAX]; /* enforcement report, JSON */

@@ -163,9 +163,11 @@ static bool echo_saw(const char *addr, uint16_t port)
 	return found;
 }
 
-static int start_echo(void)
+/* An upstream on UPSTREAM:port, served by `serve` (given the listening
+ * fd) in a thread of its own. */
+static int start_upstream(uint16_t port, void *(*serve)(void *))
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(443)};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	pthread_t t;
 
@@ -173,7 +175,7 @@ static int start_echo(void)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, 512) != 0)
 		return -1;
-	return pthread_create(&t, NULL, echo_server, (void *)(intptr_t)fd);
+	return pthread_create(&t, NULL, serve, (void *)(intptr_t)fd);
 }
 
 /* ---- the proxy --------------------------------------------------------- */
@@ -448,19 +450,6 @@ static void *silent_server(void *arg)
 	return NULL;
 }
 
-static int start_silent(uint16_t port)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	pthread_t t;
-
-	inet_pton(AF_INET, UPSTREAM, &sin.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, 512) != 0)
-		return -1;
-	return pthread_create(&t, NULL, silent_server, (void *)(intptr_t)fd);
-}
-
 /* A tunnel to allowed.test:PORT, its 200 read; -1 if not. */
 static int open_tunnel(uint16_t port)
 {
@@ -550,7 +539,7 @@ static int case_halfclose(void)
 	long el;
 
 	fake_dns_add(dns, "allowed.test", UPSTREAM);
-	if (!f || start_silent(8443) != 0)
+	if (!f || start_upstream(8443, silent_server) != 0)
 		return 1;
 	fprintf(f,
 		"{\"version\":1,\"resolver\":\"" DNS_ADDR ":53\",\"allow\":[{\"host\":"
@@ -787,7 +776,7 @@ int main(int argc, char **argv)
 		if (setup_netns() != 0)
 			_exit(77);
 		dns = fake_dns_start(DNS_ADDR, 53);
-		if (!dns || start_echo() != 0) {
+		if (!dns || start_upstream(443, echo_server) != 0) {
 			fprintf(stderr, "lab_proxy: cannot start the lab's servers\n");
 			_exit(1);
 		}

@@ -63,17 +63,28 @@ e=$(entry "$tmp/root.json" identity "agent: uid/gid")
 check "as root: no supplementary groups, read back ($e)" \
 	bash -c '[[ "$1" == applied\|*"no supplementary groups"* ]]' _ "$e"
 
+# killed_run READY KILL -- CMD...: CMD in the background (its stderr in
+# $tmp/err); once the command READY succeeds, SIGKILL what `pkill KILL`
+# matches; rc is CMD's exit status.
+killed_run() {
+	local ready=$1 victim=$2
+	shift 3
+	rc=0
+	"$@" 2>"$tmp/err" &
+	local run=$!
+	for _ in $(seq 100); do
+		eval "$ready" >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	pkill -KILL $victim || true
+	wait "$run" || rc=$?
+}
+
 # A supervisor killed from outside is an infrastructure failure (3), the
 # command's own SIGKILL stays 137.
-rc=0
-"$PARITY_BIN" run --quiet --profile none -- sleep 20 2>"$tmp/err" &
-run=$!
-for _ in $(seq 100); do
-	pgrep -x parity-sup >/dev/null && break
-	sleep 0.05
-done
-pkill -KILL -x parity-sup || true
-wait "$run" || rc=$?
+killed_run 'pgrep -x parity-sup' '-x parity-sup' -- \
+	"$PARITY_BIN" run --quiet --profile none -- sleep 20
 check "supervisor SIGKILLed: exit 3 (got $rc)" test "$rc" = 3
 check "... saying so" grep -q "supervisor was killed by signal 9" "$tmp/err"
 rc=0
@@ -82,42 +93,21 @@ check "the command's own SIGKILL: 137 (got $rc)" test "$rc" = 137
 
 # The PID namespace's init killed from outside takes the sandbox with it:
 # exit 3 and said, where it used to be 137 as if the command had been.
-rc=0
-"$PARITY_BIN" run --quiet --profile none -- sleep 20 2>"$tmp/err" &
-run=$!
-for _ in $(seq 100); do
-	pgrep -x parity-sup >/dev/null && break
-	sleep 0.05
-done
-pkill -KILL -x parity-init || true
-wait "$run" || rc=$?
+killed_run 'pgrep -x parity-sup' '-x parity-init' -- \
+	"$PARITY_BIN" run --quiet --profile none -- sleep 20
 check "init SIGKILLed: exit 3 (got $rc)" test "$rc" = 3
 check "... saying so ($(head -c 200 "$tmp/err"))" grep -q "PID namespace's init (and with it the sandbox) was killed by signal 9" "$tmp/err"
 # ... and without a PID namespace (uid 10001), the supervisor itself.
-rc=0
-setpriv --reuid=10001 --regid=10001 --clear-groups \
-	"$PARITY_BIN" run --quiet --profile none -- sleep 20 2>"$tmp/err" &
-run=$!
-for _ in $(seq 100); do
-	pgrep -u 10001 -x parity-sup >/dev/null && break
-	sleep 0.05
-done
-pkill -KILL -u 10001 -x parity-sup || true
-wait "$run" || rc=$?
+killed_run 'pgrep -u 10001 -x parity-sup' '-u 10001 -x parity-sup' -- \
+	setpriv --reuid=10001 --regid=10001 --clear-groups \
+	"$PARITY_BIN" run --quiet --profile none -- sleep 20
 check "as uid 10001, supervisor SIGKILLed: exit 3 (got $rc)" test "$rc" = 3
 check "... saying so ($(head -c 200 "$tmp/err"))" grep -q "the supervisor was killed by signal 9" "$tmp/err"
 
 # The proxy killed while the command runs: the command's exit stands, and
 # the run says the proxy died (stderr, and the report's proxy_died).
-rc=0
-"$PARITY_BIN" run --quiet --profile namespace --report "$tmp/px.json" -- sleep 1 2>"$tmp/err" &
-run=$!
-for _ in $(seq 100); do
-	pgrep -x sleep -P "$(pgrep -x parity-sup | head -1)" >/dev/null 2>&1 && break
-	sleep 0.05
-done
-pkill -KILL -x parity-proxy || true
-wait "$run" || rc=$?
+killed_run 'pgrep -x sleep -P "$(pgrep -x parity-sup | head -1)"' '-x parity-proxy' -- \
+	"$PARITY_BIN" run --quiet --profile namespace --report "$tmp/px.json" -- sleep 1
 check "proxy SIGKILLed during the command: the command's exit (0, got $rc)" test "$rc" = 0
 check "... the proxy's death said ($(head -c 200 "$tmp/err"))" grep -q "the proxy died while the command ran (killed by SIGKILL)" "$tmp/err"
 check "... and in the report (proxy_died)" python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))["proxy_died"])' "$tmp/px.json"

@@ -401,7 +401,7 @@ const struct attack attacks_abstract[] = {
 			"LSM hook still runs. Here the base seccomp filter refuses io_uring_setup.",
 		.syscalls = "io_uring_setup; socket(AF_UNIX, SOCK_STREAM); IORING_OP_CONNECT "
 			    "\"\\0$PARITY_VICTIM_ABSTRACT\"; send",
-		.needs = {.probe = {"entry_points.io_uring"}},
+		.needs = {.probe = {"entry_points.io_uring", "entry_points.io_uring_connect"}},
 		.refs = "attack-catalog.md §0.6, B4 A12; moby#46762",
 		.expect = {"seccomp base filter: io_uring_setup EPERM (and the netns)",
 			   "seccomp base filter: io_uring_setup EPERM (the scope would follow)",

@@ -648,6 +648,7 @@ const struct attack attacks_escape[] = {
 		.tries = "The same through the fd-based mount API, which a filter on mount() "
 			 "alone would miss.",
 		.syscalls = "fsopen(tmpfs); fsconfig(CMD_CREATE); fsmount; move_mount(/tmp/...)",
+		.needs = {.probe = {"entry_points.fsopen"}},
 		.refs = "attack-catalog.md B6 E04; docs/seccomp.md",
 		.expect = {SECCOMP_BASE " (fsopen)" NO_WITNESS_EXP,
 			   SECCOMP_BASE " (fsopen)" NO_WITNESS_EXP, SECCOMP_BASE, SECCOMP_BASE},

@@ -443,7 +443,7 @@ const struct attack attacks_notify[] = {
 		 "behalf: no connect/sendto syscall for any seccomp filter to see. The base "
 		 "filter refuses io_uring_setup, which is what holds here.",
 	.syscalls = "io_uring_setup; socket; IORING_OP_CONNECT(sink:443); IORING_OP_SEND",
-	.needs = {.probe = {"entry_points.io_uring"}},
+	.needs = {.probe = {"entry_points.io_uring", "entry_points.io_uring_connect"}},
 	.refs = REF6 " (io_uring must be blocked); openshell-reference.md §3.1",
 	.expect = {"seccomp: io_uring_setup EPERM", "seccomp: io_uring_setup EPERM",
 		   "seccomp: io_uring_setup EPERM (notify never sees it)",

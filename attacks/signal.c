@@ -724,6 +724,7 @@ const struct attack attacks_signal[] = {
 		.tries = "The same through a unix socketpair and MSG_OOB (CONFIG_AF_UNIX_OOB): no "
 			 "network at all.",
 		.syscalls = "socketpair(AF_UNIX); fcntl(F_SETOWN, victim); send(MSG_OOB)",
+		.needs = {.probe = {"protocols.unix_oob"}},
 		.refs = "attack-catalog.md B5 S06; scoped_signal_test.c fown",
 		.expect = {"sigio_perm: different uid, nothing sent",
 			   LL_SIG " (file_send_sigiotask)", LL_SIG_NOTIFY, STRICT_FOWN},

@@ -368,7 +368,7 @@ const struct attack attacks_tcp[] = {
 			 "on the connect, so only an io_uring_setup refusal or Landlock stops it.",
 		.syscalls = "io_uring_setup; IORING_OP_SOCKET(AF_INET, SOCK_STREAM); "
 			    "IORING_OP_CONNECT(sink:443); IORING_OP_SEND(marker)",
-		.needs = {.probe = {"entry_points.io_uring_socket"}},
+		.needs = {.probe = {"entry_points.io_uring_socket", "entry_points.io_uring_connect"}},
 		.refs = "attack-catalog.md §0.6, B1 T10; moby#46762; containerd#9320; "
 			"bounty-challenge#19309; sympozium-ai/celln#30; openai/codex PR #10814",
 		.expect = {"seccomp base: io_uring_setup EPERM (nftables behind it)",

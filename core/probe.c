@@ -186,6 +186,7 @@ static const struct probe_feature_desc probe_feature_descs[] = {
     FEATURE("protocols.raw_v4", "raw_v4", proto.raw_v4),
     FEATURE("protocols.raw_v6", "raw_v6", proto.raw_v6),
     FEATURE("protocols.packet", "packet", proto.packet),
+    FEATURE("protocols.unix_oob", "unix_oob", proto.unix_oob),
     FEATURE("entry_points.io_uring", "io_uring", entry.io_uring),
     FEATURE("entry_points.io_uring_socket", "io_uring_socket", entry.io_uring_socket),
     FEATURE("entry_points.x32", "x32", entry.x32),
@@ -193,6 +194,8 @@ static const struct probe_feature_desc probe_feature_descs[] = {
     FEATURE("entry_points.tcp_fastopen_client", "tcp_fastopen_client", entry.tcp_fastopen_client),
     FEATURE("entry_points.mptcp_fastopen_client", "mptcp_fastopen_client",
 	    entry.mptcp_fastopen_client),
+    FEATURE("entry_points.io_uring_connect", "io_uring_connect", entry.io_uring_connect),
+    FEATURE("entry_points.fsopen", "fsopen", entry.fsopen),
 };
 
 size_t probe_feature_count(void)
@@ -566,6 +569,7 @@ int probe_run(struct probe *p, struct perr *e)
 	probe_io_uring(p);
 	probe_tcp_fastopen(p);
 	probe_pidfd(p);
+	probe_mount_api(p);
 
 	deadline = util_now_ns() + (uint64_t)PROBE_CHILD_DEADLINE_MS * 1000000u;
 	for (size_t k = 0; k < njobs; k++)

@@ -134,6 +134,7 @@ struct probe_protocols {
 	struct probe_feature raw_v4;	     /* root: AF_INET, SOCK_RAW, IPPROTO_RAW */
 	struct probe_feature raw_v6;	     /* root: AF_INET6, SOCK_RAW, IPPROTO_RAW */
 	struct probe_feature packet;	     /* root: AF_PACKET, SOCK_RAW, ETH_P_ALL */
+	struct probe_feature unix_oob;	     /* send(MSG_OOB) on an AF_UNIX stream pair (5.15+) */
 };
 
 struct probe_entry_points {
@@ -144,6 +145,8 @@ struct probe_entry_points {
 	struct probe_feature ia32; /* int $0x80 with eax=20 == getpid(), in a child */
 	struct probe_feature tcp_fastopen_client; /* sendto(MSG_FASTOPEN) to a loopback listener */
 	struct probe_feature mptcp_fastopen_client; /* the same from an MPTCP socket (6.2+) */
+	struct probe_feature io_uring_connect; /* IORING_OP_CONNECT to a unix listener (5.5+) */
+	struct probe_feature fsopen;	       /* fsopen("tmpfs"): the fd-based mount API (5.2+) */
 };
 
 enum probe_sysctl_id {

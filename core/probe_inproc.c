@@ -19,9 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,6 +128,35 @@ static void probe_mptcp_socket(struct probe *p, const char *where)
 	append(f, " (in %s, net.mptcp.enabled=%s)", where, v);
 }
 
+/* Out-of-band data on AF_UNIX stream sockets (CONFIG_AF_UNIX_OOB, 5.15+):
+ * what S06.sigurg_unix sends to raise SIGURG. Without it send(MSG_OOB) is
+ * EOPNOTSUPP. */
+static void probe_unix_oob(struct probe_feature *f)
+{
+	int sv[2];
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		probe_feat_set(f, PROBE_ERROR, errno, "socketpair(AF_UNIX,SOCK_STREAM): %s",
+			       util_errname(errno));
+		return;
+	}
+	n = send(sv[0], "!", 1, MSG_OOB | MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == 1)
+		probe_feat_set(
+		    f, PROBE_YES, 0,
+		    "send(MSG_OOB) on an AF_UNIX stream pair: sent (CONFIG_AF_UNIX_OOB)");
+	else
+		probe_feat_set(f, PROBE_NO, n < 0 ? errno : 0,
+			       "send(MSG_OOB) on an AF_UNIX stream pair: %s%s",
+			       n < 0 ? util_errname(errno) : "nothing sent",
+			       n < 0 && errno == EOPNOTSUPP
+				   ? " (no CONFIG_AF_UNIX_OOB, or a kernel before 5.15)"
+				   : "");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 void probe_protocols(struct probe *p)
 {
 	struct probe_protocols *pr = &p->proto;
@@ -164,6 +195,65 @@ void probe_protocols(struct probe *p)
 		probe_not_root(&pr->raw_v6, "CAP_NET_RAW");
 		probe_not_root(&pr->packet, "CAP_NET_RAW");
 	}
+	probe_unix_oob(&pr->unix_oob);
+}
+
+/* One completion of a submitted request, its result in *res. */
+static int ring_complete(struct io_uring *ring, int *res, struct probe_feature *f)
+{
+	struct io_uring_cqe *cqe;
+	int r = io_uring_submit_and_wait(ring, 1);
+
+	if (r < 0) {
+		probe_feat_set(f, PROBE_ERROR, -r, "io_uring_submit_and_wait: %s",
+			       util_errname(-r));
+		return -1;
+	}
+	r = io_uring_peek_cqe(ring, &cqe);
+	if (r < 0) {
+		probe_feat_set(f, PROBE_ERROR, -r, "io_uring_peek_cqe: %s", util_errname(-r));
+		return -1;
+	}
+	*res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return 0;
+}
+
+/* IORING_OP_CONNECT (5.5+) performed, not only listed (IORING_REGISTER_PROBE
+ * is 5.6+): a unix socket connected by the ring to an autobound abstract
+ * listener. A12 and N05 connect this way, where seccomp sees no connect(). */
+static void probe_ring_connect(struct io_uring *ring, struct probe_feature *f)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	socklen_t alen = sizeof(sa_family_t);
+	struct io_uring_sqe *sqe;
+	int l, c = -1, res;
+
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, alen) < 0 || listen(l, 1) < 0 ||
+	    (alen = sizeof(a), getsockname(l, (struct sockaddr *)&a, &alen)) < 0 ||
+	    (c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		probe_feat_set(f, PROBE_ERROR, errno, "autobound unix listener and client: %s",
+			       util_errname(errno));
+		goto out;
+	}
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_connect(sqe, c, (struct sockaddr *)&a, alen);
+	if (ring_complete(ring, &res, f) < 0)
+		goto out;
+	if (res == 0)
+		probe_feat_set(
+		    f, PROBE_YES, 0,
+		    "IORING_OP_CONNECT to an autobound abstract unix listener: connected");
+	else
+		probe_feat_set(f, PROBE_NO, -res, "IORING_OP_CONNECT to a unix listener: %s%s",
+			       util_errname(-res),
+			       res == -EINVAL ? " (an unknown opcode: a kernel before 5.5)" : "");
+out:
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
 }
 
 void probe_io_uring(struct probe *p)
@@ -171,7 +261,6 @@ void probe_io_uring(struct probe *p)
 	struct probe_entry_points *en = &p->entry;
 	const char *disabled = probe_sysctl_str(p, PROBE_SYSCTL_IO_URING_DISABLED);
 	struct io_uring_probe *ops;
-	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	int r;
@@ -183,10 +272,13 @@ void probe_io_uring(struct probe *p)
 			       disabled);
 		probe_feat_set(&en->io_uring_socket, PROBE_NO, -r,
 			       "no io_uring: io_uring_setup: %s", util_errname(-r));
+		probe_feat_set(&en->io_uring_connect, PROBE_NO, -r,
+			       "no io_uring: io_uring_setup: %s", util_errname(-r));
 		return;
 	}
 	probe_feat_set(&en->io_uring, PROBE_YES, 0,
 		       "io_uring_setup: ok (kernel.io_uring_disabled=%s)", disabled);
+	probe_ring_connect(&ring, &en->io_uring_connect);
 
 	ops = io_uring_get_probe_ring(&ring);
 	if (!ops) {
@@ -204,27 +296,16 @@ void probe_io_uring(struct probe *p)
 	 * would never see. */
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_socket(sqe, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0);
-	r = io_uring_submit_and_wait(&ring, 1);
-	if (r < 0) {
-		probe_feat_set(&en->io_uring_socket, PROBE_ERROR, -r,
-			       "io_uring_submit_and_wait: %s", util_errname(-r));
+	if (ring_complete(&ring, &r, &en->io_uring_socket) < 0)
 		goto out;
-	}
-	r = io_uring_peek_cqe(&ring, &cqe);
-	if (r < 0) {
-		probe_feat_set(&en->io_uring_socket, PROBE_ERROR, -r, "io_uring_peek_cqe: %s",
-			       util_errname(-r));
-		goto out;
-	}
-	if (cqe->res >= 0) {
+	if (r >= 0) {
 		probe_feat_set(&en->io_uring_socket, PROBE_YES, 0,
 			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): created a UDP socket");
-		close(cqe->res);
+		close(r);
 	} else {
-		probe_feat_set(&en->io_uring_socket, PROBE_NO, -cqe->res,
-			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): %s", util_errname(-cqe->res));
+		probe_feat_set(&en->io_uring_socket, PROBE_NO, -r,
+			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): %s", util_errname(-r));
 	}
-	io_uring_cqe_seen(&ring, cqe);
 out:
 	io_uring_queue_exit(&ring);
 }
@@ -293,6 +374,24 @@ void probe_tcp_fastopen(struct probe *p)
 
 /* pidfd_open() a child, pidfd_getfd() one of its fds and check it is the
  * same open file (the platform-notify supervisor's tools). */
+/* The fd-based mount API (5.2+) that E04.fsopen uses instead of mount():
+ * fsopen() needs CAP_SYS_ADMIN, so as another user this is "no" (EPERM). */
+void probe_mount_api(struct probe *p)
+{
+	int fd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+
+	if (fd >= 0) {
+		probe_feat_set(&p->entry.fsopen, PROBE_YES, 0, "fsopen(\"tmpfs\"): ok");
+		close(fd);
+		return;
+	}
+	probe_feat_set(&p->entry.fsopen, PROBE_NO, errno, "fsopen(\"tmpfs\"): %s%s",
+		       util_errname(errno),
+		       errno == ENOSYS	? " (a kernel before 5.2)"
+		       : errno == EPERM ? " (needs CAP_SYS_ADMIN)"
+					: "");
+}
+
 void probe_pidfd(struct probe *p)
 {
 	struct probe_seccomp *s = &p->seccomp;

@@ -67,6 +67,7 @@ void probe_protocols(struct probe *p);
 void probe_io_uring(struct probe *p);
 void probe_tcp_fastopen(struct probe *p);
 void probe_pidfd(struct probe *p);
+void probe_mount_api(struct probe *p);
 
 /* ---- probes in children (probe_children.c) ---- */
 

@@ -98,6 +98,14 @@ for item in ("raw_v4", "packet"):
     f = probe["protocols"][item]
     check(f"protocols.{item} probed as root", f["state"] in ("yes", "no"), f["reason"])
 check("root run shows uid 0", probe["system"]["euid"] == 0)
+# Preconditions of S06.sigurg_unix, A12/N04/T10 and E04.fsopen, performed on
+# this kernel (6.18 here; each is older than 5.16).
+ep = probe["entry_points"]
+for sect, item, words in (("protocols", "unix_oob", "MSG_OOB"),
+                          ("entry_points", "io_uring_connect", "IORING_OP_CONNECT"),
+                          ("entry_points", "fsopen", "fsopen")):
+    f = probe[sect][item]
+    check(f"{sect}.{item} yes as root, saying how", f["state"] == "yes" and words in f["reason"], f)
 print(f"note: probe took {probe['probe_ms']:.1f} ms as root")
 check("probe well under a second", probe["probe_ms"] < 1000, probe["probe_ms"])
 sys.exit(0 if ok else 1)
@@ -120,6 +128,12 @@ for sect, item in (("namespaces", "veth"), ("namespaces", "nftables"),
     f = user[sect][item]
     check(f"{sect}.{item} not probed without root",
           f["state"] == "not_probed" and f["reason"].startswith("not probed: needs root"), f)
+f = user["entry_points"]["fsopen"]
+check("entry_points.fsopen no without CAP_SYS_ADMIN (EPERM)",
+      f["state"] == "no" and f["errno"] == "EPERM" and "CAP_SYS_ADMIN" in f["reason"], f)
+check("entry_points.io_uring_connect follows io_uring unprivileged",
+      user["entry_points"]["io_uring_connect"]["state"] == user["entry_points"]["io_uring"]["state"],
+      user["entry_points"]["io_uring_connect"])
 check("same Landlock ABI unprivileged", user["landlock"]["abi"] == root["landlock"]["abi"])
 check("unprivileged net namespace goes through a user namespace",
       user["namespaces"]["net"]["state"] != "yes" or "CLONE_NEWUSER" in user["namespaces"]["net"]["reason"],
@@ -130,6 +144,22 @@ EOF
 else
 	echo "FAIL: parity probe as nobody"
 	fail=1
+fi
+
+# --- io_uring off for everyone (kernel.io_uring_disabled=2, restored): the
+# connect opcode is "no" with the reason, and A12 is N/A naming it
+if [ -w /proc/sys/kernel/io_uring_disabled ]; then
+	was=$(cat /proc/sys/kernel/io_uring_disabled)
+	trap 'echo "$was" >/proc/sys/kernel/io_uring_disabled' EXIT
+	echo 2 >/proc/sys/kernel/io_uring_disabled
+	"$PARITY_BIN" probe --json >"$tmp/nouring.json"
+	"$PARITY_BIN" attack run --profile none --json A12 >"$tmp/a12.json" || true
+	echo "$was" >/proc/sys/kernel/io_uring_disabled
+	trap - EXIT
+	check "io_uring disabled: io_uring_connect no, saying why" \
+		python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["entry_points"]["io_uring_connect"]; print("    ", f); sys.exit(not (f["state"] == "no" and "no io_uring" in f["reason"]))' "$tmp/nouring.json"
+	check "io_uring disabled: A12 under none is N/A naming the probe feature" \
+		python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("    ", r["verdict"], r["reason"][:120]); sys.exit(not (r["verdict"] == "N/A" and "entry_points.io_uring" in r["reason"]))' "$tmp/a12.json"
 fi
 
 # --- nothing left behind in the host netns

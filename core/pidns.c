@@ -118,6 +118,10 @@ static int init_main(void *arg)
 		pidns_die_with_parent(1);
 		_exit(a->fn(a->arg));
 	}
+	/* Init needs none of the caller's fds: a copy held here would keep a
+	 * pipe or socket of the worker's from reaching EOF when its other
+	 * holders are gone (parity run's nftables worker socket). */
+	util_close_fds_from(3, NULL, 0);
 	/* Signals for init would be ignored anyway; block them so that a
 	 * forwarded SIGTERM cannot interrupt the reaping loop. */
 	sigfillset(&all);

@@ -134,6 +134,7 @@ int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, cha
 struct nft_worker {
 	pid_t pid; /* ours to reap; -1: none, or not ours */
 	int sock;  /* -1: none */
+	int peer;  /* the worker's end before nft_worker_fork_ruleset; -1: none */
 	unsigned flags;
 	size_t ncmds;
 };
@@ -144,6 +145,11 @@ int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e);
  * nft_worker_apply). */
 int nft_worker_start_ruleset(struct nft_worker *w, enum nft_ruleset rs,
 			     const struct nft_sandbox_cfg *cfg, struct perr *e);
+/* The same in two steps: the socket first (w->sock can be handed on), the
+ * fork later. */
+int nft_worker_socket(struct nft_worker *w, struct perr *e);
+int nft_worker_fork_ruleset(struct nft_worker *w, enum nft_ruleset rs,
+			    const struct nft_sandbox_cfg *cfg, struct perr *e);
 /* NFT_WORKER_NEW_NETNS: wait for the worker's netns; *ns_fd is the caller's. */
 int nft_worker_take_netns(struct nft_worker *w, int *ns_fd, struct perr *e);
 int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,

@@ -167,36 +167,58 @@ static __attribute__((noreturn)) void worker_main(int sock, unsigned flags,
 	_exit(0);
 }
 
-static int start_worker(struct nft_worker *w, unsigned flags, const struct nft_cmd *cmds, size_t n,
-			struct perr *e)
+int nft_worker_socket(struct nft_worker *w, struct perr *e)
 {
-	pid_t parent = getpid();
 	int sv[2];
 
 	w->pid = -1;
-	w->sock = -1;
-	w->ncmds = n;
-	w->flags = flags | (cmds ? NFT_WORKER_PRESET : 0);
+	w->sock = w->peer = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return perr_sys(e, errno, "nftables worker: socketpair");
+	w->sock = sv[0];
+	w->peer = sv[1];
+	return 0;
+}
+
+static int fork_worker(struct nft_worker *w, unsigned flags, const struct nft_cmd *cmds, size_t n,
+		       struct perr *e)
+{
+	pid_t parent = getpid();
+
+	w->ncmds = n;
+	w->flags = flags | (cmds ? NFT_WORKER_PRESET : 0);
 	w->pid = fork();
 	if (w->pid < 0) {
 		int err = errno;
-		close(sv[0]);
-		close(sv[1]);
+		close(w->peer);
+		w->peer = -1;
 		return perr_sys(e, err, "nftables worker: fork");
 	}
 	if (w->pid == 0) {
+		int peer = w->peer;
 		util_name_role("nft");
 		TL("start");
 		pidns_die_with_parent(parent);
 		/* Nothing of the caller's but the socket: no gate, no pipe end
 		 * kept open by us. */
-		util_close_fds_from(3, &sv[1], 1);
-		worker_main(sv[1], flags, cmds, n);
+		util_close_fds_from(3, &peer, 1);
+		worker_main(peer, flags, cmds, n);
 	}
-	close(sv[1]);
-	w->sock = sv[0];
+	close(w->peer);
+	w->peer = -1;
+	return 0;
+}
+
+static int start_worker(struct nft_worker *w, unsigned flags, const struct nft_cmd *cmds, size_t n,
+			struct perr *e)
+{
+	if (nft_worker_socket(w, e) < 0)
+		return -1;
+	if (fork_worker(w, flags, cmds, n, e) < 0) {
+		close(w->sock);
+		w->sock = -1;
+		return -1;
+	}
 	return 0;
 }
 
@@ -218,6 +240,21 @@ int nft_worker_start_ruleset(struct nft_worker *w, enum nft_ruleset rs,
 	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &n, e) < 0)
 		return -1;
 	return start_worker(w, NFT_WORKER_NEW_NETNS, cmds, n, e);
+}
+
+int nft_worker_fork_ruleset(struct nft_worker *w, enum nft_ruleset rs,
+			    const struct nft_sandbox_cfg *cfg, struct perr *e)
+{
+	struct nft_cmd cmds[NFT_MAX_CMDS];
+	size_t n;
+
+	if (cfg->owner_ctx)
+		perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
+	else if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &n, e) == 0)
+		return fork_worker(w, NFT_WORKER_NEW_NETNS, cmds, n, e);
+	close(w->peer); /* the supervisor reads EOF: no worker */
+	w->peer = -1;
+	return -1;
 }
 
 int nft_worker_apply(struct nft_worker *w, int ns_fd, enum nft_ruleset rs,
@@ -285,17 +322,17 @@ static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, si
 		st = util_wait_timeout(w->pid, 30000, &timed_out);
 		w->pid = -1;
 		if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			perr_set(e, "nftables: worker %s",
+			perr_set(e, "worker %s",
 				 st < 0 ? "lost" : util_status_str(st, sb, sizeof(sb)));
 			return -2;
 		}
 	}
 	if (!ok) {
-		perr_set(e, "nftables: worker gone before its results");
+		perr_set(e, "worker gone before its results");
 		return -2;
 	}
 	if (rep.err) {
-		perr_sys(e, rep.err, "nftables worker: setns into the netns");
+		perr_sys(e, rep.err, "worker: setns into the netns");
 		return -2;
 	}
 	if (rep.failed < -1 || rep.failed >= (long)rep.n) {

@@ -431,6 +431,20 @@ static void test_namespace(void)
 		if (l3128 >= 0)
 			close(l3128);
 	}
+
+	/* The PID namespace's init keeps none of parity run's fds (the
+	 * report's here): a copy of the nftables worker's socket end there
+	 * would hide the worker's death from the supervisor. */
+	{
+		char rep[128];
+		snprintf(rep, sizeof(rep), "%s/init-fds.json", tmpdir);
+		lab_prun(&r, parity_bin, "run",
+			 ARGS("--quiet", "--profile", "none", "--report", rep), "/bin/ls",
+			 ARGS("/proc/1/fd"));
+		CHECK(r.code == 0 && strcmp(r.out, "0\n1\n2\n") == 0,
+		      "the pod's init holds stdio only (/proc/1/fd: %s)", r.out);
+		unlink(rep);
+	}
 }
 
 /* ---- issue 3: nothing outlives a run, even a SIGKILLed one ---- */

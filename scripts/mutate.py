@@ -210,6 +210,13 @@ MUTANTS = [
      None),
     ("expect-contained", "matrix/expect_eval.c",
      "\t\treturn got == V_ESCAPED ? EO_REGRESSION : EO_MATCH;", "\t\treturn EO_MATCH;", None),
+    # the sixth session: init's inherited fds, probe preconditions
+    ("pidns-init-closefds", "core/pidns.c", "\tutil_close_fds_from(3, NULL, 0);\n", "\t;\n",
+     None),
+    ("needs-unix-oob", "attacks/signal.c", "\t\t.needs = {.probe = {\"protocols.unix_oob\"}},\n",
+     "", None),
+    ("probe-fsopen-refused", "core/probe_inproc.c", "\tint fd = fsopen(\"tmpfs\", FSOPEN_CLOEXEC);\n\n\tif (fd >= 0) {",
+     "\tint fd = fsopen(\"tmpfs\", FSOPEN_CLOEXEC);\n\n\tif (1) {", None),
 ]
 
 SKIP_TESTS = {"format", "net-bench"}  # style, and a benchmark

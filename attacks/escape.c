@@ -587,6 +587,7 @@ const struct attack attacks_escape[] = {
 			 "nf_tables and raw-socket attack surface, but no egress. The primitive "
 			 "is logged; a fresh netns has no route, so nothing outside sees it.",
 		.syscalls = "unshare(CLONE_NEWUSER); unshare(CLONE_NEWNET); connect(sink:443)",
+		.needs = {.probe = {"namespaces.user"}},
 		.refs = "attack-catalog.md B6 E01; reyn PR #3056; cade#23",
 		.expect = {SECCOMP_BASE " (unshare(CLONE_NEWUSER))" NO_WITNESS_EXP,
 			   SECCOMP_BASE " (Landlock does not restrict unshare)" NO_WITNESS_EXP,
@@ -601,6 +602,7 @@ const struct attack attacks_escape[] = {
 			 "alone would miss it (clone3 is ENOSYS so that clone's flags can be "
 			 "inspected).",
 		.syscalls = "clone(CLONE_NEWUSER|CLONE_NEWNET|SIGCHLD); child: connect(sink:443)",
+		.needs = {.probe = {"namespaces.user"}},
 		.refs = "attack-catalog.md B6 E01; docs/seccomp.md",
 		.expect = {SECCOMP_BASE " (clone(CLONE_NEWUSER))" NO_WITNESS_EXP,
 			   SECCOMP_BASE " (clone(CLONE_NEWUSER))" NO_WITNESS_EXP, SECCOMP_BASE,
@@ -661,6 +663,7 @@ const struct attack attacks_escape[] = {
 		.tries = "BPF_PROG_LOAD of a socket filter (r0 = 0), attached with SO_ATTACH_BPF: "
 			 "the verifier and JIT as attack surface. It acts on our own socket only.",
 		.syscalls = "bpf(BPF_PROG_LOAD, SOCKET_FILTER); setsockopt(SO_ATTACH_BPF)",
+		.needs = {.probe = {"entry_points.bpf_socket_filter"}},
 		.refs = "attack-catalog.md B6 E05; kernel.unprivileged_bpf_disabled",
 		.expect = {SECCOMP_BASE " (bpf); unprivileged_bpf_disabled" NO_WITNESS_EXP,
 			   SECCOMP_BASE " (bpf); unprivileged_bpf_disabled" NO_WITNESS_EXP,
@@ -673,6 +676,7 @@ const struct attack attacks_escape[] = {
 		.title = "bpf(): create a map",
 		.tries = "BPF_MAP_CREATE, the other half of unprivileged bpf.",
 		.syscalls = "bpf(BPF_MAP_CREATE, ARRAY)",
+		.needs = {.probe = {"entry_points.bpf_socket_filter"}},
 		.refs = "attack-catalog.md B6 E05",
 		.expect = {SECCOMP_BASE " (bpf)" NO_WITNESS_EXP,
 			   SECCOMP_BASE " (bpf)" NO_WITNESS_EXP, SECCOMP_BASE, SECCOMP_BASE},
@@ -689,6 +693,7 @@ const struct attack attacks_escape[] = {
 			"to bpf_send_signal.",
 		.syscalls = "bpf(BPF_PROG_LOAD, RAW_TRACEPOINT); bpf(BPF_RAW_TRACEPOINT_OPEN, "
 			    "sys_enter); connect(proxy)",
+		.needs = {.probe = {"entry_points.bpf_socket_filter"}},
 		.refs = "attack-catalog.md B6 E05; bpf-helpers(7) bpf_send_signal",
 		.expect = {SECCOMP_BASE " (bpf); CAP_BPF/CAP_PERFMON",
 			   SECCOMP_BASE " (bpf); CAP_BPF/CAP_PERFMON", SECCOMP_BASE, SECCOMP_BASE},
@@ -735,7 +740,7 @@ const struct attack attacks_escape[] = {
 			 "SIGUSR1 injected at PTRACE_DETACH.",
 		.syscalls = "int $0x80: ptrace(26, PTRACE_ATTACH, victim); wait4; ptrace(26, "
 			    "PTRACE_DETACH, SIGUSR1)",
-		.needs = {.probe = {"entry_points.ia32"}},
+		.needs = {.probe = {"entry_points.ia32", "entry_points.ptrace_attach"}},
 		.refs = "attack-catalog.md B6 E07",
 		.expect = {"seccomp bad-arch action: kill (SIGSYS)",
 			   "seccomp bad-arch action: kill (SIGSYS)",

@@ -738,6 +738,7 @@ const struct attack attacks_signal[] = {
 			 "injected at PTRACE_DETACH (a tracer can make the victim do anything).",
 		.syscalls = "ptrace(PTRACE_ATTACH, victim); wait4(__WALL); ptrace(PTRACE_DETACH, "
 			    "victim, SIGUSR1)",
+		.needs = {.probe = {"entry_points.ptrace_attach"}},
 		.refs = "attack-catalog.md B5 S07; landlock.rst 'Ptrace restrictions'",
 		.expect = {SECCOMP_BASE " (ptrace; uid and dumpable behind it)",
 			   SECCOMP_BASE " (Landlock ptrace restriction behind it)", SECCOMP_BASE,
@@ -753,6 +754,7 @@ const struct attack attacks_signal[] = {
 			 "returns into the zeroed stack and dies.",
 		.syscalls = "scan /proc; open(/proc/<proxy>/maps); process_vm_writev(proxy, "
 			    "[stack]); connect(proxy)",
+		.needs = {.probe = {"entry_points.ptrace_attach"}},
 		.refs = "attack-catalog.md B5 S07",
 		.expect = {SECCOMP_BASE " (process_vm_writev; maps unreadable: uid)",
 			   SECCOMP_BASE " (maps unreadable: Landlock ptrace restriction)",

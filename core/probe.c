@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
@@ -21,6 +22,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -196,6 +198,8 @@ static const struct probe_feature_desc probe_feature_descs[] = {
 	    entry.mptcp_fastopen_client),
     FEATURE("entry_points.io_uring_connect", "io_uring_connect", entry.io_uring_connect),
     FEATURE("entry_points.fsopen", "fsopen", entry.fsopen),
+    FEATURE("entry_points.bpf_socket_filter", "bpf_socket_filter", entry.bpf_socket_filter),
+    FEATURE("entry_points.ptrace_attach", "ptrace_attach", entry.ptrace_attach),
 };
 
 size_t probe_feature_count(void)
@@ -241,13 +245,71 @@ void probe_feat_set(struct probe_feature *f, enum probe_state state, int err, co
 	va_end(ap);
 }
 
-/* YES when rc >= 0, else NO with errno: "call: ok" / "call: EACCES". */
+/* An errno of the call that is the feature: does it say the kernel (or a
+ * policy around us: a seccomp filter, an LSM, a sysctl) does not offer the
+ * feature, or only that the probe could not find out (out of fds or
+ * memory, interrupted, busy)? Only the first is a "no". A cell whose
+ * precondition is "no" is N/A and never runs; one whose precondition is
+ * "error" runs, so that a probe that failed for its own reasons cannot
+ * hide an escape (its control then shows whether the feature works). */
+bool probe_errno_means_absent(int err)
+{
+	switch (err) {
+	case ENOSYS:
+	case EOPNOTSUPP:
+	case EAFNOSUPPORT:
+	case EPROTONOSUPPORT:
+	case ESOCKTNOSUPPORT:
+	case EPROTOTYPE:
+	case ENOPROTOOPT:
+	case EINVAL:
+	case EPERM:
+	case EACCES:
+	case ENODEV:
+	case ENOENT:
+	case ENXIO:
+		return true;
+	}
+	return false;
+}
+
+/* "no" when err says the feature is absent, else "error" (above). */
+void probe_feat_refused(struct probe_feature *f, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->state = probe_errno_means_absent(err) ? PROBE_NO : PROBE_ERROR;
+	f->err = err;
+	va_start(ap, fmt);
+	vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* YES when rc >= 0, else NO or ERROR by errno: "call: ok" / "call: EACCES". */
 void probe_feat_from_rc(struct probe_feature *f, int rc, int err, const char *call)
 {
 	if (rc >= 0)
 		probe_feat_set(f, PROBE_YES, 0, "%s: ok", call);
 	else
-		probe_feat_set(f, PROBE_NO, err, "%s: %s", call, util_errname(err));
+		probe_feat_refused(f, err, "%s: %s", call, util_errname(err));
+}
+
+/* lo up in the calling thread's netns (SIOCSIFFLAGS): 0, or -1 with errno. */
+int probe_loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return rc;
 }
 
 bool probe_has_cap(const struct probe *p, int cap)
@@ -570,6 +632,8 @@ int probe_run(struct probe *p, struct perr *e)
 	probe_tcp_fastopen(p);
 	probe_pidfd(p);
 	probe_mount_api(p);
+	probe_bpf_socket_filter(p);
+	probe_ptrace_attach(p);
 
 	deadline = util_now_ns() + (uint64_t)PROBE_CHILD_DEADLINE_MS * 1000000u;
 	for (size_t k = 0; k < njobs; k++)

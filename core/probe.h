@@ -145,8 +145,10 @@ struct probe_entry_points {
 	struct probe_feature ia32; /* int $0x80 with eax=20 == getpid(), in a child */
 	struct probe_feature tcp_fastopen_client; /* sendto(MSG_FASTOPEN) to a loopback listener */
 	struct probe_feature mptcp_fastopen_client; /* the same from an MPTCP socket (6.2+) */
-	struct probe_feature io_uring_connect; /* IORING_OP_CONNECT to a unix listener (5.5+) */
-	struct probe_feature fsopen;	       /* fsopen("tmpfs"): the fd-based mount API (5.2+) */
+	struct probe_feature io_uring_connect;	/* IORING_OP_CONNECT to a unix listener (5.5+) */
+	struct probe_feature fsopen;		/* fsopen("tmpfs"): the fd-based mount API (5.2+) */
+	struct probe_feature bpf_socket_filter; /* BPF_PROG_LOAD + SO_ATTACH_BPF (3.19+) */
+	struct probe_feature ptrace_attach;	/* PTRACE_ATTACH to a child (Yama scope < 3) */
 };
 
 enum probe_sysctl_id {
@@ -240,6 +242,9 @@ const struct probe_feature *probe_feature_at(const struct probe *p, size_t i);
 const struct probe_feature *probe_find(const struct probe *p, const char *path);
 
 /* Stable names used in JSON and tables. */
+/* Whether an errno of a feature's own call means "absent" (a "no"), not
+ * "the probe could not tell" (an "error"); see probe.c. */
+bool probe_errno_means_absent(int err);
 const char *probe_state_name(enum probe_state s);		      /* "yes", "not_probed" */
 const char *probe_landlock_status_name(enum probe_landlock_status s); /* "not_built" */
 const char *probe_seccomp_action_name(enum probe_seccomp_action a);   /* "user_notif" */

@@ -94,11 +94,14 @@ void probe_job_finish(struct probe_job *j, uint64_t deadline_ns)
 		return;
 	}
 	/* A foreign-ABI entry that kills its caller (SIGSEGV: no IA32
-	 * emulation; SIGSYS: a seccomp filter around us) is a "no". */
+	 * emulation; SIGSYS: a seccomp filter around us) is a "no"; a child
+	 * killed by anything else (SIGKILL from outside, an OOM kill) tells
+	 * nothing of the entry: an "error". */
 	if (!timed_out && j->killed_call && j->status >= 0 && WIFSIGNALED(j->status)) {
 		int sig = WTERMSIG(j->status);
-		probe_feat_set(j->out[0], PROBE_NO, 0, "%s: child killed by SIG%s%s",
-			       j->killed_call, util_signame(sig),
+		bool refused = sig == SIGSEGV || sig == SIGSYS;
+		probe_feat_set(j->out[0], refused ? PROBE_NO : PROBE_ERROR, 0,
+			       "%s: child killed by SIG%s%s", j->killed_call, util_signame(sig),
 			       sig == SIGSEGV  ? " (IA32 emulation off)"
 			       : sig == SIGSYS ? " (a seccomp filter)"
 					       : "");
@@ -152,8 +155,15 @@ static int unshare_ns(const struct probe *p, int flag, const char *flagname, cha
 void probe_child_userns(struct probe_feature *res, size_t n, const struct probe *p)
 {
 	int r = unshare(CLONE_NEWUSER);
-	probe_feat_from_rc(&res[0], r, errno, "unshare(CLONE_NEWUSER)");
-	if (r < 0 && errno == ENOSPC)
+	int err = errno;
+	const char *max = probe_sysctl_str(p, PROBE_SYSCTL_MAX_USER_NAMESPACES);
+
+	probe_feat_from_rc(&res[0], r, err, "unshare(CLONE_NEWUSER)");
+	/* ENOSPC is the count limit: a "no" when the limit is 0 (user
+	 * namespaces turned off), else the probe's bad luck */
+	if (r < 0 && err == ENOSPC && strcmp(max, "0") == 0)
+		res[0].state = PROBE_NO;
+	if (r < 0 && err == ENOSPC)
 		snprintf(res[0].reason + strlen(res[0].reason),
 			 sizeof(res[0].reason) - strlen(res[0].reason),
 			 " (user.max_user_namespaces=%s)",
@@ -167,7 +177,7 @@ void probe_child_pidns(struct probe_feature *res, size_t n, const struct probe *
 	pid_t c;
 
 	if (unshare_ns(p, CLONE_NEWPID, "CLONE_NEWPID", call, sizeof(call), &err) < 0) {
-		probe_feat_set(&res[0], PROBE_NO, err, "%s: %s", call, util_errname(err));
+		probe_feat_refused(&res[0], err, "%s: %s", call, util_errname(err));
 		return;
 	}
 	/* unshare(CLONE_NEWPID) only takes effect for the next child: the
@@ -176,7 +186,7 @@ void probe_child_pidns(struct probe_feature *res, size_t n, const struct probe *
 	if (c == 0)
 		_exit(getpid() == 1 ? 0 : 1);
 	if (c < 0) {
-		probe_feat_set(&res[0], PROBE_NO, errno, "%s: ok; fork: %s", call,
+		probe_feat_set(&res[0], PROBE_ERROR, errno, "%s: ok; fork: %s", call,
 			       util_errname(errno));
 		return;
 	}
@@ -404,8 +414,14 @@ void probe_child_seccomp(struct probe_feature *res, size_t n, const struct probe
 		return;
 	}
 	c = fork();
-	if (c == 0)
+	if (c == 0) {
+		/* Not the listener's holder: if nobody answers (this probe
+		 * killed at its deadline), its closing fails the call with
+		 * ENOSYS instead of leaving us blocked for ever. */
+		close(nfd);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		_exit(syscall(SYS_getpgid, SECCOMP_NOTIFY_PID) == NOTIFY_REPLY ? 0 : 1);
+	}
 	if (c < 0) {
 		probe_feat_set(&res[1], PROBE_ERROR, errno, "fork: %s", util_errname(errno));
 		return;
@@ -514,8 +530,18 @@ void probe_child_tfo(struct probe_feature *res, size_t n, const struct probe *p)
 							LANDLOCK_ACCESS_NET_CONNECT_TCP};
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t al = sizeof(a);
-	int lfd, rfd, fd, r, err;
+	char call[96];
+	int lfd, rfd, fd, r, err = 0;
 
+	/* In a new netns, as every cell runs: its net.ipv4.tcp_fastopen is the
+	 * kernel's default, whatever the caller's netns says (without one,
+	 * and with TFO off here, the fix cannot be observed: an "error"). */
+	if (unshare_ns(p, CLONE_NEWNET, "CLONE_NEWNET", call, sizeof(call), &err) < 0 ||
+	    probe_loopback_up() < 0) {
+		probe_feat_set(&res[0], PROBE_ERROR, err ? err : errno, "%s and lo up: %s", call,
+			       util_errname(err ? err : errno));
+		return;
+	}
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 4) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&a, &al) < 0) {
@@ -549,9 +575,9 @@ void probe_child_tfo(struct probe_feature *res, size_t n, const struct probe *p)
 		    &res[0], PROBE_YES, 0,
 		    "sendto(MSG_FASTOPEN) under CONNECT_TCP with no rule: EACCES (the TFO fix)");
 	else if (r < 0 && err == EOPNOTSUPP)
-		probe_feat_set(
-		    &res[0], PROBE_NO, err,
-		    "sendto(MSG_FASTOPEN): EOPNOTSUPP (TFO client disabled: not observable)");
+		probe_feat_set(&res[0], PROBE_ERROR, err,
+			       "sendto(MSG_FASTOPEN): EOPNOTSUPP (TFO client off in a new netns: "
+			       "not observable)");
 	else
 		probe_feat_set(
 		    &res[0], PROBE_NO, r < 0 ? err : 0,
@@ -569,8 +595,8 @@ void probe_child_x32(struct probe_feature *res, size_t n, const struct probe *p)
 	if (r == getpid())
 		probe_feat_set(&res[0], PROBE_YES, 0, X32_CALL " = getpid()");
 	else if (r < 0)
-		probe_feat_set(&res[0], PROBE_NO, err, X32_CALL ": %s%s", util_errname(err),
-			       err == ENOSYS ? " (no x32 ABI)" : "");
+		probe_feat_refused(&res[0], err, X32_CALL ": %s%s", util_errname(err),
+				   err == ENOSYS ? " (no x32 ABI)" : "");
 	else
 		probe_feat_set(&res[0], PROBE_NO, 0, X32_CALL " = %ld, not getpid()", r);
 #else
@@ -591,7 +617,7 @@ void probe_child_ia32(struct probe_feature *res, size_t n, const struct probe *p
 	if (r == getpid())
 		probe_feat_set(&res[0], PROBE_YES, 0, IA32_CALL " = getpid()");
 	else if (r < 0 && r > -4096)
-		probe_feat_set(&res[0], PROBE_NO, (int)-r, IA32_CALL ": %s", util_errname((int)-r));
+		probe_feat_refused(&res[0], (int)-r, IA32_CALL ": %s", util_errname((int)-r));
 	else
 		probe_feat_set(&res[0], PROBE_NO, 0, IA32_CALL " = %ld, not getpid()", r);
 #else

@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -64,23 +67,6 @@ struct in_netns {
 	void (*fn)(struct probe *p, const char *where);
 };
 
-static int loopback_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return rc;
-}
-
 static void *in_netns_thread(void *arg)
 {
 	struct in_netns *j = arg;
@@ -88,7 +74,7 @@ static void *in_netns_thread(void *arg)
 	const char *where = "the caller's netns";
 
 	if (saved >= 0 && unshare(CLONE_NEWNET) == 0) {
-		if (loopback_up() == 0)
+		if (probe_loopback_up() == 0)
 			where = "a new netns";
 		else if (setns(saved, CLONE_NEWNET) < 0)
 			where = "a new netns without lo";
@@ -146,13 +132,14 @@ static void probe_unix_oob(struct probe_feature *f)
 		probe_feat_set(
 		    f, PROBE_YES, 0,
 		    "send(MSG_OOB) on an AF_UNIX stream pair: sent (CONFIG_AF_UNIX_OOB)");
-	else
-		probe_feat_set(f, PROBE_NO, n < 0 ? errno : 0,
-			       "send(MSG_OOB) on an AF_UNIX stream pair: %s%s",
-			       n < 0 ? util_errname(errno) : "nothing sent",
-			       n < 0 && errno == EOPNOTSUPP
-				   ? " (no CONFIG_AF_UNIX_OOB, or a kernel before 5.15)"
-				   : "");
+	else if (n < 0 && errno == EOPNOTSUPP)
+		probe_feat_set(f, PROBE_NO, errno,
+			       "send(MSG_OOB) on an AF_UNIX stream pair: EOPNOTSUPP (no "
+			       "CONFIG_AF_UNIX_OOB, or a kernel before 5.15)");
+	else /* only EOPNOTSUPP says the kernel has no OOB */
+		probe_feat_set(f, PROBE_ERROR, n < 0 ? errno : 0,
+			       "send(MSG_OOB) on an AF_UNIX stream pair: %s",
+			       n < 0 ? util_errname(errno) : "nothing sent");
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -245,10 +232,13 @@ static void probe_ring_connect(struct io_uring *ring, struct probe_feature *f)
 		probe_feat_set(
 		    f, PROBE_YES, 0,
 		    "IORING_OP_CONNECT to an autobound abstract unix listener: connected");
+	else if (res == -EINVAL) /* what an unknown opcode completes with */
+		probe_feat_set(f, PROBE_NO, EINVAL,
+			       "IORING_OP_CONNECT to a unix listener: EINVAL (an unknown opcode: a "
+			       "kernel before 5.5)");
 	else
-		probe_feat_set(f, PROBE_NO, -res, "IORING_OP_CONNECT to a unix listener: %s%s",
-			       util_errname(-res),
-			       res == -EINVAL ? " (an unknown opcode: a kernel before 5.5)" : "");
+		probe_feat_set(f, PROBE_ERROR, -res, "IORING_OP_CONNECT to a unix listener: %s",
+			       util_errname(-res));
 out:
 	if (c >= 0)
 		close(c);
@@ -260,40 +250,29 @@ void probe_io_uring(struct probe *p)
 {
 	struct probe_entry_points *en = &p->entry;
 	const char *disabled = probe_sysctl_str(p, PROBE_SYSCTL_IO_URING_DISABLED);
-	struct io_uring_probe *ops;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	int r;
 
 	r = io_uring_queue_init(4, &ring, 0);
 	if (r < 0) {
-		probe_feat_set(&en->io_uring, PROBE_NO, -r,
-			       "io_uring_setup: %s (kernel.io_uring_disabled=%s)", util_errname(-r),
-			       disabled);
-		probe_feat_set(&en->io_uring_socket, PROBE_NO, -r,
-			       "no io_uring: io_uring_setup: %s", util_errname(-r));
-		probe_feat_set(&en->io_uring_connect, PROBE_NO, -r,
-			       "no io_uring: io_uring_setup: %s", util_errname(-r));
+		probe_feat_refused(&en->io_uring, -r,
+				   "io_uring_setup: %s (kernel.io_uring_disabled=%s)",
+				   util_errname(-r), disabled);
+		probe_feat_refused(&en->io_uring_socket, -r, "no io_uring: io_uring_setup: %s",
+				   util_errname(-r));
+		probe_feat_refused(&en->io_uring_connect, -r, "no io_uring: io_uring_setup: %s",
+				   util_errname(-r));
 		return;
 	}
 	probe_feat_set(&en->io_uring, PROBE_YES, 0,
 		       "io_uring_setup: ok (kernel.io_uring_disabled=%s)", disabled);
 	probe_ring_connect(&ring, &en->io_uring_connect);
 
-	ops = io_uring_get_probe_ring(&ring);
-	if (!ops) {
-		probe_feat_set(&en->io_uring_socket, PROBE_NO, 0, "IORING_REGISTER_PROBE: failed");
-		goto out;
-	}
-	r = io_uring_opcode_supported(ops, IORING_OP_SOCKET);
-	io_uring_free_probe(ops);
-	if (!r) {
-		probe_feat_set(&en->io_uring_socket, PROBE_NO, EOPNOTSUPP,
-			       "IORING_OP_SOCKET not among the ring's probe ops (kernel < 5.19)");
-		goto out;
-	}
-	/* Listed is not enough: make the UDP socket a seccomp socket() rule
-	 * would never see. */
+	/* Submitted, not looked up in IORING_REGISTER_PROBE (whose failure
+	 * would say nothing of the opcode): a kernel without IORING_OP_SOCKET
+	 * completes it with EINVAL. And a socket made is a UDP socket that a
+	 * seccomp socket() rule never saw. */
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_socket(sqe, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0);
 	if (ring_complete(&ring, &r, &en->io_uring_socket) < 0)
@@ -302,9 +281,13 @@ void probe_io_uring(struct probe *p)
 		probe_feat_set(&en->io_uring_socket, PROBE_YES, 0,
 			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): created a UDP socket");
 		close(r);
+	} else if (r == -EINVAL) {
+		probe_feat_set(&en->io_uring_socket, PROBE_NO, EINVAL,
+			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): EINVAL (an unknown opcode: a "
+			       "kernel before 5.19)");
 	} else {
-		probe_feat_set(&en->io_uring_socket, PROBE_NO, -r,
-			       "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): %s", util_errname(-r));
+		probe_feat_refused(&en->io_uring_socket, -r,
+				   "IORING_OP_SOCKET(AF_INET,SOCK_DGRAM): %s", util_errname(-r));
 	}
 out:
 	io_uring_queue_exit(&ring);
@@ -331,7 +314,7 @@ static void probe_fastopen_client(struct probe_feature *f, int protocol, const c
 	}
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
 	if (c < 0) {
-		probe_feat_set(f, PROBE_NO, errno, "socket(%s): %s", what, util_errname(errno));
+		probe_feat_refused(f, errno, "socket(%s): %s", what, util_errname(errno));
 		goto out;
 	}
 	r = sendto(c, "p", 1, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof(a));
@@ -346,10 +329,9 @@ static void probe_fastopen_client(struct probe_feature *f, int protocol, const c
 			       "(net.ipv4.tcp_fastopen=%s)",
 			       what, sysctl);
 	else
-		probe_feat_set(
-		    f, PROBE_NO, errno,
-		    "%s sendto(MSG_FASTOPEN) to 127.0.0.1: %s (net.ipv4.tcp_fastopen=%s)", what,
-		    util_errname(errno), sysctl);
+		probe_feat_refused(
+		    f, errno, "%s sendto(MSG_FASTOPEN) to 127.0.0.1: %s (net.ipv4.tcp_fastopen=%s)",
+		    what, util_errname(errno), sysctl);
 out:
 	if (c >= 0)
 		close(c);
@@ -374,22 +356,102 @@ void probe_tcp_fastopen(struct probe *p)
 
 /* pidfd_open() a child, pidfd_getfd() one of its fds and check it is the
  * same open file (the platform-notify supervisor's tools). */
+/* What E05 and E05.map do first: load a socket filter (r0 = 0; exit) and
+ * attach it. CONFIG_BPF_SYSCALL (3.18), SO_ATTACH_BPF (3.19); unprivileged
+ * callers meet kernel.unprivileged_bpf_disabled. */
+void probe_bpf_socket_filter(struct probe *p)
+{
+	struct probe_feature *f = &p->entry.bpf_socket_filter;
+	struct bpf_insn prog[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	union bpf_attr a;
+	int fd, s, r;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	a.insn_cnt = ARRAY_SIZE(prog);
+	a.insns = (uint64_t)(uintptr_t)prog;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (fd < 0) {
+		probe_feat_refused(f, errno,
+				   "bpf(BPF_PROG_LOAD, SOCKET_FILTER): %s "
+				   "(kernel.unprivileged_bpf_disabled=%s)",
+				   util_errname(errno),
+				   probe_sysctl_str(p, PROBE_SYSCTL_UNPRIVILEGED_BPF_DISABLED));
+		return;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	r = s < 0 ? -1 : setsockopt(s, SOL_SOCKET, SO_ATTACH_BPF, &fd, sizeof(fd));
+	if (s < 0)
+		probe_feat_set(f, PROBE_ERROR, errno, "BPF_PROG_LOAD ok; socket: %s",
+			       util_errname(errno));
+	else if (r < 0)
+		probe_feat_refused(f, errno, "BPF_PROG_LOAD ok; setsockopt(SO_ATTACH_BPF): %s",
+				   util_errname(errno));
+	else
+		probe_feat_set(f, PROBE_YES, 0,
+			       "bpf(BPF_PROG_LOAD, SOCKET_FILTER) and SO_ATTACH_BPF: ok");
+	if (s >= 0)
+		close(s);
+	close(fd);
+}
+
+/* What S07, S07.vm and E07.ptrace start with: PTRACE_ATTACH. Yama's
+ * kernel.yama.ptrace_scope=3 refuses it to everyone, root included (the
+ * attacks attach to a victim that is not their child; for root, which
+ * the control is, only scope 3 tells the two apart). */
+void probe_ptrace_attach(struct probe *p)
+{
+	struct probe_feature *f = &p->entry.ptrace_attach;
+	const char *scope = probe_sysctl_str(p, PROBE_SYSCTL_YAMA_PTRACE_SCOPE);
+	pid_t c = fork();
+	int r, err;
+
+	if (c < 0) {
+		probe_feat_set(f, PROBE_ERROR, errno, "fork: %s", util_errname(errno));
+		return;
+	}
+	if (c == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	r = (int)ptrace(PTRACE_ATTACH, c, NULL, NULL);
+	err = errno;
+	if (r == 0)
+		probe_feat_set(f, PROBE_YES, 0,
+			       "ptrace(PTRACE_ATTACH) to a child: ok (kernel.yama.ptrace_scope=%s)",
+			       scope);
+	else
+		probe_feat_refused(
+		    f, err, "ptrace(PTRACE_ATTACH) to a child: %s (kernel.yama.ptrace_scope=%s)",
+		    util_errname(err), scope);
+	kill(c, SIGKILL);
+	while (waitpid(c, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
 /* The fd-based mount API (5.2+) that E04.fsopen uses instead of mount():
- * fsopen() needs CAP_SYS_ADMIN, so as another user this is "no" (EPERM). */
+ * fsopen() needs CAP_SYS_ADMIN, so without it the item is not probed. */
 void probe_mount_api(struct probe *p)
 {
-	int fd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	int fd;
 
+	if (!probe_has_cap(p, CAP_SYS_ADMIN)) {
+		probe_not_root(&p->entry.fsopen, "CAP_SYS_ADMIN");
+		return;
+	}
+	fd = fsopen("tmpfs", FSOPEN_CLOEXEC);
 	if (fd >= 0) {
 		probe_feat_set(&p->entry.fsopen, PROBE_YES, 0, "fsopen(\"tmpfs\"): ok");
 		close(fd);
 		return;
 	}
-	probe_feat_set(&p->entry.fsopen, PROBE_NO, errno, "fsopen(\"tmpfs\"): %s%s",
-		       util_errname(errno),
-		       errno == ENOSYS	? " (a kernel before 5.2)"
-		       : errno == EPERM ? " (needs CAP_SYS_ADMIN)"
-					: "");
+	probe_feat_refused(&p->entry.fsopen, errno, "fsopen(\"tmpfs\"): %s%s", util_errname(errno),
+			   errno == ENOSYS ? " (a kernel before 5.2)" : "");
 }
 
 void probe_pidfd(struct probe *p)
@@ -407,6 +469,7 @@ void probe_pidfd(struct probe *p)
 	}
 	c = fork();
 	if (c == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (;;)
 			pause();
 	}
@@ -419,13 +482,13 @@ void probe_pidfd(struct probe *p)
 	pidfd = (int)syscall(SYS_pidfd_open, c, 0);
 	probe_feat_from_rc(&s->pidfd_open, pidfd, errno, "pidfd_open(child)");
 	if (pidfd < 0) {
-		probe_feat_set(&s->pidfd_getfd, PROBE_NO, 0, "no pidfd: pidfd_open: %s",
-			       util_errname(s->pidfd_open.err));
+		probe_feat_set(&s->pidfd_getfd, s->pidfd_open.state, s->pidfd_open.err,
+			       "no pidfd: pidfd_open: %s", util_errname(s->pidfd_open.err));
 	} else {
 		fd = (int)syscall(SYS_pidfd_getfd, pidfd, pfd[0], 0);
 		if (fd < 0) {
-			probe_feat_set(&s->pidfd_getfd, PROBE_NO, errno,
-				       "pidfd_getfd(child, %d): %s", pfd[0], util_errname(errno));
+			probe_feat_refused(&s->pidfd_getfd, errno, "pidfd_getfd(child, %d): %s",
+					   pfd[0], util_errname(errno));
 		} else {
 			if (fstat(fd, &theirs) == 0 && fstat(pfd[0], &mine) == 0 &&
 			    mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)

@@ -55,7 +55,10 @@ __attribute__((format(printf, 4, 5))) void
 probe_feat_set(struct probe_feature *f, enum probe_state state, int err, const char *fmt, ...);
 /* YES when rc >= 0, else NO with errno: "call: ok" / "call: EACCES". */
 void probe_feat_from_rc(struct probe_feature *f, int rc, int err, const char *call);
+void probe_feat_refused(struct probe_feature *f, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 bool probe_has_cap(const struct probe *p, int cap);
+int probe_loopback_up(void);
 void probe_not_root(struct probe_feature *f, const char *caps);
 /* Sysctl value for a reason string: its value, or "absent". */
 const char *probe_sysctl_str(const struct probe *p, enum probe_sysctl_id id);
@@ -68,6 +71,8 @@ void probe_io_uring(struct probe *p);
 void probe_tcp_fastopen(struct probe *p);
 void probe_pidfd(struct probe *p);
 void probe_mount_api(struct probe *p);
+void probe_bpf_socket_filter(struct probe *p);
+void probe_ptrace_attach(struct probe *p);
 
 /* ---- probes in children (probe_children.c) ---- */
 

@@ -91,7 +91,11 @@ bool cell_needs_met(const struct attack *a, const struct probe *p, char *why, si
 			snprintf(why, len, "unknown probe feature %s", a->needs.probe[i]);
 			return false;
 		}
-		if (f->state != PROBE_YES) {
+		/* Only a "no" is a missing feature. An "error" (the probe
+		 * could not tell: out of fds, interrupted) or "not probed"
+		 * runs the cell: an N/A must never hide an escape, and the
+		 * control shows whether the feature works. */
+		if (f->state == PROBE_NO) {
 			snprintf(why, len, "%s: %s (%s)", a->needs.probe[i],
 				 probe_state_name(f->state), f->reason);
 			return false;

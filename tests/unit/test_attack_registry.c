@@ -66,13 +66,18 @@ static void test_needs_name_probe_features(void)
 			CU_ASSERT_FALSE(cell_needs_met(a, p, why, sizeof(why)));
 			CU_ASSERT_PTR_NOT_NULL(strstr(why, a->needs.probe[k]));
 			CU_ASSERT_PTR_NOT_NULL(strstr(why, ": no (reason "));
+			/* an unknown answer runs the cell (its control tells) */
+			set_feature(p, a->needs.probe[k], PROBE_ERROR, k);
+			CU_ASSERT_TRUE(cell_needs_met(a, p, why, sizeof(why)));
+			set_feature(p, a->needs.probe[k], PROBE_NOT_PROBED, k);
+			CU_ASSERT_TRUE(cell_needs_met(a, p, why, sizeof(why)));
 			checked++;
 		}
 		for (size_t m = 0; m < ARRAY_SIZE(a->needs.probe) && a->needs.probe[m]; m++)
 			set_feature(p, a->needs.probe[m], PROBE_YES, m);
 		CU_ASSERT_TRUE(cell_needs_met(a, p, why, sizeof(why)));
 	}
-	CU_ASSERT(checked >= 29); /* the registry's count on 2026-11-30 */
+	CU_ASSERT(checked >= 37); /* the registry's count on 2026-11-30 */
 	/* the three added for AF_UNIX OOB, io_uring connect, the mount API */
 	CU_ASSERT_STRING_EQUAL(attack_find("S06.sigurg_unix")->needs.probe[0],
 			       "protocols.unix_oob");

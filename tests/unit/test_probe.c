@@ -441,6 +441,29 @@ static void test_identity_and_sysctls_agree(void)
 	}
 }
 
+/* Only an errno that says the kernel (or a policy) refuses the feature is
+ * a "no"; running out of fds or memory, an interrupt or a busy resource
+ * leaves the answer unknown ("error"), and a cell that needs it runs. */
+static void test_errno_classification(void)
+{
+	static const int absent[] = {
+	    ENOSYS,	EOPNOTSUPP,  EAFNOSUPPORT, EPROTONOSUPPORT, ESOCKTNOSUPPORT,
+	    EPROTOTYPE, ENOPROTOOPT, EINVAL,	   EPERM,	    EACCES,
+	    ENODEV,	ENOENT,	     ENXIO};
+	static const int unknown[] = {0,      EMFILE,  ENFILE,	  ENOMEM,     ENOBUFS, EINTR,
+				      EAGAIN, EBUSY,   ETIMEDOUT, EFAULT,     EBADF,   EIO,
+				      ENOSPC, EDEADLK, ECHILD,	  EINPROGRESS};
+
+	for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
+		CU_ASSERT_TRUE(probe_errno_means_absent(absent[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
+		if (probe_errno_means_absent(unknown[i]))
+			fprintf(stderr, "%s taken for an absent feature\n",
+				util_errname(unknown[i]));
+		CU_ASSERT_FALSE(probe_errno_means_absent(unknown[i]));
+	}
+}
+
 /* ------------------------------------------------------ completeness */
 
 static void test_every_feature_decided(void)
@@ -585,6 +608,7 @@ void unit_register(void)
 	UNIT_TEST(test_entry_points_agree);
 	UNIT_TEST(test_identity_and_sysctls_agree);
 	UNIT_TEST(test_every_feature_decided);
+	UNIT_TEST(test_errno_classification);
 	UNIT_TEST(test_nothing_leaks);
 	UNIT_TEST(test_table_lists_everything);
 	UNIT_TEST(test_probe_under_seccomp);

@@ -93,9 +93,11 @@ static int run_worker(void *arg)
 		rep_emit(&rs, "pidns", "PID namespace", REP_SKIPPED,
 			 "none (no privilege for one, not root): what the command leaves "
 			 "running can outlive the run, and --timeout kills the command only");
-	else
+	else {
 		rep_emit(&rs, "pidns", "PID namespace", REP_APPLIED,
 			 "its own, with a procfs of it; everything in it dies with the run");
+		c->o.own_pidns = true;
+	}
 	rc = enforcer_run(&c->o, rep, &res, &e);
 	if (c->report_fd >= 0) {
 		json_t *j = report_json(rep);

@@ -1,6 +1,7 @@
 /* main.c - `parity SUBCOMMAND ...`: dispatch to one thin front per command. */
 #include <stdbool.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,11 @@ int main(int argc, char **argv)
 {
 	timeline_init();
 	TL("main");
+	/* An ignored SIGCHLD survives exec and is inherited: every wait of
+	 * ours (the command's status, the pod's init, the lab's) would then
+	 * get ECHILD, and a command's exit 7 would read as a lost status.
+	 * Whatever the caller left, children are waited for here. */
+	signal(SIGCHLD, SIG_DFL);
 	if (argc < 2) {
 		usage(stderr);
 		return PARITY_EXIT_USAGE;

@@ -131,10 +131,14 @@ int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, cha
 		and creates its libnftables context there before the commands                      \
 		are needed; the caller takes it with nft_worker_take_netns() */
 #define NFT_WORKER_PRESET 0x2u /* (set by nft_worker_start_ruleset) */
+/* A worker that neither answers nor dies (stopped, say) fails the start
+ * after this long instead of holding it for ever. */
+#define NFT_WORKER_TIMEOUT_MS 30000
 struct nft_worker {
-	pid_t pid; /* ours to reap; -1: none, or not ours */
-	int sock;  /* -1: none */
-	int peer;  /* the worker's end before nft_worker_fork_ruleset; -1: none */
+	pid_t pid;	/* ours to reap; -1: none, or not ours */
+	int sock;	/* -1: none */
+	int peer;	/* the worker's end before nft_worker_fork_ruleset; -1: none */
+	int timeout_ms; /* for its netns, and for its results; 0: NFT_WORKER_TIMEOUT_MS */
 	unsigned flags;
 	size_t ncmds;
 };

@@ -5,6 +5,7 @@
 #include "nft.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -79,6 +80,29 @@ static int send_byte(int sock)
 	return r == 1 ? 0 : -1;
 }
 
+/* Something to read (or EOF) on the worker's socket within its timeout;
+ * else -1 with ETIMEDOUT. */
+static int worker_wait(const struct nft_worker *w)
+{
+	int ms = w->timeout_ms > 0 ? w->timeout_ms : NFT_WORKER_TIMEOUT_MS, r;
+	uint64_t end = util_now_ns() + (uint64_t)ms * 1000000u;
+	struct pollfd p = {.fd = w->sock, .events = POLLIN};
+
+	for (;;) {
+		uint64_t now = util_now_ns();
+		int left = now >= end ? 0 : (int)((end - now + 999999u) / 1000000u);
+		r = poll(&p, 1, left);
+		if (r > 0)
+			return 0;
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
 int nft_worker_take_netns(struct nft_worker *w, int *ns_fd, struct perr *e)
 {
 	int err = 0;
@@ -86,6 +110,9 @@ int nft_worker_take_netns(struct nft_worker *w, int *ns_fd, struct perr *e)
 	*ns_fd = -1;
 	if (!(w->flags & NFT_WORKER_NEW_NETNS))
 		return perr_usage(e, "nftables worker: started without NFT_WORKER_NEW_NETNS");
+	if (worker_wait(w) < 0)
+		return perr_sys(e, errno, "nftables worker: no netns after %d ms",
+				w->timeout_ms > 0 ? w->timeout_ms : NFT_WORKER_TIMEOUT_MS);
 	if (util_read_all(w->sock, &err, sizeof(err)) != (ssize_t)sizeof(err))
 		return perr_set(e, "nftables worker: gone before its netns");
 	if (err)
@@ -307,7 +334,8 @@ static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, si
 			   struct perr *e)
 {
 	struct worker_reply rep;
-	ssize_t got = util_read_all(w->sock, &rep, sizeof(rep));
+	bool waited = worker_wait(w) == 0;
+	ssize_t got = waited ? util_read_all(w->sock, &rep, sizeof(rep)) : -1;
 	bool ok =
 	    got == (ssize_t)sizeof(rep) && rep.n <= max &&
 	    util_read_all(w->sock, res, rep.n * sizeof(*res)) == (ssize_t)(rep.n * sizeof(*res));
@@ -318,6 +346,17 @@ static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, si
 	*n = 0;
 	close(w->sock);
 	w->sock = -1;
+	if (!waited) {
+		if (w->pid > 0) {
+			kill(w->pid, SIGKILL);
+			while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			w->pid = -1;
+		}
+		perr_set(e, "worker: no results after %d ms",
+			 w->timeout_ms > 0 ? w->timeout_ms : NFT_WORKER_TIMEOUT_MS);
+		return -2;
+	}
 	if (w->pid > 0) {
 		st = util_wait_timeout(w->pid, 30000, &timed_out);
 		w->pid = -1;
@@ -336,7 +375,7 @@ static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, si
 		return -2;
 	}
 	if (rep.failed < -1 || rep.failed >= (long)rep.n) {
-		perr_set(e, "nftables: worker reply names command %ld of %u", rep.failed, rep.n);
+		perr_set(e, "worker reply names command %ld of %u", rep.failed, rep.n);
 		return -2;
 	}
 	*n = rep.n;
@@ -358,7 +397,7 @@ long nft_worker_run_once(int ns_fd, enum nft_ruleset rs, const struct nft_sandbo
 	}
 	failed = worker_collect(&w, res, NFT_MAX_CMDS, &n, e);
 	if (failed != -2 && n != w.ncmds) {
-		perr_set(e, "nftables: worker sent %zu results for %zu commands", n, w.ncmds);
+		perr_set(e, "nftables worker: sent %zu results for %zu commands", n, w.ncmds);
 		return -2;
 	}
 	return failed;

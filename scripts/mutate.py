@@ -215,8 +215,19 @@ MUTANTS = [
      None),
     ("needs-unix-oob", "attacks/signal.c", "\t\t.needs = {.probe = {\"protocols.unix_oob\"}},\n",
      "", None),
-    ("probe-fsopen-refused", "core/probe_inproc.c", "\tint fd = fsopen(\"tmpfs\", FSOPEN_CLOEXEC);\n\n\tif (fd >= 0) {",
-     "\tint fd = fsopen(\"tmpfs\", FSOPEN_CLOEXEC);\n\n\tif (1) {", None),
+    ("probe-fsopen-refused", "core/probe_inproc.c",
+     "\tif (!probe_has_cap(p, CAP_SYS_ADMIN)) {\n\t\tprobe_not_root(&p->entry.fsopen",
+     "\tif (0) {\n\t\tprobe_not_root(&p->entry.fsopen", None),
+    ("cell-needs-error-na", "matrix/cell.c", "\t\tif (f->state == PROBE_NO) {",
+     "\t\tif (f->state != PROBE_YES) {", None),
+    ("probe-refused-always-no", "core/probe.c",
+     "\tf->state = probe_errno_means_absent(err) ? PROBE_NO : PROBE_ERROR;",
+     "\tf->state = PROBE_NO;", None),
+    ("enforcer-kill-leftovers", "enforcer/enforcer.c", "\tif (o->own_pidns && sb.active) {",
+     "\tif (0) {", None),
+    ("cli-sigchld-default", "cli/main.c", "\tsignal(SIGCHLD, SIG_DFL);", "\t;", None),
+    ("nft-worker-wait", "enforcer/nft_worker.c", "\t\tr = poll(&p, 1, left);",
+     "\t\tr = poll(&p, 1, -1);", None),
 ]
 
 SKIP_TESTS = {"format", "net-bench"}  # style, and a benchmark

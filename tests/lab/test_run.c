@@ -432,6 +432,20 @@ static void test_namespace(void)
 			close(l3128);
 	}
 
+	/* A caller that ignores SIGCHLD (the disposition survives exec):
+	 * the command's status must still come back. */
+	lab_prun(&r, "/usr/bin/python3", NULL,
+		 ARGS("-c",
+		      "import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); "
+		      "os.execv(sys.argv[1], sys.argv[1:])",
+		      parity_bin, "run", "--quiet", "--profile", "namespace", "--", "/bin/sh", "-c",
+		      "exit 7"),
+		 NULL, NULL);
+	CHECK(r.code == 7,
+	      "SIGCHLD ignored by the caller: the command's exit 7 still comes back "
+	      "(got %d: %s)",
+	      r.code, r.out);
+
 	/* The PID namespace's init keeps none of parity run's fds (the
 	 * report's here): a copy of the nftables worker's socket end there
 	 * would hide the worker's death from the supervisor. */
@@ -541,6 +555,22 @@ static void test_leak(void)
 	veth0 = veth_count();
 	nft0 = count_nft_tables();
 	files0 = count_parity_files();
+	/* A child the command leaves behind, holding a connection to the
+	 * proxy: it must die while the veth is up. Killed after the link went
+	 * down (by the init's exit), its socket retransmitted a FIN for ~100 s
+	 * and held the netns and the veth all that time. */
+	{
+		struct lab_run r;
+		lab_prun(&r, parity_bin, "run", ARGS("--quiet", "--profile", "namespace"),
+			 "/bin/bash",
+			 ARGS("-c", "exec 3<>/dev/tcp/10.200.0.1/3128; printf 'CONNECT "
+				    "203.0.113.80:443 HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; "
+				    "cat <&3 >/dev/null; (sleep 30 &); exit 0"));
+		CHECK(r.code == 0 && wait_count(veth_count, veth0, 3000) == veth0,
+		      "leak: a child left holding a proxy connection does not keep the veth (exit "
+		      "%d, %d veth, was %d)",
+		      r.code, veth_count(), veth0);
+	}
 	char fwd[128];
 	snprintf(fwd, sizeof(fwd), "%s/namespace-fwd.json", tmpdir);
 	write_profile_variant(fwd, "supervisor-forward");

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "enforcer/netns.h"
 #include "enforcer/nft.h"
@@ -61,6 +63,42 @@ static size_t count(const struct nft_cmd *c, size_t n, const char *needle)
 	for (size_t i = 0; i < n; i++)
 		k += strstr(c[i].text, needle) != NULL;
 	return k;
+}
+
+/* A worker that neither answers nor dies (stopped: Ctrl-Z, a debugger)
+ * fails the start after its timeout instead of holding it for ever: for
+ * the netns, and for the table's results. The worker's end of the socket
+ * is held here, silent. */
+static void test_worker_silent_times_out(void)
+{
+	struct nft_rule_result res[NFT_MAX_CMDS];
+	struct nft_worker w;
+	struct perr e;
+	int sv[2], ns_fd = -1;
+	size_t n;
+	double t0;
+
+	perr_clear(&e);
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	memset(&w, 0, sizeof(w));
+	w.pid = -1;
+	w.peer = -1;
+	w.sock = sv[0];
+	w.flags = NFT_WORKER_NEW_NETNS | NFT_WORKER_PRESET;
+	w.timeout_ms = 100;
+	t0 = util_now_ms();
+	CU_ASSERT_EQUAL(nft_worker_take_netns(&w, &ns_fd, &e), -1);
+	CU_ASSERT(util_now_ms() - t0 >= 90 && util_now_ms() - t0 < 2000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no netns after 100 ms"));
+	CU_ASSERT_EQUAL(ns_fd, -1);
+
+	perr_clear(&e);
+	t0 = util_now_ms();
+	CU_ASSERT_EQUAL(nft_worker_finish(&w, res, NFT_MAX_CMDS, &n, &e), -1);
+	CU_ASSERT(util_now_ms() - t0 >= 90 && util_now_ms() - t0 < 2000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "no results after 100 ms"));
+	CU_ASSERT_EQUAL(w.sock, -1);
+	close(sv[1]);
 }
 
 static void test_output_matches_reference_exactly(void)
@@ -314,6 +352,7 @@ void unit_register(void)
 {
 	UNIT_SUITE("nft");
 	UNIT_TEST(test_output_matches_reference_exactly);
+	UNIT_TEST(test_worker_silent_times_out);
 	UNIT_TEST(test_output_proxy_accept_pins_address_and_port);
 	UNIT_TEST(test_output_v4_v6_rejects);
 	UNIT_TEST(test_output_ipv6_host_and_log_tag);

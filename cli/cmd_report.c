@@ -8,6 +8,7 @@
  *                                   column per kernel (`parity vm run`)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -54,7 +55,12 @@ static int copy_file(const char *from, const char *to, struct perr *e)
 
 	if (!buf)
 		return -1;
-	f = fopen(to, "we");
+	{
+		int fd = util_open_new(to); /* never through a planted link */
+		f = fd < 0 ? NULL : fdopen(fd, "w");
+		if (!f && fd >= 0)
+			close(fd);
+	}
 	if (!f || fwrite(buf, 1, len, f) != len) {
 		int err = errno;
 		free(buf);
@@ -68,6 +74,19 @@ static int copy_file(const char *from, const char *to, struct perr *e)
 	return 0;
 }
 
+/* out and out/evidence exist and are real directories, before any report
+ * is written: an evidence/ that is a file (or a symbolic link) failed the
+ * copy after the reports had been replaced. */
+static int prepare_out(const char *out, struct perr *e)
+{
+	char dir[4200];
+
+	snprintf(dir, sizeof(dir), "%s/evidence", out);
+	if (mkdir(out, 0755) < 0 && errno != EEXIST)
+		return perr_sys(e, errno, "mkdir %s", out);
+	return util_real_dir(dir, e);
+}
+
 /* Copy the captures the cells name from src_dir/evidence to out/evidence. */
 static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, const char *out,
 			 struct perr *e)
@@ -77,10 +96,8 @@ static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, co
 	char dir[4200];
 
 	snprintf(dir, sizeof(dir), "%s/evidence", out);
-	if (mkdir(out, 0755) < 0 && errno != EEXIST)
-		return perr_sys(e, errno, "mkdir %s", out);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return perr_sys(e, errno, "mkdir %s", dir);
+	if (util_real_dir(dir, e) < 0)
+		return -1;
 	json_array_foreach (json_object_get(r, "cells"), i, c) {
 		const char *rel = json_string_value(json_object_get(c, "pcap"));
 		char to[4400];
@@ -213,7 +230,7 @@ static int do_render(int argc, char **argv)
 	}
 	snprintf(src, sizeof(src), "%s", input);
 	dir = dirname(src);
-	if (report_write_all(r, out, &e) < 0 ||
+	if (prepare_out(out, &e) < 0 || report_write_all(r, out, &e) < 0 ||
 	    copy_evidence(r, (const char *const *)&dir, 1, out, &e) < 0) {
 		json_decref(r);
 		return perr_report(&e, "parity report render");
@@ -266,8 +283,8 @@ static int do_merge(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (results_merge(parts, names, n, &r, &e) < 0 || report_write_all(r, out, &e) < 0 ||
-	    copy_evidence(r, names, n, out, &e) < 0) {
+	if (results_merge(parts, names, n, &r, &e) < 0 || prepare_out(out, &e) < 0 ||
+	    report_write_all(r, out, &e) < 0 || copy_evidence(r, names, n, out, &e) < 0) {
 		rc = perr_report(&e, "parity report merge");
 		goto out;
 	}

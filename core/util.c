@@ -430,6 +430,31 @@ int util_mkdir_p(const char *path, struct perr *e)
 	return 0;
 }
 
+int util_open_new(const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+}
+
+int util_real_dir(const char *path, struct perr *e)
+{
+	struct stat st;
+
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return perr_sys(e, errno, "mkdir %s", path);
+	if (lstat(path, &st) < 0)
+		return perr_sys(e, errno, "%s", path);
+	if (S_ISLNK(st.st_mode))
+		return perr_usage(e,
+				  "%s: a symbolic link, not a directory: refused (what is "
+				  "written under it would land elsewhere)",
+				  path);
+	if (!S_ISDIR(st.st_mode))
+		return perr_usage(e, "%s: exists and is not a directory", path);
+	return 0;
+}
+
 static bool is_dir(const char *p)
 {
 	struct stat st;

@@ -75,6 +75,13 @@ const char *util_self_exe(void);
 
 /* mkdir -p, 0755. Returns 0 or -1 with e set. */
 int util_mkdir_p(const char *path, struct perr *e);
+/* A new file at path, for writing: whatever is there (a leftover, a
+ * symbolic link planted to send the write elsewhere) is removed first, and
+ * the file is made with O_EXCL|O_NOFOLLOW. An fd, or -1 with errno. */
+int util_open_new(const char *path);
+/* path, made if missing, must be a real directory: not a symbolic link
+ * (writes under it would land elsewhere), not a file. 0, or -1 with e. */
+int util_real_dir(const char *path, struct perr *e);
 
 /* A data directory of the source tree or the installation ("enforcer/
  * profiles", "matrix/expectations"): $ENV if set, else found from the

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,18 @@
  * temporary ones a dead worker may have left (the end of a run). */
 static int evidence_clean(const char *dir, bool tmp_only, struct perr *e)
 {
-	DIR *d = opendir(dir);
+	/* O_NOFOLLOW: a symbolic link planted as evidence/ would have its
+	 * target's captures removed (util_real_dir refuses it first). */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
 
-	if (!d)
-		return perr_sys(e, errno, "open %s", dir);
+	if (!d) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return perr_sys(e, err, "open %s", dir);
+	}
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		if (n > 7 && strcmp(de->d_name + n - 7, ".pcapng") == 0 &&
@@ -39,7 +47,7 @@ static int evidence_clean(const char *dir, bool tmp_only, struct perr *e)
 static int evidence_dir_prepare(const char *out_dir, char *dir, size_t len, struct perr *e)
 {
 	snprintf(dir, len, "%s/evidence", out_dir);
-	if (util_mkdir_p(dir, e) < 0)
+	if (util_mkdir_p(out_dir, e) < 0 || util_real_dir(dir, e) < 0)
 		return -1;
 	return evidence_clean(dir, false, e);
 }

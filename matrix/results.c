@@ -59,7 +59,7 @@ bool results_pcap_name_ok(const char *rel)
  * would not). */
 static int results_check_shape(json_t *r, const char *path, struct perr *e)
 {
-	json_t *run = json_object_get(r, "run"), *cells = json_object_get(r, "cells"), *c;
+	json_t *run = json_object_get(r, "run"), *cells = json_object_get(r, "cells"), *c, *seen;
 	char field[64];
 	size_t i;
 
@@ -70,34 +70,74 @@ static int results_check_shape(json_t *r, const char *path, struct perr *e)
 	    check_array(json_object_get(run, "infra_failures"), false, false, path,
 			"run.infra_failures", e) < 0 ||
 	    check_array(cells, true, true, path, "cells", e) < 0 ||
-	    check_array(json_object_get(r, "parity"), false, true, path, "parity", e) < 0)
+	    check_array(json_object_get(r, "parity"), true, true, path, "parity", e) < 0 ||
+	    check_array(json_object_get(json_object_get(r, "expectations"), "sets"), true, true,
+			path, "expectations.sets", e) < 0)
 		return -1;
+	/* Rendered without --recompute, the summary is what the reports say:
+	 * a document without one is not to be read as "0 cells, exit 0". */
+	if (!json_is_object(json_object_get(r, "summary")))
+		return perr_usage(e, "%s: field 'summary': expected an object", path);
+	{
+		json_t *thr =
+		    json_object_get(json_object_get(r, "expectations"), "inconclusive_threshold");
+		if (thr && !json_is_number(thr))
+			return perr_usage(
+			    e,
+			    "%s: field 'expectations.inconclusive_threshold': expected "
+			    "a number",
+			    path);
+	}
+	seen = json_object();
+	if (!seen)
+		return perr_sys(e, ENOMEM, "%s", path);
 	json_array_foreach (cells, i, c) {
 		static const char *const need[] = {"id", "attack", "profile", "verdict"};
 		json_t *pcap = json_object_get(c, "pcap");
+		const char *id, *verdict;
 		enum verdict v;
 		snprintf(field, sizeof(field), "cells[%zu].escapes", i);
 		if (check_array(json_object_get(c, "escapes"), false, false, path, field, e) < 0)
-			return -1;
+			goto fail;
 		for (size_t k = 0; k < ARRAY_SIZE(need); k++)
-			if (!json_is_string(json_object_get(c, need[k])))
-				return perr_usage(e, "%s: field 'cells[%zu].%s': expected a string",
-						  path, i, need[k]);
-		if (verdict_parse(json_string_value(json_object_get(c, "verdict")), &v) < 0)
-			return perr_usage(
-			    e, "%s: field 'cells[%zu].verdict': unknown verdict '%.32s'", path, i,
-			    json_string_value(json_object_get(c, "verdict")));
+			if (!json_is_string(json_object_get(c, need[k]))) {
+				perr_usage(e, "%s: field 'cells[%zu].%s': expected a string", path,
+					   i, need[k]);
+				goto fail;
+			}
+		id = json_string_value(json_object_get(c, "id"));
+		verdict = json_string_value(json_object_get(c, "verdict"));
+		/* The canonical names only: verdict_parse's "NA" alias was
+		 * counted as neither N/A nor run in the reports. */
+		if (verdict_parse(verdict, &v) < 0 || strcmp(verdict_name(v), verdict) != 0) {
+			perr_usage(e, "%s: field 'cells[%zu].verdict': unknown verdict '%.32s'",
+				   path, i, verdict);
+			goto fail;
+		}
+		/* One cell per id: the HTML report keys its details by id. */
+		if (json_object_get(seen, id)) {
+			perr_usage(e, "%s: field 'cells[%zu].id': '%.64s' appears twice", path, i,
+				   id);
+			goto fail;
+		}
+		json_object_set_new(seen, id, json_true());
 		/* Copied next to the reports under this name: nothing but a
 		 * file of evidence/ (a name like "results.json", or a path out
 		 * of it, would overwrite what was just written). */
-		if (pcap && !json_is_null(pcap) && !results_pcap_name_ok(json_string_value(pcap)))
-			return perr_usage(e,
-					  "%s: field 'cells[%zu].pcap': expected null or "
-					  "\"evidence/NAME.pcapng\" (NAME of letters, digits, '.', "
-					  "'_', '-')",
-					  path, i);
+		if (pcap && !json_is_null(pcap) && !results_pcap_name_ok(json_string_value(pcap))) {
+			perr_usage(e,
+				   "%s: field 'cells[%zu].pcap': expected null or "
+				   "\"evidence/NAME.pcapng\" (NAME of letters, digits, '.', "
+				   "'_', '-')",
+				   path, i);
+			goto fail;
+		}
 	}
+	json_decref(seen);
 	return 0;
+fail:
+	json_decref(seen);
+	return -1;
 }
 
 int results_load(const char *path, json_t **out, struct perr *e)

@@ -206,8 +206,10 @@ static void families(json_t *r, FILE *f, const struct rcol *cols, size_t ncols)
 				v = rs(cell, "verdict");
 				o = report_outcome(cell);
 				mark = report_outcome_mark(o);
-				fprintf(f, "<td tabindex=\"0\" class=\"v-%s%s o-%s\" data-id=\"",
-					verdict_class(v), control ? " v-control" : "", o);
+				fprintf(f, "<td tabindex=\"0\" class=\"v-%s%s o-", verdict_class(v),
+					control ? " v-control" : "");
+				html_text(f, o); /* from the file: never raw markup */
+				fprintf(f, "\" data-id=\"");
 				html_text(f, rs(cell, "id"));
 				fprintf(f, "\" title=\"");
 				html_text(f, rs(cell, "reason"));
@@ -294,7 +296,11 @@ static void listing(json_t *x, const char *key, const char *title, FILE *f)
 	json_array_foreach (l, i, it) {
 		fprintf(f, "<li><code>");
 		html_text(f, rs(it, "id"));
-		fprintf(f, "</code>: expected %s, got %s. ", rs(it, "expected"), rs(it, "got"));
+		fprintf(f, "</code>: expected ");
+		html_text(f, rs(it, "expected"));
+		fprintf(f, ", got ");
+		html_text(f, rs(it, "got"));
+		fprintf(f, ". ");
 		html_text(f, rs(it, "rationale"));
 		fprintf(f, " (");
 		html_text(f, rs(it, "set"));

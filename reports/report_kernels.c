@@ -103,22 +103,45 @@ static void add_to_list(json_t *obj, const char *key, const char *attack)
 	json_array_append_new(l, json_string(attack));
 }
 
+/* A kernel's state: its results' own exit code (0 PASS, 1 FAIL, else
+ * INCONCLUSIVE), unless kernel.json (parity vm run) says worse. Without
+ * kernel.json a folder of results was PASS whatever they said; with one,
+ * its PASS was never checked against them. */
+static const char *kernel_state(json_t *info, json_t *r, char *why, size_t len)
+{
+	json_t *code = json_object_get(json_object_get(r, "summary"), "exit_code");
+	const char *stated = rs(info, "state");
+	const char *derived = !r			      ? "INCONCLUSIVE"
+			      : !json_is_integer(code)	      ? "INCONCLUSIVE"
+			      : json_integer_value(code) == 0 ? "PASS"
+			      : json_integer_value(code) == 1 ? "FAIL"
+							      : "INCONCLUSIVE";
+
+	snprintf(why, len, "%s", rs(info, "why"));
+	if (*stated && (strcmp(stated, "PASS") != 0 || !r))
+		return stated; /* the VM run's own failure, with its reason */
+	if (r && strcmp(derived, "PASS") != 0)
+		snprintf(why, len, "%sits results.json exits %s (summary.exit_code)",
+			 *stated ? "kernel.json says PASS, but " : "",
+			 json_is_integer(code) ? (json_integer_value(code) == 1 ? "1: a regression"
+										: "3: inconclusive")
+					       : "with no code");
+	return derived;
+}
+
 static json_t *kernel_entry(json_t *info, json_t *r, const char *dir)
 {
 	json_t *k = json_object(), *probe = json_object_get(r, "probe");
 	json_t *ll = json_object_get(probe, "landlock"), *er = json_object_get(ll, "errata");
 	json_t *run = json_object_get(r, "run"), *c, *row, *p;
 	size_t i;
-	char base[4096];
+	char base[4096], why[512];
 
 	snprintf(base, sizeof(base), "%s", dir);
 	json_object_set_new(k, "name",
 			    json_string(*rs(info, "name") ? rs(info, "name") : basename(base)));
-	json_object_set_new(k, "state",
-			    json_string(*rs(info, "state") ? rs(info, "state")
-					: r		   ? "PASS"
-							   : "INCONCLUSIVE"));
-	json_object_set_new(k, "why", json_string(rs(info, "why")));
+	json_object_set_new(k, "state", json_string(kernel_state(info, r, why, sizeof(why))));
+	json_object_set_new(k, "why", json_string(why));
 	json_object_set_new(
 	    k, "kernel_release",
 	    json_string(r ? rs(run, "kernel_release") : rs(info, "kernel_release")));
@@ -274,7 +297,11 @@ static json_t *parity_answer(json_t *kernels, const char *profile)
 
 	json_array_foreach (kernels, i, k) {
 		json_t *g;
-		if (!json_is_true(json_object_get(k, "has_results"))) {
+		/* A kernel whose cells are not settled (INCONCLUSIVE) answers
+		 * nothing: its missing gaps read as parity. FAIL (a cell worse
+		 * than expected) is still judged: its verdicts stand. */
+		if (!json_is_true(json_object_get(k, "has_results")) ||
+		    (strcmp(rs(k, "state"), "PASS") != 0 && strcmp(rs(k, "state"), "FAIL") != 0)) {
 			json_object_set_new(noresult, rs(k, "name"),
 					    json_sprintf("%s: %s", rs(k, "state"), rs(k, "why")));
 			continue;

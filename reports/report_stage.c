@@ -2,12 +2,14 @@
 #include "report_stage.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "jsonutil.h"
+#include "util.h"
 
 static int stage_add(struct report_stage *s, const char *dir, const char *name, struct perr *e)
 {
@@ -47,11 +49,17 @@ static void stage_drop_last(struct report_stage *s)
 FILE *report_stage_open(struct report_stage *s, const char *dir, const char *name, struct perr *e)
 {
 	FILE *f;
+	int fd;
 
 	if (stage_add(s, dir, name, e) < 0)
 		return NULL;
-	f = fopen(s->tmp[s->n - 1], "we");
+	/* Not fopen: a .tmp left behind, or a symbolic link planted under
+	 * that name, would be written through. */
+	fd = util_open_new(s->tmp[s->n - 1]);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		perr_sys(e, errno, "write %s", s->tmp[s->n - 1]);
 		stage_drop_last(s);
 	}
@@ -74,13 +82,18 @@ int report_stage_close(struct report_stage *s, FILE *f, struct perr *e)
 int report_stage_json(struct report_stage *s, const char *dir, const char *name, json_t *doc,
 		      struct perr *e)
 {
-	if (stage_add(s, dir, name, e) < 0)
+	FILE *f = report_stage_open(s, dir, name, e);
+
+	if (!f)
 		return -1;
-	if (json_write_path(doc, s->tmp[s->n - 1], e) < 0) {
+	if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || fputc('\n', f) == EOF) {
+		int err = errno ? errno : EIO;
+		fclose(f);
+		perr_sys(e, err, "write %s", s->tmp[s->n - 1]);
 		stage_drop_last(s);
 		return -1;
 	}
-	return 0;
+	return report_stage_close(s, f, e);
 }
 
 int report_stage_commit(struct report_stage *s, struct perr *e)

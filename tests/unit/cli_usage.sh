@@ -56,6 +56,30 @@ want "$tmp/badset.json: field 'expectations.sets[1]' (the set kept from matrix/e
 	-- report render "$tmp/badset.json" --recompute --out "$tmp/o"
 want "$tmp/badshard/results.json: field 'expectations.sets[1]' (the set kept from" \
 	-- report merge "$tmp/badshard" --out "$tmp/o"
+# The output folder is written only inside (a review, 2026-11-30): a
+# symbolic link planted as evidence/ is refused before any report is
+# written, and one planted as a report's .tmp is replaced, not written
+# through.
+fx="${PARITY_SOURCE_ROOT:?}/tests/fixtures/results/results.json"
+mkdir -p "$tmp/outside" "$tmp/o2"
+ln -s "$tmp/outside" "$tmp/o2/evidence"
+want "evidence: a symbolic link, not a directory: refused" -- report render "$fx" --out "$tmp/o2"
+if [ -z "$(ls -A "$tmp/outside")" ] && [ ! -e "$tmp/o2/matrix.md" ]; then
+	echo "ok   render with a symlinked evidence/: nothing written, there or outside"
+else
+	echo "FAIL render with a symlinked evidence/ wrote: $(ls -A "$tmp/outside" "$tmp/o2")"
+	fail=1
+fi
+mkdir -p "$tmp/o3" && echo precious >"$tmp/outside/precious.txt"
+ln -s "$tmp/outside/precious.txt" "$tmp/o3/matrix.md.tmp"
+"$PARITY_BIN" report render "$fx" --out "$tmp/o3" >/dev/null 2>&1
+if [ "$(cat "$tmp/outside/precious.txt")" = precious ] && [ -f "$tmp/o3/matrix.md" ] &&
+	[ ! -L "$tmp/o3/matrix.md" ]; then
+	echo "ok   render with a planted matrix.md.tmp link: the link's target untouched"
+else
+	echo "FAIL render wrote through a planted matrix.md.tmp link"
+	fail=1
+fi
 # A mistake is named before the root check: as nobody, a bad option is
 # exit 2, not "needs root" (exit 3).
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then

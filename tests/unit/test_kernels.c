@@ -230,6 +230,48 @@ static void test_inconclusive_kernel(void)
 	free(tsv);
 }
 
+/* A kernel's state follows its results' exit code: without kernel.json a
+ * folder of results was PASS whatever they said, and an INCONCLUSIVE one
+ * (no gap found because its cells did not settle) answered "full parity". */
+static void test_state_from_results(void)
+{
+	json_t *base = json_load_file(FIX "host/results.json", 0, NULL), *r[3], *info[3], *d, *k,
+	       *a;
+	const char *names[] = {FIX "inc", FIX "fail", FIX "said-pass"};
+	static const int codes[] = {3, 1, 1};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
+	for (int i = 0; i < 3; i++) {
+		r[i] = json_deep_copy(base);
+		json_object_set_new(json_object_get(r[i], "summary"), "exit_code",
+				    json_integer(codes[i]));
+		info[i] =
+		    i == 2 ? json_pack("{s:s,s:s}", "name", "said-pass", "state", "PASS") : NULL;
+	}
+	d = report_compat_build(info, r, names, 3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	k = json_object_get(d, "kernels");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(k, 0), "state")),
+			       "INCONCLUSIVE");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(k, 1), "state")),
+			       "FAIL");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(k, 2), "state")),
+			       "FAIL");
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(json_string_value(json_object_get(json_array_get(k, 2), "why")),
+		   "kernel.json says PASS"));
+	a = json_object_get(d, "parity");
+	/* the inconclusive one answers nothing; the failed ones are judged */
+	CU_ASSERT_PTR_NOT_NULL(json_object_get(json_object_get(a, "no_results"), "inc"));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(a, "kernels_with_results")), 2);
+	json_decref(d);
+	for (int i = 0; i < 3; i++) {
+		json_decref(r[i]);
+		json_decref(info[i]);
+	}
+	json_decref(base);
+}
+
 static void test_rejects_empty_folder(void)
 {
 	struct perr e;
@@ -360,6 +402,7 @@ void unit_register(void)
 	UNIT_TEST(test_facts);
 	UNIT_TEST(test_answer);
 	UNIT_TEST(test_inconclusive_kernel);
+	UNIT_TEST(test_state_from_results);
 	UNIT_TEST(test_rejects_empty_folder);
 	UNIT_TEST(test_out_and_merged_all_or_nothing);
 }

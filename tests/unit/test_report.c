@@ -275,8 +275,52 @@ static json_t *no_cell_id(json_t *r)
 	return r;
 }
 
+static json_t *verdict_alias(json_t *r)
+{
+	return cell0_set(r, "verdict", json_string("NA"));
+}
+static json_t *duplicate_id(json_t *r)
+{
+	json_t *cells = json_object_get(r, "cells");
+	json_object_set(json_array_get(cells, 1), "id",
+			json_object_get(json_array_get(cells, 0), "id"));
+	return r;
+}
+static json_t *no_summary(json_t *r)
+{
+	json_object_del(r, "summary");
+	return r;
+}
+static json_t *no_parity(json_t *r)
+{
+	json_object_del(r, "parity");
+	return r;
+}
+static json_t *sets_number(json_t *r)
+{
+	json_object_set_new(json_object_get(r, "expectations"), "sets", json_integer(5));
+	return r;
+}
+static json_t *threshold_string(json_t *r)
+{
+	json_object_set_new(json_object_get(r, "expectations"), "inconclusive_threshold",
+			    json_string("0.5"));
+	return r;
+}
+
 static void test_load_rejects_malformed_lists(void)
 {
+	/* Each of these was read as something else (a review, 2026-11-30):
+	 * "NA" counted as neither N/A nor run; a second cell of one id shown
+	 * in the HTML in place of the first; no summary rendered as "0 cells,
+	 * exit 0", no parity rows as "no gaps", sets of 5 as no expectations. */
+	expect_shape_error("the NA alias of N/A", verdict_alias, "cells[0].verdict");
+	expect_shape_error("two cells of one id", duplicate_id, "cells[1].id");
+	expect_shape_error("no summary", no_summary, "summary");
+	expect_shape_error("no parity rows", no_parity, "parity");
+	expect_shape_error("expectation sets not a list", sets_number, "expectations.sets");
+	expect_shape_error("a threshold that is a string", threshold_string,
+			   "expectations.inconclusive_threshold");
 	expect_shape_error("null attack id", null_attack, "run.attacks[1]");
 	expect_shape_error("profiles not a list", profiles_string, "run.profiles");
 	expect_shape_error("no ABI list", no_abis, "run.abis");

@@ -287,6 +287,11 @@ static int do_judge(int argc, char **argv, bool is_exec)
 	if (json) {
 		json_t *j = cell_result_json(&r, true);
 		char *str = json_to_string(j, true);
+		if (!str) {
+			json_decref(j);
+			fprintf(stderr, "parity attack: cannot write the result as JSON\n");
+			return PARITY_EXIT_INFRA;
+		}
 		puts(str);
 		free(str);
 		json_decref(j);

@@ -144,6 +144,59 @@ int json_get_object(json_t *obj, const char *key, bool required, json_t **out, c
 	return 0;
 }
 
+/* The length of the valid UTF-8 sequence at p (at most left bytes), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+	unsigned char c = p[0];
+	size_t n;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (left < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+json_t *json_text(const char *s, size_t n, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t cap = (n < max ? n : max) * 3 + 1, o = 0;
+	char *buf = malloc(cap);
+	json_t *j;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq(p + i, n - i);
+		size_t add = k ? k : 3;
+		if (o + add > max)
+			break;
+		if (k) {
+			memcpy(buf + o, p + i, k);
+			i += k;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			i++;
+		}
+		o += add;
+	}
+	j = json_stringn_nocheck(buf, o);
+	free(buf);
+	return j;
+}
+
 char *json_to_string(json_t *v, bool pretty)
 {
 	return json_dumps(v, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);

@@ -38,6 +38,11 @@ int json_get_object(json_t *obj, const char *key, bool required, json_t **out, c
 
 /* Dump compactly / indented into a malloc'd string. */
 char *json_to_string(json_t *v, bool pretty);
+/* A JSON string of at most max bytes of s (n bytes), always valid UTF-8:
+ * an invalid byte becomes U+FFFD, and the cut falls between characters.
+ * Text a program under test wrote: json_stringn_nocheck of such bytes made
+ * json_dumps fail (NULL), and the report with it. */
+json_t *json_text(const char *s, size_t n, size_t max);
 /* Write v to path (pretty, trailing newline). */
 int json_write_path(json_t *v, const char *path, struct perr *e);
 

@@ -12,6 +12,7 @@
 
 #include "packet.h"
 #include "pcapng.h"
+#include "util.h"
 
 int capture_load(struct capture **out, const char *path, struct perr *e)
 {
@@ -67,7 +68,17 @@ int capture_write_pcap(const struct capture *c, const char *path, struct perr *e
 		pcap_close(p);
 		return perr_sys(e, ENOMEM, "pcap: %s", path);
 	}
-	d = pcap_dump_open(p, tmp);
+	/* pcap_dump_fopen on a file made with O_EXCL|O_NOFOLLOW: the program
+	 * under test may have planted a link under the .tmp name. */
+	{
+		int fd = util_open_new(tmp);
+		FILE *fp = fd < 0 ? NULL : fdopen(fd, "wb");
+		if (!fp && fd >= 0)
+			close(fd);
+		d = fp ? pcap_dump_fopen(p, fp) : NULL;
+		if (!d && fp)
+			fclose(fp);
+	}
 	if (!d) {
 		perr_set(e, "pcap: create %s: %s", tmp, pcap_geterr(p));
 		goto out;
@@ -146,10 +157,11 @@ static void note_text(const struct note *n, char *buf, size_t len)
 		snprintf(buf, len, "parity: marker in flow %u (%s%s)", n->flow, n->cls,
 			 n->why ? ", escape" : "");
 	else
-		snprintf(buf, len, "parity: flow %u %s: escape (%s%s%s)", n->flow, n->cls,
+		snprintf(buf, len, "parity: flow %u %s: escape (%s%s%s%s)", n->flow, n->cls,
 			 (n->why & CAPTURE_WHY_DIRECT) ? "direct-egress" : "",
 			 (n->why & CAPTURE_WHY_DIRECT) && (n->why & CAPTURE_WHY_MARKER) ? ", " : "",
-			 (n->why & CAPTURE_WHY_MARKER) ? "marker" : "");
+			 (n->why & CAPTURE_WHY_MARKER) ? "marker" : "",
+			 (n->why & CAPTURE_WHY_INBOUND_DATA) ? " inbound-data" : "");
 }
 
 int capture_write_pcapng(const struct capture *c, const char *path, const char *comment,

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "landlock.h"
+#include "jsonutil.h"
 #include "util.h"
 
 void cell_attack_argv(const struct attack *a, char *argv_buf[4])
@@ -228,8 +229,7 @@ static json_t *text_or_null(const char *s, size_t max)
 {
 	if (!s)
 		return json_null();
-	size_t n = strlen(s);
-	return json_stringn_nocheck(s, n > max ? max : n);
+	return json_text(s, strlen(s), max);
 }
 
 json_t *cell_result_json(const struct cell_result *r, bool full)

@@ -45,6 +45,7 @@ struct jflow {
 	struct capture_flow out;
 	uint64_t wan_packets;
 	bool wan_started; /* the flow's first packet came from the wan */
+	bool inbound_data; /* the pod sent TCP/UDP payload in such a flow */
 	bool pod_egress;
 	uint8_t tail[2][MAX_MARKER]; /* [0] pod->wan stream, [1] wan->pod */
 	uint8_t tail_len[2];
@@ -497,6 +498,9 @@ static int judge_frame(struct judge *j, const struct capture_pkt *k, size_t idx)
 		f->out.pod_bytes += k->origlen;
 		if (!noise && !local && !reply)
 			f->pod_egress = true;
+		if (f->wan_started && ip && !inner && !noise && pi.payload_len > 0 &&
+		    (pi.proto == IPPROTO_TCP || pi.proto == IPPROTO_UDP))
+			f->inbound_data = true;
 		if (ip && pset_has(&j->svc, pi.dst))
 			f->out.to_service = true;
 	} else {
@@ -667,6 +671,8 @@ static void finish(struct judge *j)
 			o->cls = CAPTURE_INBOUND;
 			v->inbound_flows++;
 		}
+		if (f->inbound_data)
+			o->why |= CAPTURE_WHY_INBOUND_DATA;
 		if (o->marker_packets &&
 		    (o->cls != CAPTURE_PROXIED || j->rv[o->record].marker_escapes)) {
 			o->why |= CAPTURE_WHY_MARKER;

@@ -73,6 +73,10 @@ const char *capture_class_name(enum capture_class c);
 
 #define CAPTURE_WHY_DIRECT 0x1 /* direct egress to a routable address */
 #define CAPTURE_WHY_MARKER 0x2 /* marker seen in a non-proxied flow */
+/* Data the pod sent on a connection the wan opened (the lab's accomplice
+ * dialing in at the program's request): an inbound channel carries data
+ * out whether or not it is the literal marker. */
+#define CAPTURE_WHY_INBOUND_DATA 0x4
 
 struct capture_flow {
 	unsigned id;	      /* 1-based, in order of first packet */

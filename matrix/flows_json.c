@@ -30,6 +30,8 @@ json_t *capture_flow_json(const struct capture_flow *f)
 		json_array_append_new(why, json_string("direct-egress"));
 	if (f->why & CAPTURE_WHY_MARKER)
 		json_array_append_new(why, json_string("marker"));
+	if (f->why & CAPTURE_WHY_INBOUND_DATA)
+		json_array_append_new(why, json_string("inbound-data"));
 	json_object_set_new(o, "id", json_integer(f->id));
 	json_object_set_new(o, "class", json_string(capture_class_name(f->cls)));
 	json_object_set_new(o, "proto",

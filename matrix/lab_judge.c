@@ -119,8 +119,14 @@ static void judge_victims(struct lab_outcome *o, struct lab_shm *shm, json_t *ev
 		lab_add_escape(o, "listener victim %s by SIG%s", state_name(shm->listeners.state),
 			       util_signame(shm->listeners.signal));
 	json_object_set_new(ev, "accomplice_abstract", listener_json(&shm->accomplice_abstract));
+	/* Any byte counts: an inbound channel carries data out whether or
+	 * not the program sends the literal marker (a review sent it
+	 * reversed). */
 	if (atomic_load(&shm->accomplice_abstract.marker))
 		lab_add_escape(o, "accomplice read the marker from the program's abstract socket");
+	else if (atomic_load(&shm->accomplice_abstract.bytes) > 0)
+		lab_add_escape(o, "accomplice read %d byte(s) from the program's abstract socket",
+			       atomic_load(&shm->accomplice_abstract.bytes));
 }
 
 /* Parse the proxy's JSON-lines log (docs/proxy.md) into flow records for the
@@ -381,10 +387,13 @@ void lab_judge_witnesses(const struct lab_config *c, struct lab_outcome *o, stru
 				const struct capture_flow *f = &v.flowv[i];
 				if (f->why)
 					lab_add_escape(
-					    o, "capture: %s flow %s%s: %s",
+					    o, "capture: %s flow %s%s%s: %s",
 					    capture_class_name(f->cls),
 					    (f->why & CAPTURE_WHY_DIRECT) ? "direct-egress" : "",
 					    (f->why & CAPTURE_WHY_MARKER) ? " +marker" : "",
+					    (f->why & CAPTURE_WHY_INBOUND_DATA)
+						? " +data on a connection the accomplice opened"
+						: "",
 					    f->first);
 			}
 			if (c->pcap_path) {

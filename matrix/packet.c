@@ -83,14 +83,15 @@ bool pkt_addr_is_local_scope(const uint8_t a[16])
 		if ((v[0] >= 224 && v[0] < 240) ||
 		    (v[0] == 255 && v[1] == 255 && v[2] == 255 && v[3] == 255))
 			return true;
-		if (v[0] == 0 || v[0] == 127)
-			return true;
-		return v[0] == 169 && v[1] == 254;
+		/* Not 169.254/16: link-local unicast leaves the pod for the
+		 * node's link (the cloud metadata service is 169.254.169.254),
+		 * and its destination address alone can carry data. */
+		return v[0] == 0 || v[0] == 127;
 	}
 	if (a[0] == 0xff) /* multicast */
 		return true;
-	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) /* fe80::/10 */
-		return true;
+	/* Nor fe80::/10: TCP or UDP to the gateway's link-local address is
+	 * egress like any other (neighbour discovery is noise by type). */
 	for (int i = 0; i < 15; i++)
 		if (a[i])
 			return false;

@@ -1,5 +1,6 @@
 /* pcapng.c - minimal pcapng writer (see pcapng.h). */
 #include "pcapng.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -143,7 +144,15 @@ int pcapng_open(struct pcapng_writer **out, const char *path, const char *commen
 		pcapng_abort(w);
 		return perr_sys(e, ENOMEM, "pcapng: %s", path);
 	}
-	w->f = fopen(w->tmp, "wbe");
+	/* Not fopen: the sandboxed program can write where --pcap points
+	 * (/tmp), and plant a link under the .tmp name that root's write
+	 * would follow. */
+	{
+		int fd = util_open_new(w->tmp);
+		w->f = fd < 0 ? NULL : fdopen(fd, "wb");
+		if (!w->f && fd >= 0)
+			close(fd);
+	}
 	if (!w->f) {
 		int err = errno;
 		free(w->path);

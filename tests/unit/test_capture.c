@@ -212,6 +212,36 @@ static void test_record_parse_errors(void)
 	CU_ASSERT_STRING_EQUAL(r.local, "fd00::2");
 }
 
+/* A connection the wan opened (the lab's accomplice, at the program's
+ * request): the pod's RST or ACKs are answers, but any payload it sends is
+ * data out, marker or not (a review sent the marker reversed: BLOCKED). */
+static void test_inbound_channel_data(void)
+{
+	struct capture *c = new_capture();
+	struct capture_verdict v;
+	struct perr e;
+
+	/* the accomplice dials a closed port: SYN, and the pod's RST */
+	tcp4(c, false, "192.0.2.50", 40000, "10.88.0.2", 4445, 0x02, NULL);
+	tcp4(c, true, "10.88.0.2", 4445, "192.0.2.50", 40000, 0x14, NULL);
+	CU_ASSERT_EQUAL_FATAL(capture_judge(c, MARKER, POD, SVC, NULL, 0, &v, &e), 0);
+	CU_ASSERT_FALSE(v.escaped);
+	capture_verdict_free(&v);
+	/* an open one: the program answers with bytes that are not the marker */
+	tcp4(c, false, "192.0.2.50", 40001, "10.88.0.2", 4444, 0x02, NULL);
+	tcp4(c, true, "10.88.0.2", 4444, "192.0.2.50", 40001, 0x12, NULL);
+	tcp4(c, false, "192.0.2.50", 40001, "10.88.0.2", 4444, 0x10, NULL);
+	tcp4(c, true, "10.88.0.2", 4444, "192.0.2.50", 40001, 0x18, "SECRET reversed");
+	CU_ASSERT_EQUAL_FATAL(capture_judge(c, MARKER, POD, SVC, NULL, 0, &v, &e), 0);
+	CU_ASSERT(v.escaped);
+	CU_ASSERT_EQUAL(v.escape_flows, 1);
+	for (unsigned i = 0; i < v.flows; i++)
+		if (v.flowv[i].why)
+			CU_ASSERT_EQUAL(v.flowv[i].why, CAPTURE_WHY_INBOUND_DATA);
+	capture_verdict_free(&v);
+	capture_free(c);
+}
+
 static void test_noise_inbound_and_broadcast_marker(void)
 {
 	struct capture *c = new_capture();
@@ -249,14 +279,19 @@ static void test_noise_inbound_and_broadcast_marker(void)
 	eth(&f, WAN_MAC, BCAST_MAC, 0x86dd);
 	ip6(&f, "fe80::1", "ff02::1:ff00:2", IPPROTO_ICMPV6, NULL, 0, l4, 24);
 	add(c, &f);
-	/* link-local unicast from the pod: local, not egress */
-	udp4(c, true, "10.88.0.2", 5000, "169.254.1.1", 5000, "hi", 2);
-
 	CU_ASSERT_EQUAL_FATAL(capture_judge(c, MARKER, POD, SVC, NULL, 0, &v, &e), 0);
 	CU_ASSERT_FALSE(v.escaped);
 	CU_ASSERT_EQUAL(v.direct_flows, 0);
 	CU_ASSERT_EQUAL(v.inbound_flows, 1);
 	CU_ASSERT_EQUAL(v.local_flows, v.flows - 1);
+	capture_verdict_free(&v);
+
+	/* link-local unicast from the pod leaves it: direct egress, marker
+	 * or not (169.254.169.254 is the cloud metadata service) */
+	udp4(c, true, "10.88.0.2", 5000, "169.254.1.1", 5000, "hi", 2);
+	CU_ASSERT_EQUAL_FATAL(capture_judge(c, MARKER, POD, SVC, NULL, 0, &v, &e), 0);
+	CU_ASSERT(v.escaped);
+	CU_ASSERT_EQUAL(v.direct_flows, 1);
 	capture_verdict_free(&v);
 
 	/* the marker in a broadcast datagram is an escape */
@@ -770,6 +805,7 @@ void unit_register(void)
 	UNIT_TEST(test_proxied_vs_direct);
 	UNIT_TEST(test_record_parse_errors);
 	UNIT_TEST(test_noise_inbound_and_broadcast_marker);
+	UNIT_TEST(test_inbound_channel_data);
 	UNIT_TEST(test_direction_without_mac_and_cooked);
 	UNIT_TEST(test_marker_search);
 	UNIT_TEST(test_verdict_json_shape);

@@ -201,6 +201,33 @@ static void test_read_file_max(void)
 	unlink(path);
 }
 
+/* A program's output in a report: invalid bytes (a review's \\377 made
+ * json_dumps fail and `attack exec --json` crash) become U+FFFD, and the
+ * length cut never splits a character. */
+static void test_json_text_always_valid(void)
+{
+	static const char bad[] = "ok\n\377\xc0\xaf\xed\xa0\x80"
+				  "end";
+	const char *check = "\xe2\x9c\x93\xe2\x9c\x93"; /* two U+2713 */
+	json_t *j = json_text(bad, sizeof(bad) - 1, 1000);
+	char *s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	s = json_dumps(j, JSON_ENCODE_ANY);
+	CU_ASSERT_PTR_NOT_NULL(s);
+	CU_ASSERT_STRING_EQUAL(json_string_value(j), "ok\n\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+						     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+						     "end");
+	free(s);
+	json_decref(j);
+	j = json_text(check, 6, 4); /* room for one and a third */
+	CU_ASSERT_EQUAL(json_string_length(j), 3);
+	json_decref(j);
+	j = json_text("plain", 5, 3);
+	CU_ASSERT_STRING_EQUAL(json_string_value(j), "pla");
+	json_decref(j);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("util");
@@ -213,5 +240,6 @@ void unit_register(void)
 	UNIT_TEST(test_json_errors_name_file_and_field);
 	UNIT_TEST(test_proc_state);
 	UNIT_TEST(test_utf8_trim);
+	UNIT_TEST(test_json_text_always_valid);
 	UNIT_TEST(test_read_file_max);
 }

@@ -44,7 +44,7 @@ struct jflow {
 	struct fkey key;
 	struct capture_flow out;
 	uint64_t wan_packets;
-	bool wan_started; /* the flow's first packet came from the wan */
+	bool wan_started;  /* the flow's first packet came from the wan */
 	bool inbound_data; /* the pod sent TCP/UDP payload in such a flow */
 	bool pod_egress;
 	uint8_t tail[2][MAX_MARKER]; /* [0] pod->wan stream, [1] wan->pod */

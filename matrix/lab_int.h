@@ -11,6 +11,7 @@
 #ifndef PARITY_LAB_INT_H
 #define PARITY_LAB_INT_H
 
+#include <stdint.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -62,8 +63,17 @@ struct lab_run_state {
 	const char *marker;
 	const char *victim_abstract; /* the abstract victims' base name */
 	pthread_mutex_t lock;
-	json_t *requests; /* what the program asked for, and what happened */
+	json_t *requests;    /* what the program asked for, and what happened */
+	uint64_t request_ns; /* time spent serving them (under lock) */
 };
+
+/* A program's requests are served while its output is read, one after the
+ * other: bounded in number and in total time, so that a program printing
+ * thousands of them (each up to a second against a pod already gone)
+ * cannot hold its cell for hours. Beyond either, they are refused and
+ * recorded. */
+#define LAB_REQUESTS_MAX 32
+#define LAB_REQUESTS_BUDGET_MS 10000
 
 /* A reader thread (pthread_create): `arg` is a reader. */
 void *lab_reader_main(void *arg);

@@ -349,10 +349,28 @@ static void handle_request(struct lab_run_state *st, const char *line)
 {
 	char kind[16], what[128];
 	json_t *rec = json_object();
+	uint64_t t0 = util_now_ns(), spent_ms;
+	size_t served;
 	struct perr e;
 
 	perr_clear(&e);
 	json_object_set_new(rec, "request", json_string(line));
+	pthread_mutex_lock(&st->lock);
+	served = json_array_size(st->requests);
+	spent_ms = st->request_ns / 1000000u;
+	pthread_mutex_unlock(&st->lock);
+	if (served >= LAB_REQUESTS_MAX || spent_ms >= LAB_REQUESTS_BUDGET_MS) {
+		json_object_set_new(
+		    rec, "refused",
+		    json_sprintf("over the lab's bound for a program's requests (%d, or %d ms)",
+				 LAB_REQUESTS_MAX, LAB_REQUESTS_BUDGET_MS));
+		pthread_mutex_lock(&st->lock);
+		if (json_array_size(st->requests) < LAB_REQUESTS_MAX + 1)
+			json_array_append(st->requests, rec); /* recorded once */
+		pthread_mutex_unlock(&st->lock);
+		json_decref(rec);
+		return;
+	}
 	if (strncmp(line, "@parity inspect", 15) == 0) {
 		handle_inspect(st, line, rec);
 	} else if (sscanf(line, "@parity accomplice %15s %127s", kind, what) != 2) {
@@ -381,6 +399,7 @@ static void handle_request(struct lab_run_state *st, const char *line)
 	}
 	pthread_mutex_lock(&st->lock);
 	json_array_append_new(st->requests, rec);
+	st->request_ns += util_now_ns() - t0;
 	pthread_mutex_unlock(&st->lock);
 }
 

@@ -184,6 +184,21 @@ else
 	fail=$((fail + 1))
 fi
 
+# A program that prints 200 accomplice requests and exits at once: they
+# are bounded (LAB_REQUESTS_MAX, LAB_REQUESTS_BUDGET_MS), not served one
+# by one for minutes against a pod already gone (a review: 100 took 47 s).
+t0=$(date +%s)
+"$PARITY_BIN" attack exec --profile platform --no-control --json -- sh -c \
+	'i=0; while [ $i -lt 200 ]; do echo "@parity accomplice udp 9"; i=$((i + 1)); done' \
+	>"$LAST" 2>/dev/null
+secs=$(($(date +%s) - t0))
+if [ "$secs" -le 25 ] && $PY -c 'import json,sys; r=json.load(open(sys.argv[1]))["evidence"]["accomplice_requests"]; sys.exit(not (len(r) <= 33 and "refused" in r[-1]))' "$LAST"; then
+	echo "ok   200 accomplice requests: bounded ($secs s, the rest refused and recorded)"
+else
+	echo "FAIL 200 accomplice requests took $secs s or were not refused"
+	fail=$((fail + 1))
+fi
+
 # Usage errors exit 2; a judgement exits 0.
 "$PARITY_BIN" attack exec --profile none --capture-max-bytes 12 -- true >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   --capture-max-bytes 12: exit 2" || { echo "FAIL --capture-max-bytes 12: not exit 2"; fail=$((fail + 1)); }

@@ -288,7 +288,19 @@ static void print_block(FILE *f, const char *prefix, const char *text, size_t ma
 	while (p && *p && lines < max_lines) {
 		const char *nl = strchr(p, '\n');
 		int len = nl ? (int)(nl - p) : (int)strlen(p);
-		fprintf(f, "%s%.*s\n", prefix, len > 200 ? 200 : len, p);
+		/* The program's bytes, never its terminal controls: a \r or an
+		 * escape sequence could overwrite the verdict line above. */
+		fputs(prefix, f);
+		for (int i = 0; i < (len > 200 ? 200 : len); i++) {
+			unsigned char ch = (unsigned char)p[i];
+			if (ch < 0x20 && ch != '\t')
+				fprintf(f, "\\x%02x", ch);
+			else if (ch == 0x7f)
+				fputs("\\x7f", f);
+			else
+				fputc(ch, f);
+		}
+		fputc('\n', f);
 		lines++;
 		p = nl ? nl + 1 : NULL;
 	}

@@ -133,11 +133,30 @@ static bool pod_is_lab_process(const struct lab_shm *shm, pid_t proxy, pid_t pid
 
 /* A zombie has done all it will do (the supervisor's own children, such as
  * a finished nftables worker, wait there to be reaped). */
+/* Dead for good: gone, or a zombie with no thread left. A leader that
+ * called exit() while another thread runs reads as Z too, but its threads
+ * go on (a review's program kept working after the agent exited). */
 static bool pod_is_zombie(pid_t pid)
 {
-	char st = util_proc_state(pid);
+	char st = util_proc_state(pid), path[64], buf[2048], *t;
+	ssize_t n;
+	int fd;
 
-	return st == 0 || st == 'Z' || st == 'X'; /* 0: gone */
+	if (st == 0 || st == 'X')
+		return true; /* 0: gone */
+	if (st != 'Z')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	t = strstr(buf, "\nThreads:");
+	return !t || strtol(t + 9, NULL, 10) <= 1;
 }
 
 /* Kill every live process of the pod that is not the lab's; returns how

@@ -199,6 +199,33 @@ else
 	fail=$((fail + 1))
 fi
 
+# A leftover whose leader called exit() while a thread runs on reads as a
+# zombie in /proc: it must still be killed before the teardown.
+"$PARITY_BIN" attack exec --profile platform --no-control --json -- python3 -c '
+import ctypes, os, threading, time
+if os.fork() == 0:
+    os.setsid()
+    threading.Thread(target=lambda: time.sleep(30)).start()
+    time.sleep(0.05)
+    ctypes.CDLL(None).syscall(60, 0)  # SYS_exit: the leader only
+time.sleep(0.3)' >"$LAST" 2>/dev/null
+if $PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["evidence"]["supervisor"]; print("    ", s["leftovers_killed"]); sys.exit(s["leftovers_killed"] < 1)' "$LAST"; then
+	echo "ok   a leftover with an exited leader and a live thread is killed"
+else
+	echo "FAIL a leftover with an exited leader and a live thread was not killed"
+	fail=$((fail + 1))
+fi
+
+# The text transcript shows the program's terminal controls escaped: a \r
+# and an erase-line sequence could otherwise overwrite lines of it.
+out=$("$PARITY_BIN" attack exec --profile platform --no-control -- sh -c 'printf "a\r\033[2Kb\n"' 2>&1)
+if grep -qF '  | a\x0d\x1b[2Kb' <<<"$out"; then
+	echo "ok   the transcript escapes the program's control characters"
+else
+	echo "FAIL the transcript printed the program's control characters raw"
+	fail=$((fail + 1))
+fi
+
 # Usage errors exit 2; a judgement exits 0.
 "$PARITY_BIN" attack exec --profile none --capture-max-bytes 12 -- true >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   --capture-max-bytes 12: exit 2" || { echo "FAIL --capture-max-bytes 12: not exit 2"; fail=$((fail + 1)); }

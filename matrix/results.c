@@ -421,6 +421,41 @@ static json_t *merge_timing(json_t *const *parts, size_t n)
 	return t;
 }
 
+/* What of a probe the judgement reads: the kernel, the Landlock ABI and
+ * errata, and every feature's state (expectation entries select on them,
+ * and preconditions make cells N/A). Shards of one run share it; one from
+ * another host or kernel build would be judged with the first's facts. */
+static void probe_facts(json_t *o, const char *path, json_t *out)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (o, k, v) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", k);
+		if (json_is_object(v) && json_is_string(json_object_get(v, "state")) &&
+		    json_object_get(v, "reason"))
+			json_object_set(out, p, json_object_get(v, "state"));
+		else if (json_is_object(v))
+			probe_facts(v, p, out);
+	}
+}
+
+static json_t *probe_fingerprint(json_t *probe)
+{
+	json_t *f = json_object(), *ll = json_object_get(probe, "landlock");
+
+	probe_facts(probe, "", f);
+	json_object_set(f, "landlock.abi", json_object_get(ll, "abi"));
+	json_object_set(f, "landlock.errata.mask",
+			json_object_get(json_object_get(ll, "errata"), "mask"));
+	json_object_set(f, "system.kernel_version",
+			json_object_get(json_object_get(probe, "system"), "kernel_version"));
+	json_object_set(f, "system.kernel_release",
+			json_object_get(json_object_get(probe, "system"), "kernel_release"));
+	return f;
+}
+
 int results_merge(json_t *const *parts, const char *const *names, size_t n, json_t **out,
 		  struct perr *e)
 {
@@ -447,7 +482,27 @@ int results_merge(json_t *const *parts, const char *const *names, size_t n, json
 		json_t *run = json_object_get(parts[i], "run"), *r0 = json_object_get(first, "run");
 		json_t *sh = json_object_get(run, "shard");
 		json_int_t k = json_integer_value(json_object_get(sh, "index"));
-		if (same_field(json_object_get(sh, "count"),
+		if (!json_is_integer(json_object_get(run, "planned_cells"))) {
+			free(have);
+			return perr_usage(
+			    e,
+			    "merge: %s: field 'run.planned_cells': expected an integer "
+			    "(without it a shard that lost cells would merge short)",
+			    names[i]);
+		}
+		json_t *fp0 = probe_fingerprint(json_object_get(first, "probe"));
+		json_t *fpi = probe_fingerprint(json_object_get(parts[i], "probe"));
+		int probe_rc = same_field(fpi, fp0,
+					  "the kernel probe (release, Landlock ABI and "
+					  "errata, feature states)",
+					  names[0], names[i], e);
+		json_decref(fp0);
+		json_decref(fpi);
+		if (probe_rc < 0 ||
+		    same_field(json_object_get(run, "planned_cells"),
+			       json_object_get(r0, "planned_cells"), "planned cells", names[0],
+			       names[i], e) < 0 ||
+		    same_field(json_object_get(sh, "count"),
 			       json_object_get(json_object_get(r0, "shard"), "count"),
 			       "shard count", names[0], names[i], e) < 0 ||
 		    same_field(json_object_get(run, "attacks"), json_object_get(r0, "attacks"),

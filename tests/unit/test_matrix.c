@@ -288,6 +288,29 @@ static void test_merge(void)
 			json_array_remove(json_object_get(parts[1], "cells"),
 					  json_array_size(json_object_get(parts[1], "cells")) - 1);
 		}
+		/* A shard probed on another kernel build (errata mask 0): judged
+		 * with the first shard's facts, it would merge silently. */
+		{
+			json_t *er = json_object_get(
+			    json_object_get(json_object_get(parts[1], "probe"), "landlock"),
+			    "errata");
+			json_t *was = json_incref(json_object_get(er, "mask"));
+			json_object_set_new(er, "mask", json_integer(0x7fff));
+			perr_clear(&e);
+			CU_ASSERT_EQUAL(results_merge(parts, names, 3, &m, &e), -1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "differ in the kernel probe"));
+			json_object_set_new(er, "mask", was);
+		}
+		/* Without planned_cells a shard that lost cells merges short. */
+		{
+			json_t *run1 = json_object_get(parts[1], "run");
+			json_t *was = json_incref(json_object_get(run1, "planned_cells"));
+			json_object_del(run1, "planned_cells");
+			perr_clear(&e);
+			CU_ASSERT_EQUAL(results_merge(parts, names, 3, &m, &e), -1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "run.planned_cells"));
+			json_object_set_new(run1, "planned_cells", was);
+		}
 		json_array_append_new(json_object_get(json_object_get(parts[1], "run"), "attacks"),
 				      json_string("T99"));
 		perr_clear(&e);

@@ -530,7 +530,41 @@ int report_compat_write(const char *const *dirs, size_t n, const char *out, cons
 			perr_usage(e, "%s: neither results.json nor kernel.json", dirs[i]);
 			goto out;
 		}
+		/* One kernel's two files: a kernel.json of one kernel beside the
+		 * results of another showed a column of mixed facts. */
+		{
+			const char *a =
+			    json_string_value(json_object_get(infos[i], "kernel_release"));
+			const char *b = json_string_value(
+			    json_object_get(json_object_get(results[i], "run"), "kernel_release"));
+			if (a && b && *a && strcmp(a, b) != 0) {
+				perr_usage(
+				    e,
+				    "%s: kernel.json says kernel %.64s, results.json was run "
+				    "on %.64s: not one kernel's folder",
+				    dirs[i], a, b);
+				goto out;
+			}
+		}
 	}
+	/* One column per name: two folders of one name mixed their gaps. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			char bi[4096], bj[4096];
+			const char *ni = json_string_value(json_object_get(infos[i], "name"));
+			const char *nj = json_string_value(json_object_get(infos[j], "name"));
+			snprintf(bi, sizeof(bi), "%s", dirs[i]);
+			snprintf(bj, sizeof(bj), "%s", dirs[j]);
+			if (!ni || !*ni)
+				ni = basename(bi);
+			if (!nj || !*nj)
+				nj = basename(bj);
+			if (strcmp(ni, nj) == 0) {
+				perr_usage(e, "%s and %s: both name the kernel '%.64s'", dirs[j],
+					   dirs[i], ni);
+				goto out;
+			}
+		}
 	doc = report_compat_build(infos, results, dirs, n);
 	/* Both folders all or nothing (report_stage.h): --merged used to fail
 	 * after --out had been written. */

@@ -332,6 +332,35 @@ static void test_rejects_other_document(void)
 
 /* A kernel.json that is not one is named too: [1,2], a number for a name,
  * or an unknown state gave an INCONCLUSIVE column without a why. */
+/* A folder is one kernel's: a kernel.json of one kernel beside another's
+ * results, or two folders of one name, mixed their facts in one column. */
+static void test_rejects_mixed_folders(void)
+{
+	char dir[] = "/tmp/parity-test-kernels-mix.XXXXXX",
+	     outdir[] = "/tmp/parity-test-kernels-mo.XXXXXX";
+	char kj[128], rj[128], cmd[512];
+	const char *two[2] = {FIX "host", FIX "host"}, *one[1] = {dir};
+	struct perr e;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(outdir));
+	snprintf(kj, sizeof(kj), "%s/kernel.json", dir);
+	snprintf(rj, sizeof(rj), "%s/results.json", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && cp %s %s", FIX "debian-6.12/kernel.json", kj,
+		 FIX "host/results.json", rj);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_compat_write(one, 1, outdir, NULL, &e), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "not one kernel's folder"));
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(report_compat_write(two, 2, outdir, NULL, &e), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "both name the kernel 'host'"));
+	unlink(kj);
+	unlink(rj);
+	rmdir(dir);
+	rmdir(outdir);
+}
+
 static void test_rejects_bad_kernel_json(void)
 {
 	folder_file_refused("kernel.json", "[1, 2]\n", "expected an object");
@@ -396,6 +425,7 @@ void unit_register(void)
 {
 	UNIT_SUITE("kernels");
 	UNIT_TEST(test_rejects_bad_kernel_json);
+	UNIT_TEST(test_rejects_mixed_folders);
 	UNIT_TEST(test_rejects_other_document);
 	UNIT_TEST(test_golden_md);
 	UNIT_TEST(test_t01);

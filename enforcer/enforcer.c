@@ -4,6 +4,7 @@
 #include "enforcer.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -332,49 +333,55 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 	return 0;
 }
 
-/* In the supervisor's own PID namespace, as its subreaper: SIGKILL to
- * every process of the pod but the init and us (the proxy, and whatever the
- * command left running), then reap them all, so that their sockets are
- * closed while the veth is up. Returns the proxy's wait status. */
-static int kill_pod_leftovers(pid_t proxy)
+/* In the supervisor's own PID namespace, whose /proc the init mounted
+ * and which lists the pod only: pidfds of its processes but the init, us
+ * and the proxy (what the command left running). At most max. */
+static int pod_leftovers(pid_t proxy, int *fds, int max)
 {
-	int st, proxy_status = 0;
-	pid_t w;
+	DIR *d = opendir("/proc");
+	pid_t self = getpid();
+	struct dirent *de;
+	int n = 0;
 
-	kill(-1, SIGKILL);
-	while ((w = waitpid(-1, &st, __WALL)) > 0 || (w < 0 && errno == EINTR))
-		if (w > 0 && w == proxy)
-			proxy_status = st;
-	return proxy_status;
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		int fd;
+		if (*end || v <= 1 || (pid_t)v == self || (pid_t)v == proxy)
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, (pid_t)v, 0);
+		if (fd >= 0)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	return n;
 }
 
-/* Whether the supervisor has a child other than the proxy: as the pod's
- * subreaper, every process the command left running descends from one.
- * Read from /proc/self/task/TID/children; unreadable (a kernel without
- * CONFIG_PROC_CHILDREN) counts as yes. The usual answer, no, spares the
- * start the wait for the proxy's exit (0.1-0.3 ms). */
-static bool has_children_besides(pid_t proxy)
+/* Kill the pod but the init and us (kill(-1): the proxy, and what the
+ * command left running), and wait until the leftovers are gone (their
+ * pidfds readable; the init reaps them) and the proxy is reaped, so that
+ * their sockets are closed while the veth is still up. Returns the
+ * proxy's wait status. */
+static int kill_pod_leftovers(pid_t proxy, int *fds, int n)
 {
-	char path[64], buf[512], *p, *end;
-	ssize_t n;
-	int fd;
+	uint64_t end = util_now_ns() + 2000000000ull;
+	int st = 0;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)syscall(SYS_gettid));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0 || n == (ssize_t)sizeof(buf) - 1)
-		return true;
-	buf[n] = '\0';
-	for (p = buf;; p = end) {
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			return false;
-		if ((pid_t)v != proxy)
-			return true;
+	kill(-1, SIGKILL);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = {.fd = fds[i], .events = POLLIN};
+		uint64_t now = util_now_ns();
+		int left = now >= end ? 0 : (int)((end - now) / 1000000u) + 1;
+		while (poll(&p, 1, left) < 0 && errno == EINTR)
+			;
+		close(fds[i]);
 	}
+	if (proxy > 0)
+		while (waitpid(proxy, &st, 0) < 0 && errno == EINTR)
+			;
+	return st;
 }
 
 int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_result *res,
@@ -406,10 +413,6 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 
 	util_name_role("sup");
 	TL("start");
-	/* The command's orphans come to us, not to the init: the teardown
-	 * can then wait for them (kill_pod_leftovers). */
-	if (o->own_pidns)
-		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	memset(res, 0, sizeof(*res));
 	memset(&pol, 0, sizeof(pol));
 	memset(&ac, 0, sizeof(ac));
@@ -721,9 +724,12 @@ out:
 	 * sockets would close over a dead link, and each orphaned one keeps
 	 * retransmitting its FIN and holds the netns and the veth for up to
 	 * about 100 s (tcp_orphan_retries). */
-	if (o->own_pidns && sb.active && has_children_besides(proxy_pid)) {
-		res->proxy_status = kill_pod_leftovers(proxy_pid);
-		proxy_pid = -1;
+	if (o->own_pidns && sb.active) {
+		int fds[256], n = pod_leftovers(proxy_pid, fds, 256);
+		if (n > 0) {
+			res->proxy_status = kill_pod_leftovers(proxy_pid, fds, n);
+			proxy_pid = -1;
+		}
 	}
 	if (proxy_pid > 0)
 		kill(proxy_pid, SIGKILL);

@@ -65,9 +65,9 @@ struct run_opts {
 	void (*on_agent_exited)(pid_t proxy, void *arg);
 	void *hook_arg;
 	/* The supervisor runs in a PID namespace of its own (parity run as
-	 * root): it is then the reaper of what the command leaves running,
-	 * and in namespace mode it kills all of it, with the proxy, before
-	 * the veth goes down. Never set it otherwise: that kill is kill(-1). */
+	 * root): in namespace mode it then kills what the command left
+	 * running, with the proxy, before the veth goes down. Never set it
+	 * otherwise: that kill is kill(-1). */
 	bool own_pidns;
 };
 

@@ -217,8 +217,10 @@ static int nft_job_start(struct nft_job *j, const struct netns_cfg *cfg, struct 
 
 	j->cfg = cfg;
 	j->sb = sb;
+	memset(&j->w, 0, sizeof(j->w)); /* timeout_ms 0: the default */
 	j->w.pid = -1;
 	j->w.sock = -1;
+	j->w.peer = -1;
 	sandbox_table_name(j->table, sizeof(j->table));
 	if (cfg->nft != NFT_SANDBOX_OUTPUT || cfg->nft_exec != NFT_EXEC_FORK) {
 		if (cfg->nft_worker_sock >= 0)

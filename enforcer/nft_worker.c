@@ -198,6 +198,7 @@ int nft_worker_socket(struct nft_worker *w, struct perr *e)
 {
 	int sv[2];
 
+	memset(w, 0, sizeof(*w)); /* timeout_ms 0: the default */
 	w->pid = -1;
 	w->sock = w->peer = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)

@@ -1,6 +1,8 @@
 #include "pidns.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <dirent.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -211,4 +213,26 @@ pid_t pidns_spawn_watched(int (*fn)(void *), void *arg, unsigned long extra_flag
 		_exit(fn(arg));
 	}
 	return pid;
+}
+
+int pidns_pidfds(bool (*skip)(pid_t pid, void *arg), void *arg, int *fds, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		int fd;
+		if (*end || v <= 0 || v > INT_MAX || (skip && skip((pid_t)v, arg)))
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, (pid_t)v, 0);
+		if (fd >= 0)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	return n;
 }

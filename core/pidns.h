@@ -54,4 +54,10 @@ size_t pidns_watch_describe(struct pidns_watch *w, char *buf, size_t len);
  * the parent's pid before fork; if it already died, exit at once. */
 void pidns_die_with_parent(pid_t expected_parent);
 
+/* Inside a PID namespace of one's own, whose /proc lists it alone: a pidfd
+ * of each process /proc lists but those skip() names (skip may be NULL),
+ * at most max, in fds. Processes gone meanwhile are left out. Returns how
+ * many. The teardowns use it to find what a program left running. */
+int pidns_pidfds(bool (*skip)(pid_t pid, void *arg), void *arg, int *fds, int max);
+
 #endif

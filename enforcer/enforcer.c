@@ -4,7 +4,6 @@
 #include "enforcer.h"
 
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -333,30 +332,10 @@ static int wait_agent(const struct run_opts *o, struct run_result *res, pid_t ag
 	return 0;
 }
 
-/* In the supervisor's own PID namespace, whose /proc the init mounted
- * and which lists the pod only: pidfds of its processes but the init, us
- * and the proxy (what the command left running). At most max. */
-static int pod_leftovers(pid_t proxy, int *fds, int max)
+/* What the command left running: not the init, us or the proxy. */
+static bool not_a_leftover(pid_t pid, void *proxy)
 {
-	DIR *d = opendir("/proc");
-	pid_t self = getpid();
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
-		char *end;
-		long v = strtol(de->d_name, &end, 10);
-		int fd;
-		if (*end || v <= 1 || (pid_t)v == self || (pid_t)v == proxy)
-			continue;
-		fd = (int)syscall(SYS_pidfd_open, (pid_t)v, 0);
-		if (fd >= 0)
-			fds[n++] = fd;
-	}
-	closedir(d);
-	return n;
+	return pid == 1 || pid == getpid() || pid == *(pid_t *)proxy;
 }
 
 /* Kill the pod but the init and us (kill(-1): the proxy, and what the
@@ -725,7 +704,7 @@ out:
 	 * retransmitting its FIN and holds the netns and the veth for up to
 	 * about 100 s (tcp_orphan_retries). */
 	if (o->own_pidns && sb.active) {
-		int fds[256], n = pod_leftovers(proxy_pid, fds, 256);
+		int fds[256], n = pidns_pidfds(not_a_leftover, &proxy_pid, fds, 256);
 		if (n > 0) {
 			res->proxy_status = kill_pod_leftovers(proxy_pid, fds, n);
 			proxy_pid = -1;

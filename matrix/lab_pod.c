@@ -4,7 +4,6 @@
 #include "lab_int.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -20,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "pidns.h"
 #include "util.h"
 #include "victims.h"
 
@@ -161,32 +161,30 @@ static bool pod_is_zombie(pid_t pid)
 
 /* Kill every live process of the pod that is not the lab's; returns how
  * many, their pidfds in fds (at most max). */
+struct pod_skip {
+	struct lab_shm *shm;
+	pid_t proxy;
+};
+
+static bool pod_skip(pid_t pid, void *arg)
+{
+	struct pod_skip *k = arg;
+	return pod_is_lab_process(k->shm, k->proxy, pid) || pod_is_zombie(pid);
+}
+
 static int pod_kill_round(struct lab_shm *shm, pid_t proxy, int *fds, int max)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
+	struct pod_skip k = {shm, proxy};
+	int found = pidns_pidfds(pod_skip, &k, fds, max), n = 0;
 
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
-		char *end;
-		long v = strtol(de->d_name, &end, 10);
-		pid_t pid = (pid_t)v;
-		int fd;
-		if (*end || v <= 0 || pod_is_lab_process(shm, proxy, pid) || pod_is_zombie(pid))
-			continue;
-		fd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (fd < 0)
-			continue; /* gone since */
-		if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0) {
-			close(fd);
+	for (int i = 0; i < found; i++) {
+		if (syscall(SYS_pidfd_send_signal, fds[i], SIGKILL, NULL, 0) < 0) {
+			close(fds[i]);
 			shm->leftovers_remaining++;
 			continue;
 		}
-		fds[n++] = fd;
+		fds[n++] = fds[i];
 	}
-	closedir(d);
 	return n;
 }
 

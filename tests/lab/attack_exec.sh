@@ -94,6 +94,14 @@ time.sleep(0.05)
 c.sendall(m[5:] + b"\n")
 time.sleep(0.2)'
 expect ESCAPED none "accomplice: the marker after 100000 bytes, late, in pieces" -- $PY -c "$abs_late"
+# Any byte read is an escape now (the marker reversed was BLOCKED), so the
+# verdict alone no longer shows the marker was found: the evidence does.
+if $PY -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))["evidence"]["accomplice_abstract"]["marker"])' "$LAST"; then
+	echo "ok   ... and the accomplice found the marker itself"
+else
+	echo "FAIL ... the accomplice did not find the marker: $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["escapes"])' "$LAST")"
+	fail=$((fail + 1))
+fi
 
 # An accomplice sent to one of the lab's own witnesses (the pod's TCP 22)
 # is refused: the harness's connection was read as the program's, ESCAPED.

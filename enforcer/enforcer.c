@@ -51,6 +51,7 @@ void enforcer_netns_cfg(const struct profile *p, struct netns_cfg *cfg)
 	cfg->prefix_len = p->net.prefix_len;
 	cfg->proxy_port = p->net.proxy_port;
 	cfg->nft = p->net.nft;
+	cfg->nft_engine = p->net.nft_libnftables ? NFT_ENGINE_LIBNFTABLES : NFT_ENGINE_NETLINK;
 	/* Fail closed: the reference starts without its rules when nft fails
 	 * (a "degraded" event); ours refuses, and says so. */
 	cfg->nft_optional = false;

@@ -129,6 +129,7 @@ void netns_nft_cfg(const struct netns_cfg *cfg, struct nft_sandbox_cfg *nc)
 	nc->proxy_port = cfg->proxy_port;
 	nc->log_tag = cfg->log_tag;
 	nc->exec = cfg->nft_exec;
+	nc->engine = cfg->nft_engine;
 }
 
 static void sandbox_table_name(char *table, size_t tlen)
@@ -171,9 +172,10 @@ static int nft_run(const struct netns_cfg *cfg, struct netns_sandbox *sb, char *
 	return perr_usage(e, "nftables: unknown placement %d", (int)cfg->nft);
 }
 
-/* Record the table's outcome (nft_run's return) as the "nftables" step. */
+/* Record the table's outcome (nft_run's return) as the "nftables" step;
+ * how: what put it into the kernel. */
 static int nft_record(const struct netns_cfg *cfg, struct netns_sandbox *sb, int rc,
-		      const char *table, struct perr *e)
+		      const char *table, const char *how, struct perr *e)
 {
 	char err[1400];
 
@@ -183,8 +185,8 @@ static int nft_record(const struct netns_cfg *cfg, struct netns_sandbox *sb, int
 		return 0;
 	}
 	if (rc == 0) {
-		step(sb, "nftables", !cfg->nft_optional, NETNS_STEP_APPLIED, "%s: %zu commands",
-		     table, sb->nrules);
+		step(sb, "nftables", !cfg->nft_optional, NETNS_STEP_APPLIED, "%s: %zu commands, %s",
+		     table, sb->nrules, how);
 		return 0;
 	}
 	step(sb, "nftables", !cfg->nft_optional, NETNS_STEP_FAILED, "%s: %s", table,
@@ -236,7 +238,7 @@ static int nft_job_start(struct nft_job *j, const struct netns_cfg *cfg, struct 
 	}
 	netns_nft_cfg(cfg, &nc);
 	if (nft_worker_start_ruleset(&j->w, NFT_RS_SANDBOX_OUTPUT, &nc, e) < 0)
-		return nft_record(cfg, sb, -1, j->table, e);
+		return nft_record(cfg, sb, -1, j->table, "", e);
 	return 0;
 }
 
@@ -294,10 +296,10 @@ static int nft_job_finish(struct nft_job *j, bool run, struct perr *e)
 		rc = nft_worker_finish(&j->w, j->sb->rules, NFT_MAX_CMDS, &j->sb->nrules, e);
 		if (rc == 0 && nft_job_check(j, e) < 0)
 			rc = -1;
-	} else {
-		rc = nft_run(j->cfg, j->sb, j->table, sizeof(j->table), e);
+		return nft_record(j->cfg, j->sb, rc, j->table, j->w.engine_note, e);
 	}
-	return nft_record(j->cfg, j->sb, rc, j->table, e);
+	rc = nft_run(j->cfg, j->sb, j->table, sizeof(j->table), e);
+	return nft_record(j->cfg, j->sb, rc, j->table, "libnftables", e);
 }
 
 static int build_links(const struct netns_cfg *cfg, struct netns_sandbox *sb, struct nl_ctx **hostp,

@@ -54,6 +54,9 @@ struct netns_cfg {
 	 * forked before the netns, in parallel with the veth; NFT_EXEC_THREAD:
 	 * by this thread, after the veth (setns there and back). */
 	enum nft_exec nft_exec;
+	/* sandbox-output through the worker: nft_netlink.c's batch (default)
+	 * or libnftables (nft.h, enum nft_engine) */
+	enum nft_engine nft_engine;
 	/* >= 0: the socket of an nft_worker already started by our caller
 	 * (nft_worker_start_ruleset with netns_nft_cfg of this cfg; the caller
 	 * reaps it). Taken over (closed) by netns_setup, which checks the

@@ -70,6 +70,14 @@ enum nft_exec {
 			    failure) */
 };
 
+/* What puts a sandbox-output table into the kernel (nft_netlink.h). */
+enum nft_engine {
+	NFT_ENGINE_NETLINK,	/* the worker sends nft_netlink.c's batch;
+				   libnftables only if the kernel refuses it */
+	NFT_ENGINE_LIBNFTABLES, /* libnftables always (profile
+				   "nftables_engine": "libnftables") */
+};
+
 struct nft_sandbox_cfg {
 	const char *table;     /* NULL: "parity" ([A-Za-z_][A-Za-z0-9_]*) */
 	const char *host_addr; /* the proxy's address, numeric v4 or v6 */
@@ -78,6 +86,9 @@ struct nft_sandbox_cfg {
 	const char *log_tag; /* NULL/"": prefix "parity:bypass:", else
 				"parity:bypass:<tag>:" ([A-Za-z0-9_.-], <= 32) */
 	enum nft_exec exec;
+	/* The worker's engine (NFT_EXEC_FORK with the commands given at the
+	 * fork); every other path runs libnftables. */
+	enum nft_engine engine;
 	/* Non-NULL: create the table with "flags owner" and hand back the
 	 * libnftables context whose netlink socket owns it. The kernel removes
 	 * an owner table when that socket closes, so a supervisor-side table
@@ -141,6 +152,10 @@ struct nft_worker {
 	int timeout_ms; /* for its netns, and for its results; 0: NFT_WORKER_TIMEOUT_MS */
 	unsigned flags;
 	size_t ncmds;
+	/* After nft_worker_finish: how the table went in, for the report
+	 * ("one netlink batch ...", "libnftables", or libnftables after the
+	 * kernel refused the batch, with its answer). */
+	char engine_note[320];
 };
 int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e);
 /* NFT_WORKER_NEW_NETNS with the commands of rs known at the fork: the

@@ -16,15 +16,17 @@
 #include <unistd.h>
 
 #include "nft_exec.h"
+#include "nft_netlink.h"
 #include "nl.h"
 #include "pidns.h"
 #include "util.h"
 #include "timeline.h"
 
 struct worker_reply {
-	long failed; /* index of the failed Required command, -1: none */
-	int err;     /* errno of a step before the commands (setns), 0: none */
-	uint32_t n;  /* results that follow (none when err) */
+	long failed;	       /* index of the failed Required command, -1: none */
+	int err;	       /* errno of a step before the commands (setns), 0: none */
+	uint32_t n;	       /* results that follow (none when err) */
+	char engine_note[320]; /* how the table went in (struct nft_worker) */
 };
 
 static int recv_fd(int sock)
@@ -143,10 +145,42 @@ static void worker_make_netns(int sock)
 	close(fd); /* the caller has its copy; ours is the process's netns */
 }
 
+/* The batch, in the worker's netns. true when the kernel took it: every
+ * command is then applied. Otherwise the kernel's answer goes to the
+ * reply's note and libnftables replays the commands. */
+static bool worker_send_batch(const struct nft_batch *batch, const struct nft_cmd *cmds, size_t n,
+			      struct nft_rule_result *res, struct worker_reply *rep)
+{
+	struct perr e;
+	char why[300];
+	long failed;
+
+	perr_clear(&e);
+	if (nft_netlink_apply(batch, &failed, &e) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			memcpy(res[i].rule, cmds[i].text, sizeof(res[i].rule));
+			res[i].required = cmds[i].required;
+			res[i].applied = true;
+			res[i].error[0] = '\0';
+		}
+		snprintf(rep->engine_note, sizeof(rep->engine_note),
+			 "one netlink batch encoded by parity (libnftables not loaded)");
+		return true;
+	}
+	snprintf(rep->engine_note, sizeof(rep->engine_note),
+		 "libnftables, command by command if need be, after the netlink batch "
+		 "failed (%s)",
+		 perr_str(&e, why, sizeof(why)));
+	return false;
+}
+
 /* given/ngiven: the commands, known at the fork (the worker applies them
- * as soon as its netns and context exist); NULL: they come over sock. */
+ * as soon as its netns exists); NULL: they come over sock. batch: the same
+ * commands encoded (nft_netlink.h), sent before libnftables is loaded;
+ * NULL: libnftables alone. */
 static __attribute__((noreturn)) void worker_main(int sock, unsigned flags,
-						  const struct nft_cmd *given, size_t ngiven)
+						  const struct nft_cmd *given, size_t ngiven,
+						  const struct nft_batch *batch)
 {
 	static struct nft_cmd cmds[NFT_MAX_CMDS];
 	static struct nft_rule_result res[NFT_MAX_CMDS];
@@ -155,11 +189,20 @@ static __attribute__((noreturn)) void worker_main(int sock, unsigned flags,
 	uint32_t n = 0;
 	int ns_fd = -1;
 
+	snprintf(rep.engine_note, sizeof(rep.engine_note), "libnftables");
 	if (flags & NFT_WORKER_NEW_NETNS) {
-		/* Already in the right netns: the context (and its netlink
-		 * socket) is made before the commands are needed. */
 		worker_make_netns(sock);
 		TL("netns made");
+		if (given && batch && worker_send_batch(batch, given, ngiven, res, &rep)) {
+			TL("table applied");
+			rep.n = (uint32_t)ngiven;
+			if (util_write_all(sock, &rep, sizeof(rep)) < 0 ||
+			    util_write_all(sock, res, rep.n * sizeof(*res)) < 0)
+				_exit(4);
+			_exit(0);
+		}
+		/* Already in the right netns: the context (and its netlink
+		 * socket) is made before the commands are needed. */
 		c = nft_exec_ctx_new_single_threaded();
 		TL("libnftables loaded");
 	} else {
@@ -209,7 +252,7 @@ int nft_worker_socket(struct nft_worker *w, struct perr *e)
 }
 
 static int fork_worker(struct nft_worker *w, unsigned flags, const struct nft_cmd *cmds, size_t n,
-		       struct perr *e)
+		       const struct nft_batch *batch, struct perr *e)
 {
 	pid_t parent = getpid();
 
@@ -230,7 +273,7 @@ static int fork_worker(struct nft_worker *w, unsigned flags, const struct nft_cm
 		/* Nothing of the caller's but the socket: no gate, no pipe end
 		 * kept open by us. */
 		util_close_fds_from(3, &peer, 1);
-		worker_main(peer, flags, cmds, n);
+		worker_main(peer, flags, cmds, n, batch);
 	}
 	close(w->peer);
 	w->peer = -1;
@@ -238,11 +281,11 @@ static int fork_worker(struct nft_worker *w, unsigned flags, const struct nft_cm
 }
 
 static int start_worker(struct nft_worker *w, unsigned flags, const struct nft_cmd *cmds, size_t n,
-			struct perr *e)
+			const struct nft_batch *batch, struct perr *e)
 {
 	if (nft_worker_socket(w, e) < 0)
 		return -1;
-	if (fork_worker(w, flags, cmds, n, e) < 0) {
+	if (fork_worker(w, flags, cmds, n, batch, e) < 0) {
 		close(w->sock);
 		w->sock = -1;
 		return -1;
@@ -252,34 +295,53 @@ static int start_worker(struct nft_worker *w, unsigned flags, const struct nft_c
 
 int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e)
 {
-	return start_worker(w, flags & NFT_WORKER_NEW_NETNS, NULL, 0, e);
+	return start_worker(w, flags & NFT_WORKER_NEW_NETNS, NULL, 0, NULL, e);
+}
+
+/* The commands of rs and, with the netlink engine, their batch (*batch
+ * NULL when the engine is libnftables). */
+static int preset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, struct nft_cmd *cmds,
+		       size_t *n, struct nft_batch *b, const struct nft_batch **batch,
+		       struct perr *e)
+{
+	*batch = NULL;
+	if (cfg->owner_ctx)
+		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
+	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, n, e) < 0)
+		return -1;
+	if (cfg->engine == NFT_ENGINE_LIBNFTABLES)
+		return 0;
+	if (nft_netlink_encode(rs, cfg, b, e) < 0)
+		return -1; /* the encoder covers every preset ruleset: a bug */
+	*batch = b;
+	return 0;
 }
 
 int nft_worker_start_ruleset(struct nft_worker *w, enum nft_ruleset rs,
 			     const struct nft_sandbox_cfg *cfg, struct perr *e)
 {
 	struct nft_cmd cmds[NFT_MAX_CMDS];
+	struct nft_batch b;
+	const struct nft_batch *batch;
 	size_t n;
 
 	w->pid = -1;
 	w->sock = -1;
-	if (cfg->owner_ctx)
-		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
-	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &n, e) < 0)
+	if (preset_cmds(rs, cfg, cmds, &n, &b, &batch, e) < 0)
 		return -1;
-	return start_worker(w, NFT_WORKER_NEW_NETNS, cmds, n, e);
+	return start_worker(w, NFT_WORKER_NEW_NETNS, cmds, n, batch, e);
 }
 
 int nft_worker_fork_ruleset(struct nft_worker *w, enum nft_ruleset rs,
 			    const struct nft_sandbox_cfg *cfg, struct perr *e)
 {
 	struct nft_cmd cmds[NFT_MAX_CMDS];
+	struct nft_batch b;
+	const struct nft_batch *batch;
 	size_t n;
 
-	if (cfg->owner_ctx)
-		perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
-	else if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, &n, e) == 0)
-		return fork_worker(w, NFT_WORKER_NEW_NETNS, cmds, n, e);
+	if (preset_cmds(rs, cfg, cmds, &n, &b, &batch, e) == 0)
+		return fork_worker(w, NFT_WORKER_NEW_NETNS, cmds, n, batch, e);
 	close(w->peer); /* the supervisor reads EOF: no worker */
 	w->peer = -1;
 	return -1;
@@ -380,6 +442,8 @@ static long worker_collect(struct nft_worker *w, struct nft_rule_result *res, si
 		return -2;
 	}
 	*n = rep.n;
+	rep.engine_note[sizeof(rep.engine_note) - 1] = '\0';
+	snprintf(w->engine_note, sizeof(w->engine_note), "%s", rep.engine_note);
 	return rep.failed;
 }
 

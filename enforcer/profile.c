@@ -240,7 +240,8 @@ static int parse_identity(json_t *o, const char *file, struct profile_identity *
 static int parse_network(json_t *o, const char *file, struct profile_network *n, struct perr *e)
 {
 	static const char *const keys[] = {"mode", "proxy", "proxy_policy", "namespace", NULL};
-	static const char *const ns_keys[] = {"host_addr", "sandbox_addr", "nftables", NULL};
+	static const char *const ns_keys[] = {"host_addr", "sandbox_addr", "nftables",
+					      "nftables_engine", NULL};
 	const char *mode = "host", *proxy = NULL, *s;
 	json_t *ns = NULL;
 	unsigned p1, p2;
@@ -320,6 +321,16 @@ static int parse_network(json_t *o, const char *file, struct profile_network *n,
 		return perr_usage(e,
 				  "%s: field 'network.namespace.nftables': expected \"off\", "
 				  "\"sandbox-output\" or \"supervisor-forward\"",
+				  file);
+	s = "netlink";
+	if (json_get_str(ns, "nftables_engine", false, &s, file, "network.namespace", e) < 0)
+		return -1;
+	if (strcmp(s, "libnftables") == 0)
+		n->nft_libnftables = true;
+	else if (strcmp(s, "netlink") != 0)
+		return perr_usage(e,
+				  "%s: field 'network.namespace.nftables_engine': expected "
+				  "\"netlink\" or \"libnftables\"",
 				  file);
 	return 0;
 }

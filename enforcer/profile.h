@@ -97,6 +97,9 @@ struct profile_network {
 	char sandbox_addr[64]; /* "10.200.0.2" */
 	unsigned prefix_len;   /* 24 */
 	enum nft_placement nft;
+	/* "nftables_engine": "libnftables" (true) or "netlink" (false, the
+	 * default): what puts the sandbox-output table in (nft_netlink.h) */
+	bool nft_libnftables;
 };
 
 struct profile_landlock {

@@ -11,6 +11,10 @@
  *   nft-forward   the same policy placed on the supervisor side
  *   nft-off       the control: the same probes all get through
  *   nft-fail      a failing Required rule: per-rule report, setup undone
+ *   nft-netlink   the worker's netlink batch (nft_netlink.h) against
+ *                 libnftables: the same rules in the kernel, byte for byte;
+ *                 a refused batch changes nothing; a batch that cannot be
+ *                 sent falls back to libnftables, and says so
  *   leak          many cycles; then veth links, netns ids, namespaces held
  *                 by processes and fds are back to where they started
  *
@@ -27,10 +31,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
 #include <nftables/libnftables.h>
 
 #include "enforcer/netns.h"
 #include "enforcer/nft.h"
+#include "enforcer/nft_netlink.h"
 #include "net_lab.h"
 #include "nl.h"
 #include "util.h"
@@ -586,6 +603,240 @@ static void t_nft_worker(void)
 	CHECK(count_fds() == fds, "no fd left behind (%d, was %d)", count_fds(), fds);
 }
 
+/* ---- nft-netlink -------------------------------------------------------- */
+
+/* The kernel's answer to a GET dump of `msg` (NFT_MSG_GETRULE, GETCHAIN) in
+ * family inet of ns_fd: for each object, attribute `want` (its header and
+ * payload), concatenated in the kernel's order into out. Returns the bytes
+ * written, or -1. */
+static long nft_dump_attr(int ns_fd, uint16_t msg, uint16_t want, uint8_t *out, size_t cap)
+{
+	struct sockaddr_nl k = {.nl_family = AF_NETLINK};
+	struct {
+		struct nlmsghdr h;
+		struct nfgenmsg g;
+	} req = {.h = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 1},
+		 .g = {.nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0}};
+	static uint8_t rx[65536];
+	struct perr e;
+	size_t used = 0;
+	int saved, fd;
+	bool done = false;
+
+	if (nl_netns_enter(ns_fd, &saved, &e) < 0)
+		die("enter", &e);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (nl_netns_leave(saved, &e) < 0)
+		die("leave", &e);
+	if (fd < 0 || sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&k, sizeof(k)) < 0)
+		return -1;
+	while (!done) {
+		ssize_t r = recv(fd, rx, sizeof(rx), 0);
+		if (r <= 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, (size_t)r);
+		     h = NLMSG_NEXT(h, r)) {
+			size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			while (off + NLA_HDRLEN <= h->nlmsg_len) {
+				const struct nlattr *a =
+				    (const struct nlattr *)((uint8_t *)h + off);
+				if (a->nla_len < NLA_HDRLEN || off + a->nla_len > h->nlmsg_len)
+					break;
+				if ((a->nla_type & NLA_TYPE_MASK) == want &&
+				    used + a->nla_len <= cap) {
+					memcpy(out + used, a, a->nla_len);
+					used += a->nla_len;
+				}
+				off += NLA_ALIGN(a->nla_len);
+			}
+		}
+	}
+	close(fd);
+	return done ? (long)used : -1;
+}
+
+/* The table of nc put in by the netlink batch (netns a) and by libnftables
+ * (netns b): the same listing, and the same rule expressions and chain
+ * hook, byte for byte, as the kernel reports them. */
+static void netlink_vs_libnftables(const struct nft_sandbox_cfg *nc, const char *what)
+{
+	static struct nft_batch batch;
+	static uint8_t da[16384], db[16384];
+	struct nft_rule_result res[NFT_MAX_CMDS];
+	struct nft_sandbox_cfg lib = *nc;
+	struct perr e;
+	const char *table = nc->table ? nc->table : NFT_TABLE_DEFAULT;
+	char *la, *lb;
+	long failed, na, nb;
+	size_t n;
+	int a, b, saved;
+
+	perr_clear(&e);
+	if (nl_netns_new(&a, 0, &e) < 0 || nl_netns_new(&b, 0, &e) < 0)
+		die("netns", &e);
+	CHECK(nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, nc, &batch, &e) == 0, "%s: encoded: %s",
+	      what, e.msg);
+	if (nl_netns_enter(a, &saved, &e) < 0)
+		die("enter", &e);
+	CHECK(nft_netlink_apply(&batch, &failed, &e) == 0, "%s: the kernel takes the batch: %s",
+	      what, e.msg);
+	if (nl_netns_leave(saved, &e) < 0)
+		die("leave", &e);
+	lib.exec = NFT_EXEC_THREAD;
+	CHECK(nft_apply_sandbox_output(b, &lib, res, NFT_MAX_CMDS, &n, &e) == 0,
+	      "%s: libnftables applies the commands: %s", what, e.msg);
+	la = nft_list_table(a, "inet", table, &e);
+	lb = nft_list_table(b, "inet", table, &e);
+	CHECK(la && lb && strcmp(la, lb) == 0 && strstr(la, "tcp dport"),
+	      "%s: libnftables lists both tables alike", what);
+	if (la && lb && strcmp(la, lb) != 0)
+		printf("     netlink:\n%s\n     libnftables:\n%s\n", la, lb);
+	free(la);
+	free(lb);
+	na = nft_dump_attr(a, NFT_MSG_GETRULE, NFTA_RULE_EXPRESSIONS, da, sizeof(da));
+	nb = nft_dump_attr(b, NFT_MSG_GETRULE, NFTA_RULE_EXPRESSIONS, db, sizeof(db));
+	CHECK(na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0,
+	      "%s: the kernel's rules are the same bytes (%ld and %ld bytes of expressions)", what,
+	      na, nb);
+	na = nft_dump_attr(a, NFT_MSG_GETCHAIN, NFTA_CHAIN_HOOK, da, sizeof(da));
+	nb = nft_dump_attr(b, NFT_MSG_GETCHAIN, NFTA_CHAIN_HOOK, db, sizeof(db));
+	CHECK(na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0, "%s: ...and the same hook",
+	      what);
+	na = nft_dump_attr(a, NFT_MSG_GETCHAIN, NFTA_CHAIN_POLICY, da, sizeof(da));
+	nb = nft_dump_attr(b, NFT_MSG_GETCHAIN, NFTA_CHAIN_POLICY, db, sizeof(db));
+	CHECK(na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0, "%s: ...and policy", what);
+	close(a);
+	close(b);
+}
+
+/* A seccomp filter that fails the netlink engine's socket (AF_NETLINK,
+ * SOCK_RAW|SOCK_CLOEXEC, NETLINK_NETFILTER) with EPERM, and nothing else:
+ * libnftables opens its socket without SOCK_CLOEXEC. */
+static int refuse_engine_socket(void)
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 8),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 6),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 4),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_RAW | SOCK_CLOEXEC, 0, 2),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_NETFILTER, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* netns_setup's default (the worker) with engine eng; in a child when
+ * refuse_batch (the filter stays there). The child's exit: 0 when the
+ * table is in, every rule applied, and the "nftables" step's detail holds
+ * want. */
+static void setup_with_engine(enum nft_engine eng, bool refuse_batch, const char *want,
+			      const char *what)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		struct netns_cfg cfg;
+		struct netns_sandbox sb;
+		struct perr e;
+		const char *detail = "";
+		bool all = true;
+		char *list;
+
+		if (refuse_batch && refuse_engine_socket() < 0)
+			_exit(10);
+		netns_cfg_init(&cfg);
+		cfg.nft_engine = eng;
+		if (netns_setup(&cfg, &sb, &e) < 0) {
+			print_sandbox(&sb);
+			_exit(11);
+		}
+		for (size_t i = 0; i < sb.nsteps; i++)
+			if (!strcmp(sb.steps[i].name, "nftables"))
+				detail = sb.steps[i].detail;
+		for (size_t i = 0; i < sb.nrules; i++)
+			all &= sb.rules[i].applied;
+		printf("     %s: %s\n", what, detail);
+		list = nft_list_table(sb.ns_fd, "inet", "parity", &e);
+		netns_teardown(&sb, &e);
+		_exit(!strstr(detail, want)		     ? 12
+		      : !all || sb.nrules != 12		     ? 13
+		      : !list || !strstr(list, "dport 3128") ? 14
+							     : 0);
+	}
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s (child exit %d)", what,
+	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+static void t_nft_netlink(void)
+{
+	struct nft_sandbox_cfg v4 = {
+	    .host_addr = "10.200.0.1", .proxy_port = 3128, .log_tag = "ns"};
+	struct nft_sandbox_cfg other = {
+	    .host_addr = "10.77.0.9", .proxy_port = 3129, .table = "parity_b", .log_tag = "lab"};
+	struct nft_sandbox_cfg v6 = {.host_addr = "fd00:1::1", .proxy_port = 8080};
+	static struct nft_batch batch;
+	struct perr e;
+	long failed;
+	int ns, saved;
+	char *before, *after;
+	struct nft_ctx *c;
+
+	perr_clear(&e);
+	net_isolate();
+	netlink_vs_libnftables(&v4, "the reference's table");
+	netlink_vs_libnftables(&other, "another address, port, table and log tag");
+	netlink_vs_libnftables(&v6, "an IPv6 proxy address, no log tag");
+
+	/* A batch the kernel refuses leaves nothing: a chain "output" hooked
+	 * elsewhere (as nft-fail) makes command 3 fail. */
+	if (nl_netns_new(&ns, 0, &e) < 0 || nl_netns_enter(ns, &saved, &e) < 0)
+		die("netns", &e);
+	c = nft_ctx_new(NFT_CTX_DEFAULT);
+	nft_ctx_buffer_error(c);
+	nft_run_cmd_from_buffer(c, "add table inet parity\nadd chain inet parity output { type "
+				   "filter hook input priority 0; }\nadd rule inet parity output "
+				   "counter");
+	nft_ctx_free(c);
+	before = nft_list_table(-1, "inet", "parity", &e);
+	if (nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, &v4, &batch, &e) < 0)
+		die("encode", &e);
+	CHECK(nft_netlink_apply(&batch, &failed, &e) == -1 && failed == 2 && e.sys_errno != 0,
+	      "a refused batch names its command (index %ld): %s", failed, e.msg);
+	after = nft_list_table(-1, "inet", "parity", &e);
+	CHECK(before && after && strcmp(before, after) == 0 && strstr(after, "counter") &&
+		  !strstr(after, "dport"),
+	      "...and changes nothing: not even the flush took effect");
+	free(before);
+	free(after);
+	nl_netns_leave(saved, &e);
+	close(ns);
+
+	setup_with_engine(NFT_ENGINE_NETLINK, false, "one netlink batch",
+			  "netns_setup's worker sends the batch (the default)");
+	setup_with_engine(NFT_ENGINE_LIBNFTABLES, false, "libnftables",
+			  "nftables_engine libnftables: libnftables applies the commands");
+	setup_with_engine(NFT_ENGINE_NETLINK, true, "after the netlink batch failed",
+			  "a batch that cannot be sent: libnftables applies the commands, and the "
+			  "step says why");
+}
+
 /* ---- leak --------------------------------------------------------------- */
 
 #define MAX_REFS 65536
@@ -684,13 +935,15 @@ int main(int argc, char **argv)
 		t_placement(NFT_OFF, NFT_EXEC_THREAD);
 	} else if (!strcmp(t, "nft-fail")) {
 		t_nft_fail();
+	} else if (!strcmp(t, "nft-netlink")) {
+		t_nft_netlink();
 	} else if (!strcmp(t, "leak")) {
 		t_leak();
 	} else {
 		fprintf(stderr,
 			"usage: %s "
 			"nl-basic|nft-output|nft-output-worker|nft-worker|nft-forward|nft-off|"
-			"nft-fail|leak\n",
+			"nft-fail|nft-netlink|leak\n",
 			argv[0]);
 		return 2;
 	}

@@ -1,14 +1,18 @@
 /* test_nft.c - nftables ruleset generation (no root): order and content as
  * the reference (openshell-reference.md §1.2), both placements, validation;
  * plus the netlink name helper. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 #include <unistd.h>
 
 #include "enforcer/netns.h"
 #include "enforcer/nft.h"
+#include "enforcer/nft_netlink.h"
 #include "nl.h"
 #include "unit.h"
 #include "util.h"
@@ -348,6 +352,155 @@ static void test_netns_defaults(void)
 	CU_ASSERT_STRING_EQUAL(netns_step_status_name(NETNS_STEP_SKIPPED), "skipped");
 }
 
+/* ---- the netlink engine's batch (nft_netlink.h); the lab compares what
+ * it puts into the kernel with what libnftables does (nft-netlink) ---- */
+
+/* Every attribute of [p, p+len) fits its parent; nested ones recursively.
+ * Returns false on the first that does not. */
+static bool attrs_well_formed(const uint8_t *p, size_t len, int depth)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		const struct nlattr *a = (const struct nlattr *)(p + off);
+		if (len - off < NLA_HDRLEN || a->nla_len < NLA_HDRLEN || a->nla_len > len - off)
+			return false;
+		if ((a->nla_type & NLA_F_NESTED) &&
+		    (depth > 8 ||
+		     !attrs_well_formed(p + off + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, depth + 1)))
+			return false;
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return off == len;
+}
+
+static bool has_bytes(const uint8_t *hay, size_t n, const void *needle, size_t m)
+{
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(hay + i, needle, m) == 0)
+			return true;
+	return false;
+}
+
+/* The i-th message of b (0: the batch's begin marker), or NULL. */
+static const struct nlmsghdr *batch_msg(const struct nft_batch *b, size_t i)
+{
+	size_t off = 0;
+
+	for (size_t k = 0; off + NLMSG_HDRLEN <= b->len; k++) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)(b->buf + off);
+		if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > b->len - off)
+			return NULL;
+		if (k == i)
+			return h;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	return NULL;
+}
+
+static void test_netlink_batch_shape(void)
+{
+	static struct nft_batch b;
+	struct nft_cmd c[NFT_MAX_CMDS];
+	struct perr e;
+	size_t n = 0, total = 0;
+	const struct nlmsghdr *h;
+
+	perr_clear(&e);
+	CU_ASSERT_EQUAL_FATAL(nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, &b, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(
+	    nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, c, NFT_MAX_CMDS, &n, &e), 0);
+	/* one message per command, between the begin and end markers */
+	CU_ASSERT_EQUAL(b.ncmds, n);
+	h = batch_msg(&b, 0);
+	CU_ASSERT_FATAL(h != NULL);
+	CU_ASSERT_EQUAL(h->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	for (size_t i = 0; i < n + 2; i++) {
+		h = batch_msg(&b, i);
+		CU_ASSERT_FATAL(h != NULL);
+		total += NLMSG_ALIGN(h->nlmsg_len);
+		CU_ASSERT(attrs_well_formed((const uint8_t *)h + NLMSG_HDRLEN + 4,
+					    h->nlmsg_len - NLMSG_HDRLEN - 4, 0));
+		if (i == 0 || i == n + 1)
+			continue;
+		/* every command asks for its answer, numbered as the command */
+		CU_ASSERT(h->nlmsg_flags & NLM_F_ACK);
+		CU_ASSERT_EQUAL(h->nlmsg_seq, i);
+		CU_ASSERT_EQUAL(h->nlmsg_type >> 8, NFNL_SUBSYS_NFTABLES);
+	}
+	CU_ASSERT_EQUAL(batch_msg(&b, n + 1)->nlmsg_type, NFNL_MSG_BATCH_END);
+	CU_ASSERT_EQUAL(total, b.len);
+	CU_ASSERT(batch_msg(&b, n + 2) == NULL);
+}
+
+static void test_netlink_batch_carries_the_config(void)
+{
+	static struct nft_batch b;
+	struct nft_sandbox_cfg v6 = ref_cfg;
+	const struct nlmsghdr *h;
+	struct perr e;
+	const uint8_t v4[] = {10, 200, 0, 1}, port[] = {0x0c, 0x38},
+		      a6[] = {0xfd, 0, 0, 0, 0, 0, 0, 0x42};
+	const uint8_t port8080[] = {0x1f, 0x90};
+
+	perr_clear(&e);
+	CU_ASSERT_EQUAL_FATAL(nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, &ref_cfg, &b, &e), 0);
+	h = batch_msg(&b, 4); /* command 3: the proxy accept */
+	CU_ASSERT_FATAL(h != NULL);
+	CU_ASSERT(has_bytes((const uint8_t *)h, h->nlmsg_len, v4, sizeof(v4)));
+	CU_ASSERT(has_bytes((const uint8_t *)h, h->nlmsg_len, port, sizeof(port)));
+	h = batch_msg(&b, 7); /* command 6: the SYN log */
+	CU_ASSERT_FATAL(h != NULL);
+	CU_ASSERT(
+	    has_bytes((const uint8_t *)h, h->nlmsg_len, NFT_LOG_PREFIX, strlen(NFT_LOG_PREFIX)));
+
+	v6.host_addr = "fd00:0:0:42::1";
+	v6.proxy_port = 8080;
+	v6.table = "parity_v6";
+	v6.log_tag = "t6";
+	CU_ASSERT_EQUAL_FATAL(nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, &v6, &b, &e), 0);
+	h = batch_msg(&b, 4);
+	CU_ASSERT_FATAL(h != NULL);
+	CU_ASSERT(has_bytes((const uint8_t *)h, h->nlmsg_len, a6, sizeof(a6)));
+	CU_ASSERT(has_bytes((const uint8_t *)h, h->nlmsg_len, port8080, sizeof(port8080)));
+	CU_ASSERT(has_bytes((const uint8_t *)h, h->nlmsg_len, "parity_v6", 10));
+	h = batch_msg(&b, 10); /* command 9: the UDP log */
+	CU_ASSERT_FATAL(h != NULL);
+	CU_ASSERT(has_bytes((const uint8_t *)h, h->nlmsg_len,
+			    NFT_LOG_PREFIX "t6:", strlen(NFT_LOG_PREFIX "t6:") + 1));
+}
+
+static void test_netlink_batch_refuses(void)
+{
+	static struct nft_batch b;
+	struct nft_sandbox_cfg c = ref_cfg;
+	struct nft_ctx *owner = NULL;
+	struct perr e;
+
+	/* not covered: libnftables keeps these */
+	perr_clear(&e);
+	c.host_if = "pvh00000000";
+	CU_ASSERT_EQUAL(nft_netlink_encode(NFT_RS_SUPERVISOR_FORWARD, &c, &b, &e), -1);
+	CU_ASSERT_EQUAL(e.sys_errno, ENOTSUP);
+	c = ref_cfg;
+	c.owner_ctx = &owner;
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, &c, &b, &e), -1);
+	CU_ASSERT_EQUAL(e.sys_errno, ENOTSUP);
+	/* bad input: the same validation as the commands */
+	c = ref_cfg;
+	c.table = "x; flush ruleset";
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, &c, &b, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	c = ref_cfg;
+	c.host_addr = "proxy.example";
+	perr_clear(&e);
+	CU_ASSERT_EQUAL(nft_netlink_encode(NFT_RS_SANDBOX_OUTPUT, &c, &b, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	CU_ASSERT(strstr(e.msg, "proxy.example") != NULL);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("nft");
@@ -362,4 +515,7 @@ void unit_register(void)
 	UNIT_TEST(test_pod_nat_text);
 	UNIT_TEST(test_ifname_unique);
 	UNIT_TEST(test_netns_defaults);
+	UNIT_TEST(test_netlink_batch_shape);
+	UNIT_TEST(test_netlink_batch_carries_the_config);
+	UNIT_TEST(test_netlink_batch_refuses);
 }

@@ -84,6 +84,10 @@ static const struct {
      "\"namespace\":{\"host_addr\":\"10.0.0.1/24\",\"sandbox_addr\":\"10.0.0.2/24\","
      "\"nftables\":\"maybe\"}}}",
      "'network.namespace.nftables'"},
+    {"{\"name\":\"t\",\"network\":{\"mode\":\"namespace\",\"proxy\":\"10.0.0.1:3128\","
+     "\"namespace\":{\"host_addr\":\"10.0.0.1/24\",\"sandbox_addr\":\"10.0.0.2/24\","
+     "\"nftables_engine\":\"nft\"}}}",
+     "'network.namespace.nftables_engine'"},
     {BASE ",\"landlock\":{\"net\":{\"connect_tcp\":[70000]}}}", "'landlock.net.connect_tcp[0]'"},
     {BASE ",\"landlock\":{\"net\":{\"connect_tcp\":\"3128\"}}}", "'landlock.net.connect_tcp'"},
     {BASE ",\"landlock\":{\"net\":{\"connect\":[1]}}}", "'landlock.net.connect'"},

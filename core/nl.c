@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -301,6 +302,10 @@ struct nl_ctx *nl_ctx_open(int ns_fd, struct perr *e)
 	setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl_socket_modify_err_cb(c->sk, NL_CB_CUSTOM, on_nlerr, c);
+	/* A receive buffer larger than any message the kernel sends us (a
+	 * dump's skb is at most 32 KiB): libnl then reads each answer once
+	 * instead of peeking at its size first (two recvmsg per answer). */
+	nl_socket_set_msg_buf_size(c->sk, 65536);
 	return c;
 fail:
 	if (saved >= 0)
@@ -379,18 +384,21 @@ static struct nl_addr *parse_cidr(const char *s, bool need_prefix, struct perr *
 	return a;
 }
 
+/* SIOCGIFINDEX on the context's own netlink socket: the kernel answers
+ * any socket's device ioctls for the socket's namespace, without the RTNL
+ * and without the round trip (and full link message) of an RTM_GETLINK,
+ * which this used to send before every address and readiness check. */
 int nl_ifindex(struct nl_ctx *c, const char *ifname)
 {
-	struct rtnl_link *l = NULL;
-	int r, idx;
+	struct ifreq ifr;
 
-	nl_ctx_reset(c);
-	r = rtnl_link_get_kernel(c->sk, 0, ifname, &l);
-	if (r < 0)
-		return c->err ? -c->err : -(nl_errno_of_nle(r) ? nl_errno_of_nle(r) : EIO);
-	idx = rtnl_link_get_ifindex(l);
-	rtnl_link_put(l);
-	return idx > 0 ? idx : -ENODEV;
+	if (!ifname || strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -EINVAL;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));
+	if (ioctl(nl_socket_get_fd(c->sk), SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_ifindex > 0 ? ifr.ifr_ifindex : -ENODEV;
 }
 
 int nl_ifindex_or_fail(struct nl_ctx *c, const char *ifname, struct perr *e)

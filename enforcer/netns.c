@@ -201,7 +201,8 @@ static int nft_record(const struct netns_cfg *cfg, struct netns_sandbox *sb, int
 /* The sandbox-output table needs only the sandbox netns, not the veth.
  * With NFT_EXEC_FORK (the default) an nft_worker, given its commands when
  * it is forked (by our caller, or here before anything else), makes the
- * netns itself, loads libnftables and applies the table while this thread
+ * netns itself and applies the table (its netlink batch; libnftables if
+ * the profile asks, or if the kernel refuses the batch) while this thread
  * builds the veth (and the agent sets itself up); its results are checked
  * against this configuration's commands. The supervisor-forward placement
  * needs the veth's name: it runs after, here. */

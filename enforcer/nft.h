@@ -1,4 +1,7 @@
-/* nft.h - the namespace mode's nftables rulesets, through libnftables.
+/* nft.h - the namespace mode's nftables rulesets: generated as nft
+ * commands, applied through libnftables or, for the sandbox-output table
+ * in the worker (the default start), as the equivalent netlink batch
+ * (nft_netlink.h, enum nft_engine).
  *
  * Two placements of the same policy (reference: openshell-reference.md §1.2,
  * U-HEAD nft_ruleset.rs):
@@ -118,9 +121,12 @@ int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, cha
 
 /* A worker process that applies one ruleset in a netns given later.
  * Forked early (before the netns exists, by the enforcer or already by
- * `parity run` before its PID namespace), it loads libnftables (1-1.7 ms)
- * at once, then waits for a netns and commands over a socket (the netns
- * by SCM_RIGHTS), applies them there and sends the results back. The
+ * `parity run` right after its PID namespace), it loads libnftables (1-1.7
+ * ms) at once, then waits for a netns and commands over a socket (the
+ * netns by SCM_RIGHTS), applies them there and sends the results back.
+ * Given the sandbox-output commands at the fork with the netlink engine,
+ * it makes its netns and sends their batch (nft_netlink.h) instead, and
+ * loads libnftables only if the kernel refuses it. The
  * supervisor never maps libnftables: its later forks stay cheap, and no
  * thread of its shares a page table with the loader (a copy-on-write
  * fault in a process with threads on two CPUs costs a TLB shootdown IPI).

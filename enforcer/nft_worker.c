@@ -1,7 +1,7 @@
 /* nft_worker.c - the nftables worker process (see nft.h): it makes or
- * enters the sandbox netns, applies one ruleset there with libnftables and
- * sends the results back over a socket. The caller never maps
- * libnftables. */
+ * enters the sandbox netns, applies one ruleset there (as one netlink
+ * batch, nft_netlink.h, or with libnftables) and sends the results back
+ * over a socket. The caller never maps libnftables. */
 #include "nft.h"
 
 #include <errno.h>

@@ -91,6 +91,21 @@ MUTANTS = [
      "(nl_link_down(host, sb->host_if, e) < 0 && e->sys_errno != ENODEV)", "0", None),
     ("nft-worker-check", "enforcer/netns.c", "if (rc == 0 && nft_job_check(j, e) < 0)",
      "if (0)", None),
+    # the netlink engine (nft_netlink.c): the kernel must hold what
+    # libnftables would have put there, and a refused batch must not pass
+    ("nftnl-reject-code", "enforcer/nft_netlink.c",
+     "expr_reject_port_unreach(w, nfproto == NFPROTO_IPV4 ? 3 : 4);",
+     "expr_reject_port_unreach(w, 3);", None),
+    ("nftnl-proxy-port", "enforcer/nft_netlink.c", "uint16_t port = htons(cfg->proxy_port);",
+     "uint16_t port = htons(cfg->proxy_port + 1);", None),
+    ("nftnl-ct-related", "enforcer/nft_netlink.c",
+     "uint32_t est_rel = (1u << 1) | (1u << 2), zero = 0;",
+     "uint32_t est_rel = (1u << 1), zero = 0;", None),
+    ("nftnl-error-ignored", "enforcer/nft_netlink.c", "if (err->error != 0 && bad < 0) {",
+     "if (0) {", None),
+    ("nftnl-no-fallback", "enforcer/nft_worker.c",
+     "if (nft_netlink_apply(batch, &failed, &e) == 0) {",
+     "if (nft_netlink_apply(batch, &failed, &e) == 0 || 1) {", None),
     # the proxy's policy
     ("policy-port", "enforcer/policy.c", "\t\t\tport_ok |= r->ports[j] == port;",
      "\t\t\tport_ok = true;", None),

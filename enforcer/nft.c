@@ -42,16 +42,29 @@ static bool is_word(const char *s, size_t max)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-/* "ip" or "ip6" for a numeric address, NULL otherwise. */
+/* "ip" or "ip6" for a numeric address, NULL otherwise. An IPv6 address
+ * written with an IPv4 tail (64:ff9b::1.2.3.4) is refused: inet_pton reads
+ * it, nft's parser does not, and both engines must take the same input. */
 static const char *addr_proto(const char *a)
 {
 	unsigned char buf[16];
 
 	if (a && inet_pton(AF_INET, a, buf) == 1)
 		return "ip";
-	if (a && inet_pton(AF_INET6, a, buf) == 1)
+	if (a && !strchr(a, '.') && inet_pton(AF_INET6, a, buf) == 1)
 		return "ip6";
 	return NULL;
+}
+
+/* A table name both engines read alike: "parity" or "parity_<ident>".
+ * Other identifiers can be nft keywords ("tcp", "counter", "flags"), which
+ * libnftables refuses as table names and the netlink engine would not. */
+static bool is_table_name(const char *t)
+{
+	size_t n = strlen(NFT_TABLE_DEFAULT);
+
+	return is_ident(t, 64) && strncmp(t, NFT_TABLE_DEFAULT, n) == 0 &&
+	       (t[n] == '\0' || t[n] == '_');
 }
 
 static const char *table_of(const char *t, const char *dflt)
@@ -127,8 +140,11 @@ int nft_ruleset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, str
 	char pfx[64];
 
 	*n = 0;
-	if (!is_ident(t, 64))
-		return perr_usage(e, "nftables: bad table name '%s'", t);
+	if (!is_table_name(t))
+		return perr_usage(e,
+				  "nftables: bad table name '%s' (\"%s\" or \"%s_NAME\": other "
+				  "names can be nft keywords)",
+				  t, NFT_TABLE_DEFAULT, NFT_TABLE_DEFAULT);
 	if (!proto)
 		return perr_usage(e, "nftables: host address '%s' is not a numeric IP address",
 				  cfg->host_addr ? cfg->host_addr : "(null)");
@@ -486,8 +502,11 @@ int nft_pod_nat_text(const struct nft_pod_cfg *cfg, char *buf, size_t len, struc
 	const char *t = table_of(cfg->table, "parity_pod");
 	int r;
 
-	if (!is_ident(t, 64))
-		return perr_usage(e, "nftables: bad table name '%s'", t);
+	if (!is_table_name(t))
+		return perr_usage(e,
+				  "nftables: bad table name '%s' (\"%s\" or \"%s_NAME\": other "
+				  "names can be nft keywords)",
+				  t, NFT_TABLE_DEFAULT, NFT_TABLE_DEFAULT);
 	if (!is_v4_subnet(cfg->subnet))
 		return perr_usage(e, "nftables: bad IPv4 subnet '%s'",
 				  cfg->subnet ? cfg->subnet : "(null)");

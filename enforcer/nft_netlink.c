@@ -443,18 +443,128 @@ static void ext_ack_text(const struct nlmsghdr *h, char *out, size_t len)
 	}
 }
 
-int nft_netlink_apply(const struct nft_batch *b, long *failed_cmd, struct perr *e)
+/* One datagram of answers: each NLMSG_ERROR counts (an error, or the ack of
+ * command seq); anything the kernel would never send is a failure. */
+struct answers {
+	uint32_t ncmds, nacked;
+	uint8_t acked[NFT_MAX_CMDS + 2];
+	long bad;      /* the refused command's index, -1: the batch */
+	int bad_errno; /* 0: none yet */
+	char why[256];
+};
+
+static void answers_fail(struct answers *a, long cmd, int err)
 {
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	uint8_t acked[NFT_MAX_CMDS + 2] = {0};
-	uint32_t nacked = 0;
-	int one = 1, fd, bad_errno = 0;
-	long bad = -1;
-	char why[256] = "";
+	if (a->bad_errno)
+		return; /* the first one is reported */
+	a->bad = cmd;
+	a->bad_errno = err;
+}
+
+static void answers_read(struct answers *a, const uint8_t *buf, size_t len)
+{
+	/* A signed length: NLMSG_NEXT subtracts the aligned length, which
+	 * may be more than what is left after the last message. */
+	int left = (int)len;
+
+	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, left);
+	     h = NLMSG_NEXT(h, left)) {
+		const struct nlmsgerr *err = NLMSG_DATA(h);
+		uint32_t seq = h->nlmsg_seq;
+		bool cmd = seq >= 1 && seq <= a->ncmds;
+
+		if (h->nlmsg_type != NLMSG_ERROR) {
+			answers_fail(a, -1, EPROTO); /* no data is asked for */
+			continue;
+		}
+		if (h->nlmsg_len < NLMSG_HDRLEN + sizeof(*err)) {
+			answers_fail(a, -1, EPROTO);
+			continue;
+		}
+		if (err->error != 0) {
+			if (!a->bad_errno)
+				ext_ack_text(h, a->why, sizeof(a->why));
+			/* seq 0 (the begin marker) or beyond: the batch as a
+			 * whole (refused, or its commit failed) */
+			answers_fail(a, cmd ? (long)seq - 1 : -1,
+				     err->error < 0 ? -err->error : EPROTO);
+			continue;
+		}
+		if (cmd && !a->acked[seq]) {
+			a->acked[seq] = 1;
+			a->nacked++;
+		}
+	}
+	if (left != 0)
+		answers_fail(a, -1, EPROTO); /* a truncated message */
+}
+
+int nft_netlink_answers(int fd, uint32_t ncmds, long *failed_cmd, struct perr *e)
+{
+	struct answers a = {.ncmds = ncmds, .bad = -1};
 	union {
 		struct nlmsghdr h;
 		uint8_t raw[8192];
 	} rx;
+
+	*failed_cmd = -1;
+	if (ncmds == 0 || ncmds > NFT_MAX_CMDS)
+		return perr_set(e, "nftables netlink: %u commands", ncmds);
+	/* The kernel handles the batch inside sendto(): every answer is queued
+	 * by then, and all of it is read, even after the last ack (a commit
+	 * that fails answers on the begin marker, in any order). The wait
+	 * only bounds a batch answered short. */
+	while (!a.bad_errno) {
+		struct sockaddr_nl from;
+		socklen_t flen = sizeof(from);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t r;
+		int pr;
+
+		r = recvfrom(fd, rx.raw, sizeof(rx.raw), MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&from, &flen);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN) {
+			if (a.nacked == ncmds)
+				break; /* everything answered, nothing more queued */
+			pr = poll(&p, 1, 1000);
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0)
+				break;
+			continue;
+		}
+		if (r <= 0) {
+			answers_fail(&a, -1, r < 0 ? errno : EPROTO);
+			break;
+		}
+		if ((size_t)r > sizeof(rx.raw)) {
+			answers_fail(&a, -1, EMSGSIZE);
+			break;
+		}
+		/* Only the kernel (port 0) answers; a datagram from anyone else
+		 * in this netns is not an answer. */
+		if (flen >= sizeof(from) && from.nl_family == AF_NETLINK && from.nl_pid != 0)
+			continue;
+		answers_read(&a, rx.raw, (size_t)r);
+	}
+	if (!a.bad_errno && a.nacked == ncmds)
+		return 0;
+	*failed_cmd = a.bad;
+	if (!a.bad_errno)
+		return perr_set(e, "nftables netlink: %u of %u commands answered", a.nacked, ncmds);
+	if (a.bad >= 0)
+		return perr_sys(e, a.bad_errno, "nftables netlink: command %ld refused%s%s",
+				a.bad + 1, a.why[0] ? ": " : "", a.why);
+	return perr_sys(e, a.bad_errno, "nftables netlink: the batch refused%s%s",
+			a.why[0] ? ": " : "", a.why);
+}
+
+int nft_netlink_apply(const struct nft_batch *b, long *failed_cmd, struct perr *e)
+{
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	int one = 1, fd, rc;
 
 	*failed_cmd = -1;
 	if (b->ncmds == 0 || b->ncmds > NFT_MAX_CMDS)
@@ -471,54 +581,7 @@ int nft_netlink_apply(const struct nft_batch *b, long *failed_cmd, struct perr *
 		close(fd);
 		return perr_sys(e, err, "nftables netlink: sending the batch");
 	}
-	/* The kernel handles the batch inside sendto(): every answer is queued
-	 * by now. A batch it refuses as a whole may answer fewer messages; the
-	 * short wait only bounds that case. */
-	while (nacked < b->ncmds) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		ssize_t r;
-
-		if (poll(&p, 1, 1000) <= 0)
-			break;
-		r = recv(fd, rx.raw, sizeof(rx.raw), MSG_DONTWAIT);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0) {
-			bad_errno = r < 0 ? errno : EPROTO;
-			break;
-		}
-		for (struct nlmsghdr *h = &rx.h; NLMSG_OK(h, (size_t)r); h = NLMSG_NEXT(h, r)) {
-			const struct nlmsgerr *err = NLMSG_DATA(h);
-			uint32_t seq = h->nlmsg_seq;
-
-			if (h->nlmsg_type != NLMSG_ERROR ||
-			    h->nlmsg_len < NLMSG_HDRLEN + sizeof(*err))
-				continue;
-			if (err->error != 0 && bad < 0) {
-				bad = seq >= 1 && seq <= b->ncmds ? (long)seq - 1 : -1;
-				bad_errno = -err->error;
-				ext_ack_text(h, why, sizeof(why));
-				if (bad < 0)
-					break; /* the batch as a whole */
-			}
-			if (seq >= 1 && seq <= b->ncmds && !acked[seq]) {
-				acked[seq] = 1;
-				nacked++;
-			}
-		}
-		if (bad_errno)
-			break;
-	}
+	rc = nft_netlink_answers(fd, b->ncmds, failed_cmd, e);
 	close(fd);
-	if (!bad_errno && nacked == b->ncmds)
-		return 0;
-	*failed_cmd = bad;
-	if (!bad_errno)
-		return perr_set(e, "nftables netlink: %u of %u commands answered", nacked,
-				b->ncmds);
-	if (bad >= 0)
-		return perr_sys(e, bad_errno, "nftables netlink: command %ld refused%s%s", bad + 1,
-				why[0] ? ": " : "", why);
-	return perr_sys(e, bad_errno, "nftables netlink: the batch refused%s%s", why[0] ? ": " : "",
-			why);
+	return rc;
 }

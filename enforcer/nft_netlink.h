@@ -51,4 +51,13 @@ int nft_netlink_encode(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, s
  * whole, or no answer). */
 int nft_netlink_apply(const struct nft_batch *b, long *failed_cmd, struct perr *e);
 
+/* nft_netlink_apply's second half, on its own for the tests: read the
+ * answers to a batch of ncmds commands already sent on fd, until every
+ * command is acknowledged and nothing more is queued. Every command must
+ * be acknowledged, no error may come (on a command: *failed_cmd is its
+ * index; on the batch's markers: -1), and nothing else may be read (a
+ * message that is not an NLMSG_ERROR, a short or truncated one). A
+ * datagram from a netlink port other than the kernel's is skipped. */
+int nft_netlink_answers(int fd, uint32_t ncmds, long *failed_cmd, struct perr *e);
+
 #endif

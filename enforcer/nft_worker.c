@@ -309,8 +309,9 @@ static int preset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, s
 		return perr_usage(e, "nftables: an owner table needs NFT_EXEC_THREAD");
 	if (nft_ruleset_cmds(rs, cfg, cmds, NFT_MAX_CMDS, n, e) < 0)
 		return -1;
-	if (cfg->engine == NFT_ENGINE_LIBNFTABLES)
-		return 0;
+	if (cfg->engine == NFT_ENGINE_LIBNFTABLES || rs != NFT_RS_SANDBOX_OUTPUT)
+		return 0; /* the encoder covers sandbox-output alone (no owner
+			     tables reach here) */
 	if (nft_netlink_encode(rs, cfg, b, e) < 0)
 		return -1; /* the encoder covers every preset ruleset: a bug */
 	*batch = b;

@@ -170,8 +170,10 @@ static void test_output_v4_v6_rejects(void)
 
 static void test_output_ipv6_host_and_log_tag(void)
 {
-	struct nft_sandbox_cfg cfg = {
-	    .host_addr = "fd00:200::1", .proxy_port = 8080, .log_tag = "cell-7", .table = "t2"};
+	struct nft_sandbox_cfg cfg = {.host_addr = "fd00:200::1",
+				      .proxy_port = 8080,
+				      .log_tag = "cell-7",
+				      .table = "parity_t2"};
 	struct nft_cmd c[NFT_MAX_CMDS];
 	struct perr e;
 	size_t n = 0;
@@ -179,9 +181,10 @@ static void test_output_ipv6_host_and_log_tag(void)
 	CU_ASSERT_EQUAL_FATAL(
 	    nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), 0);
 	CU_ASSERT_STRING_EQUAL(
-	    c[3].text, "add rule inet t2 output ip6 daddr fd00:200::1 tcp dport 8080 accept");
+	    c[3].text,
+	    "add rule inet parity_t2 output ip6 daddr fd00:200::1 tcp dport 8080 accept");
 	CU_ASSERT_EQUAL(count(c, n, "log prefix \"parity:bypass:cell-7:\" flags skuid"), 2);
-	CU_ASSERT_EQUAL(count(c, n, "inet t2"), n);
+	CU_ASSERT_EQUAL(count(c, n, "inet parity_t2"), n);
 }
 
 static void test_forward_placement(void)
@@ -260,6 +263,20 @@ static void test_validation_rejects_injection(void)
 	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
 	cfg = ref_cfg;
 	cfg.table = "parity; flush ruleset";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
+	/* names both engines read alike only: "tcp" is an nft keyword
+	 * (libnftables refuses it, a netlink batch would not) */
+	cfg = ref_cfg;
+	cfg.table = "tcp";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, PARITY_EXIT_USAGE);
+	cfg.table = "parityx";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
+	cfg.table = "parity_x";
+	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), 0);
+	/* an IPv6 address with an IPv4 tail: inet_pton reads it, nft does not */
+	cfg = ref_cfg;
+	cfg.host_addr = "64:ff9b::1.2.3.4";
 	CU_ASSERT_EQUAL(nft_ruleset_cmds(NFT_RS_SANDBOX_OUTPUT, &cfg, c, NFT_MAX_CMDS, &n, &e), -1);
 	cfg = ref_cfg;
 	cfg.proxy_port = 0;
@@ -501,6 +518,133 @@ static void test_netlink_batch_refuses(void)
 	CU_ASSERT(strstr(e.msg, "proxy.example") != NULL);
 }
 
+/* ---- nft_netlink_answers against made-up kernel answers ---- */
+
+/* An ack (error 0) or an error for seq, appended to buf at *off. */
+static void put_answer(uint8_t *buf, size_t *off, uint32_t seq, int error)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(buf + *off);
+	struct nlmsgerr *err = NLMSG_DATA(h);
+
+	memset(h, 0, NLMSG_HDRLEN + sizeof(*err));
+	h->nlmsg_len = NLMSG_HDRLEN + sizeof(*err);
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_seq = seq;
+	err->error = error;
+	*off += NLMSG_ALIGN(h->nlmsg_len);
+}
+
+/* Run nft_netlink_answers(12 commands) on a socket whose peer sent the
+ * datagrams dgrams[0..n) (lens[i] bytes each); close_peer: EOF after them. */
+static int answers_from(const uint8_t (*dgrams)[1024], const size_t *lens, size_t n,
+			bool close_peer, long *failed, struct perr *e)
+{
+	int sv[2], rc;
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_FATAL(send(sv[1], dgrams[i], lens[i], 0) == (ssize_t)lens[i]);
+	if (close_peer) {
+		close(sv[1]);
+		sv[1] = -1;
+	}
+	perr_clear(e);
+	rc = nft_netlink_answers(sv[0], 12, failed, e);
+	close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	return rc;
+}
+
+static void test_netlink_answers(void)
+{
+	static uint8_t d[16][1024];
+	size_t len[16], off;
+	struct perr e;
+	long failed;
+
+	/* twelve acks in one datagram, then in twelve */
+	off = 0;
+	for (uint32_t s = 1; s <= 12; s++)
+		put_answer(d[0], &off, s, 0);
+	len[0] = off;
+	CU_ASSERT_EQUAL(answers_from(d, len, 1, false, &failed, &e), 0);
+	for (uint32_t s = 1; s <= 12; s++) {
+		len[s - 1] = 0;
+		put_answer(d[s - 1], &len[s - 1], s, 0);
+	}
+	CU_ASSERT_EQUAL(answers_from(d, len, 12, false, &failed, &e), 0);
+	/* ...and an error on the begin marker after them (a commit that
+	 * failed): read, not left in the queue */
+	len[12] = 0;
+	put_answer(d[12], &len[12], 0, -ENOMEM);
+	CU_ASSERT_EQUAL(answers_from(d, len, 13, false, &failed, &e), -1);
+	CU_ASSERT_EQUAL(failed, -1);
+	CU_ASSERT_EQUAL(e.sys_errno, ENOMEM);
+	/* an error on command 3 among the acks names it */
+	off = 0;
+	for (uint32_t s = 1; s <= 12; s++)
+		put_answer(d[0], &off, s, s == 3 ? -EOPNOTSUPP : 0);
+	len[0] = off;
+	CU_ASSERT_EQUAL(answers_from(d, len, 1, false, &failed, &e), -1);
+	CU_ASSERT_EQUAL(failed, 2);
+	CU_ASSERT_EQUAL(e.sys_errno, EOPNOTSUPP);
+	CU_ASSERT(strstr(e.msg, "command 3") != NULL);
+	/* an error beyond the commands: the batch */
+	len[0] = 0;
+	put_answer(d[0], &len[0], 13, -EINVAL);
+	CU_ASSERT_EQUAL(answers_from(d, len, 1, true, &failed, &e), -1);
+	CU_ASSERT_EQUAL(failed, -1);
+	/* eleven acks (one twice), then EOF: not applied */
+	off = 0;
+	for (uint32_t s = 1; s <= 11; s++)
+		put_answer(d[0], &off, s, 0);
+	put_answer(d[0], &off, 1, 0);
+	len[0] = off;
+	CU_ASSERT_EQUAL(answers_from(d, len, 1, true, &failed, &e), -1);
+	/* an NLMSG_ERROR too short to hold its error, after eleven acks */
+	off = 0;
+	for (uint32_t s = 1; s <= 11; s++)
+		put_answer(d[0], &off, s, 0);
+	{
+		struct nlmsghdr *h = (struct nlmsghdr *)(d[0] + off);
+		memset(h, 0, NLMSG_HDRLEN);
+		h->nlmsg_len = NLMSG_HDRLEN;
+		h->nlmsg_type = NLMSG_ERROR;
+		h->nlmsg_seq = 12;
+		off += NLMSG_HDRLEN;
+	}
+	len[0] = off;
+	CU_ASSERT_EQUAL(answers_from(d, len, 1, false, &failed, &e), -1);
+	/* a message the kernel never sends here (NLMSG_DONE) */
+	off = 0;
+	for (uint32_t s = 1; s <= 12; s++)
+		put_answer(d[0], &off, s, 0);
+	{
+		struct nlmsghdr *h = (struct nlmsghdr *)(d[0] + off);
+		memset(h, 0, NLMSG_HDRLEN + 4);
+		h->nlmsg_len = NLMSG_HDRLEN + 4;
+		h->nlmsg_type = NLMSG_DONE;
+		off += NLMSG_HDRLEN + 4;
+	}
+	len[0] = off;
+	CU_ASSERT_EQUAL(answers_from(d, len, 1, false, &failed, &e), -1);
+	/* the last message's length fits the datagram but its aligned
+	 * length does not (seq 12's ack cut to 37 bytes of 40): read within
+	 * the datagram, and refused as truncated (ASan would see a read past
+	 * it) */
+	off = 0;
+	for (uint32_t s = 1; s <= 12; s++)
+		put_answer(d[0], &off, s, 0);
+	{
+		struct nlmsghdr *h = (struct nlmsghdr *)(d[0] + off - 36);
+		h->nlmsg_len = 37;
+		d[0][off] = 0;
+		len[0] = off + 1;
+	}
+	CU_ASSERT_EQUAL(answers_from(d, len, 1, false, &failed, &e), -1);
+}
+
 void unit_register(void)
 {
 	UNIT_SUITE("nft");
@@ -518,4 +662,5 @@ void unit_register(void)
 	UNIT_TEST(test_netlink_batch_shape);
 	UNIT_TEST(test_netlink_batch_carries_the_config);
 	UNIT_TEST(test_netlink_batch_refuses);
+	UNIT_TEST(test_netlink_answers);
 }

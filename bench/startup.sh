@@ -6,7 +6,9 @@
 #              (ip netns add, veth, addresses, route, nft -f, ip netns exec, del)
 #   platform-strict: what it adds to platform's start (notify listener
 #              handoff, the workers' ruleset, the larger filter), same run
-# bwrap and the four profiles are run interleaved, run by run (benchtime).
+#   namespace with "nftables_engine": "libnftables": what the netlink
+#              engine saves (docs/architecture.md, "The nftables engines")
+# bwrap and the five parity starts are run interleaved, run by run (benchtime).
 # Prints medians and ratios with the targets: platform <= 1.5x bwrap;
 # namespace <= 2x bwrap and <= 0.2x the CLI script. Each ratio of medians
 # comes with its 95% interval (a bootstrap over the rounds, which keeps
@@ -31,8 +33,17 @@ med() { "$BENCHTIME" -n "$1" -- "${@:2}" | sed -E 's/.*median_ms=([0-9.]+).*/\1/
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # The reference's CLI sequence (openshell-reference.md §1.1-§1.2), once.
-cli=$(mktemp) raw=$(mktemp)
-trap 'rm -f "$cli" "$raw"' EXIT
+cli=$(mktemp) raw=$(mktemp) nslib=$(mktemp --suffix=.json)
+trap 'rm -f "$cli" "$raw" "$nslib"' EXIT
+# The namespace profile with the libnftables engine (same rules, the other
+# way in), for its line below.
+/usr/bin/python3 - "$PWD/enforcer/profiles/namespace.json" "$nslib" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["name"] = "namespace-libnftables"
+p["network"]["namespace"]["nftables_engine"] = "libnftables"
+json.dump(p, open(sys.argv[2], "w"))
+PY
 cat >"$cli" <<'SH'
 #!/bin/sh
 set -e
@@ -66,13 +77,13 @@ chmod +x "$cli"
 # The peers interleaved, run by run (benchtime): the machine's slow spells
 # land on all of them alike, so the ratios hold even when the medians move.
 args=(-n "$runs" -- bwrap --unshare-net --ro-bind / / /bin/true)
-for p in platform namespace platform-notify platform-strict; do
+for p in platform namespace platform-notify platform-strict "$nslib"; do
 	args+=(--- "$PARITY_BIN" run --quiet --profile "$p" -- /bin/true)
 done
 out=$("$BENCHTIME" -o "$raw" "${args[@]}") || { echo "startup: a run failed: $out" >&2; exit 1; }
 mapfile -t meds < <(sed -E 's/.*median_ms=([0-9.]+).*/\1/' <<<"$out")
-[ "${#meds[@]}" = 5 ] || { echo "startup: benchtime failed" >&2; exit 1; }
-bw=${meds[0]} pl=${meds[1]} ns=${meds[2]} pn=${meds[3]} ps=${meds[4]}
+[ "${#meds[@]}" = 6 ] || { echo "startup: benchtime failed" >&2; exit 1; }
+bw=${meds[0]} pl=${meds[1]} ns=${meds[2]} pn=${meds[3]} ps=${meds[4]} nl=${meds[5]}
 cl=$(med "$((runs < 30 ? runs : 30))" unshare -n "$cli")
 # ci COLUMN: the 95% interval of median(COLUMN) / median(bwrap) over 2000
 # resamples of the rounds (a fixed seed: the same runs give the same line)
@@ -97,3 +108,5 @@ printf '%-46s %8s ms  namespace = %sx of it (target <= 0.2)\n' "reference CLI sc
 printf '%-46s %8s ms  %sx bwrap\n' "parity run --profile platform-notify" "$pn" "$(ratio "$pn" "$bw")"
 printf '%-46s %8s ms  %sx bwrap, +%s ms over platform\n' "parity run --profile platform-strict" "$ps" \
 	"$(ratio "$ps" "$bw")" "$(awk -v a="$ps" -v b="$pl" 'BEGIN { printf "%.2f", a - b }')"
+printf '%-46s %8s ms  %sx bwrap, +%s ms over the netlink engine\n' "namespace, nftables_engine libnftables" "$nl" \
+	"$(ratio "$nl" "$bw")" "$(awk -v a="$nl" -v b="$ns" 'BEGIN { printf "%.2f", a - b }')"

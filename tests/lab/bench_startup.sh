@@ -41,4 +41,6 @@ for p in platform namespace; do
 			exit 1 }' <<<"$line"
 done
 check "the CLI script's line" grep -q "reference CLI script (ip, nft) .* namespace = .*x of it" <<<"$out"
+check "the libnftables engine's line" \
+	grep -Eq "namespace, nftables_engine libnftables +[0-9.]+ ms .*over the netlink engine" <<<"$out"
 exit "$fail"

@@ -1,11 +1,14 @@
-/* abstract.c - B4, abstract unix sockets: reach a listener outside the
- * sandbox through the abstract namespace (per network namespace, and
- * outside every filesystem rule), or let one reach in.
+/* abstract.c - B4, unix sockets: reach a listener outside the sandbox
+ * through the abstract namespace (per network namespace, and outside every
+ * filesystem rule), or let one reach in; and through a pathname socket of
+ * the pod (A08: a file, reached from any network namespace that sees it).
  *
  * The lab's victims listen in the pod netns on "\0$PARITY_VICTIM_ABSTRACT"
- * (stream), ".dgram" and ".seqpacket"; any connection or datagram counts.
- * For the reverse direction the accomplice connects from the pod netns to a
- * name the attack binds, and reads: the marker read is an escape. */
+ * (stream), ".dgram" and ".seqpacket", and on the pathname sockets
+ * $PARITY_VICTIM_PATH, ".dgram" and ".seqpacket" (mode 0666, under /run);
+ * any connection or datagram counts. For the reverse direction the
+ * accomplice connects from the pod netns to a name the attack binds, and
+ * reads: the marker read is an escape. */
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
@@ -33,6 +36,22 @@ static socklen_t abstract_addr(const struct attack_env *env, const char *suffix,
 		return 0;
 	memcpy(a->sun_path + 1, name, len);
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+}
+
+/* "<victim path><suffix>" as a pathname address; returns its length or 0
+ * (no path given, or too long). */
+static socklen_t path_addr(const struct attack_env *env, const char *suffix, struct sockaddr_un *a)
+{
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if (!env->victim_path)
+		return 0;
+	n = snprintf(a->sun_path, sizeof(a->sun_path), "%s%s", env->victim_path, suffix);
+	if (n < 0 || (size_t)n >= sizeof(a->sun_path))
+		return 0;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
 }
 
 static const char *type_name(int type)
@@ -69,6 +88,62 @@ static int connect_send(const struct attack_env *env, struct attack_log *log, in
 	attack_step(log, "send", n, err, "marker");
 	close(fd);
 	return n > 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
+}
+
+/* connect() (or, for SOCK_DGRAM unconnected, sendto()) a pathname victim,
+ * then send the marker. */
+static int path_connect_send(const struct attack_env *env, struct attack_log *log, int type,
+			     const char *suffix, bool use_sendto, const char *label)
+{
+	struct sockaddr_un a;
+	socklen_t len = path_addr(env, suffix, &a);
+	char buf[256];
+	int fd, r, err, m;
+	ssize_t n;
+
+	if (!len) {
+		attack_note(log, "PARITY_VICTIM_PATH is not set (or too long): nothing to aim at");
+		return CLAIM_BLOCKED;
+	}
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	err = errno;
+	attack_step(log, "socket", fd, err, "AF_UNIX, %s, 0", type_name(type));
+	if (fd < 0)
+		return CLAIM_BLOCKED;
+	if (use_sendto) {
+		m = attack_marker_payload(env, label, buf, sizeof(buf));
+		n = sendto(fd, buf, (size_t)m, MSG_DONTWAIT, (struct sockaddr *)&a, len);
+		err = errno;
+		attack_step(log, "sendto", n, err, "\"%s\", marker", a.sun_path);
+	} else {
+		r = attack_connect_timeout(fd, (struct sockaddr *)&a, len, 2000);
+		err = errno;
+		attack_step(log, "connect", r, err, "\"%s\"", a.sun_path);
+		if (r < 0) {
+			close(fd);
+			return CLAIM_BLOCKED;
+		}
+		n = attack_send_marker(env, fd, label);
+		err = errno;
+		attack_step(log, "send", n, err, "marker");
+	}
+	close(fd);
+	return n > 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
+}
+
+static int a08_stream(const struct attack_env *env, struct attack_log *log)
+{
+	return path_connect_send(env, log, SOCK_STREAM, "", false, "A08");
+}
+
+static int a08_dgram(const struct attack_env *env, struct attack_log *log)
+{
+	return path_connect_send(env, log, SOCK_DGRAM, ".dgram", true, "A08.dgram");
+}
+
+static int a08_seqpacket(const struct attack_env *env, struct attack_log *log)
+{
+	return path_connect_send(env, log, SOCK_SEQPACKET, ".seqpacket", false, "A08.seqpacket");
 }
 
 static int a01_stream(const struct attack_env *env, struct attack_log *log)
@@ -284,6 +359,12 @@ out:
 }
 
 #define NS_ABSTRACT "separate netns: its own abstract namespace (ECONNREFUSED)"
+#define PATH_NONE                                                                                  \
+	"none: a pathname socket is a file, reached from any network namespace that sees it, "     \
+	"and Landlock's fs rights before ABI 9 do not cover connect()"
+#define PATH_RESOLVE                                                                               \
+	"Landlock RESOLVE_UNIX (ABI >= 9: EACCES, the socket is under read-only /run); below "     \
+	"ABI 9 none: the mediated connect is made under the agent's own ruleset"
 #define LL_SCOPE "Landlock scope abstract_unix_socket (ABI >= 6): EPERM"
 #define NOTIFY_CONNECT "Landlock scope (EPERM) before the connect/sendto notification"
 #define STRICT_ABS                                                                                 \
@@ -391,6 +472,44 @@ const struct attack attacks_abstract[] = {
 		.refs = "attack-catalog.md B4 A07 (derived)",
 		.expect = {NS_ABSTRACT, LL_SCOPE " at sendto", NOTIFY_CONNECT, STRICT_ABS},
 		.run = a07_autobind,
+	},
+	{
+		.id = "A08",
+		.family = FAM_ABSTRACT,
+		.title = "Stream connect to a pathname socket of the pod (system bus, docker.sock)",
+		.tries = "connect() by path to a daemon's unix socket on the sandbox's side "
+			 "(mode 0666, under /run: the system bus, docker.sock, a proxy bridge) and "
+			 "send the marker. The socket is a file: a network namespace does not hide "
+			 "it, and Landlock controls reaching it only from ABI 9 "
+			 "(LANDLOCK_ACCESS_FS_RESOLVE_UNIX).",
+		.syscalls = "socket(AF_UNIX, SOCK_STREAM, 0); connect(\"$PARITY_VICTIM_PATH\"); send",
+		.refs = "attack-catalog.md §0.7, B4 A08, D08; ladybird PR #12099; landrun v0.1.17",
+		.expect = {PATH_NONE, PATH_NONE, PATH_NONE, PATH_RESOLVE},
+		.run = a08_stream,
+	},
+	{
+		.id = "A08.dgram",
+		.family = FAM_ABSTRACT,
+		.title = "Datagram sendto a pathname socket of the pod (journald, syslog style)",
+		.tries = "sendto() a datagram socket by path, unconnected (the way /dev/log and "
+			 "journald's socket are used): the datagram path resolves the name on "
+			 "each send.",
+		.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); sendto(\"$PARITY_VICTIM_PATH.dgram\")",
+		.refs = "attack-catalog.md B4 A08 (derived: unix_dgram_sendmsg resolves the path)",
+		.expect = {PATH_NONE, PATH_NONE, PATH_NONE, PATH_RESOLVE},
+		.run = a08_dgram,
+	},
+	{
+		.id = "A08.seqpacket",
+		.family = FAM_ABSTRACT,
+		.title = "Seqpacket connect to a pathname socket of the pod",
+		.tries = "SOCK_SEQPACKET by path (the way some daemons, e.g. a varlink or "
+			 "containerd-shim socket, are served).",
+		.syscalls = "socket(AF_UNIX, SOCK_SEQPACKET, 0); "
+			    "connect(\"$PARITY_VICTIM_PATH.seqpacket\"); send",
+		.refs = "attack-catalog.md B4 A08 (derived from the hook list)",
+		.expect = {PATH_NONE, PATH_NONE, PATH_NONE, PATH_RESOLVE},
+		.run = a08_seqpacket,
 	},
 	{
 		.id = "A12",

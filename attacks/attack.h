@@ -30,6 +30,7 @@ struct attack_env {
 	uint16_t allowed_port;
 	pid_t victim_pid;
 	const char *victim_abstract;
+	const char *victim_path; /* pathname victims' base path; NULL: none */
 	pid_t supervisor_pid;
 };
 

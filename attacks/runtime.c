@@ -135,6 +135,9 @@ int attack_env_load(struct attack_env *env, char *err, size_t errlen)
 	env->dns_v4 = env_or("PARITY_DNS_V4", "198.51.100.53");
 	env->dns_v6 = env_or("PARITY_DNS_V6", "2001:db8:100::53");
 	env->victim_abstract = env_or("PARITY_VICTIM_ABSTRACT", "parity-victim");
+	env->victim_path = getenv("PARITY_VICTIM_PATH");
+	if (env->victim_path && !*env->victim_path)
+		env->victim_path = NULL;
 	if (split_hostport(env_or("PARITY_PROXY", "127.0.0.1:3128"), env->proxy_host,
 			   sizeof(env->proxy_host), &env->proxy_port) < 0) {
 		snprintf(err, errlen, "PARITY_PROXY: expected HOST:PORT");

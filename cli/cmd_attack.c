@@ -19,27 +19,26 @@
 
 static void attack_usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: parity attack list [--family F] [--json]\n"
-	    "       parity attack show ID [--json]\n"
-	    "       parity attack run ID --profile P [--landlock-abi N] [--compat M] [--json]\n"
-	    "                            [--pcap FILE] [--timeout S] [--no-control]\n"
-	    "                            [--capture-max-bytes N]\n"
-	    "       parity attack exec --profile P [same options] -- CMD [ARGS...]\n"
-	    "       parity attack docs --out DIR\n\n"
-	    "run and exec build a fresh lab, run the program in the sandbox of profile P,\n"
-	    "and judge it by what independent witnesses saw (packet capture, sinks, DNS\n"
-	    "sink, victims), against a positive control under profile none.\n"
-	    "--capture-max-bytes N bounds the memory for the captured frames (default\n"
-	    "256 MiB); a capture that needs more fails, and the cell is INCONCLUSIVE.\n"
-	    "Exit: 0 a judgement was made (whatever the verdict), 3 the lab or a witness\n"
-	    "failed, 2 usage errors.\n\n"
-	    "The program's environment (exec): PARITY_MARKER, PARITY_SINK_V4, PARITY_SINK_V6,\n"
-	    "PARITY_DNS_V4, PARITY_DNS_V6, PARITY_PROXY, PARITY_ALLOWED, PARITY_VICTIM_PID,\n"
-	    "PARITY_VICTIM_ABSTRACT, PARITY_SUPERVISOR_PID. A line \"@parity accomplice tcp "
-	    "PORT\"\n"
-	    "(or tcp6/udp/udp6 PORT, or abstract NAME) on its stdout asks the lab to dial in.\n");
+	fprintf(f,
+		"usage: parity attack list [--family F] [--json]\n"
+		"       parity attack show ID [--json]\n"
+		"       parity attack run ID --profile P [--landlock-abi N] [--compat M] [--json]\n"
+		"                            [--pcap FILE] [--timeout S] [--no-control]\n"
+		"                            [--capture-max-bytes N]\n"
+		"       parity attack exec --profile P [same options] -- CMD [ARGS...]\n"
+		"       parity attack docs --out DIR\n\n"
+		"run and exec build a fresh lab, run the program in the sandbox of profile P,\n"
+		"and judge it by what independent witnesses saw (packet capture, sinks, DNS\n"
+		"sink, victims), against a positive control under profile none.\n"
+		"--capture-max-bytes N bounds the memory for the captured frames (default\n"
+		"256 MiB); a capture that needs more fails, and the cell is INCONCLUSIVE.\n"
+		"Exit: 0 a judgement was made (whatever the verdict), 3 the lab or a witness\n"
+		"failed, 2 usage errors.\n\n"
+		"The program's environment (exec): PARITY_MARKER, PARITY_SINK_V4, PARITY_SINK_V6,\n"
+		"PARITY_DNS_V4, PARITY_DNS_V6, PARITY_PROXY, PARITY_ALLOWED, PARITY_VICTIM_PID,\n"
+		"PARITY_VICTIM_ABSTRACT, PARITY_VICTIM_PATH, PARITY_SUPERVISOR_PID. A line\n"
+		"\"@parity accomplice tcp PORT\" (or tcp6/udp/udp6 PORT, or abstract NAME) on its\n"
+		"stdout asks the lab to dial in.\n");
 }
 
 static json_t *attack_json(const struct attack *a)

@@ -4,6 +4,7 @@
 #include "enforcer.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -135,6 +136,49 @@ static struct notify_supervisor *take_listener(int sock, const struct notify_all
  * runs (fail closed: without it every mediated call would be refused), and
  * the agent's Landlock ruleset for the workers that perform AF_UNIX
  * pathname operations inside it. */
+/* Where the agent may reach pathname sockets under strict: beneath its
+ * read-write paths (the profile's and --rw), at every ABI (notify.h). -1
+ * only when the list cannot be stored: the listener is then refused and
+ * the agent, told so, does not run. */
+static int strict_unix_reach(struct notify_supervisor *ns, const struct run_opts *o,
+			     struct rep_sink *rs)
+{
+	const struct profile_landlock *l = &o->profile->ll;
+	static char buf[PROFILE_MAX_PATHS * 2][PATH_MAX];
+	const char *paths[PROFILE_MAX_PATHS * 2];
+	char list[512];
+	unsigned n = 0;
+	size_t off = 0;
+	int kept;
+
+	for (unsigned i = 0; i < l->nrw && n < PROFILE_MAX_PATHS; i++)
+		if (landlock_expand_path(l->fs_read_write[i], buf[n], sizeof(buf[n])) == 0) {
+			paths[n] = buf[n];
+			n++;
+		}
+	for (size_t i = 0; o->extra_rw && o->extra_rw[i] && n < ARRAY_SIZE(paths); i++)
+		if (landlock_expand_path(o->extra_rw[i], buf[n], sizeof(buf[n])) == 0) {
+			paths[n] = buf[n];
+			n++;
+		}
+	kept = notify_supervisor_set_unix_reach(ns, paths, n);
+	if (kept < 0) {
+		rep_emit(rs, "notify", "unix reach", REP_FAILED, "out of memory");
+		return -1;
+	}
+	list[0] = '\0';
+	for (unsigned i = 0; i < n && off < sizeof(list); i++) {
+		int w = snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", paths[i]);
+		off += w > 0 ? (size_t)w : 0;
+	}
+	rep_emit(rs, "notify", "unix reach", REP_APPLIED,
+		 "a pathname socket is reached (connect, datagram to a path) only beneath the "
+		 "read-write paths (%s; %d exist), what Landlock's RESOLVE_UNIX (ABI 9) grants "
+		 "through them, checked by the workers at every ABI: EACCES elsewhere",
+		 list[0] ? list : "none", kept);
+	return 0;
+}
+
 static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs, int *domain_fd,
 			  struct perr *e)
 {
@@ -607,9 +651,14 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 				continue;
 			if (pf[1].revents & POLLIN) {
 				ns = take_listener(nsock[0], &allow, strict, &rs);
-				if (ns && strict)
+				if (ns && strict) {
 					notify_supervisor_set_strict(ns, agent_pid, domain_fd,
 								     plan.active);
+					if (strict_unix_reach(ns, o, &rs) < 0) {
+						notify_supervisor_stop(ns, NULL);
+						ns = NULL;
+					}
+				}
 				if (!ns) {
 					close(nsock[0]); /* the agent reads EOF and fails */
 					nsock[0] = -1;

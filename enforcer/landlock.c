@@ -170,7 +170,7 @@ static int missing(struct rep_sink *rs, enum compat_mode compat, const char *ite
 	return 0;
 }
 
-static int expand_path(const char *in, char *out, size_t len)
+int landlock_expand_path(const char *in, char *out, size_t len)
 {
 	const char *exe = util_self_exe();
 	if (strncmp(in, "${exe_dir}", 10) == 0) {
@@ -211,7 +211,7 @@ static int plan_paths(struct landlock_plan *p, char *const *list, unsigned n,
 			rep_emit(rs, "landlock", raw, REP_FAILED, "too many path rules");
 			return -1;
 		}
-		if (expand_path(raw, path_pool[p->npaths], sizeof(path_pool[0])) < 0) {
+		if (landlock_expand_path(raw, path_pool[p->npaths], sizeof(path_pool[0])) < 0) {
 			rep_emit(rs, "landlock", raw, REP_FAILED, "cannot expand path");
 			return -1;
 		}

@@ -82,5 +82,8 @@ int landlock_enforce(struct landlock_plan *p, struct rep_sink *rs);
  * or the ruleset cannot be built (errno). Paths that cannot be opened are
  * reported to rs, as the agent does. */
 int landlock_ruleset_copy(const struct landlock_plan *plan, struct rep_sink *rs);
+/* A profile path with "${exe_dir}" substituted (absolute paths only);
+ * 0, or -1 when it is relative or does not fit (never cut). */
+int landlock_expand_path(const char *in, char *out, size_t len);
 
 #endif

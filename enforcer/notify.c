@@ -172,6 +172,20 @@ void notify_supervisor_set_strict(struct notify_supervisor *s, pid_t agent, int 
 	s->domain_required = domain_required;
 }
 
+int notify_supervisor_set_unix_reach(struct notify_supervisor *s, const char *const *paths,
+				     unsigned n)
+{
+	free(s->reach);
+	s->nreach = 0;
+	s->reach = n ? calloc(n, sizeof(*s->reach)) : NULL;
+	if (n && !s->reach)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (paths[i] && realpath(paths[i], s->reach[s->nreach]))
+			s->nreach++;
+	return (int)s->nreach;
+}
+
 void notify_supervisor_stop(struct notify_supervisor *s, struct notify_stats *out)
 {
 	struct timespec ts;
@@ -223,5 +237,6 @@ void notify_supervisor_stop(struct notify_supervisor *s, struct notify_stats *ou
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work);
 	pthread_cond_destroy(&s->exited);
+	free(s->reach);
 	free(s);
 }

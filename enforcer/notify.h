@@ -141,6 +141,14 @@ struct notify_supervisor *notify_supervisor_new(int listener, const struct notif
  * in force at the effective ABI). The supervisor keeps domain_fd open. */
 void notify_supervisor_set_strict(struct notify_supervisor *s, pid_t agent, int domain_fd,
 				  bool domain_required);
+/* strict: the agent may reach (connect to, or send a datagram to) a
+ * pathname socket only beneath one of these paths, its read-write
+ * Landlock rules: what LANDLOCK_ACCESS_FS_RESOLVE_UNIX (ABI 9) grants
+ * through such rules, checked by the workers at every ABI (below 9 the
+ * kernel checks nothing). Each is resolved (realpath) now; one that does
+ * not exist is left out. Returns the number kept, -1 on ENOMEM. */
+int notify_supervisor_set_unix_reach(struct notify_supervisor *s, const char *const *paths,
+				     unsigned n);
 /* The fd to poll for POLLIN. */
 int notify_supervisor_fd(const struct notify_supervisor *s);
 /* Handle one pending notification; never blocks on the child's behalf

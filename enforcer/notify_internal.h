@@ -4,6 +4,7 @@
 #ifndef PARITY_NOTIFY_INTERNAL_H
 #define PARITY_NOTIFY_INTERNAL_H
 
+#include <limits.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -85,6 +86,11 @@ struct notify_supervisor {
 	struct notify_strict_tree tree;
 	int domain_fd;	      /* the agent's Landlock ruleset, for the workers; -1 */
 	bool domain_required; /* a ruleset is in force: never act outside it */
+	/* Where the agent may reach a pathname socket (connect, or a datagram
+	 * sent to a path): beneath these, its read-write paths, resolved
+	 * (notify_supervisor_set_unix_reach). */
+	char (*reach)[PATH_MAX];
+	unsigned nreach;
 	int nr_listen, nr_kill, nr_tkill, nr_tgkill, nr_sigqueue, nr_tgsigqueue;
 	pthread_mutex_t mu;
 	pthread_cond_t work, exited;

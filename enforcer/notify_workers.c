@@ -6,6 +6,11 @@
 #include "notify_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/un.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -67,11 +72,74 @@ long notify_job_send(struct job *j, int extra_flags, int *err)
 	return n;
 }
 
+/* path is beneath one of the reach paths (or is one) */
+static bool beneath_reach(const struct notify_supervisor *s, const char *path)
+{
+	for (unsigned i = 0; i < s->nreach; i++) {
+		size_t n = strlen(s->reach[i]);
+		if (strncmp(path, s->reach[i], n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/' || (n == 1 && s->reach[i][0] == '/')))
+			return true;
+	}
+	return false;
+}
+
+/* A pathname socket the agent wants to reach (connect, or a datagram sent
+ * to it): allowed only beneath its read-write paths, as Landlock ABI 9's
+ * RESOLVE_UNIX would allow it with its rules; below ABI 9 the kernel checks
+ * nothing (attack A08: the system bus, docker.sock under /run). Called in
+ * the worker, inside the agent's ruleset and cwd. The path is opened once
+ * (O_PATH, following links as connect does), the socket it names is
+ * checked by where it really is, and the call then reaches it through
+ * /proc/self/fd/N: the inode checked, whatever the path names by then.
+ * 0 with j->addr rewritten and *opath to close after the call, or the
+ * errno the agent gets (EACCES, as Landlock's). A non-pathname address is
+ * left as it is. */
+static int unix_reach(const struct notify_supervisor *s, struct job *j, int *opath)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&j->addr;
+	size_t off = offsetof(struct sockaddr_un, sun_path), n;
+	char path[sizeof(sun->sun_path) + 1], proc[64], real[PATH_MAX];
+	struct stat st;
+	ssize_t r;
+	int fd, len;
+
+	*opath = -1;
+	if (sun->sun_family != AF_UNIX || j->alen <= off || sun->sun_path[0] == '\0')
+		return 0;
+	n = j->alen - off;
+	memcpy(path, sun->sun_path, n);
+	path[n] = '\0'; /* sun_path need not end in a NUL */
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return ECONNREFUSED; /* what connect says of a file that is not a socket */
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	r = readlink(proc, real, sizeof(real) - 1);
+	if (r <= 0 || (size_t)r >= sizeof(real) - 1) {
+		close(fd);
+		return EACCES;
+	}
+	real[r] = '\0';
+	if (!beneath_reach(s, real)) {
+		close(fd);
+		return EACCES;
+	}
+	memset(sun->sun_path, 0, sizeof(sun->sun_path));
+	len = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", proc);
+	j->alen = (socklen_t)(off + (size_t)len + 1);
+	*opath = fd;
+	return 0;
+}
+
 static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_domain)
 {
 	struct notify_supervisor *s = j->s;
 	long val = 0;
-	int err = 0;
+	int err = 0, opath = -1;
 
 	if (j->domain) {
 		/* Never act on the agent's behalf outside its own rules: a worker
@@ -82,6 +150,8 @@ static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_doma
 		}
 		if (j->umask >= 0)
 			umask((mode_t)j->umask);
+		if (j->op != OP_BIND && j->alen && (err = unix_reach(s, j, &opath)) != 0)
+			goto answer;
 	}
 	if (j->op == OP_BIND) {
 		err = bind(j->fd, (struct sockaddr *)&j->addr, j->alen) < 0 ? errno : 0;
@@ -123,6 +193,8 @@ static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_doma
 		val = (long)j->done;
 	}
 answer:
+	if (opath >= 0)
+		close(opath);
 	/* Our references first (see answer()). */
 	close(j->fd);
 	j->fd = -1;

@@ -25,17 +25,10 @@
 #include "sinks.h"
 #include "util.h"
 
-static const char *const env_names[] = {"PARITY_MARKER",
-					"PARITY_SINK_V4",
-					"PARITY_SINK_V6",
-					"PARITY_DNS_V4",
-					"PARITY_DNS_V6",
-					"PARITY_PROXY",
-					"PARITY_ALLOWED",
-					"PARITY_VICTIM_PID",
-					"PARITY_VICTIM_ABSTRACT",
-					"PARITY_SUPERVISOR_PID",
-					NULL};
+static const char *const env_names[] = {
+    "PARITY_MARKER",	      "PARITY_SINK_V4",	    "PARITY_SINK_V6",	     "PARITY_DNS_V4",
+    "PARITY_DNS_V6",	      "PARITY_PROXY",	    "PARITY_ALLOWED",	     "PARITY_VICTIM_PID",
+    "PARITY_VICTIM_ABSTRACT", "PARITY_VICTIM_PATH", "PARITY_SUPERVISOR_PID", NULL};
 
 const char *const *lab_env_names(void)
 {

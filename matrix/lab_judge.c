@@ -64,6 +64,9 @@ static void judge_victims(struct lab_outcome *o, struct lab_shm *shm, json_t *ev
 	    {"abstract_stream", &shm->abstract_stream},
 	    {"abstract_dgram", &shm->abstract_dgram},
 	    {"abstract_seqpacket", &shm->abstract_seqpacket},
+	    {"path_stream", &shm->path_stream},
+	    {"path_dgram", &shm->path_dgram},
+	    {"path_seqpacket", &shm->path_seqpacket},
 	    {"pod_tcp_services", &shm->pod_tcp},
 	    {"pod_udp_53", &shm->pod_udp},
 	};
@@ -82,6 +85,7 @@ static void judge_victims(struct lab_outcome *o, struct lab_shm *shm, json_t *ev
 	json_object_set_new(sig, "process", victim_json(&shm->signal_victim));
 	json_object_set_new(ev, "signal_victim", sig);
 	json_object_set_new(ev, "sacrificial_victim", victim_json(&shm->sacrificial));
+	json_object_set_new(ev, "victim_path", json_string(shm->victim_path));
 	for (size_t i = 0; i < ARRAY_SIZE(ls); i++) {
 		json_object_set_new(ev, ls[i].name, listener_json(ls[i].l));
 		if (atomic_load(&ls[i].l->connections) || atomic_load(&ls[i].l->bytes))

@@ -55,6 +55,36 @@ static int pod_resolv_conf(struct perr *e)
 	return 0;
 }
 
+/* Where the pathname victims listen: a private tmpfs (this mount
+ * namespace's alone, gone with the pod even after a SIGKILL) mounted on the
+ * first of these directories that exists, so that their sockets sit where
+ * a host daemon's do: under /run, which the profiles give read-only (the
+ * Landlock right that governs reaching them, RESOLVE_UNIX at ABI 9, is one
+ * that read-only rules do not grant). Without either directory they go in
+ * the pod's /dev/shm (read-write for the agent). name: the file's name. */
+static int pod_victim_path(struct lab_shm *shm, const char *name, struct perr *e)
+{
+	static const char *const dirs[] = {"/run/user", "/run/lock"};
+	const char *dir = "/dev/shm";
+	struct stat st;
+	int n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (stat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", dirs[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=64k,mode=0755") < 0)
+			return perr_sys(e, errno, "mount a private tmpfs on %s", dirs[i]);
+		dir = dirs[i];
+		break;
+	}
+	n = snprintf(shm->victim_path, sizeof(shm->victim_path), "%s/%s", dir, name);
+	/* ".seqpacket" is added to it, within sun_path's 108 bytes */
+	if (n < 0 || (size_t)n + sizeof(".seqpacket") > sizeof(shm->victim_path))
+		return perr_set(e, "pathname victims: %s/%s is too long", dir, name);
+	return 0;
+}
+
 static bool wait_ready(int fd, int n, int timeout_ms)
 {
 	uint64_t deadline = util_now_ns() + (uint64_t)timeout_ms * 1000000ull;
@@ -240,8 +270,8 @@ int lab_pod_main(void *arg)
 	int ready[2], drain[3][2], drain_w[3];
 	uid_t vuid = p->id.supervisor_drop ? p->id.supervisor_uid : 0;
 	gid_t vgid = p->id.supervisor_drop ? p->id.supervisor_gid : 0;
-	char env[10][160];
-	char *envp[11];
+	char env[12][160];
+	char *envp[13];
 	char proxy[96];
 	char policy[4096];
 	size_t k = 0;
@@ -269,7 +299,7 @@ int lab_pod_main(void *arg)
 	}
 	close(pc->pod_fd);
 	atomic_store(&shm->pod_stage, LAB_POD_RESOLV);
-	if (pod_resolv_conf(&e) < 0) {
+	if (pod_resolv_conf(&e) < 0 || pod_victim_path(shm, pc->abstract, &e) < 0) {
 		pod_fail(shm, &e);
 		return PARITY_EXIT_INFRA;
 	}
@@ -284,8 +314,8 @@ int lab_pod_main(void *arg)
 	atomic_store(&shm->pod_stage, LAB_POD_VICTIMS);
 	shm->signal_victim.pid = victim_spawn_signal(shm, vuid, vgid, ready[1], drain[0][0]);
 	shm->sacrificial.pid = victim_spawn_sacrificial(shm, vuid, vgid, ready[1], drain[1][0]);
-	shm->listeners.pid =
-	    victim_spawn_listeners(shm, pc->abstract, pc->marker, ready[1], drain[2][0]);
+	shm->listeners.pid = victim_spawn_listeners(shm, pc->abstract, shm->victim_path, pc->marker,
+						    ready[1], drain[2][0]);
 	close(ready[1]);
 	for (int i = 0; i < 3; i++) {
 		close(drain[i][0]);
@@ -325,6 +355,7 @@ int lab_pod_main(void *arg)
 	ENV("PARITY_ALLOWED=%s", LAB_ALLOWED);
 	ENV("PARITY_VICTIM_PID=%d", (int)shm->signal_victim.pid);
 	ENV("PARITY_VICTIM_ABSTRACT=%s", pc->abstract);
+	ENV("PARITY_VICTIM_PATH=%s", shm->victim_path);
 	envp[k] = NULL;
 
 	run_opts_init(&o);

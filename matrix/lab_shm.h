@@ -65,6 +65,11 @@ struct lab_shm {
 	bool victims_settled; /* every victim answered the final drain in time */
 	/* Abstract unix listeners in the pod netns. */
 	struct lab_listener_counts abstract_stream, abstract_dgram, abstract_seqpacket;
+	/* Pathname unix listeners of the pod (a host daemon's socket: the
+	 * system bus, docker.sock), at victim_path: reachable by path from
+	 * any network namespace that shares the pod's filesystem. */
+	struct lab_listener_counts path_stream, path_dgram, path_seqpacket;
+	char victim_path[108]; /* "" when the pod could not place them */
 	/* Services on the supervisor's side (pod netns): TCP 22/53/8081 on
 	 * 0.0.0.0 and ::, UDP 53 (a resolver on the supervisor side). */
 	struct lab_listener_counts pod_tcp, pod_udp;

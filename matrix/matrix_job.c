@@ -168,9 +168,11 @@ static json_t *sinks_summary(json_t *sinks)
 static json_t *evidence_summary(json_t *ev)
 {
 	static const char *const small[] = {
-	    "supervisor",	   "signal_victim",	  "sacrificial_victim", "abstract_stream",
-	    "abstract_dgram",	   "abstract_seqpacket",  "pod_tcp_services",	"pod_udp_53",
-	    "accomplice_abstract", "accomplice_requests", "pcap_error",		NULL};
+	    "supervisor",	   "signal_victim",  "sacrificial_victim",
+	    "abstract_stream",	   "abstract_dgram", "abstract_seqpacket",
+	    "path_stream",	   "path_dgram",     "path_seqpacket",
+	    "pod_tcp_services",	   "pod_udp_53",     "accomplice_abstract",
+	    "accomplice_requests", "pcap_error",     NULL};
 	json_t *s = json_object();
 
 	if (!ev)

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,6 +170,29 @@ static int abstract_listener(const char *name, int type)
 	memcpy(a.sun_path + 1, name, len);
 	if (bind(fd, (struct sockaddr *)&a,
 		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0 ||
+	    (type != SOCK_DGRAM && listen(fd, 64) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A pathname socket anyone may connect to (0666, like
+ * /run/dbus/system_bus_socket): what stops the sandbox must be the
+ * sandbox, not the file's mode. */
+static int path_listener(const char *path, int type)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t len = strlen(path);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || len + 1 > sizeof(a.sun_path)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	memcpy(a.sun_path, path, len);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(path, 0666) < 0 ||
 	    (type != SOCK_DGRAM && listen(fd, 64) < 0)) {
 		close(fd);
 		return -1;
@@ -336,8 +360,8 @@ static void listener_drain(struct listener_set *s)
 	}
 }
 
-pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, const char *marker,
-			     int ready_fd, int drain_fd)
+pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, const char *path,
+			     const char *marker, int ready_fd, int drain_fd)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -363,6 +387,13 @@ pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, con
 	ADD(abstract_listener(name, SOCK_DGRAM), SOCK_DGRAM, &shm->abstract_dgram);
 	snprintf(name, sizeof(name), "%s.seqpacket", abstract_name);
 	ADD(abstract_listener(name, SOCK_SEQPACKET), SOCK_SEQPACKET, &shm->abstract_seqpacket);
+	if (path && *path) {
+		ADD(path_listener(path, SOCK_STREAM), SOCK_STREAM, &shm->path_stream);
+		snprintf(name, sizeof(name), "%s.dgram", path);
+		ADD(path_listener(name, SOCK_DGRAM), SOCK_DGRAM, &shm->path_dgram);
+		snprintf(name, sizeof(name), "%s.seqpacket", path);
+		ADD(path_listener(name, SOCK_SEQPACKET), SOCK_SEQPACKET, &shm->path_seqpacket);
+	}
 	for (unsigned i = 0; i < victim_pod_tcp_nports; i++) {
 		ADD(inet_listener(AF_INET, SOCK_STREAM, victim_pod_tcp_ports[i]), SOCK_STREAM,
 		    &shm->pod_tcp);

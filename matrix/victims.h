@@ -5,8 +5,10 @@
  *   signal victim   blocks every signal and counts them with signalfd
  *   sacrificial     sleeps; SIGKILL/SIGSTOP on it show in its wait status
  *   listeners       abstract unix stream/dgram/seqpacket "\0NAME",
- *                   "\0NAME.dgram", "\0NAME.seqpacket"; TCP 22, 53, 8081
- *                   and UDP 53 on 0.0.0.0 and :: of the pod
+ *                   "\0NAME.dgram", "\0NAME.seqpacket"; the same three as
+ *                   pathname sockets PATH, PATH.dgram, PATH.seqpacket (mode
+ *                   0666, as the system bus's); TCP 22, 53, 8081 and UDP 53
+ *                   on 0.0.0.0 and :: of the pod
  */
 #ifndef PARITY_VICTIMS_H
 #define PARITY_VICTIMS_H
@@ -19,8 +21,8 @@
 pid_t victim_spawn_signal(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd, int drain_fd);
 pid_t victim_spawn_sacrificial(struct lab_shm *shm, uid_t uid, gid_t gid, int ready_fd,
 			       int drain_fd);
-pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, const char *marker,
-			     int ready_fd, int drain_fd);
+pid_t victim_spawn_listeners(struct lab_shm *shm, const char *abstract_name, const char *path,
+			     const char *marker, int ready_fd, int drain_fd);
 /* After the agent is gone, the pod writes one byte to each victim's
  * drain_fd and waits (victims_drain) until each has set its `drained`
  * flag or changed state: the signal victim and the listeners have then

@@ -91,6 +91,11 @@ MUTANTS = [
      "(nl_link_down(host, sb->host_if, e) < 0 && e->sys_errno != ENODEV)", "0", None),
     ("nft-worker-check", "enforcer/netns.c", "if (rc == 0 && nft_job_check(j, e) < 0)",
      "if (0)", None),
+    # pathname unix sockets: platform-strict's reach, and the lab's witness
+    ("strict-unix-reach", "enforcer/notify_workers.c", "\tif (!beneath_reach(s, real)) {",
+     "\tif (0) {", None),
+    ("victim-path-listeners", "matrix/victims.c", "\tif (path && *path) {", "\tif (0) {",
+     None),
     # the netlink engine (nft_netlink.c): the kernel must hold what
     # libnftables would have put there, and a refused batch must not pass
     ("nftnl-reject-code", "enforcer/nft_netlink.c",

@@ -11,6 +11,11 @@
 #   A03, S01, S01.kill, S01.stop, S02, S02.all BLOCKED.
 # * Under `namespace`: S01 BLOCKED.
 # * Under `platform`: A05 ESCAPED (the abstract scope is one-directional).
+# * A08 (a pathname socket of the pod, under /run): ESCAPED under namespace
+#   and platform (no Landlock right below ABI 9; a netns does not hide a
+#   file), BLOCKED under platform-notify (AF_UNIX connects refused) and
+#   platform-strict (reach only beneath the read-write paths); the victim
+#   sits on a private tmpfs under /run that leaves nothing behind.
 # * The proxy's post-run probe: S12.stop (SIGSTOP the proxy) is seen as
 #   "stopped" under none and under platform at ABI 4 (no signal scope), and
 #   the proxy answers it under namespace; the probe's request never shows in
@@ -185,5 +190,24 @@ expect E11 namespace BLOCKED
 
 # --- namespace
 expect S01 namespace BLOCKED
+
+# --- pathname unix sockets (A08): a file, not a network name
+for id in A08 A08.dgram A08.seqpacket; do
+	expect "$id" namespace ESCAPED
+	expect "$id" platform ESCAPED
+	expect "$id" platform-notify BLOCKED
+	expect "$id" platform-strict BLOCKED
+done
+vp=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["evidence"].get("victim_path", ""))' "$tmp/A08.none.json")
+case "$vp" in
+/run/*) echo "ok: the pathname victim sat under /run ($vp)" ;;
+*) echo "FAIL: the pathname victim's path: '$vp'"; fail=1 ;;
+esac
+if [ -n "$vp" ] && [ ! -e "$vp" ]; then
+	echo "ok: nothing left at $vp after the cell (the pod's tmpfs went with it)"
+else
+	echo "FAIL: $vp is still there after the cell"
+	fail=1
+fi
 
 exit "$fail"

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +45,21 @@ static void send_abstract(const char *name)
 	memcpy(a.sun_path + 1, name, len);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&a,
 			       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) == 0)
+		(void)!write(fd, MARKER, sizeof(MARKER) - 1);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* connect (or sendto, for dgram) a pathname victim and send the marker */
+static void send_path(const char *path, int type)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd >= 0 && type == SOCK_DGRAM)
+		(void)!sendto(fd, MARKER, sizeof(MARKER) - 1, 0, (struct sockaddr *)&a, sizeof(a));
+	else if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
 		(void)!write(fd, MARKER, sizeof(MARKER) - 1);
 	if (fd >= 0)
 		close(fd);
@@ -107,7 +123,8 @@ int main(void)
 {
 	struct lab_shm *shm;
 	int ready[2], drain[3][2], drain_w[3];
-	char abstract[64], b[4];
+	char abstract[64], b[4], dir[] = "/tmp/parity-test-victims-XXXXXX", path[108], name[120];
+	struct stat st;
 	uint64_t t0;
 	double ms;
 	bool ok;
@@ -122,7 +139,11 @@ int main(void)
 	snprintf(abstract, sizeof(abstract), "parity-test-victims-%d", (int)getpid());
 	shm->signal_victim.pid = victim_spawn_signal(shm, 0, 0, ready[1], drain[0][0]);
 	shm->sacrificial.pid = victim_spawn_sacrificial(shm, 0, 0, ready[1], drain[1][0]);
-	shm->listeners.pid = victim_spawn_listeners(shm, abstract, MARKER, ready[1], drain[2][0]);
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/bus", dir);
+	shm->listeners.pid =
+	    victim_spawn_listeners(shm, abstract, path, MARKER, ready[1], drain[2][0]);
 	close(ready[1]);
 	for (int i = 0; i < 3; i++) {
 		close(drain[i][0]);
@@ -132,6 +153,10 @@ int main(void)
 			return 1;
 		}
 	}
+
+	CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0666,
+	      "the pathname victim is a socket anyone may connect to (mode %o)",
+	      (unsigned)(st.st_mode & 0777));
 
 	/* Nothing sent: the drain answers at once and nothing is counted. */
 	t0 = util_now_ns();
@@ -152,6 +177,11 @@ int main(void)
 	send_tcp(8081);
 	send_empty_datagrams(abstract);
 	send_seqpacket_empty_then_marker(abstract);
+	send_path(path, SOCK_STREAM);
+	snprintf(name, sizeof(name), "%s.dgram", path);
+	send_path(name, SOCK_DGRAM);
+	snprintf(name, sizeof(name), "%s.seqpacket", path);
+	send_path(name, SOCK_SEQPACKET);
 	kill(shm->signal_victim.pid, SIGCONT);
 	kill(shm->listeners.pid, SIGCONT);
 	kill(shm->sacrificial.pid, SIGSTOP); /* pending until it runs */
@@ -185,6 +215,15 @@ int main(void)
 	CHECK(atomic_load(&shm->abstract_dgram.connections) == 1,
 	      "an empty datagram to the abstract dgram victim is counted (%d)",
 	      atomic_load(&shm->abstract_dgram.connections));
+	CHECK(atomic_load(&shm->path_stream.connections) == 1 &&
+		  atomic_load(&shm->path_stream.marker) &&
+		  atomic_load(&shm->path_dgram.connections) == 1 &&
+		  atomic_load(&shm->path_dgram.marker) &&
+		  atomic_load(&shm->path_seqpacket.connections) == 1 &&
+		  atomic_load(&shm->path_seqpacket.marker),
+	      "each pathname victim (stream, dgram, seqpacket) counted its marker (%d, %d, %d)",
+	      atomic_load(&shm->path_stream.connections), atomic_load(&shm->path_dgram.connections),
+	      atomic_load(&shm->path_seqpacket.connections));
 	CHECK(atomic_load(&shm->sacrificial.state) == VICTIM_STOPPED &&
 		  shm->sacrificial.signal == SIGSTOP,
 	      "the pending SIGSTOP shows on the sacrificial victim (state %d, signal %d)",
@@ -206,6 +245,12 @@ int main(void)
 	kill(shm->listeners.pid, SIGKILL);
 	while (wait(NULL) > 0)
 		;
+	unlink(path);
+	snprintf(name, sizeof(name), "%s.dgram", path);
+	unlink(name);
+	snprintf(name, sizeof(name), "%s.seqpacket", path);
+	unlink(name);
+	rmdir(dir);
 	printf("%d failure(s)\n", lab_failures);
 	return lab_failures ? 1 : 0;
 }

@@ -272,6 +272,10 @@ static void test_profile_checks(void)
 		}                                                                                  \
 	} while (0)
 
+/* A listener outside the child's reach (its directory): where a host
+ * daemon's socket would be. */
+#define OUTSIDE_SOCK "/tmp/parity-unit-outside.sock"
+
 static void child_body(const struct profile_notify *n, int sock, uint16_t lport, void *arg)
 {
 	const char *dir = arg;
@@ -320,12 +324,28 @@ static void child_body(const struct profile_notify *n, int sock, uint16_t lport,
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	EXPECT(connect(c, (struct sockaddr *)&ss, l) == 0);
 	EXPECT(write(c, "x", 1) == 1);
-	{
+	if (fails == 0) {
 		int a = accept(s, NULL, NULL);
 		char b = 0;
 		EXPECT(a >= 0 && read(a, &b, 1) == 1 && b == 'x');
 		close(a);
 	}
+	close(c);
+	/* a socket outside the reach (the read-write paths): refused as
+	 * Landlock's RESOLVE_UNIX refuses it, by its path, through a symlink
+	 * in the reach, and as a datagram's destination (attack A08) */
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	l = un(&ss, OUTSIDE_SOCK, sizeof(OUTSIDE_SOCK));
+	EXPECT(connect(c, (struct sockaddr *)&ss, l) < 0 && errno == EACCES);
+	EXPECT(symlink(OUTSIDE_SOCK, "link.sock") == 0);
+	l = un(&ss, "link.sock", 10);
+	EXPECT(connect(c, (struct sockaddr *)&ss, l) < 0 && errno == EACCES);
+	close(c);
+	c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	l = un(&ss, OUTSIDE_SOCK, sizeof(OUTSIDE_SOCK));
+	EXPECT(sendto(c, "x", 1, 0, (struct sockaddr *)&ss, l) < 0 && errno == EACCES);
+	close(c);
+	unlink("link.sock");
 	unlink("srv.sock");
 	_exit(fails);
 }
@@ -335,11 +355,18 @@ static void test_strict_mediation_in_a_child(void)
 	struct mediated m;
 	struct notify_stats st;
 	char dir[] = "/tmp/parity-unit-med-XXXXXX";
-	int status;
+	const char *reach[] = {dir};
+	struct sockaddr_un out = {.sun_family = AF_UNIX, .sun_path = OUTSIDE_SOCK};
+	int status, outside;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	unlink(OUTSIDE_SOCK);
+	outside = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(outside >= 0 && bind(outside, (struct sockaddr *)&out, sizeof(out)) == 0 &&
+			listen(outside, 4) == 0 && chmod(OUTSIDE_SOCK, 0666) == 0);
 	CU_ASSERT_EQUAL_FATAL(mediated_start(&m, "platform-strict", true, child_body, dir), 0);
 	notify_supervisor_set_strict(m.ns, m.pid, -1, false);
+	CU_ASSERT_EQUAL(notify_supervisor_set_unix_reach(m.ns, reach, 1), 1);
 	status = mediated_run(&m, &st);
 	CU_ASSERT_TRUE(WIFEXITED(status));
 	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
@@ -349,6 +376,8 @@ static void test_strict_mediation_in_a_child(void)
 	CU_ASSERT_STRING_EQUAL(notify_reason_name(9), "strict: listen");
 	CU_ASSERT(st.by_reason[9] >= 2);
 	mediated_free(&m);
+	close(outside);
+	unlink(OUTSIDE_SOCK);
 	rmdir(dir);
 }
 

@@ -97,49 +97,10 @@ static int setup_namespace(const struct profile *p, int nft_worker_sock, struct 
 /* Take the listener the agent sent and confirm it: the agent execs only
  * after this byte, so a mediation that cannot be set up means the command
  * never runs (fail closed). */
-static struct notify_supervisor *take_listener(int sock, const struct notify_allowlist *al,
-					       bool strict, struct rep_sink *rs)
-{
-	struct notify_supervisor *ns = NULL;
-	int listener = -1;
-	struct perr e;
-
-	perr_clear(&e);
-	if (notify_receive_listener(sock, &listener, &e) == 0 &&
-	    (ns = notify_supervisor_new(listener, al, &e)) && write(sock, "1", 1) == 1) {
-		rep_emit(rs, "notify", "supervisor", REP_APPLIED,
-			 "listener received and confirmed before exec; served in the supervisor's "
-			 "wait loop (%s); %s",
-			 strict ? "connect, bind, send and listen performed on the agent's behalf, "
-				  "AF_UNIX pathnames by workers inside its Landlock ruleset; "
-				  "signals checked and answered CONTINUE"
-				: "connect, bind, send performed on the agent's behalf; receives "
-				  "CONTINUE",
-			 notify_supervisor_sync_wakeup(ns)
-			     ? "synchronous wake-up on (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)"
-			     : "synchronous wake-up unavailable (Linux < 6.6): each notification "
-			       "costs two cross-CPU wake-ups, slower but the same decisions");
-		return ns;
-	}
-	if (ns)
-		notify_supervisor_stop(ns, NULL);
-	else if (listener >= 0)
-		close(listener);
-	rep_emit(rs, "notify", "supervisor", REP_FAILED,
-		 "%s; not confirmed, the agent does not exec", e.msg[0] ? e.msg : strerror(errno));
-	return NULL;
-}
-
-/* ---- notify, strict policy ---- */
-
-/* What the strict policy needs from the kernel, checked before anything
- * runs (fail closed: without it every mediated call would be refused), and
- * the agent's Landlock ruleset for the workers that perform AF_UNIX
- * pathname operations inside it. */
 /* Where the agent may reach pathname sockets under strict: beneath its
  * read-write paths (the profile's and --rw), at every ABI (notify.h). -1
- * only when the list cannot be stored: the listener is then refused and
- * the agent, told so, does not run. */
+ * only when the list cannot be stored: the listener is then not confirmed
+ * and the agent does not exec. */
 static int strict_unix_reach(struct notify_supervisor *ns, const struct run_opts *o,
 			     struct rep_sink *rs)
 {
@@ -179,6 +140,70 @@ static int strict_unix_reach(struct notify_supervisor *ns, const struct run_opts
 	return 0;
 }
 
+/* The strict policy's state for the agent, set before the listener is
+ * confirmed. */
+struct strict_setup {
+	pid_t agent;
+	int domain_fd;
+	bool domain_required;
+	const struct run_opts *o;
+};
+
+static struct notify_supervisor *take_listener(int sock, const struct notify_allowlist *al,
+					       const struct strict_setup *strict,
+					       struct rep_sink *rs)
+{
+	struct notify_supervisor *ns = NULL;
+	int listener = -1;
+	struct perr e;
+
+	perr_clear(&e);
+	if (notify_receive_listener(sock, &listener, &e) == 0 &&
+	    (ns = notify_supervisor_new(listener, al, &e))) {
+		/* Everything the strict policy decides with is in place before
+		 * the agent is told to go on: a failure here sends nothing, and
+		 * the agent, reading EOF, never execs. */
+		if (strict) {
+			notify_supervisor_set_strict(ns, strict->agent, strict->domain_fd,
+						     strict->domain_required);
+			if (strict_unix_reach(ns, strict->o, rs) < 0) {
+				snprintf(e.msg, sizeof(e.msg),
+					 "strict: the unix reach: out of memory");
+				goto fail;
+			}
+		}
+		if (write(sock, "1", 1) != 1)
+			goto fail;
+		rep_emit(rs, "notify", "supervisor", REP_APPLIED,
+			 "listener received and confirmed before exec; served in the supervisor's "
+			 "wait loop (%s); %s",
+			 strict ? "connect, bind, send and listen performed on the agent's behalf, "
+				  "AF_UNIX pathnames by workers inside its Landlock ruleset; "
+				  "signals checked and answered CONTINUE"
+				: "connect, bind, send performed on the agent's behalf; receives "
+				  "CONTINUE",
+			 notify_supervisor_sync_wakeup(ns)
+			     ? "synchronous wake-up on (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)"
+			     : "synchronous wake-up unavailable (Linux < 6.6): each notification "
+			       "costs two cross-CPU wake-ups, slower but the same decisions");
+		return ns;
+	}
+fail:
+	if (ns)
+		notify_supervisor_stop(ns, NULL);
+	else if (listener >= 0)
+		close(listener);
+	rep_emit(rs, "notify", "supervisor", REP_FAILED,
+		 "%s; not confirmed, the agent does not exec", e.msg[0] ? e.msg : strerror(errno));
+	return NULL;
+}
+
+/* ---- notify, strict policy ---- */
+
+/* What the strict policy needs from the kernel, checked before anything
+ * runs (fail closed: without it every mediated call would be refused), and
+ * the agent's Landlock ruleset for the workers that perform AF_UNIX
+ * pathname operations inside it. */
 static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs, int *domain_fd,
 			  struct perr *e)
 {
@@ -650,15 +675,11 @@ int enforcer_run(const struct run_opts *o, struct enf_report *rep, struct run_re
 			if (poll(pf, 2, -1) < 0)
 				continue;
 			if (pf[1].revents & POLLIN) {
-				ns = take_listener(nsock[0], &allow, strict, &rs);
-				if (ns && strict) {
-					notify_supervisor_set_strict(ns, agent_pid, domain_fd,
-								     plan.active);
-					if (strict_unix_reach(ns, o, &rs) < 0) {
-						notify_supervisor_stop(ns, NULL);
-						ns = NULL;
-					}
-				}
+				struct strict_setup ss = {.agent = agent_pid,
+							  .domain_fd = domain_fd,
+							  .domain_required = plan.active,
+							  .o = o};
+				ns = take_listener(nsock[0], &allow, strict ? &ss : NULL, &rs);
 				if (!ns) {
 					close(nsock[0]); /* the agent reads EOF and fails */
 					nsock[0] = -1;

@@ -53,6 +53,13 @@ int notify_strict_address(const struct sockaddr_storage *ss, socklen_t len,
 			*why = "unnamed AF_UNIX address (autobind is abstract)";
 			return EPERM;
 		}
+		if (len > sizeof(struct sockaddr_un)) {
+			/* The kernel's own answer (unix_validate_addr); and the
+			 * workers copy sun_path, which a longer address would
+			 * overrun. */
+			*why = "AF_UNIX address longer than struct sockaddr_un";
+			return EINVAL;
+		}
 		if (sun->sun_path[0] == 0) {
 			*why = "abstract AF_UNIX name";
 			return EPERM;

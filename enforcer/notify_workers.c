@@ -108,16 +108,24 @@ static int unix_reach(const struct notify_supervisor *s, struct job *j, int *opa
 	if (sun->sun_family != AF_UNIX || j->alen <= off || sun->sun_path[0] == '\0')
 		return 0;
 	n = j->alen - off;
+	if (n > sizeof(sun->sun_path))
+		return EINVAL; /* refused before (notify_strict_address): never copied */
 	memcpy(path, sun->sun_path, n);
 	path[n] = '\0'; /* sun_path need not end in a NUL */
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* The kernel's order: write permission on the inode, then its type. */
+	if (faccessat(AT_FDCWD, proc, W_OK, AT_EACCESS) < 0) {
+		int err = errno;
+		close(fd);
+		return err;
+	}
 	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
 		close(fd);
 		return ECONNREFUSED; /* what connect says of a file that is not a socket */
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	r = readlink(proc, real, sizeof(real) - 1);
 	if (r <= 0 || (size_t)r >= sizeof(real) - 1) {
 		close(fd);
@@ -135,6 +143,19 @@ static int unix_reach(const struct notify_supervisor *s, struct job *j, int *opa
 	return 0;
 }
 
+/* Whether the kernel resolves j's address: a connect always; a send only
+ * on a datagram socket (a stream or seqpacket send with a name fails with
+ * EISCONN or EOPNOTSUPP, the name unread). */
+static bool resolves_name(const struct job *j)
+{
+	int type = 0;
+	socklen_t tl = sizeof(type);
+
+	if (j->op == OP_CONNECT_UNIX)
+		return true;
+	return getsockopt(j->fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type == SOCK_DGRAM;
+}
+
 static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_domain)
 {
 	struct notify_supervisor *s = j->s;
@@ -150,7 +171,8 @@ static void job_run(struct job *j, struct seccomp_notif_resp *resp, bool in_doma
 		}
 		if (j->umask >= 0)
 			umask((mode_t)j->umask);
-		if (j->op != OP_BIND && j->alen && (err = unix_reach(s, j, &opath)) != 0)
+		if (j->op != OP_BIND && j->alen && resolves_name(j) &&
+		    (err = unix_reach(s, j, &opath)) != 0)
 			goto answer;
 	}
 	if (j->op == OP_BIND) {

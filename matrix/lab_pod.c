@@ -58,17 +58,21 @@ static int pod_resolv_conf(struct perr *e)
 /* Where the pathname victims listen: a private tmpfs (this mount
  * namespace's alone, gone with the pod even after a SIGKILL) mounted on the
  * first of these directories that exists, so that their sockets sit where
- * a host daemon's do: under /run, which the profiles give read-only (the
- * Landlock right that governs reaching them, RESOLVE_UNIX at ABI 9, is one
- * that read-only rules do not grant). Without either directory they go in
- * the pod's /dev/shm (read-write for the agent). name: the file's name. */
+ * a host daemon's do: under /run, read-only for the agent (the Landlock
+ * right that governs reaching them, RESOLVE_UNIX at ABI 9, is one that
+ * read-only rules do not grant). /var/tmp, read-only too, is the last
+ * resort; never a read-write path of the agent's (/tmp, /dev/shm), where
+ * reaching a socket is allowed by design. Without any of them there are no
+ * pathname victims (victim_path ""), and A08's cells cannot escape under
+ * `none`: INCONCLUSIVE, not BLOCKED. name: the file's name. */
 static int pod_victim_path(struct lab_shm *shm, const char *name, struct perr *e)
 {
-	static const char *const dirs[] = {"/run/user", "/run/lock"};
-	const char *dir = "/dev/shm";
+	static const char *const dirs[] = {"/run/user", "/run/lock", "/var/tmp"};
+	const char *dir = NULL;
 	struct stat st;
 	int n;
 
+	shm->victim_path[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		if (stat(dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
@@ -78,6 +82,8 @@ static int pod_victim_path(struct lab_shm *shm, const char *name, struct perr *e
 		dir = dirs[i];
 		break;
 	}
+	if (!dir)
+		return 0;
 	n = snprintf(shm->victim_path, sizeof(shm->victim_path), "%s/%s", dir, name);
 	/* ".seqpacket" is added to it, within sun_path's 108 bytes */
 	if (n < 0 || (size_t)n + sizeof(".seqpacket") > sizeof(shm->victim_path))

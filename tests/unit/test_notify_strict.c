@@ -345,6 +345,19 @@ static void child_body(const struct profile_notify *n, int sock, uint16_t lport,
 	l = un(&ss, OUTSIDE_SOCK, sizeof(OUTSIDE_SOCK));
 	EXPECT(sendto(c, "x", 1, 0, (struct sockaddr *)&ss, l) < 0 && errno == EACCES);
 	close(c);
+	/* a name on a stream socket's send is never resolved: the kernel's
+	 * EOPNOTSUPP, not the reach's EACCES */
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	EXPECT(sendto(c, "x", 1, 0, (struct sockaddr *)&ss, l) < 0 && errno == EOPNOTSUPP);
+	close(c);
+	/* an address longer than sockaddr_un (up to the 128 bytes of a
+	 * sockaddr_storage): the kernel's EINVAL, and nothing copied past
+	 * sun_path in the worker (ASan build) */
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&ss, 'A', sizeof(ss));
+	ss.ss_family = AF_UNIX;
+	EXPECT(connect(c, (struct sockaddr *)&ss, sizeof(ss)) < 0 && errno == EINVAL);
+	close(c);
 	unlink("link.sock");
 	unlink("srv.sock");
 	_exit(fails);

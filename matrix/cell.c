@@ -225,11 +225,13 @@ static json_t *report_summary(json_t *report, bool full)
 	return sum;
 }
 
-static json_t *text_or_null(const char *s, size_t max)
+/* The program's output, all of its len bytes: a NUL byte in it used to end
+ * the stored text (json_text keeps it, as \u0000). */
+static json_t *text_or_null(const char *s, size_t len, size_t max)
 {
 	if (!s)
 		return json_null();
-	return json_text(s, strlen(s), max);
+	return json_text(s, len, max);
 }
 
 json_t *cell_result_json(const struct cell_result *r, bool full)
@@ -249,12 +251,12 @@ json_t *cell_result_json(const struct cell_result *r, bool full)
 	if (r->na)
 		return j;
 	json_object_set_new(j, "marker", json_string(r->run.marker));
-	json_object_set_new(j, "program",
-			    json_pack("{s:b,s:s,s:b,s:o,s:o}", "started", r->run.exec_done,
-				      "status", util_status_str(r->run.status, st, sizeof(st)),
-				      "timed_out", r->run.timed_out, "stdout",
-				      text_or_null(r->run.out, full ? 65536 : 4096), "stderr",
-				      text_or_null(r->run.err, full ? 65536 : 2048)));
+	json_object_set_new(
+	    j, "program",
+	    json_pack("{s:b,s:s,s:b,s:o,s:o}", "started", r->run.exec_done, "status",
+		      util_status_str(r->run.status, st, sizeof(st)), "timed_out", r->run.timed_out,
+		      "stdout", text_or_null(r->run.out, r->run.out_len, full ? 65536 : 4096),
+		      "stderr", text_or_null(r->run.err, r->run.err_len, full ? 65536 : 2048)));
 	if (r->run.infra_failed)
 		json_object_set_new(j, "infra_error", json_string(r->run.infra_error));
 	if (r->run.sandbox_refused)
@@ -281,13 +283,13 @@ json_t *cell_result_json(const struct cell_result *r, bool full)
 	return j;
 }
 
-static void print_block(FILE *f, const char *prefix, const char *text, size_t max_lines)
+static void print_block(FILE *f, const char *prefix, const char *text, size_t n, size_t max_lines)
 {
 	size_t lines = 0;
-	const char *p = text;
-	while (p && *p && lines < max_lines) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
+	const char *p = text, *end = text ? text + n : NULL;
+	while (p && p < end && lines < max_lines) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		int len = (int)((nl ? nl : end) - p);
 		/* The program's bytes, never its terminal controls: a \r or an
 		 * escape sequence could overwrite the verdict line above. */
 		fputs(prefix, f);
@@ -304,7 +306,7 @@ static void print_block(FILE *f, const char *prefix, const char *text, size_t ma
 		lines++;
 		p = nl ? nl + 1 : NULL;
 	}
-	if (p && *p)
+	if (p && p < end)
 		fprintf(f, "%s... (truncated; --json has all of it)\n", prefix);
 }
 
@@ -357,10 +359,10 @@ void cell_print_transcript(FILE *f, const struct cell_spec *s, const struct cell
 		fprintf(f, "\nWhat the program did (%s%s; its own words, diagnostic only)\n",
 			util_status_str(r->run.status, st, sizeof(st)),
 			r->run.timed_out ? ", timed out" : "");
-		print_block(f, "  | ", r->run.out, 40);
-		if (r->run.err && *r->run.err) {
+		print_block(f, "  | ", r->run.out, r->run.out_len, 40);
+		if (r->run.err && r->run.err_len) {
 			fprintf(f, "  stderr:\n");
-			print_block(f, "  ! ", r->run.err, 10);
+			print_block(f, "  ! ", r->run.err, r->run.err_len, 10);
 		}
 	}
 	fprintf(f, "\nWhat the witnesses saw\n");

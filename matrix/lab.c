@@ -413,6 +413,8 @@ int lab_run(const struct lab_config *c, struct lab_outcome *o, struct perr *e)
 	/* The program. */
 	o->out = rout.buf;
 	o->err = rerr.buf;
+	o->out_len = rout.buf ? rout.len : 0;
+	o->err_len = rerr.buf ? rerr.len : 0;
 	rout.buf = rerr.buf = NULL;
 	o->exec_done = shm->exec_done;
 	o->status = shm->agent_status;

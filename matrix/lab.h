@@ -65,8 +65,9 @@ struct lab_outcome {
 	/* The pod's supervisor seen stopped ('T') or in a tracing stop ('t')
 	 * while the cell ran: a signal or a tracer reached it. 0: never. */
 	char supervisor_stopped;
-	char *out, *err; /* its stdout and stderr (diagnostic only) */
-	json_t *report;	 /* enforcement report */
+	char *out, *err;	 /* its stdout and stderr (diagnostic only) */
+	size_t out_len, err_len; /* their lengths: a NUL byte in them is kept */
+	json_t *report;		 /* enforcement report */
 	/* the witnesses */
 	bool escaped;	  /* some witness saw the marker or a direct flow */
 	json_t *evidence; /* {"sinks":..,"capture":..,"victims":..,...} */

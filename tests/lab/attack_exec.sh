@@ -234,6 +234,19 @@ else
 	fail=$((fail + 1))
 fi
 
+# A NUL byte in the program's output no longer ends what is kept of it:
+# the JSON has what follows it (as \u0000), and so does the transcript.
+"$PARITY_BIN" attack exec --profile platform --no-control --json -- \
+	sh -c 'printf "before\000after\n"' >"$tmp/nul.json" 2>/dev/null
+out=$("$PARITY_BIN" attack exec --profile platform --no-control -- sh -c 'printf "before\000after\n"' 2>&1)
+if $PY -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["program"]["stdout"] != "before\0after\n")' \
+	"$tmp/nul.json" && grep -qF '  | before\x00after' <<<"$out"; then
+	echo "ok   a NUL byte in the output keeps what follows it (JSON and transcript)"
+else
+	echo "FAIL a NUL byte in the output cut it short"
+	fail=$((fail + 1))
+fi
+
 # Usage errors exit 2; a judgement exits 0.
 "$PARITY_BIN" attack exec --profile none --capture-max-bytes 12 -- true >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   --capture-max-bytes 12: exit 2" || { echo "FAIL --capture-max-bytes 12: not exit 2"; fail=$((fail + 1)); }

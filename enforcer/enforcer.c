@@ -94,9 +94,6 @@ static int setup_namespace(const struct profile *p, int nft_worker_sock, struct 
 
 /* ---- notify: the listener handoff ---- */
 
-/* Take the listener the agent sent and confirm it: the agent execs only
- * after this byte, so a mediation that cannot be set up means the command
- * never runs (fail closed). */
 /* Where the agent may reach pathname sockets under strict: beneath its
  * read-write paths (the profile's and --rw), at every ABI (notify.h). -1
  * only when the list cannot be stored: the listener is then not confirmed
@@ -149,6 +146,9 @@ struct strict_setup {
 	const struct run_opts *o;
 };
 
+/* Take the listener the agent sent and confirm it: the agent execs only
+ * after this byte, so a mediation that cannot be set up means the command
+ * never runs (fail closed). strict: NULL, or the strict policy's state. */
 static struct notify_supervisor *take_listener(int sock, const struct notify_allowlist *al,
 					       const struct strict_setup *strict,
 					       struct rep_sink *rs)

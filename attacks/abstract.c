@@ -361,10 +361,11 @@ out:
 #define NS_ABSTRACT "separate netns: its own abstract namespace (ECONNREFUSED)"
 #define PATH_NONE                                                                                  \
 	"none: a pathname socket is a file, reached from any network namespace that sees it, "     \
-	"and Landlock's fs rights before ABI 9 do not cover connect()"
-#define PATH_RESOLVE                                                                               \
-	"Landlock RESOLVE_UNIX (ABI >= 9: EACCES, the socket is under read-only /run); below "     \
-	"ABI 9 none: the mediated connect is made under the agent's own ruleset"
+	"and no Landlock right before ABI 9 covers reaching one (connect, or a datagram to it)"
+#define PATH_NOTIFY "notify: AF_UNIX connect and sendto refused (EPERM), at any ABI"
+#define PATH_STRICT                                                                                \
+	"notify workers: a pathname socket only beneath the agent's read-write paths (EACCES "     \
+	"elsewhere), at any ABI; Landlock RESOLVE_UNIX behind it at ABI >= 9"
 #define LL_SCOPE "Landlock scope abstract_unix_socket (ABI >= 6): EPERM"
 #define NOTIFY_CONNECT "Landlock scope (EPERM) before the connect/sendto notification"
 #define STRICT_ABS                                                                                 \
@@ -484,7 +485,7 @@ const struct attack attacks_abstract[] = {
 			 "(LANDLOCK_ACCESS_FS_RESOLVE_UNIX).",
 		.syscalls = "socket(AF_UNIX, SOCK_STREAM, 0); connect(\"$PARITY_VICTIM_PATH\"); send",
 		.refs = "attack-catalog.md §0.7, B4 A08, D08; ladybird PR #12099; landrun v0.1.17",
-		.expect = {PATH_NONE, PATH_NONE, PATH_NONE, PATH_RESOLVE},
+		.expect = {PATH_NONE, PATH_NONE, PATH_NOTIFY, PATH_STRICT},
 		.run = a08_stream,
 	},
 	{
@@ -496,7 +497,7 @@ const struct attack attacks_abstract[] = {
 			 "each send.",
 		.syscalls = "socket(AF_UNIX, SOCK_DGRAM, 0); sendto(\"$PARITY_VICTIM_PATH.dgram\")",
 		.refs = "attack-catalog.md B4 A08 (derived: unix_dgram_sendmsg resolves the path)",
-		.expect = {PATH_NONE, PATH_NONE, PATH_NONE, PATH_RESOLVE},
+		.expect = {PATH_NONE, PATH_NONE, PATH_NOTIFY, PATH_STRICT},
 		.run = a08_dgram,
 	},
 	{
@@ -508,7 +509,7 @@ const struct attack attacks_abstract[] = {
 		.syscalls = "socket(AF_UNIX, SOCK_SEQPACKET, 0); "
 			    "connect(\"$PARITY_VICTIM_PATH.seqpacket\"); send",
 		.refs = "attack-catalog.md B4 A08 (derived from the hook list)",
-		.expect = {PATH_NONE, PATH_NONE, PATH_NONE, PATH_RESOLVE},
+		.expect = {PATH_NONE, PATH_NONE, PATH_NOTIFY, PATH_STRICT},
 		.run = a08_seqpacket,
 	},
 	{

@@ -102,13 +102,17 @@ static int strict_unix_reach(struct notify_supervisor *ns, const struct run_opts
 			     struct rep_sink *rs)
 {
 	const struct profile_landlock *l = &o->profile->ll;
-	static char buf[PROFILE_MAX_PATHS * 2][PATH_MAX];
+	char(*buf)[PATH_MAX] = calloc(PROFILE_MAX_PATHS * 2, sizeof(*buf));
 	const char *paths[PROFILE_MAX_PATHS * 2];
 	char list[512];
 	unsigned n = 0;
 	size_t off = 0;
 	int kept;
 
+	if (!buf) {
+		rep_emit(rs, "notify", "unix reach", REP_FAILED, "out of memory");
+		return -1;
+	}
 	for (unsigned i = 0; i < l->nrw && n < PROFILE_MAX_PATHS; i++)
 		if (landlock_expand_path(l->fs_read_write[i], buf[n], sizeof(buf[n])) == 0) {
 			paths[n] = buf[n];
@@ -121,6 +125,7 @@ static int strict_unix_reach(struct notify_supervisor *ns, const struct run_opts
 		}
 	kept = notify_supervisor_set_unix_reach(ns, paths, n);
 	if (kept < 0) {
+		free(buf);
 		rep_emit(rs, "notify", "unix reach", REP_FAILED, "out of memory");
 		return -1;
 	}
@@ -129,6 +134,9 @@ static int strict_unix_reach(struct notify_supervisor *ns, const struct run_opts
 		int w = snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", paths[i]);
 		off += w > 0 ? (size_t)w : 0;
 	}
+	if (off >= sizeof(list))
+		snprintf(list + sizeof(list) - 5, 5, "...");
+	free(buf);
 	rep_emit(rs, "notify", "unix reach", REP_APPLIED,
 		 "a pathname socket is reached (connect, datagram to a path) only beneath the "
 		 "read-write paths (%s; %d exist), what Landlock's RESOLVE_UNIX (ABI 9) grants "
@@ -189,12 +197,14 @@ static struct notify_supervisor *take_listener(int sock, const struct notify_all
 		return ns;
 	}
 fail:
+	if (!e.msg[0])
+		snprintf(e.msg, sizeof(e.msg), "%s", strerror(errno)); /* before stop/close */
 	if (ns)
 		notify_supervisor_stop(ns, NULL);
 	else if (listener >= 0)
 		close(listener);
 	rep_emit(rs, "notify", "supervisor", REP_FAILED,
-		 "%s; not confirmed, the agent does not exec", e.msg[0] ? e.msg : strerror(errno));
+		 "%s; not confirmed, the agent does not exec", e.msg);
 	return NULL;
 }
 
@@ -249,9 +259,9 @@ static int strict_prepare(const struct landlock_plan *plan, struct rep_sink *rs,
 /* Namespace mode overlaps its setup on the machine's CPUs (the layout is
  * drawn in docs/architecture.md):
  *  1. the nftables worker (nft.h), forked by `parity run` before anything
- *     else (or by netns_setup), makes the netns, loads libnftables and
- *     applies the table; netns_setup takes the netns from it and checks
- *     the table it reports;
+ *     else (or by netns_setup), makes the netns and applies the table (one
+ *     netlink batch; libnftables on request or as the fallback);
+ *     netns_setup takes the netns from it and checks the table it reports;
  *  2. the proxy is forked first here, on a socket bound with IP_FREEBIND
  *     (its address comes later, with the veth), and gets ready meanwhile;
  *  3. the agent is forked as soon as the netns is ours, and does its own

@@ -131,6 +131,14 @@ static void add_log_reject(struct builder *b, const char *t, const char *chain, 
 	    t, chain);
 }
 
+void nft_log_prefix(const struct nft_sandbox_cfg *cfg, char *out, size_t len)
+{
+	if (cfg->log_tag && *cfg->log_tag)
+		snprintf(out, len, NFT_LOG_PREFIX "%s:", cfg->log_tag);
+	else
+		snprintf(out, len, NFT_LOG_PREFIX);
+}
+
 int nft_ruleset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, struct nft_cmd *cmds,
 		     size_t max, size_t *n, struct perr *e)
 {
@@ -152,10 +160,7 @@ int nft_ruleset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, str
 		return perr_usage(e, "nftables: proxy port 0");
 	if (cfg->log_tag && *cfg->log_tag && !is_word(cfg->log_tag, 32))
 		return perr_usage(e, "nftables: bad log tag '%s'", cfg->log_tag);
-	if (cfg->log_tag && *cfg->log_tag)
-		snprintf(pfx, sizeof(pfx), NFT_LOG_PREFIX "%s:", cfg->log_tag);
-	else
-		snprintf(pfx, sizeof(pfx), NFT_LOG_PREFIX);
+	nft_log_prefix(cfg, pfx, sizeof(pfx));
 
 	if (cfg->owner_ctx)
 		add(&b, true, "add table inet %s { flags owner; }", t);

@@ -82,7 +82,7 @@ enum nft_engine {
 };
 
 struct nft_sandbox_cfg {
-	const char *table;     /* NULL: "parity" ([A-Za-z_][A-Za-z0-9_]*) */
+	const char *table;     /* NULL: "parity"; else "parity_NAME" ([A-Za-z0-9_]) */
 	const char *host_addr; /* the proxy's address, numeric v4 or v6 */
 	uint16_t proxy_port;
 	const char *host_if; /* SUPERVISOR_FORWARD: the supervisor's veth end */
@@ -115,6 +115,9 @@ struct nft_rule_result {
 /* The commands of a ruleset, in order. *n receives the count. */
 int nft_ruleset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, struct nft_cmd *cmds,
 		     size_t max, size_t *n, struct perr *e);
+/* The log rules' prefix for cfg: "parity:bypass:" or "parity:bypass:TAG:"
+ * (both engines' source for it). cfg's tag is checked by nft_ruleset_cmds. */
+void nft_log_prefix(const struct nft_sandbox_cfg *cfg, char *out, size_t len);
 /* The same as text: one command per line, "R " or "O " first. */
 int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, char *buf, size_t len,
 		     struct perr *e);
@@ -145,8 +148,9 @@ int nft_ruleset_text(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, cha
  * choose the commands checks them (netns.c does). */
 #define NFT_WORKER_NEW_NETNS                                                                       \
 	0x1u /* the worker makes the netns itself (unshare, IPv6 DAD off: see nl.h)                \
-		and creates its libnftables context there before the commands                      \
-		are needed; the caller takes it with nft_worker_take_netns() */
+		and, with the libnftables engine, creates its context there before                 \
+		the commands are needed; the caller takes it with                                  \
+		nft_worker_take_netns() */
 #define NFT_WORKER_PRESET 0x2u /* (set by nft_worker_start_ruleset) */
 /* A worker that neither answers nor dies (stopped, say) fails the start
  * after this long instead of holding it for ever. */
@@ -165,7 +169,7 @@ struct nft_worker {
 };
 int nft_worker_start(struct nft_worker *w, unsigned flags, struct perr *e);
 /* NFT_WORKER_NEW_NETNS with the commands of rs known at the fork: the
- * worker applies them as soon as its netns and context exist, with no
+ * worker applies them as soon as its netns exists, with no
  * round trip to the caller (take the netns, then nft_worker_finish; no
  * nft_worker_apply). */
 int nft_worker_start_ruleset(struct nft_worker *w, enum nft_ruleset rs,

@@ -301,10 +301,7 @@ int nft_netlink_encode(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, s
 	v6 = inet_pton(AF_INET, cfg->host_addr, addr) != 1;
 	if (v6 && inet_pton(AF_INET6, cfg->host_addr, addr) != 1)
 		return perr_usage(e, "nftables: host address '%s' is not numeric", cfg->host_addr);
-	if (cfg->log_tag && *cfg->log_tag)
-		snprintf(pfx, sizeof(pfx), NFT_LOG_PREFIX "%s:", cfg->log_tag);
-	else
-		snprintf(pfx, sizeof(pfx), NFT_LOG_PREFIX);
+	nft_log_prefix(cfg, pfx, sizeof(pfx));
 
 	begin = msg_begin(&w, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	msg_end(&w, begin);

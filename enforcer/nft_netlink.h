@@ -1,5 +1,5 @@
 /* nft_netlink.h - the sandbox-output ruleset (nft.h) as one nf_tables
- * netlink batch, encoded here and sent with one sendmsg(), without loading
+ * netlink batch, encoded here and sent with one sendto(), without loading
  * libnftables.
  *
  * Why: loading libnftables, making its context and parsing the twelve
@@ -7,9 +7,10 @@
  * machine (docs/architecture.md, "The nftables engines"), most of it
  * user-space work the kernel never sees. The batch is what libnftables
  * 1.0.6 sends for nft.c's commands, message for message and attribute for
- * attribute (lab check `nft-netlink` applies both and compares the kernel's
- * rules byte for byte and libnftables' listing of them), so the kernel
- * state is the same whichever engine applied it.
+ * attribute but NLM_F_ACK (measured against a capture; docs/architecture.md),
+ * and lab check `net-nft-netlink` applies both engines and compares the
+ * kernel's rules byte for byte and libnftables' listing of them: the
+ * kernel state is the same whichever engine applied it.
  *
  * Scope: NFT_RS_SANDBOX_OUTPUT without an owner table, IPv4 or IPv6 proxy
  * address. Anything else (supervisor-forward, owner tables) is refused

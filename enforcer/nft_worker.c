@@ -313,7 +313,8 @@ static int preset_cmds(enum nft_ruleset rs, const struct nft_sandbox_cfg *cfg, s
 		return 0; /* the encoder covers sandbox-output alone (no owner
 			     tables reach here) */
 	if (nft_netlink_encode(rs, cfg, b, e) < 0)
-		return -1; /* the encoder covers every preset ruleset: a bug */
+		return -1; /* sandbox-output does not encode (an overflow, a count
+			      that differs from nft.c's): a bug, fail the start */
 	*batch = b;
 	return 0;
 }

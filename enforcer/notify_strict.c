@@ -64,8 +64,10 @@ int notify_strict_address(const struct sockaddr_storage *ss, socklen_t len,
 			*why = "abstract AF_UNIX name";
 			return EPERM;
 		}
-		/* A pathname: resolved and checked by the kernel against the
-		 * agent's own Landlock rules, in a worker that carries them. */
+		/* A pathname: performed by a worker that carries the agent's
+		 * Landlock rules (the kernel checks them), and that reaches a
+		 * socket (connect, a datagram to a path) only beneath the
+		 * agent's read-write paths, at every ABI (notify_workers.c). */
 		*route = NS_ROUTE_DOMAIN;
 		return 0;
 	}

@@ -159,22 +159,33 @@ static void note_data(struct lab_listener_counts *c, const char *buf, ssize_t n,
 		atomic_store(&c->marker, true);
 }
 
-static int abstract_listener(const char *name, int type)
+/* A unix socket of `type` bound to a (len bytes) and listening unless it
+ * is a datagram socket; mode: chmod for a pathname (0: none). -1, with
+ * nothing left open, on failure. */
+static int unix_listener(const struct sockaddr_un *a, socklen_t len, int type, mode_t mode)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	size_t len = strlen(name);
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
-	if (fd < 0 || len + 1 > sizeof(a.sun_path))
+	if (fd < 0)
 		return -1;
-	memcpy(a.sun_path + 1, name, len);
-	if (bind(fd, (struct sockaddr *)&a,
-		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0 ||
-	    (type != SOCK_DGRAM && listen(fd, 64) < 0)) {
+	if (bind(fd, (const struct sockaddr *)a, len) < 0 ||
+	    (mode && chmod(a->sun_path, mode) < 0) || (type != SOCK_DGRAM && listen(fd, 64) < 0)) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+static int abstract_listener(const char *name, int type)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t len = strlen(name);
+
+	if (len + 1 > sizeof(a.sun_path))
+		return -1;
+	memcpy(a.sun_path + 1, name, len);
+	return unix_listener(&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len),
+			     type, 0);
 }
 
 /* A pathname socket anyone may connect to (0666, like
@@ -184,20 +195,11 @@ static int path_listener(const char *path, int type)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	size_t len = strlen(path);
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
-	if (fd < 0 || len + 1 > sizeof(a.sun_path)) {
-		if (fd >= 0)
-			close(fd);
+	if (len + 1 > sizeof(a.sun_path))
 		return -1;
-	}
 	memcpy(a.sun_path, path, len);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(path, 0666) < 0 ||
-	    (type != SOCK_DGRAM && listen(fd, 64) < 0)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return unix_listener(&a, sizeof(a), type, 0666);
 }
 
 static int inet_listener(int family, int type, unsigned short port)

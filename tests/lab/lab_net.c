@@ -631,8 +631,12 @@ static long nft_dump_attr(int ns_fd, uint16_t msg, uint16_t want, uint8_t *out, 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (nl_netns_leave(saved, &e) < 0)
 		die("leave", &e);
-	if (fd < 0 || sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&k, sizeof(k)) < 0)
+	if (fd < 0)
 		return -1;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&k, sizeof(k)) < 0) {
+		close(fd);
+		return -1;
+	}
 	while (!done) {
 		ssize_t r = recv(fd, rx, sizeof(rx), 0);
 		if (r <= 0)

@@ -87,9 +87,26 @@ static int prepare_out(const char *out, struct perr *e)
 	return util_real_dir(dir, e);
 }
 
-/* Copy the captures the cells name from src_dir/evidence to out/evidence. */
-static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, const char *out,
-			 struct perr *e)
+/* Whether results r (one shard's) has a cell naming capture rel. */
+static bool names_capture(json_t *r, const char *rel)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach (json_object_get(r, "cells"), i, c) {
+		const char *p = json_string_value(json_object_get(c, "pcap"));
+		if (p && strcmp(p, rel) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Copy the captures the cells name from src_dir/evidence to out/evidence.
+ * parts (merge: each source's results, NULL for render): a capture comes
+ * only from the shard whose results name it, never from a file of the
+ * same name another shard's folder happens to hold. */
+static int copy_evidence(json_t *r, const char *const *src_dirs, json_t *const *parts, size_t nsrc,
+			 const char *out, struct perr *e)
 {
 	json_t *c;
 	size_t i;
@@ -106,6 +123,8 @@ static int copy_evidence(json_t *r, const char *const *src_dirs, size_t nsrc, co
 		snprintf(to, sizeof(to), "%s/%s", out, rel);
 		for (size_t k = 0; k < nsrc; k++) {
 			char from[4400], rf[4400], rt[4400];
+			if (parts && !names_capture(parts[k], rel))
+				continue;
 			snprintf(from, sizeof(from), "%s/%s", src_dirs[k], rel);
 			if (access(from, R_OK) != 0)
 				continue;
@@ -231,7 +250,7 @@ static int do_render(int argc, char **argv)
 	snprintf(src, sizeof(src), "%s", input);
 	dir = dirname(src);
 	if (prepare_out(out, &e) < 0 || report_write_all(r, out, &e) < 0 ||
-	    copy_evidence(r, (const char *const *)&dir, 1, out, &e) < 0) {
+	    copy_evidence(r, (const char *const *)&dir, NULL, 1, out, &e) < 0) {
 		json_decref(r);
 		return perr_report(&e, "parity report render");
 	}
@@ -284,7 +303,7 @@ static int do_merge(int argc, char **argv)
 		}
 	}
 	if (results_merge(parts, names, n, &r, &e) < 0 || prepare_out(out, &e) < 0 ||
-	    report_write_all(r, out, &e) < 0 || copy_evidence(r, names, n, out, &e) < 0) {
+	    report_write_all(r, out, &e) < 0 || copy_evidence(r, names, parts, n, out, &e) < 0) {
 		rc = perr_report(&e, "parity report merge");
 		goto out;
 	}

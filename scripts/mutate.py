@@ -91,6 +91,9 @@ MUTANTS = [
      "(nl_link_down(host, sb->host_if, e) < 0 && e->sys_errno != ENODEV)", "0", None),
     ("nft-worker-check", "enforcer/netns.c", "if (rc == 0 && nft_job_check(j, e) < 0)",
      "if (0)", None),
+    # reports: a merged capture comes from the shard that names it
+    ("merge-capture-provenance", "cli/cmd_report.c",
+     "\t\t\tif (parts && !names_capture(parts[k], rel))", "\t\t\tif (0)", None),
     # pathname unix sockets: platform-strict's reach, and the lab's witness
     ("strict-unix-reach", "enforcer/notify_workers.c", "\tif (!beneath_reach(s, real)) {",
      "\tif (0) {", None),

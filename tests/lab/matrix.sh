@@ -190,6 +190,21 @@ EOF
 	for f in $(cd "$tmp/m/evidence" && ls); do
 		check "merged evidence $f" test -s "$tmp/m/evidence/$f"
 	done
+	# a capture comes from the shard whose results name it: a file of the
+	# same name planted in the other shard's folder (listed first) is not it
+	f=$(cd "$tmp/s2/evidence" && ls | head -n 1)
+	if [ -n "$f" ]; then
+		echo "planted, not shard 2's capture" >"$tmp/s1/evidence/$f"
+		rc=0
+		"$PARITY_BIN" report merge "$tmp/s1" "$tmp/s2" --out "$tmp/m2" >/dev/null || rc=$?
+		check "merge with a planted capture exits 0 (rc=$rc)" test "$rc" = 0
+		check "the merged $f is shard 2's, not the planted one" \
+			cmp -s "$tmp/s2/evidence/$f" "$tmp/m2/evidence/$f"
+		rm -f "$tmp/s1/evidence/$f"
+	else
+		echo "FAIL shard 2 has no capture to check the merge's provenance with"
+		fail=1
+	fi
 	rc=0
 	"$PARITY_BIN" report merge "$tmp/s1" --out "$tmp/bad" >/dev/null 2>"$tmp/bad.err" || rc=$?
 	check "merging one shard of two exits 2 (rc=$rc)" test "$rc" = 2

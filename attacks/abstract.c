@@ -61,13 +61,12 @@ static const char *type_name(int type)
 				    : "SOCK_SEQPACKET";
 }
 
-/* connect() to a victim listener, then send the marker. */
-static int connect_send(const struct attack_env *env, struct attack_log *log, int type,
-			const char *suffix, const char *label)
+/* socket(AF_UNIX, type), connect() to a (len; `shown` in the transcript),
+ * then send the marker. */
+static int unix_connect_send(const struct attack_env *env, struct attack_log *log, int type,
+			     const struct sockaddr_un *a, socklen_t len, const char *shown,
+			     const char *label)
 {
-	struct sockaddr_un a;
-	char name[108];
-	socklen_t len = abstract_addr(env, suffix, &a, name, sizeof(name));
 	int fd, r, err;
 	ssize_t n;
 
@@ -76,9 +75,9 @@ static int connect_send(const struct attack_env *env, struct attack_log *log, in
 	attack_step(log, "socket", fd, err, "AF_UNIX, %s, 0", type_name(type));
 	if (fd < 0)
 		return CLAIM_BLOCKED;
-	r = attack_connect_timeout(fd, (struct sockaddr *)&a, len, 2000);
+	r = attack_connect_timeout(fd, (const struct sockaddr *)a, len, 2000);
 	err = errno;
-	attack_step(log, "connect", r, err, "\"\\0%s\"", name);
+	attack_step(log, "connect", r, err, "%s", shown);
 	if (r < 0) {
 		close(fd);
 		return CLAIM_BLOCKED;
@@ -90,6 +89,32 @@ static int connect_send(const struct attack_env *env, struct attack_log *log, in
 	return n > 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
 }
 
+/* sendto() the marker from fd (unconnected) to a (len; `shown`). */
+static int unix_sendto(const struct attack_env *env, struct attack_log *log, int fd,
+		       const struct sockaddr_un *a, socklen_t len, const char *shown,
+		       const char *label)
+{
+	char buf[256];
+	int m = attack_marker_payload(env, label, buf, sizeof(buf));
+	ssize_t n = sendto(fd, buf, (size_t)m, MSG_DONTWAIT, (const struct sockaddr *)a, len);
+	int err = errno;
+
+	attack_step(log, "sendto", n, err, "%s, marker", shown);
+	return n > 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
+}
+
+/* connect() to an abstract victim listener, then send the marker. */
+static int connect_send(const struct attack_env *env, struct attack_log *log, int type,
+			const char *suffix, const char *label)
+{
+	struct sockaddr_un a;
+	char name[108], shown[128];
+	socklen_t len = abstract_addr(env, suffix, &a, name, sizeof(name));
+
+	snprintf(shown, sizeof(shown), "\"\\0%s\"", name);
+	return unix_connect_send(env, log, type, &a, len, shown, label);
+}
+
 /* connect() (or, for SOCK_DGRAM unconnected, sendto()) a pathname victim,
  * then send the marker. */
 static int path_connect_send(const struct attack_env *env, struct attack_log *log, int type,
@@ -97,38 +122,24 @@ static int path_connect_send(const struct attack_env *env, struct attack_log *lo
 {
 	struct sockaddr_un a;
 	socklen_t len = path_addr(env, suffix, &a);
-	char buf[256];
-	int fd, r, err, m;
-	ssize_t n;
+	char shown[128];
+	int fd, err, claim;
 
 	if (!len) {
 		attack_note(log, "PARITY_VICTIM_PATH is not set (or too long): nothing to aim at");
 		return CLAIM_BLOCKED;
 	}
+	snprintf(shown, sizeof(shown), "\"%s\"", a.sun_path);
+	if (!use_sendto)
+		return unix_connect_send(env, log, type, &a, len, shown, label);
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	err = errno;
 	attack_step(log, "socket", fd, err, "AF_UNIX, %s, 0", type_name(type));
 	if (fd < 0)
 		return CLAIM_BLOCKED;
-	if (use_sendto) {
-		m = attack_marker_payload(env, label, buf, sizeof(buf));
-		n = sendto(fd, buf, (size_t)m, MSG_DONTWAIT, (struct sockaddr *)&a, len);
-		err = errno;
-		attack_step(log, "sendto", n, err, "\"%s\", marker", a.sun_path);
-	} else {
-		r = attack_connect_timeout(fd, (struct sockaddr *)&a, len, 2000);
-		err = errno;
-		attack_step(log, "connect", r, err, "\"%s\"", a.sun_path);
-		if (r < 0) {
-			close(fd);
-			return CLAIM_BLOCKED;
-		}
-		n = attack_send_marker(env, fd, label);
-		err = errno;
-		attack_step(log, "send", n, err, "marker");
-	}
+	claim = unix_sendto(env, log, fd, &a, len, shown, label);
 	close(fd);
-	return n > 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
+	return claim;
 }
 
 static int a08_stream(const struct attack_env *env, struct attack_log *log)
@@ -161,21 +172,16 @@ static int a03_seqpacket(const struct attack_env *env, struct attack_log *log)
 	return connect_send(env, log, SOCK_SEQPACKET, ".seqpacket", "A03");
 }
 
-/* sendto() the dgram victim from fd (unconnected). */
+/* sendto() the abstract dgram victim from fd (unconnected). */
 static int sendto_dgram(const struct attack_env *env, struct attack_log *log, int fd,
 			const char *label)
 {
 	struct sockaddr_un a;
-	char name[108], buf[256];
+	char name[108], shown[128];
 	socklen_t len = abstract_addr(env, ".dgram", &a, name, sizeof(name));
-	int m = attack_marker_payload(env, label, buf, sizeof(buf));
-	ssize_t n;
-	int err;
 
-	n = sendto(fd, buf, (size_t)m, MSG_DONTWAIT, (struct sockaddr *)&a, len);
-	err = errno;
-	attack_step(log, "sendto", n, err, "\"\\0%s\", marker", name);
-	return n > 0 ? CLAIM_ESCAPED : CLAIM_BLOCKED;
+	snprintf(shown, sizeof(shown), "\"\\0%s\"", name);
+	return unix_sendto(env, log, fd, &a, len, shown, label);
 }
 
 static int a02_dgram_sendto(const struct attack_env *env, struct attack_log *log)
